@@ -1,0 +1,1 @@
+export const AUDIT_SERVICE_PLACEHOLDER = 1

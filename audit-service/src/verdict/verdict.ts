@@ -1,0 +1,40 @@
+/**
+ * The outcome taxonomy: every audited pair gets exactly one outcome and a sub-reason. These values
+ * are InfluxDB tag values and dashboard filters, so the lists are a contract (documented in the README).
+ */
+export const OUTCOMES = ['match', 'mismatch', 'shadow_error', 'shadow_timeout', 'primary_error', 'skipped'] as const
+export type Outcome = (typeof OUTCOMES)[number]
+
+/** What differs at one path. `type`: the JSON type differs (number vs string, object vs array, ...). */
+export const DIFF_KINDS = ['changed', 'added', 'removed', 'type'] as const
+export type DiffKind = (typeof DIFF_KINDS)[number]
+
+export interface FieldDifference {
+  /**
+   * Aggregation key. Body paths use the shared grammar with indices collapsed (`$.items[*].price`);
+   * a status difference is `status`; a compared header is `header:<lower-case name>`.
+   */
+  readonly path: string
+  /** The exact location, indices kept (`$.items[3].price`); equals `path` for status and headers. */
+  readonly exactPath: string
+  readonly kind: DiffKind
+  /** The values on each side (undefined where absent); only kept in samples, never as tags. */
+  readonly primary?: unknown
+  readonly shadow?: unknown
+}
+
+export interface Verdict {
+  readonly outcome: Outcome
+  /** Sub-reason, e.g. `body`, `status`, `headers`, `timeout`, `refused`, `truncated`, `undecodable`, `too_deep`. */
+  readonly reason: string
+  /** Differences, at most a bounded number of them (see differenceCount for the total). */
+  readonly differences: readonly FieldDifference[]
+  readonly differenceCount: number
+  /** Mismatch group id: hash of route + sorted (path, kind) set + status pair. Undefined unless outcome is mismatch. */
+  readonly fingerprint: string | undefined
+  /** 0 when that side produced no response. */
+  readonly primaryStatus: number
+  readonly shadowStatus: number
+  readonly primaryMs: number
+  readonly shadowMs: number
+}

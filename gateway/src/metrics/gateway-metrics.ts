@@ -1,0 +1,116 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { NOT_MIRRORED_REASONS, type NotMirroredReason } from '../mirror/not-mirrored-reason.js'
+
+/** Per-route counters kept in plain numbers for the admin API and the InfluxDB `shadowgate_gateway` series. */
+export interface RouteCounters {
+  requests: number
+  mirrored: number
+  notMirrored: Record<NotMirroredReason, number>
+  shadowErrors: number
+}
+
+export type CircuitState = 'closed' | 'open' | 'half_open'
+const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, open: 1, half_open: 2 }
+
+function emptyCounters(): RouteCounters {
+  return {
+    requests: 0,
+    mirrored: 0,
+    notMirrored: Object.fromEntries(NOT_MIRRORED_REASONS.map((r) => [r, 0])) as Record<NotMirroredReason, number>,
+    shadowErrors: 0,
+  }
+}
+
+/**
+ * The gateway's metrics. Each gateway owns its own prom-client Registry (never the global one), so
+ * two gateways in one process - tests, or a host app embedding the plugin - do not collide.
+ */
+export class GatewayMetrics {
+  readonly registry: Registry
+  readonly #routes = new Map<string, RouteCounters>()
+  readonly #requests: Counter<'route'>
+  readonly #mirrored: Counter<'route'>
+  readonly #notMirrored: Counter<'route' | 'reason'>
+  readonly #shadowErrors: Counter<'route' | 'kind'>
+  readonly #shadowLatency: Histogram<'route'>
+  readonly #primaryErrors: Counter<'route' | 'kind'>
+  readonly #circuit: Gauge<'shadow'>
+  readonly #inFlight: Gauge<'shadow'>
+  readonly #audit: Counter<'result'>
+
+  constructor(opts: { registry?: Registry; defaultMetrics?: boolean } = {}) {
+    this.registry = opts.registry ?? new Registry()
+    const registers = [this.registry]
+    this.#requests = new Counter({ name: 'shadowgate_requests_total', help: 'Requests received, by route', labelNames: ['route'], registers })
+    this.#mirrored = new Counter({ name: 'shadowgate_mirrored_total', help: 'Requests copied to the shadow, by route', labelNames: ['route'], registers })
+    this.#notMirrored = new Counter({ name: 'shadowgate_not_mirrored_total', help: 'Requests not copied to the shadow, by route and reason', labelNames: ['route', 'reason'], registers })
+    this.#shadowErrors = new Counter({ name: 'shadowgate_shadow_errors_total', help: 'Shadow calls that failed, by route and error kind', labelNames: ['route', 'kind'], registers })
+    this.#shadowLatency = new Histogram({
+      name: 'shadowgate_shadow_duration_seconds',
+      help: 'Time from sending the copy to the end of the shadow response',
+      labelNames: ['route'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    })
+    this.#primaryErrors = new Counter({ name: 'shadowgate_primary_errors_total', help: 'Primary calls that failed (502/504 to the client), by route and kind', labelNames: ['route', 'kind'], registers })
+    this.#circuit = new Gauge({ name: 'shadowgate_circuit_state', help: 'Shadow circuit breaker: 0 closed, 1 open, 2 half-open', labelNames: ['shadow'], registers })
+    this.#inFlight = new Gauge({ name: 'shadowgate_shadow_in_flight', help: 'Copies in flight to each shadow', labelNames: ['shadow'], registers })
+    this.#audit = new Counter({ name: 'shadowgate_audit_pairs_total', help: 'Captured pairs by what happened to them: enqueued, not_sampled, or dropped_<reason>', labelNames: ['result'], registers })
+    if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry })
+  }
+
+  #route(route: string): RouteCounters {
+    let c = this.#routes.get(route)
+    if (!c) {
+      c = emptyCounters()
+      this.#routes.set(route, c)
+    }
+    return c
+  }
+
+  request(route: string): void {
+    this.#route(route).requests++
+    this.#requests.inc({ route })
+  }
+
+  mirrored(route: string): void {
+    this.#route(route).mirrored++
+    this.#mirrored.inc({ route })
+  }
+
+  notMirrored(route: string, reason: NotMirroredReason): void {
+    this.#route(route).notMirrored[reason]++
+    this.#notMirrored.inc({ route, reason })
+  }
+
+  shadowDone(route: string, seconds: number, errorKind?: string): void {
+    this.#shadowLatency.observe({ route }, seconds)
+    if (errorKind) {
+      this.#route(route).shadowErrors++
+      this.#shadowErrors.inc({ route, kind: errorKind })
+    }
+  }
+
+  primaryError(route: string, kind: string): void {
+    this.#primaryErrors.inc({ route, kind })
+  }
+
+  circuitState(shadow: string, state: CircuitState): void {
+    this.#circuit.set({ shadow }, CIRCUIT_VALUE[state])
+  }
+
+  inFlight(shadow: string, n: number): void {
+    this.#inFlight.set({ shadow }, n)
+  }
+
+  audit(result: string, n = 1): void {
+    this.#audit.inc({ result }, n)
+  }
+
+  /** A copy of the per-route counters (for the admin API and the InfluxDB reporter). */
+  snapshot(): Record<string, RouteCounters> {
+    const out: Record<string, RouteCounters> = {}
+    for (const [route, c] of this.#routes) out[route] = { ...c, notMirrored: { ...c.notMirrored } }
+    return out
+  }
+}

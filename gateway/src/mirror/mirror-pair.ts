@@ -1,0 +1,59 @@
+import type { IncomingHttpHeaders } from 'node:http'
+import type { UpstreamErrorKind } from '@shadowgate/shared'
+
+/** The client's request as the gateway received it (before shadow header rewrites). */
+export interface MirroredRequest {
+  /** Correlation id of the pair. */
+  readonly id: string
+  /** Route rule name. */
+  readonly route: string
+  readonly method: string
+  /** Path and query exactly as received. */
+  readonly url: string
+  readonly headers: IncomingHttpHeaders
+  /** The request body (complete: a request is only mirrored when its body fits maxBodyBytes). */
+  readonly body: Buffer
+  readonly clientIp: string
+  /** Epoch milliseconds when the gateway received the request. */
+  readonly receivedAt: number
+}
+
+/** A response as seen by the gateway; `body` holds at most the capture limit, `truncated` says more was sent. */
+export interface ObservedResponse {
+  readonly kind: 'response'
+  readonly status: number
+  readonly headers: Readonly<Record<string, string | string[]>>
+  readonly body: Buffer
+  readonly truncated: boolean
+  readonly latencyMs: number
+}
+
+/** An upstream that produced no (complete) response. */
+export interface ObservedFailure {
+  readonly kind: 'error'
+  readonly error: UpstreamErrorKind
+  readonly message: string
+  readonly latencyMs: number
+}
+
+export type ObservedOutcome = ObservedResponse | ObservedFailure
+
+/** One mirrored request with what the primary and the shadow answered. */
+export interface MirrorPair {
+  readonly request: MirroredRequest
+  readonly primary: ObservedOutcome
+  readonly shadow: ObservedOutcome
+}
+
+/**
+ * Where completed pairs go (the audit producer plugs in here). The mirror asks `accepts` once per
+ * mirrored request, before forwarding, so bodies are only teed for pairs that will be audited; it
+ * then calls `push` once both sides are complete. Both must be synchronous, cheap and must not
+ * throw: they run on the request path.
+ */
+export interface PairSink {
+  /** Largest body (primary and shadow) worth capturing for this sink. */
+  readonly maxBodyBytes: number
+  accepts(route: string, requestId: string): boolean
+  push(pair: MirrorPair): void
+}

@@ -1,0 +1,100 @@
+export { ShadowgateError, ConfigError, JobSchemaError, PathSyntaxError } from './errors.js'
+export {
+  AUDIT_QUEUE_NAME,
+  DEFAULT_REDIS_PREFIX,
+  runtimeSettingsKey,
+  runtimeChannel,
+  mismatchIndexKey,
+  mismatchGroupKey,
+  mismatchSamplesKey,
+} from './queue-names.js'
+export { formatPath, formatCollapsedPath, parsePathPattern, pathMatches, pathMatchesExactly } from './path-grammar.js'
+export type { PathSegment, PathPattern, PatternSegment } from './path-grammar.js'
+export { AUDIT_JOB_VERSION, UPSTREAM_ERROR_KINDS, parseAuditJob } from './job-schema.js'
+export type {
+  AuditJob,
+  CapturedError,
+  CapturedHeaders,
+  CapturedOutcome,
+  CapturedRequest,
+  CapturedResponse,
+  EncodedBody,
+  UpstreamErrorKind,
+} from './job-schema.js'
+export { UniqueClock } from './unique-clock.js'
+export { stickyBucket } from './sticky-bucket.js'
+export { parseDuration } from './duration.js'
+export { compileRouteTemplate, routeTemplateError } from './route-template.js'
+export type { RouteTemplate } from './route-template.js'
+export { interpolateEnv, referencedEnvNames } from './config/interpolate-env.js'
+export { validateConfig } from './config/validate-config.js'
+export { parseConfig } from './config/parse-config.js'
+export {
+  DEFAULT_LISTEN_HOST,
+  DEFAULT_LISTEN_PORT,
+  DEFAULT_ADMIN_HOST,
+  DEFAULT_ADMIN_PORT,
+  DEFAULT_HOST_HEADER,
+  DEFAULT_PROXY_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_CONNECTIONS,
+  DEFAULT_MIRROR_PERCENT,
+  DEFAULT_MIRROR_METHODS,
+  DEFAULT_MIRROR_TIMEOUT_MS,
+  DEFAULT_MAX_IN_FLIGHT,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_SHADOW_RESPONSE_BYTES,
+  DEFAULT_SHADOW_CONNECTIONS,
+  DEFAULT_CIRCUIT_FAILURES,
+  DEFAULT_CIRCUIT_OPEN_MS,
+  DEFAULT_AUDIT_PERCENT,
+  DEFAULT_COMPARE_HEADERS,
+  DEFAULT_MAX_AUDIT_BODY_BYTES,
+  DEFAULT_CAPTURE_REQUEST_HEADERS,
+  ALWAYS_REDACTED_HEADERS,
+  DEFAULT_REDACT_QUERY,
+  DEFAULT_AUDIT_BUFFER_SIZE,
+  DEFAULT_AUDIT_BATCH_SIZE,
+  DEFAULT_AUDIT_FLUSH_MS,
+  DEFAULT_MAX_QUEUE_DEPTH,
+  DEFAULT_DEPTH_CHECK_MS,
+  DEFAULT_COMPRESS_ABOVE_BYTES,
+  DEFAULT_WORKER_CONCURRENCY,
+  DEFAULT_MAX_DECODED_BYTES,
+  DEFAULT_MAX_JSON_DEPTH,
+  DEFAULT_DIFF_TIMEOUT_MS,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  DEFAULT_SAMPLES_PER_GROUP,
+  DEFAULT_MAX_GROUPS,
+  DEFAULT_SAMPLE_TTL_MS,
+  DEFAULT_MAX_PATHS_PER_ROUTE,
+  DEFAULT_KEEP_FAILED_JOBS,
+  DEFAULT_WORKER_HTTP_HOST,
+  DEFAULT_WORKER_HTTP_PORT,
+  DEFAULT_INFLUX_FLUSH_MS,
+  DEFAULT_INFLUX_BATCH_SIZE,
+  DEFAULT_INFLUX_MAX_BUFFER_LINES,
+  DEFAULT_INFLUX_MAX_RETRIES,
+  DEFAULT_GATEWAY_WINDOW_MS,
+} from './config/defaults.js'
+export type {
+  AdminConfig,
+  ArrayMode,
+  ArrayRule,
+  AuditProducerConfig,
+  AuditWorkerConfig,
+  CircuitBreakerConfig,
+  HeaderRewrites,
+  InfluxConfig,
+  ListenConfig,
+  MirrorDefaults,
+  ProxyConfig,
+  RedisConfig,
+  RouteAuditConfig,
+  RouteConfig,
+  RouteMirrorConfig,
+  ShadowgateConfig,
+  StickyKey,
+  ToleranceRule,
+} from './config/config-types.js'

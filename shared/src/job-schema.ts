@@ -1,0 +1,155 @@
+import { JobSchemaError } from './errors.js'
+
+/** Version of the audit job payload. Bumped on any incompatible change; workers reject versions they do not know. */
+export const AUDIT_JOB_VERSION = 1
+
+/**
+ * A body as it travels on the queue: always a string, never a Buffer (BullMQ serialises jobs as JSON).
+ * `utf8` for text that is valid UTF-8, `base64` for anything else, `gzip+base64` when compressing paid off.
+ * `size` is the byte length of the captured body before compression; `truncated` says the capture stopped
+ * at the configured limit and the rest of the body was not seen.
+ */
+export interface EncodedBody {
+  readonly encoding: 'utf8' | 'base64' | 'gzip+base64'
+  readonly data: string
+  readonly size: number
+  readonly truncated: boolean
+}
+
+/** Header values as captured: lower-cased names; repeated headers keep every value. */
+export type CapturedHeaders = Readonly<Record<string, string | readonly string[]>>
+
+export interface CapturedRequest {
+  readonly method: string
+  /** Path without the query string. Never used as a metric tag. */
+  readonly path: string
+  /** Query string without the leading `?`, with configured parameters redacted. */
+  readonly query: string
+  readonly headers: CapturedHeaders
+  readonly bodySize: number
+  /** Hex SHA-256 of the request body as received (empty body → hash of nothing). */
+  readonly bodySha256: string
+  /** Caller identity: the configured header's value, else the client IP. */
+  readonly caller: string
+}
+
+export interface CapturedResponse {
+  readonly kind: 'response'
+  readonly status: number
+  readonly headers: CapturedHeaders
+  readonly body: EncodedBody
+  readonly latencyMs: number
+}
+
+/** Why an upstream produced no response. */
+export type UpstreamErrorKind = 'timeout' | 'refused' | 'reset' | 'dns' | 'aborted' | 'too_large' | 'other'
+
+export const UPSTREAM_ERROR_KINDS: readonly UpstreamErrorKind[] = ['timeout', 'refused', 'reset', 'dns', 'aborted', 'too_large', 'other']
+
+export interface CapturedError {
+  readonly kind: 'error'
+  readonly error: UpstreamErrorKind
+  readonly message: string
+  readonly latencyMs: number
+}
+
+export type CapturedOutcome = CapturedResponse | CapturedError
+
+/** One mirrored request with both answers: the unit the audit worker judges. */
+export interface AuditJob {
+  readonly v: typeof AUDIT_JOB_VERSION
+  /** Correlation id of the pair; also the BullMQ job id, so a duplicate enqueue is a no-op. */
+  readonly id: string
+  /** Gateway instance that captured the pair. */
+  readonly instance: string
+  /** Capture time in epoch nanoseconds as a decimal string, unique per instance (see UniqueClock). */
+  readonly capturedAtNs: string
+  /** Route rule name: the `route` label everywhere downstream. */
+  readonly route: string
+  readonly request: CapturedRequest
+  readonly primary: CapturedOutcome
+  readonly shadow: CapturedOutcome
+}
+
+function fail(path: string, constraint: string): never {
+  throw new JobSchemaError(`job.${path} ${constraint}`)
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function str(o: Record<string, unknown>, k: string, path: string): string {
+  const v = o[k]
+  if (typeof v !== 'string') fail(`${path}${k}`, 'must be a string')
+  return v
+}
+
+function num(o: Record<string, unknown>, k: string, path: string): number {
+  const v = o[k]
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${path}${k}`, 'must be a finite number')
+  return v
+}
+
+function headers(o: Record<string, unknown>, k: string, path: string): void {
+  const h = o[k]
+  if (!isObj(h)) fail(`${path}${k}`, 'must be an object')
+  for (const [name, value] of Object.entries(h)) {
+    if (typeof value === 'string') continue
+    if (Array.isArray(value) && value.every((x) => typeof x === 'string')) continue
+    fail(`${path}${k}.${name}`, 'must be a string or an array of strings')
+  }
+}
+
+function body(o: Record<string, unknown>, path: string): void {
+  const b = o['body']
+  if (!isObj(b)) fail(`${path}body`, 'must be an object')
+  const enc = b['encoding']
+  if (enc !== 'utf8' && enc !== 'base64' && enc !== 'gzip+base64') fail(`${path}body.encoding`, 'must be one of utf8, base64, gzip+base64')
+  str(b, 'data', `${path}body.`)
+  num(b, 'size', `${path}body.`)
+  if (typeof b['truncated'] !== 'boolean') fail(`${path}body.truncated`, 'must be a boolean')
+}
+
+function outcome(o: Record<string, unknown>, k: string): void {
+  const v = o[k]
+  if (!isObj(v)) fail(k, 'must be an object')
+  const p = `${k}.`
+  num(v, 'latencyMs', p)
+  if (v['kind'] === 'response') {
+    const status = num(v, 'status', p)
+    if (!Number.isInteger(status) || status < 100 || status > 999) fail(`${p}status`, 'must be an HTTP status code')
+    headers(v, 'headers', p)
+    body(v, p)
+  } else if (v['kind'] === 'error') {
+    const e = str(v, 'error', p)
+    if (!(UPSTREAM_ERROR_KINDS as readonly string[]).includes(e)) fail(`${p}error`, `must be one of ${UPSTREAM_ERROR_KINDS.join(', ')}`)
+    str(v, 'message', p)
+  } else fail(`${p}kind`, 'must be "response" or "error"')
+}
+
+/**
+ * Checks that `data` is an audit job of the version this code knows. Throws JobSchemaError naming
+ * the first field that is wrong; a worker turns that into a `skipped` verdict instead of crashing.
+ */
+export function parseAuditJob(data: unknown): AuditJob {
+  if (!isObj(data)) fail('', 'must be an object')
+  if (data['v'] !== AUDIT_JOB_VERSION) fail('v', `must be ${AUDIT_JOB_VERSION} (got ${JSON.stringify(data['v'])})`)
+  str(data, 'id', '')
+  str(data, 'instance', '')
+  const ts = str(data, 'capturedAtNs', '')
+  if (!/^[0-9]{1,20}$/.test(ts)) fail('capturedAtNs', 'must be a decimal string of nanoseconds')
+  str(data, 'route', '')
+  const req = data['request']
+  if (!isObj(req)) fail('request', 'must be an object')
+  str(req, 'method', 'request.')
+  str(req, 'path', 'request.')
+  str(req, 'query', 'request.')
+  headers(req, 'headers', 'request.')
+  num(req, 'bodySize', 'request.')
+  str(req, 'bodySha256', 'request.')
+  str(req, 'caller', 'request.')
+  outcome(data, 'primary')
+  outcome(data, 'shadow')
+  return data as unknown as AuditJob
+}
