@@ -72,7 +72,7 @@ export interface AuditJob {
 }
 
 function fail(path: string, constraint: string): never {
-  throw new JobSchemaError(`job.${path} ${constraint}`)
+  throw new JobSchemaError(`${path ? `job.${path}` : 'job'} ${constraint}`)
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {

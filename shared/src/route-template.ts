@@ -35,7 +35,8 @@ export function compileRouteTemplate(template: string): RouteTemplate {
     source: template,
     matches(path: string): boolean {
       const segs = path.split('/').slice(1)
-      if (wildcard ? segs.length < fixed.length : segs.length !== fixed.length) return false
+      // `/static/*` needs something after `/static/` (possibly empty), as nginx's `location /static/` does.
+      if (wildcard ? segs.length <= fixed.length : segs.length !== fixed.length) return false
       for (let i = 0; i < fixed.length; i++) {
         const f = fixed[i] ?? ''
         const s = segs[i] ?? ''

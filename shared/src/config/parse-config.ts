@@ -1,6 +1,6 @@
 import { parse as parseYaml } from 'yaml'
 import { ConfigError } from '../errors.js'
-import { interpolateEnv } from './interpolate-env.js'
+import { interpolateEnv, protectEnvReferences } from './interpolate-env.js'
 import { validateConfig } from './validate-config.js'
 import type { ShadowgateConfig } from './config-types.js'
 
@@ -9,11 +9,12 @@ import type { ShadowgateConfig } from './config-types.js'
  * file and passes the environment, so tests and the CLI share one path.
  */
 export function parseConfig(text: string, env: Readonly<Record<string, string | undefined>> = {}): ShadowgateConfig {
+  const { text: safe, refs } = protectEnvReferences(text)
   let doc: unknown
   try {
-    doc = parseYaml(text, { prettyErrors: true, uniqueKeys: true })
+    doc = parseYaml(safe, { prettyErrors: true, uniqueKeys: true })
   } catch (err) {
     throw new ConfigError('config', `is not valid YAML: ${(err as Error).message.split('\n')[0]}`)
   }
-  return validateConfig(interpolateEnv(doc, env))
+  return validateConfig(interpolateEnv(doc, env, '', refs))
 }

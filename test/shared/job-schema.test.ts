@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { AUDIT_JOB_VERSION, JobSchemaError, parseAuditJob } from '@shadowgate/shared'
+
+export function validJob(): Record<string, unknown> {
+  return {
+    v: AUDIT_JOB_VERSION,
+    id: 'c0ffee',
+    instance: 'gw-1',
+    capturedAtNs: '1700000000000000123',
+    route: 'products',
+    request: { method: 'GET', path: '/products/1', query: 'a=1', headers: { accept: 'application/json' }, bodySize: 0, bodySha256: 'e3b0', caller: '127.0.0.1' },
+    primary: { kind: 'response', status: 200, headers: { 'content-type': 'application/json', 'x-a': ['1', '2'] }, body: { encoding: 'utf8', data: '{}', size: 2, truncated: false }, latencyMs: 3 },
+    shadow: { kind: 'error', error: 'timeout', message: 'shadow timed out', latencyMs: 5000 },
+  }
+}
+
+describe('parseAuditJob', () => {
+  it('accepts a valid job', () => {
+    expect(parseAuditJob(validJob()).route).toBe('products')
+  })
+
+  it.each([
+    [(j: Record<string, unknown>) => (j['v'] = 2), 'job.v must be 1'],
+    [(j: Record<string, unknown>) => delete j['route'], 'job.route must be a string'],
+    [(j: Record<string, unknown>) => (j['capturedAtNs'] = '12ab'), 'job.capturedAtNs must be a decimal string'],
+    [(j: Record<string, unknown>) => ((j['primary'] as Record<string, unknown>)['status'] = 42), 'job.primary.status must be an HTTP status code'],
+    [(j: Record<string, unknown>) => ((j['shadow'] as Record<string, unknown>)['error'] = 'boom'), 'job.shadow.error must be one of'],
+    [(j: Record<string, unknown>) => ((j['primary'] as Record<string, unknown>)['body'] = { encoding: 'hex', data: '', size: 0, truncated: false }), 'job.primary.body.encoding must be one of'],
+    [(j: Record<string, unknown>) => ((j['request'] as Record<string, unknown>)['headers'] = { a: 1 }), 'job.request.headers.a must be a string'],
+  ])('rejects a broken job (%#) naming the field', (mutate, message) => {
+    const job = validJob()
+    mutate(job)
+    expect(() => parseAuditJob(job)).toThrow(JobSchemaError)
+    expect(() => parseAuditJob(job)).toThrow(message)
+  })
+
+  it('rejects non-objects', () => {
+    expect(() => parseAuditJob('{}')).toThrow('job must be an object')
+  })
+})
