@@ -48,3 +48,31 @@ export class InvalidSettingError extends GatewayError {
     super('SG_INVALID_SETTING', 400, message)
   }
 }
+
+/** Runtime settings: the fleet-wide store (Redis) cannot take the change now, so nothing was changed (503). */
+export class RuntimeStoreUnavailableError extends GatewayError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SG_RUNTIME_STORE_UNAVAILABLE', 503, message, options)
+  }
+}
+
+/** Admin API: no endpoint at this method and path. */
+export class AdminNotFoundError extends GatewayError {
+  constructor(method: string, url: string) {
+    super('SG_ADMIN_NOT_FOUND', 404, `no admin endpoint ${method} ${url}`)
+  }
+}
+
+/** Audit producer: Redis did not take a batch (down, too slow). Never reaches a client; the batch is dropped and counted. */
+export class AuditEnqueueError extends GatewayError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SG_AUDIT_ENQUEUE', 503, message, options)
+  }
+}
+
+/** Proxy: the request target cannot be forwarded (e.g. `OPTIONS *`, or not a path): the client gets 400. */
+export class InvalidRequestTargetError extends GatewayError {
+  constructor(target: string) {
+    super('SG_INVALID_REQUEST_TARGET', 400, `request target ${JSON.stringify(target.slice(0, 200))} cannot be forwarded; it must be a path starting with "/" or an absolute http(s) URL`)
+  }
+}

@@ -101,6 +101,8 @@ export interface AuditProducerConfig {
   readonly redactPaths: readonly PathPattern[]
   readonly identityHeader: string | undefined
   readonly bufferSize: number
+  /** Bytes of captured bodies the in-process buffer may hold before new pairs are dropped. */
+  readonly maxBufferBytes: number
   readonly batchSize: number
   readonly flushMs: number
   readonly maxQueueDepth: number

@@ -25,6 +25,7 @@ export const DEFAULT_CAPTURE_REQUEST_HEADERS: readonly string[] = ['content-type
 export const ALWAYS_REDACTED_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie']
 export const DEFAULT_REDACT_QUERY: readonly string[] = ['token', 'access_token', 'api_key', 'apikey', 'password', 'secret']
 export const DEFAULT_AUDIT_BUFFER_SIZE = 10_000
+export const DEFAULT_AUDIT_MAX_BUFFER_BYTES = 64 * 1_048_576
 export const DEFAULT_AUDIT_BATCH_SIZE = 100
 export const DEFAULT_AUDIT_FLUSH_MS = 50
 export const DEFAULT_MAX_QUEUE_DEPTH = 100_000

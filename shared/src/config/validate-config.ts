@@ -207,6 +207,7 @@ function auditProducer(r: ConfigReader): AuditProducerConfig {
     redactPaths: r.list('redactPaths').map((p, i) => pattern(`${r.key('redactPaths')}[${i}]`, p)),
     identityHeader: identityHeader(r),
     bufferSize: r.number('bufferSize', D.DEFAULT_AUDIT_BUFFER_SIZE, { min: 1, integer: true }),
+    maxBufferBytes: r.number('maxBufferBytes', D.DEFAULT_AUDIT_MAX_BUFFER_BYTES, { min: 1, integer: true }),
     batchSize: r.number('batchSize', D.DEFAULT_AUDIT_BATCH_SIZE, { min: 1, max: 10_000, integer: true }),
     flushMs: r.duration('flushInterval', D.DEFAULT_AUDIT_FLUSH_MS, { min: 1, max: 50 }),
     maxQueueDepth: r.number('maxQueueDepth', D.DEFAULT_MAX_QUEUE_DEPTH, { min: 1, integer: true }),

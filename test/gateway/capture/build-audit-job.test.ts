@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto'
+import { gunzipSync } from 'node:zlib'
+import { describe, expect, it } from 'vitest'
+import { parseAuditJob, validateConfig } from '@shadowgate/shared'
+import { buildAuditJob, captureRules } from '../../../gateway/src/capture/build-audit-job.js'
+import { queueJobId } from '../../../gateway/src/capture/queue-job-id.js'
+import { makePair, response } from './capture-fixtures.js'
+
+function rules(audit: Record<string, unknown> = {}) {
+  return captureRules(validateConfig({ primary: 'http://127.0.0.1:9', audit }).audit)
+}
+
+describe('buildAuditJob', () => {
+  it('builds a job that passes parseAuditJob, with the pair id as job id', async () => {
+    const body = Buffer.from('{"q":1}')
+    const pair = makePair('req-abc', {
+      url: '/products/7?page=2&token=secret&sort=asc',
+      headers: { accept: 'application/json', authorization: 'Bearer abc', 'x-ignored': '1', 'content-type': 'application/json' },
+      body,
+      clientIp: '10.1.2.3',
+    })
+    const job = parseAuditJob(await buildAuditJob(pair, rules(), 'gw-1', '1700000000000000001'))
+    expect(job).toMatchObject({ v: 1, id: 'req-abc', instance: 'gw-1', capturedAtNs: '1700000000000000001', route: 'products' })
+    expect(job.request).toEqual({
+      method: 'GET',
+      path: '/products/7',
+      query: 'page=2&token=[redacted]&sort=asc',
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      bodySize: body.length,
+      bodySha256: createHash('sha256').update(body).digest('hex'),
+      caller: '10.1.2.3',
+    })
+    expect(job.primary).toMatchObject({ kind: 'response', status: 200, latencyMs: 12.5, body: { encoding: 'utf8', data: '{"id":"req-abc","price":1}', truncated: false } })
+  })
+
+  it('hashes an empty request body as the hash of nothing', async () => {
+    const job = await buildAuditJob(makePair('e1'), rules(), 'gw', '1')
+    expect(job.request.bodySha256).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855')
+  })
+
+  it('applies configured header and query redaction to requests and responses, keeping content-encoding', async () => {
+    const r = rules({ captureRequestHeaders: ['accept', 'cookie', 'x-api-key'], redactHeaders: ['x-api-key', 'content-encoding'], redactQuery: ['sig'] })
+    const primary = response('x', { headers: { 'set-cookie': ['sid=1', 't=2'], 'content-encoding': 'identity', 'x-api-key': 'k', etag: '"1"' } })
+    const pair = makePair('h1', { url: '/p?sig=abc&token=keep', headers: { accept: '*/*', cookie: 'sid=1', 'x-api-key': 'k' }, primary })
+    const job = parseAuditJob(await buildAuditJob(pair, r, 'gw', '1'))
+    expect(job.request.headers).toEqual({ accept: '*/*', cookie: '[redacted]', 'x-api-key': '[redacted]' })
+    expect(job.request.query).toBe('sig=[redacted]&token=keep')
+    if (job.primary.kind !== 'response') throw new Error('expected a response')
+    expect(job.primary.headers).toEqual({ 'set-cookie': ['[redacted]', '[redacted]'], 'content-encoding': 'identity', 'x-api-key': '[redacted]', etag: '"1"' })
+    expect(JSON.stringify(job)).not.toMatch(/sid=1|"k"|abc/)
+  })
+
+  it('takes the caller from the identity header, else the client IP; a redacted identity header is hashed', async () => {
+    const byHeader = await buildAuditJob(makePair('c1', { headers: { 'x-user-id': 'u-42' } }), rules({ identityHeader: 'X-User-Id' }), 'gw', '1')
+    expect(byHeader.request.caller).toBe('u-42')
+    const byIp = await buildAuditJob(makePair('c2', { headers: {}, clientIp: '192.0.2.9' }), rules({ identityHeader: 'x-user-id' }), 'gw', '1')
+    expect(byIp.request.caller).toBe('192.0.2.9')
+    const secret = await buildAuditJob(makePair('c3', { headers: { authorization: 'Bearer top' } }), rules({ identityHeader: 'authorization' }), 'gw', '1')
+    expect(secret.request.caller).toMatch(/^sha256:[0-9a-f]{16}$/)
+    expect(JSON.stringify(secret)).not.toContain('top')
+  })
+
+  it('carries binary as base64, compressible bodies as gzip+base64, and flags truncation', async () => {
+    const big = Buffer.from(JSON.stringify({ items: Array.from({ length: 400 }, (_, i) => ({ i, label: 'repeated label' })) }))
+    const binary = Buffer.from([0xc3, 0x28, 0xff, 0x00])
+    const pair = makePair('b1', { primary: response(big, { truncated: true }), shadow: response(binary) })
+    const job = parseAuditJob(await buildAuditJob(pair, rules(), 'gw', '1'))
+    if (job.primary.kind !== 'response' || job.shadow.kind !== 'response') throw new Error('expected responses')
+    expect(job.primary.body.encoding).toBe('gzip+base64')
+    expect(job.primary.body.truncated).toBe(true)
+    expect(gunzipSync(Buffer.from(job.primary.body.data, 'base64')).equals(big)).toBe(true)
+    expect(job.shadow.body).toEqual({ encoding: 'base64', data: binary.toString('base64'), size: 4, truncated: false })
+  })
+
+  it('cuts a body longer than audit.maxBodyBytes and flags it truncated', async () => {
+    const pair = makePair('t1', { primary: response('0123456789') })
+    const job = parseAuditJob(await buildAuditJob(pair, rules({ maxBodyBytes: 4 }), 'gw', '1'))
+    if (job.primary.kind !== 'response') throw new Error('expected a response')
+    expect(job.primary.body).toEqual({ encoding: 'utf8', data: '0123', size: 4, truncated: true })
+  })
+
+  it('captures a shadow failure as an error kind', async () => {
+    const pair = makePair('f1', { shadow: { kind: 'error', error: 'refused', message: 'connect ECONNREFUSED 127.0.0.1:10', latencyMs: 1 } })
+    const job = parseAuditJob(await buildAuditJob(pair, rules(), 'gw', '1'))
+    expect(job.shadow).toEqual({ kind: 'error', error: 'refused', message: 'connect ECONNREFUSED 127.0.0.1:10', latencyMs: 1 })
+  })
+})
+
+describe('queueJobId', () => {
+  it('keeps ordinary ids and makes ids BullMQ would reject safe', () => {
+    expect(queueJobId('3f2c9a1e-0b7d-4e2a-9f1c-2d3e4f5a6b7c', 'x')).toBe('3f2c9a1e-0b7d-4e2a-9f1c-2d3e4f5a6b7c')
+    expect(queueJobId('req-1', 'x')).toBe('req-1')
+    expect(queueJobId('42', 'x')).toBe('sg-42')
+    expect(queueJobId('a:b', 'x')).toBe('sg-a_b')
+    expect(queueJobId('', 'gw:1-5')).toBe('sg-gw_1-5')
+  })
+})

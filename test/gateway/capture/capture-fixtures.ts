@@ -1,0 +1,90 @@
+import { Queue } from 'bullmq'
+import { pino } from 'pino'
+import { AUDIT_QUEUE_NAME, validateConfig, type ShadowgateConfig } from '@shadowgate/shared'
+import { AuditProducer, type AuditProducerDeps } from '../../../gateway/src/capture/audit-producer.js'
+import { GatewayMetrics } from '../../../gateway/src/metrics/gateway-metrics.js'
+import type { MirrorPair, ObservedOutcome } from '../../../gateway/src/mirror/mirror-pair.js'
+
+let seq = 0
+
+/** A distinct queue prefix per test, so tests sharing a redis-server never see each other's jobs. */
+export function uniquePrefix(): string {
+  return `sgtest${process.pid}x${++seq}`
+}
+
+export function testConfig(redisUrl: string, prefix: string, audit: Record<string, unknown> = {}, routes?: unknown[]): ShadowgateConfig {
+  return validateConfig({
+    primary: 'http://127.0.0.1:9',
+    shadow: 'http://127.0.0.1:10',
+    redis: { url: redisUrl, prefix },
+    routes: routes ?? [{ name: 'products', match: '/products/:id', mirror: { percent: 100 } }],
+    audit,
+  })
+}
+
+export function response(body: string | Buffer, extra: Partial<Extract<ObservedOutcome, { kind: 'response' }>> = {}): ObservedOutcome {
+  return {
+    kind: 'response',
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? Buffer.from(body) : body,
+    truncated: false,
+    latencyMs: 12.5,
+    ...extra,
+  }
+}
+
+export function makePair(id: string, opts: { route?: string; url?: string; primary?: ObservedOutcome; shadow?: ObservedOutcome; headers?: Record<string, string | string[]>; body?: Buffer; clientIp?: string } = {}): MirrorPair {
+  return {
+    request: {
+      id,
+      route: opts.route ?? 'products',
+      method: 'GET',
+      url: opts.url ?? `/products/${id}?page=2`,
+      headers: opts.headers ?? { accept: 'application/json', 'user-agent': 'test' },
+      body: opts.body ?? Buffer.alloc(0),
+      clientIp: opts.clientIp ?? '127.0.0.1',
+      receivedAt: Date.now(),
+    },
+    primary: opts.primary ?? response(`{"id":"${id}","price":1}`),
+    shadow: opts.shadow ?? response(`{"id":"${id}","price":1}`),
+  }
+}
+
+/** What the mirror does: ask first, push only what was accepted. Returns whether it was accepted. */
+export function offer(producer: AuditProducer, pair: MirrorPair): boolean {
+  if (!producer.accepts(pair.request.route, pair.request.id)) return false
+  producer.push(pair)
+  return true
+}
+
+export function silentLogger(): AuditProducerDeps['logger'] {
+  return pino({ level: 'silent' })
+}
+
+export function newProducer(config: ShadowgateConfig, extra: Partial<AuditProducerDeps> = {}): { producer: AuditProducer; metrics: GatewayMetrics } {
+  const metrics = new GatewayMetrics()
+  const producer = new AuditProducer(config, { metrics, instanceId: 'gw-test-1', logger: silentLogger(), ...extra })
+  return { producer, metrics }
+}
+
+/** A plain BullMQ Queue (default, patient connection) to read back what the producer wrote; it leaves the queue's settings alone. */
+export function readerQueue(redisUrl: string, prefix: string): Queue {
+  return new Queue(AUDIT_QUEUE_NAME, { connection: { url: redisUrl }, prefix, skipMetasUpdate: true })
+}
+
+/** Sum of every drop reason. */
+export function totalDropped(stats: { dropped: Record<string, number> }): number {
+  return Object.values(stats.dropped).reduce((a, b) => a + b, 0)
+}
+
+/** offered = notSampled + enqueued + dropped + buffered + inFlight, the producer's accounting invariant. */
+export function accounted(stats: ReturnType<AuditProducer['stats']>): number {
+  return stats.notSampled + stats.enqueued + totalDropped(stats) + stats.buffered + stats.inFlight
+}
+
+/** The value of shadowgate_audit_pairs_total for one result label. */
+export async function auditMetric(metrics: GatewayMetrics, result: string): Promise<number> {
+  const m = await metrics.registry.getSingleMetric('shadowgate_audit_pairs_total')?.get()
+  return m?.values.find((v) => v.labels['result'] === result)?.value ?? 0
+}
