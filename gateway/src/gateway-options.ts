@@ -1,0 +1,23 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Dispatcher } from 'undici'
+import type { GatewayMetrics } from './metrics/gateway-metrics.js'
+import type { PairSink } from './mirror/mirror-pair.js'
+import type { RouteSettingsSource } from './runtime/route-settings-source.js'
+
+/** Options of buildGateway(config, options). Everything is optional; tests and the server pass what they own. */
+export interface BuildGatewayOptions {
+  /** A pino logger; default: no logging (libraries stay quiet unless the host asks). */
+  readonly logger?: FastifyBaseLogger
+  /** Runtime route settings (percent, primary, shadow); default: the static values of the config. */
+  readonly settings?: RouteSettingsSource
+  /** Metrics to count into; default: a new GatewayMetrics with its own registry. */
+  readonly metrics?: GatewayMetrics
+  /** Receives completed pairs (the audit producer); default: none, bodies are not captured. */
+  readonly pairSink?: PairSink
+  /** Dispatcher for primary traffic. Injected dispatchers are never closed by the gateway. */
+  readonly primaryDispatcher?: Dispatcher
+  /** Dispatcher for shadow copies (kept apart from the primary pools). Injected ones are never closed. */
+  readonly shadowDispatcher?: Dispatcher
+  /** Identifies this gateway instance in logs and series; default: `${hostname}-${pid}`. */
+  readonly instanceId?: string
+}
