@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs'
+import { parse as parseYaml } from 'yaml'
+import { describe, expect, it } from 'vitest'
+import { allPanels, GRAFANA_BUILTINS, GRAFANA_DIR, loadDashboards, referencedVariables, TIME_SERIES_PANEL_TYPES } from './grafana-dashboards.js'
+
+interface DatasourceFile {
+  datasources: { uid: string; type: string }[]
+}
+
+const provisioned = parseYaml(readFileSync(`${GRAFANA_DIR}provisioning/datasources/influxdb.yaml`, 'utf8')) as DatasourceFile
+const DATASOURCE_UID = provisioned.datasources[0]?.uid ?? '(none)'
+const dashboards = loadDashboards()
+
+/** Alias patterns the InfluxDB datasource fills in per series. */
+const ALIAS_PATTERN = /^(tag_[A-Za-z0-9_]+|col|m|measurement)$/
+
+describe('Grafana dashboards', () => {
+  it('exist, and the mirror-audit dashboard is among them', () => {
+    expect(dashboards.length).toBeGreaterThan(0)
+    const audit = dashboards.find((d) => d.dashboard.title === 'shadowgate — mirror audit')
+    expect(audit?.dashboard.uid).toBe('shadowgate-mirror-audit')
+  })
+
+  it('have stable, unique uids and a current schemaVersion', () => {
+    const uids = dashboards.map((d) => d.dashboard.uid)
+    expect(new Set(uids).size).toBe(uids.length)
+    for (const { file, dashboard } of dashboards) {
+      expect(dashboard.uid, file).toMatch(/^[A-Za-z0-9_-]{1,40}$/)
+      expect(dashboard.schemaVersion, file).toBeGreaterThanOrEqual(39)
+    }
+  })
+
+  it.each(dashboards.map((d) => [d.file, d.dashboard] as const))('%s: panel ids are unique and panels do not overlap', (_file, dashboard) => {
+    const panels = allPanels(dashboard)
+    const ids = panels.map((p) => p.id)
+    expect(new Set(ids).size).toBe(ids.length)
+    for (const p of panels) {
+      expect(p.title.trim(), `panel ${p.id}`).not.toBe('')
+      expect(p.gridPos.x + p.gridPos.w, p.title).toBeLessThanOrEqual(24)
+    }
+    for (const a of panels) {
+      for (const b of panels) {
+        if (a.id >= b.id) continue
+        const overlap = a.gridPos.x < b.gridPos.x + b.gridPos.w && b.gridPos.x < a.gridPos.x + a.gridPos.w && a.gridPos.y < b.gridPos.y + b.gridPos.h && b.gridPos.y < a.gridPos.y + a.gridPos.h
+        expect(overlap, `"${a.title}" overlaps "${b.title}"`).toBe(false)
+      }
+    }
+  })
+
+  it.each(dashboards.map((d) => [d.file, d.dashboard] as const))('%s: every panel, target and variable uses the provisioned datasource by uid', (_file, dashboard) => {
+    for (const p of allPanels(dashboard)) {
+      if (p.type === 'row') continue
+      expect(p.datasource, p.title).toEqual({ type: 'influxdb', uid: DATASOURCE_UID })
+      expect(p.targets?.length, p.title).toBeGreaterThan(0)
+      for (const t of p.targets ?? []) expect(t.datasource, `${p.title} ${t.refId}`).toEqual({ type: 'influxdb', uid: DATASOURCE_UID })
+    }
+    for (const v of dashboard.templating.list.filter((x) => x.type === 'query')) expect(v.datasource, v.name).toEqual({ type: 'influxdb', uid: DATASOURCE_UID })
+  })
+
+  it.each(dashboards.map((d) => [d.file, d.dashboard] as const))('%s: every $variable used is defined or built in', (_file, dashboard) => {
+    const defined = new Set(dashboard.templating.list.map((v) => v.name))
+    for (const p of allPanels(dashboard)) {
+      for (const t of p.targets ?? []) {
+        for (const name of referencedVariables(t.query ?? '')) {
+          expect(defined.has(name) || GRAFANA_BUILTINS.has(name), `"${p.title}" uses $${name}`).toBe(true)
+        }
+        for (const name of referencedVariables(t.alias ?? '')) {
+          expect(defined.has(name) || ALIAS_PATTERN.test(name), `"${p.title}" alias uses $${name}`).toBe(true)
+        }
+      }
+    }
+  })
+
+  it.each(dashboards.map((d) => [d.file, d.dashboard] as const))('%s: every query is raw InfluxQL filtered by $timeFilter, time series grouped by time($__interval)', (_file, dashboard) => {
+    for (const p of allPanels(dashboard)) {
+      for (const t of p.targets ?? []) {
+        const q = t.query ?? ''
+        expect(t.rawQuery, p.title).toBe(true)
+        expect(q, p.title).toMatch(/^SELECT /)
+        expect(q, p.title).toContain('$timeFilter')
+        if (TIME_SERIES_PANEL_TYPES.has(p.type)) {
+          expect(q, p.title).toMatch(/GROUP BY time\(\$__interval\)/)
+          expect(t.resultFormat ?? 'time_series', p.title).toBe('time_series')
+        }
+        // A multi-value variable expands to a regex alternation, so it is only valid as =~ /^$name$/.
+        for (const v of dashboard.templating.list.filter((x) => x.multi || x.includeAll)) {
+          const uses = referencedVariables(q).includes(v.name) ? q.split(`$${v.name}`).length - 1 : 0
+          const anchored = q.split(`=~ /^$${v.name}$/`).length - 1
+          expect(anchored, `${p.title}: $${v.name} must be used as =~ /^$${v.name}$/`).toBe(uses)
+        }
+      }
+    }
+  })
+
+  it('the mirror-audit dashboard has a multi-value route variable from the audit measurement and the panels a wall screen needs', () => {
+    const d = dashboards.find((x) => x.dashboard.uid === 'shadowgate-mirror-audit')?.dashboard
+    if (!d) throw new Error('mirror-audit dashboard missing')
+    const route = d.templating.list.find((v) => v.name === 'route')
+    expect(route).toMatchObject({ type: 'query', multi: true, includeAll: true })
+    const query = typeof route?.query === 'string' ? route.query : route?.query?.query
+    expect(query).toBe('SHOW TAG VALUES FROM "shadowgate_audit" WITH KEY = "route"')
+    const byType = (type: string): string[] => allPanels(d).filter((p) => p.type === type).map((p) => p.title)
+    expect(byType('stat')).toContain('Mismatch rate now, per route')
+    expect(byType('table')).toContain('Top differing field paths')
+    const queries = allPanels(d).flatMap((p) => (p.targets ?? []).map((t) => t.query ?? ''))
+    for (const measurement of ['shadowgate_audit', 'shadowgate_field_diff', 'shadowgate_gateway']) {
+      expect(queries.some((q) => q.includes(`FROM "${measurement}"`)), measurement).toBe(true)
+    }
+    expect(queries.some((q) => q.includes('percentile("primary_ms", 99)') && q.includes('percentile("shadow_ms", 99)'))).toBe(true)
+  })
+})

@@ -1,0 +1,134 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+/** The repository's grafana/ folder. */
+export const GRAFANA_DIR = fileURLToPath(new URL('../../grafana/', import.meta.url))
+export const DASHBOARD_DIR = `${GRAFANA_DIR}dashboards/`
+
+export interface DatasourceRef {
+  readonly type?: string
+  readonly uid?: string
+}
+
+export interface PanelTarget {
+  readonly refId: string
+  readonly datasource?: DatasourceRef
+  readonly query?: string
+  readonly rawQuery?: boolean
+  readonly resultFormat?: string
+  readonly alias?: string
+}
+
+export interface Panel {
+  readonly id: number
+  readonly type: string
+  readonly title: string
+  readonly datasource?: DatasourceRef
+  readonly targets?: PanelTarget[]
+  readonly panels?: Panel[]
+  readonly gridPos: { x: number; y: number; w: number; h: number }
+  readonly timeFrom?: string
+}
+
+export interface TemplateVariable {
+  readonly name: string
+  readonly type: string
+  readonly query?: string | { query?: string }
+  readonly datasource?: DatasourceRef
+  readonly multi?: boolean
+  readonly includeAll?: boolean
+  readonly allValue?: string | null
+}
+
+export interface Dashboard {
+  readonly uid: string
+  readonly title: string
+  readonly schemaVersion: number
+  readonly panels: Panel[]
+  readonly templating: { list: TemplateVariable[] }
+  readonly time: { from: string; to: string }
+}
+
+export interface LoadedDashboard {
+  readonly file: string
+  readonly dashboard: Dashboard
+}
+
+export function loadDashboards(): LoadedDashboard[] {
+  return readdirSync(DASHBOARD_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((file) => ({ file, dashboard: JSON.parse(readFileSync(`${DASHBOARD_DIR}${file}`, 'utf8')) as Dashboard }))
+}
+
+/** Every panel, rows' nested panels included. */
+export function allPanels(d: Dashboard): Panel[] {
+  return d.panels.flatMap((p) => [p, ...(p.panels ?? [])])
+}
+
+/** Panels that draw a time axis: their queries must bucket by time($__interval). */
+export const TIME_SERIES_PANEL_TYPES = new Set(['timeseries', 'barchart', 'heatmap', 'state-timeline', 'status-history', 'graph'])
+
+/**
+ * Variables Grafana defines itself. `$timeFilter`/`$__interval` are the InfluxQL macros; the rest
+ * are global variables a query may use.
+ */
+export const GRAFANA_BUILTINS = new Set([
+  'timeFilter',
+  '__timeFilter',
+  '__interval',
+  '__interval_ms',
+  'interval',
+  '__range',
+  '__range_s',
+  '__range_ms',
+  '__rate_interval',
+  '__all',
+  '__from',
+  '__to',
+  '__dashboard',
+  '__org',
+  '__user',
+  '__name',
+  '__timezone',
+])
+
+/** Variable names referenced in a text as `$name`, `${name}`, `${name:format}` or `[[name]]`. */
+export function referencedVariables(text: string): string[] {
+  const names = new Set<string>()
+  for (const m of text.matchAll(/\$\{([A-Za-z0-9_]+)(?::[^}]*)?\}|\$([A-Za-z0-9_]+)|\[\[([A-Za-z0-9_]+)(?::[^\]]*)?\]\]/g)) {
+    names.add(m[1] ?? m[2] ?? m[3] ?? '')
+  }
+  return [...names]
+}
+
+function escapeRegex(value: string): string {
+  return value.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&')
+}
+
+/**
+ * What Grafana sends for a multi-value variable inside an InfluxQL regex: the selected values,
+ * regex-escaped, as an alternation. A single value is escaped but not wrapped.
+ */
+export function grafanaRegexValue(values: readonly string[]): string {
+  const escaped = values.map(escapeRegex)
+  return escaped.length === 1 ? (escaped[0] ?? '') : `(${escaped.join('|')})`
+}
+
+export interface Substitution {
+  readonly timeFilter: string
+  readonly interval: string
+  readonly variables: Readonly<Record<string, string>>
+}
+
+/** Replaces the macros and variables of an InfluxQL panel query as Grafana does before sending it. */
+export function interpolateQuery(query: string, s: Substitution): string {
+  return query.replace(/\$\{([A-Za-z0-9_]+)(?::[^}]*)?\}|\$([A-Za-z0-9_]+)|\[\[([A-Za-z0-9_]+)\]\]/g, (whole, a?: string, b?: string, c?: string) => {
+    const name = a ?? b ?? c ?? ''
+    if (name === 'timeFilter' || name === '__timeFilter') return s.timeFilter
+    if (name === '__interval' || name === 'interval') return s.interval
+    const v = s.variables[name]
+    if (v === undefined) throw new Error(`query uses $${name}, which the test does not substitute: ${whole} in ${query}`)
+    return v
+  })
+}
