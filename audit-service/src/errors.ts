@@ -34,3 +34,10 @@ export class InfluxWriteError extends AuditError {
     super('SG_INFLUX_WRITE', message, options)
   }
 }
+
+/** A command line that cannot be run: unknown flag, missing or malformed value. */
+export class CliUsageError extends AuditError {
+  constructor(message: string) {
+    super('SG_CLI_USAGE', message)
+  }
+}

@@ -1,0 +1,101 @@
+import { mismatchGroupKey, mismatchIndexKey, mismatchSamplesKey, parsePathPattern } from '@shadowgate/shared'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildMismatchSample } from '../../../audit-service/src/mismatch/build-mismatch-sample.js'
+import { MismatchStore } from '../../../audit-service/src/mismatch/mismatch-store.js'
+import type { FieldDifference, Verdict } from '../../../audit-service/src/verdict/verdict.js'
+import { startRedis, type TestRedis } from '../../helpers/redis-server.js'
+import { jsonResponse, pairJob } from '../worker/pair-jobs.js'
+
+function mismatch(fp: string, differences: FieldDifference[] = [{ path: '$.a', exactPath: '$.a', kind: 'changed', primary: 1, shadow: 2 }]): Verdict {
+  return { outcome: 'mismatch', reason: 'body', differences, differenceCount: differences.length, fingerprint: fp, primaryStatus: 200, shadowStatus: 200, primaryMs: 1, shadowMs: 1 }
+}
+
+describe('MismatchStore on a real Redis', () => {
+  let server: TestRedis
+  let redis: Redis
+  beforeAll(async () => {
+    server = await startRedis()
+    redis = new Redis(server.url)
+  })
+  afterAll(async () => {
+    redis?.disconnect()
+    await server?.close()
+  })
+
+  const record = (store: MismatchStore, fp: string, jobId: string, seenMs: number, nowMs?: number): Promise<boolean> => {
+    const job = pairJob('r1', jsonResponse({ a: 1 }), jsonResponse({ a: 2 }), { id: jobId })
+    const verdict = mismatch(fp)
+    return store.record({ route: 'r1', verdict, sample: buildMismatchSample(job, verdict, { headers: [], paths: [] }), seenMs, ...(nowMs !== undefined ? { nowMs } : {}) })
+  }
+
+  it('counts once per job id, keeps the last K samples newest first, tracks first and last seen', async () => {
+    const store = new MismatchStore(redis, 'p1', { samplesPerGroup: 2, maxGroups: 10, sampleTtlMs: 60_000 })
+    expect(await record(store, 'fpA', 'j1', 2_000)).toBe(true)
+    expect(await record(store, 'fpA', 'j2', 1_000)).toBe(true)
+    expect(await record(store, 'fpA', 'j3', 3_000)).toBe(true)
+    expect(await record(store, 'fpA', 'j2', 1_000)).toBe(false)
+    const [g] = await store.list({ limit: 10 })
+    expect(g).toMatchObject({ fingerprint: 'fpA', route: 'r1', count: 3, firstSeen: new Date(1_000).toISOString(), lastSeen: new Date(3_000).toISOString() })
+    expect(g!.samples.map((s) => s.jobId)).toEqual(['j3', 'j2'])
+    const ttl = await redis.pttl(mismatchSamplesKey('p1', 'fpA'))
+    expect(ttl).toBeGreaterThan(0)
+    expect(ttl).toBeLessThanOrEqual(60_000)
+    expect(await redis.pttl(mismatchGroupKey('p1', 'fpA'))).toBeGreaterThan(0)
+  })
+
+  it('keeps at most maxGroups groups, deleting the least recently seen with their samples', async () => {
+    const store = new MismatchStore(redis, 'p2', { samplesPerGroup: 1, maxGroups: 2, sampleTtlMs: 60_000 })
+    await record(store, 'old', 'a', 1, 1_000)
+    await record(store, 'mid', 'b', 1, 2_000)
+    await record(store, 'old', 'c', 1, 3_000)
+    await record(store, 'new', 'd', 1, 4_000)
+    expect((await store.list({ limit: 10 })).map((g) => g.fingerprint).sort()).toEqual(['new', 'old'])
+    expect(await redis.exists(mismatchGroupKey('p2', 'mid'), mismatchSamplesKey('p2', 'mid'), `${mismatchGroupKey('p2', 'mid')}:jobs`)).toBe(0)
+    expect(await redis.zcard(mismatchIndexKey('p2'))).toBe(2)
+  })
+
+  it('lists largest first, filters by route, honours limit and forgets expired groups', async () => {
+    const store = new MismatchStore(redis, 'p3', { samplesPerGroup: 1, maxGroups: 10, sampleTtlMs: 60_000 })
+    await record(store, 'one', 'a', 1)
+    await record(store, 'two', 'b', 1)
+    await record(store, 'two', 'c', 1)
+    expect((await store.list({ limit: 10 })).map((g) => [g.fingerprint, g.count])).toEqual([
+      ['two', 2],
+      ['one', 1],
+    ])
+    expect(await store.list({ limit: 1 })).toHaveLength(1)
+    expect(await store.list({ route: 'other', limit: 10 })).toEqual([])
+    await redis.del(mismatchGroupKey('p3', 'one'))
+    expect((await store.list({ limit: 10 })).map((g) => g.fingerprint)).toEqual(['two'])
+    expect(await redis.zrange(mismatchIndexKey('p3'), 0, -1)).toEqual(['two'])
+  })
+})
+
+describe('buildMismatchSample redaction', () => {
+  it('redacts credential and configured headers, configured body paths at any depth, and cuts long values', () => {
+    const job = pairJob('r', jsonResponse({}, { headers: { 'Set-Cookie': 'sid=1', 'x-trace': 't' } }), jsonResponse({}), {
+      headers: { authorization: 'Bearer x', cookie: 'c=1', 'x-tenant-key': 'k' },
+    })
+    const diffs: FieldDifference[] = [
+      { path: '$.user', exactPath: '$.user', kind: 'changed', primary: { name: 'a', password: 'p1', cards: [{ pan: '1' }] }, shadow: { name: 'b', password: 'p2', cards: [{ pan: '2' }] } },
+      { path: '$.token', exactPath: '$.token', kind: 'removed', primary: 'tok' },
+      { path: 'header:x-tenant-key', exactPath: 'header:x-tenant-key', kind: 'changed', primary: 'k1', shadow: 'k2' },
+      { path: '$.blob', exactPath: '$.blob', kind: 'changed', primary: 'x'.repeat(5_000), shadow: 'y' },
+    ]
+    const sample = buildMismatchSample(job, mismatch('fp', diffs), {
+      headers: ['X-Tenant-Key'],
+      paths: [parsePathPattern('$..password'), parsePathPattern('$.user.cards[*].pan'), parsePathPattern('$.token')],
+    })
+    expect(sample.requestHeaders).toMatchObject({ authorization: '[redacted]', cookie: '[redacted]', 'x-tenant-key': '[redacted]' })
+    expect(sample.primary).toMatchObject({ headers: { 'Set-Cookie': '[redacted]', 'x-trace': 't' } })
+    expect(sample.differences[0]).toMatchObject({
+      primary: { name: 'a', password: '[redacted]', cards: [{ pan: '[redacted]' }] },
+      shadow: { name: 'b', password: '[redacted]', cards: [{ pan: '[redacted]' }] },
+    })
+    expect(sample.differences[1]).toEqual({ path: '$.token', exactPath: '$.token', kind: 'removed', primary: '[redacted]' })
+    expect(sample.differences[2]).toMatchObject({ primary: '[redacted]', shadow: '[redacted]' })
+    expect(String(sample.differences[3]!.primary)).toMatch(/^"x{2047}… \[cut, 5002 characters\]$/)
+    expect(JSON.stringify(sample)).not.toMatch(/Bearer|p1|p2|tok"|k1/)
+  })
+})
