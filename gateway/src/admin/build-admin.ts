@@ -1,0 +1,112 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { ShadowgateConfig } from '@shadowgate/shared'
+import { AdminNotFoundError, AdminUnauthorizedError, GatewayError, InvalidSettingError } from '../errors.js'
+import type { RuntimeSettings } from '../runtime/runtime-settings.js'
+import { adminAccessAllowed } from './admin-auth.js'
+import type { AdminMetricsSource } from './admin-metrics-source.js'
+import { parseMirrorUpdate } from './mirror-update.js'
+import { mirrorChangeJson, routeListingEntry } from './route-listing.js'
+
+export interface BuildAdminOptions {
+  readonly config: ShadowgateConfig
+  readonly settings: RuntimeSettings
+  readonly metrics: AdminMetricsSource
+  /** Whether the traffic listener is up and accepting (drives /readyz); default: always. */
+  readonly ready?: () => boolean
+  /** A pino logger; default: no logging. */
+  readonly logger?: FastifyBaseLogger
+}
+
+interface RouteParams {
+  name: string
+}
+
+/** Load balancers probe these without credentials; they reveal nothing but up/down. */
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz'])
+/** Names who made a change in the log and the stored setting (the CLI sends the local user). */
+const ACTOR_HEADER = 'x-shadowgate-actor'
+
+function sendError(reply: FastifyReply, err: GatewayError): FastifyReply {
+  return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message } })
+}
+
+function actor(req: FastifyRequest): string {
+  const h = req.headers[ACTOR_HEADER]
+  const name = typeof h === 'string' ? h.replace(/[^\w.@:+-]/g, '').slice(0, 64) : ''
+  return `${name || 'admin'}@${req.ip}`
+}
+
+/**
+ * Builds the admin API (never listens): route listing with counters, runtime mirror changes,
+ * health, readiness and Prometheus metrics. It runs on its own listener, apart from traffic.
+ */
+export async function buildAdmin(opts: BuildAdminOptions): Promise<FastifyInstance> {
+  const { config, settings, metrics } = opts
+  const ready = opts.ready ?? (() => true)
+  // Cast: the logger's concrete type would leak into the instance's generics; callers need a FastifyInstance.
+  const app = Fastify({
+    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
+    // Probes and scrapes would flood the log; changes are logged by RuntimeSettings with their author.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 16_384,
+  }) as unknown as FastifyInstance
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (PUBLIC_PATHS.has(req.url.split('?')[0] ?? '')) return
+    if (!adminAccessAllowed(config.admin.token, req.headers.authorization, req.socket.remoteAddress)) {
+      await sendError(reply.header('www-authenticate', 'Bearer realm="shadowgate-admin"'), new AdminUnauthorizedError())
+    }
+  })
+
+  app.setNotFoundHandler((req, reply) => sendError(reply, new AdminNotFoundError(req.method, req.url)))
+
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    if (err instanceof GatewayError) return sendError(reply, err)
+    // Fastify's own body errors (not JSON, empty, too large): the only bodies here are mirror settings.
+    if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+      return sendError(reply, new InvalidSettingError(`${err.message}: send JSON such as {"percent": 25, "ttl": "10m"}`))
+    }
+    req.log.error({ err }, 'admin request failed')
+    return sendError(reply, new GatewayError('SG_ADMIN_INTERNAL', 500, 'the admin API failed to answer; see the gateway log'))
+  })
+
+  app.get('/healthz', async () => ({ status: 'ok' }))
+
+  app.get('/readyz', async (_req, reply) => {
+    const isReady = ready()
+    // The runtime store is reported, not required: without Redis the gateway serves from its file config.
+    return reply.status(isReady ? 200 : 503).send({ ready: isReady, runtimeStore: settings.storeState() })
+  })
+
+  app.get('/metrics', async (_req, reply) => {
+    const text = await metrics.registry.metrics()
+    return reply.header('content-type', metrics.registry.contentType).send(text)
+  })
+
+  app.get('/routes', async () => {
+    const counters = await metrics.snapshot()
+    const now = Date.now()
+    return { routes: settings.list().map((v) => routeListingEntry(v, counters[v.name], now)) }
+  })
+
+  app.get<{ Params: RouteParams }>('/routes/:name', async (req) => {
+    const view = settings.view(req.params.name)
+    const counters = await metrics.snapshot()
+    return { route: routeListingEntry(view, counters[view.name], Date.now()) }
+  })
+
+  app.put<{ Params: RouteParams }>('/routes/:name/mirror', async (req) => {
+    const name = req.params.name
+    settings.view(name) // unknown route: 404 before looking at the body
+    const update = parseMirrorUpdate(req.body)
+    const change = await settings.setMirror(name, update.percent, { ttlMs: update.ttlMs, by: actor(req) })
+    return { change: mirrorChangeJson(change) }
+  })
+
+  app.delete<{ Params: RouteParams }>('/routes/:name/mirror', async (req) => {
+    const change = await settings.resetMirror(req.params.name, { by: actor(req) })
+    return { change: mirrorChangeJson(change) }
+  })
+
+  return app
+}

@@ -1,0 +1,20 @@
+/** Exit codes of every shadowgate command. */
+export const EXIT_OK = 0
+/** The command ran but failed (admin API refused, gateway unreachable, could not start). */
+export const EXIT_FAILURE = 1
+/** Bad usage or bad config: nothing was attempted. */
+export const EXIT_USAGE = 2
+
+export function printOut(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+}
+
+export function printErr(text: string): void {
+  process.stderr.write(text.endsWith('\n') ? text : `${text}\n`)
+}
+
+/** Prints `shadowgate: <problem>` and the command's usage on stderr; returns the usage exit code. */
+export function usageError(problem: string, usage: string): number {
+  printErr(`shadowgate: ${problem}\n\n${usage}`)
+  return EXIT_USAGE
+}

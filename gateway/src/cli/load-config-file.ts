@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs'
+import { parseConfig, type ShadowgateConfig } from '@shadowgate/shared'
+import { EXIT_USAGE, printErr } from './cli-output.js'
+
+/** The config file commands read unless given --config. */
+export const DEFAULT_CONFIG_PATH = 'shadowgate.yaml'
+
+/**
+ * Reads, env-interpolates and validates a config file. A problem prints
+ * `shadowgate: config error: <message>` (the message names the key) and yields exit code 2.
+ */
+export function loadConfigFile(path: string): { config: ShadowgateConfig } | { exitCode: number } {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    printErr(`shadowgate: config error: cannot read ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)
+    return { exitCode: EXIT_USAGE }
+  }
+  try {
+    return { config: parseConfig(text, process.env) }
+  } catch (err) {
+    printErr(`shadowgate: config error: ${(err as Error).message}`)
+    return { exitCode: EXIT_USAGE }
+  }
+}

@@ -1,0 +1,215 @@
+import { Redis } from 'ioredis'
+import { pino, type Logger } from 'pino'
+import { runtimeChannel, runtimeSettingsKey } from '@shadowgate/shared'
+import { RuntimeStoreUnavailableError } from '../errors.js'
+import type { RuntimeStore, RuntimeStoreSink } from './runtime-store.js'
+
+export interface RedisRuntimeStoreOptions {
+  readonly url: string
+  readonly prefix: string
+  readonly logger?: Logger
+  /** Safety-net re-read of the whole hash, for announcements missed on the pub/sub connection. */
+  readonly pollMs?: number
+  /** Longest wait for the first read at start; past it the instance starts from its file config. */
+  readonly startWaitMs?: number
+  /** Bound on each Redis command, so an admin change never hangs on a stalled Redis. */
+  readonly commandTimeoutMs?: number
+}
+
+export const DEFAULT_RUNTIME_POLL_MS = 5_000
+const DEFAULT_START_WAIT_MS = 2_000
+const DEFAULT_COMMAND_TIMEOUT_MS = 2_000
+
+// Replaces one field only if it still holds the expected value, and announces the new value in the
+// same atomic step, so announcements reach subscribers in the order of the writes.
+const COMPARE_AND_SET = `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if (cur or '') ~= ARGV[2] then return 0 end
+if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
+redis.call('PUBLISH', KEYS[2], ARGV[4])
+return 1
+`
+
+/** An announcement on the runtime channel: the route's new stored value (null: removed). */
+interface ChangeMessage {
+  readonly route: string
+  readonly value: string | null
+}
+
+function parseMessage(text: string): ChangeMessage | undefined {
+  try {
+    const m = JSON.parse(text) as unknown
+    if (!m || typeof m !== 'object') return undefined
+    const { route, value } = m as Record<string, unknown>
+    if (typeof route !== 'string' || (value !== null && typeof value !== 'string')) return undefined
+    return { route, value }
+  } catch {
+    return undefined
+  }
+}
+
+function retryStrategy(times: number): number {
+  return Math.min(100 * 2 ** Math.min(times, 5), 2_000)
+}
+
+/**
+ * Runtime settings shared through Redis: a hash holds every override, a pub/sub channel announces each
+ * write, a poll re-reads the hash as a safety net and every reconnect re-reads it. Redis being down
+ * never blocks start-up or requests: commands fail fast (no offline queue), the instance keeps the
+ * values it has, and ioredis reconnects in the background.
+ */
+export class RedisRuntimeStore implements RuntimeStore {
+  readonly kind = 'redis'
+  readonly #key: string
+  readonly #channel: string
+  readonly #opts: RedisRuntimeStoreOptions
+  readonly #logger: Logger
+  #client: Redis | undefined
+  #sub: Redis | undefined
+  #sink: RuntimeStoreSink | undefined
+  #poll: NodeJS.Timeout | undefined
+  #syncing: Promise<void> | undefined
+  #syncAgain = false
+  /** Routes announced while a full read is in flight: the announcement is newer than the read. */
+  #dirty: Set<string> | undefined
+  #down = false
+  #closed = false
+
+  constructor(opts: RedisRuntimeStoreOptions) {
+    this.#opts = opts
+    this.#key = runtimeSettingsKey(opts.prefix)
+    this.#channel = runtimeChannel(opts.prefix)
+    this.#logger = opts.logger ?? pino({ level: 'silent' })
+  }
+
+  connected(): boolean {
+    return this.#client?.status === 'ready'
+  }
+
+  async start(sink: RuntimeStoreSink): Promise<void> {
+    if (this.#client || this.#closed) return
+    this.#sink = sink
+    const common = { retryStrategy, connectTimeout: this.#opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS }
+    const client = new Redis(this.#opts.url, {
+      ...common,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: this.#opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    })
+    // The subscriber queues its SUBSCRIBE until connected and re-subscribes after every reconnect.
+    const sub = new Redis(this.#opts.url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true })
+    this.#client = client
+    this.#sub = sub
+    const firstOutcome = new Promise<void>((resolve) => {
+      client.once('ready', () => void this.#resync().finally(resolve))
+      client.once('error', () => resolve())
+      setTimeout(resolve, this.#opts.startWaitMs ?? DEFAULT_START_WAIT_MS).unref()
+    })
+    client.on('ready', () => {
+      if (this.#down) this.#logger.info({ store: 'redis' }, 'runtime store reconnected; re-reading runtime settings')
+      this.#down = false
+      void this.#resync()
+    })
+    client.on('error', (err: Error) => this.#markDown(err))
+    client.on('close', () => this.#markDown())
+    sub.on('error', () => {
+      // Reported through the command connection; both reconnect on their own.
+    })
+    sub.on('ready', () => void this.#resync())
+    sub.on('message', (channel: string, text: string) => {
+      if (channel !== this.#channel) return
+      const msg = parseMessage(text)
+      if (!msg) {
+        this.#logger.warn({ message: text.slice(0, 200) }, 'ignoring an invalid runtime announcement; re-reading the runtime settings')
+        void this.#resync()
+        return
+      }
+      this.#dirty?.add(msg.route)
+      this.#sink?.applyStored(msg.route, msg.value, 'fleet')
+    })
+    sub.subscribe(this.#channel).catch((err: unknown) => this.#logger.debug({ err }, 'runtime channel subscription failed; retried on reconnect'))
+    this.#poll = setInterval(() => void this.#resync(), this.#opts.pollMs ?? DEFAULT_RUNTIME_POLL_MS)
+    this.#poll.unref()
+    await firstOutcome
+  }
+
+  async get(route: string): Promise<string | null> {
+    const client = this.#ready()
+    try {
+      return await client.hget(this.#key, route)
+    } catch (err) {
+      throw this.#unavailable(err)
+    }
+  }
+
+  async compareAndSet(route: string, expected: string | null, next: string | null): Promise<boolean> {
+    const client = this.#ready()
+    const message = JSON.stringify({ route, value: next } satisfies ChangeMessage)
+    try {
+      const done = await client.eval(COMPARE_AND_SET, 2, this.#key, this.#channel, route, expected ?? '', next ?? '', message)
+      return done === 1
+    } catch (err) {
+      throw this.#unavailable(err)
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    clearInterval(this.#poll)
+    this.#sink = undefined
+    // disconnect() rather than quit(): quit waits for a reply a dead Redis never sends.
+    this.#client?.disconnect()
+    this.#sub?.disconnect()
+    await this.#syncing?.catch(() => undefined)
+  }
+
+  #ready(): Redis {
+    const client = this.#client
+    if (!client || this.#closed || client.status !== 'ready') {
+      throw new RuntimeStoreUnavailableError('the runtime store (Redis) is unavailable; nothing was changed (the change would not reach the other instances)')
+    }
+    return client
+  }
+
+  #unavailable(err: unknown): RuntimeStoreUnavailableError {
+    return new RuntimeStoreUnavailableError(`the runtime store (Redis) did not answer: ${(err as Error).message}; nothing was changed`, { cause: err })
+  }
+
+  #markDown(err?: Error): void {
+    if (this.#closed || this.#down) return
+    this.#down = true
+    this.#logger.warn(
+      { store: 'redis', err: err?.message },
+      'runtime store (Redis) unavailable: serving from the config file and the last known runtime settings; reconnecting',
+    )
+  }
+
+  /** Re-reads the whole hash; concurrent calls coalesce into one read plus at most one more. */
+  #resync(): Promise<void> {
+    if (this.#syncing) {
+      this.#syncAgain = true
+      return this.#syncing
+    }
+    this.#syncing = (async () => {
+      do {
+        this.#syncAgain = false
+        const client = this.#client
+        if (this.#closed || !client || client.status !== 'ready') return
+        const dirty = new Set<string>()
+        this.#dirty = dirty
+        try {
+          const values = await client.hgetall(this.#key)
+          this.#sink?.applySnapshot(new Map(Object.entries(values)), dirty, 'fleet')
+        } catch (err) {
+          this.#logger.debug({ err }, 'could not re-read the runtime settings; retrying later')
+        } finally {
+          this.#dirty = undefined
+        }
+      } while (this.#syncAgain && !this.#closed)
+    })().finally(() => {
+      this.#syncing = undefined
+    })
+    return this.#syncing
+  }
+}

@@ -1,0 +1,307 @@
+import { pino, type Logger } from 'pino'
+import type { RouteConfig, ShadowgateConfig } from '@shadowgate/shared'
+import { InvalidSettingError, RuntimeStoreUnavailableError, UnknownRouteError } from '../errors.js'
+import type { RouteSettingsSource } from './route-settings-source.js'
+import type { RuntimeChangeSource, RuntimeStore, RuntimeStoreSink } from './runtime-store.js'
+import { decodeStoredSetting, encodeStoredSetting, type StoredMirrorSetting } from './stored-mirror-setting.js'
+
+/** A route as the admin API lists it: file config plus the runtime state in force. */
+export interface RouteRuntimeView {
+  readonly name: string
+  readonly match: string
+  readonly methods: readonly string[] | undefined
+  /** Mirror percent in force now. */
+  readonly percent: number
+  /** Mirror percent of the config file. */
+  readonly configuredPercent: number
+  /** Epoch ms when a temporary change reverts; null when none is active. */
+  readonly expiresAt: number | null
+  /** Percent in force after `expiresAt`. */
+  readonly revertTo: number | null
+  /** Epoch ms and author of the runtime change in force; null when the file config applies. */
+  readonly updatedAt: number | null
+  readonly updatedBy: string | null
+  readonly primary: string
+  readonly shadow: string | undefined
+}
+
+/** One change of a route's mirror percent, as the admin API answers it and the log records it. */
+export interface MirrorChange {
+  readonly route: string
+  readonly old: number
+  readonly new: number
+  readonly ttlMs: number | null
+  readonly expiresAt: number | null
+  readonly revertTo: number | null
+  readonly at: number
+  readonly by: string
+}
+
+export interface RuntimeSettingsOptions {
+  readonly logger?: Logger
+  /** Shared store (Redis, or the cluster primary) that makes changes fleet-wide; default: this process only. */
+  readonly store?: RuntimeStore
+  readonly now?: () => number
+}
+
+interface RouteState {
+  readonly config: RouteConfig
+  percent: number
+  raw: string | null
+  stored: StoredMirrorSetting | null
+  timer: NodeJS.Timeout | undefined
+  /** Last invalid stored value seen, so the poll does not warn about the same one every few seconds. */
+  invalidRaw: string | undefined
+}
+
+// setTimeout keeps delays in a signed 32-bit integer; longer ttls are waited for in steps.
+const MAX_TIMER_MS = 2_147_483_647
+const MAX_CAS_ATTEMPTS = 5
+
+/**
+ * The runtime route settings every request reads (O(1), from memory) and the admin API changes.
+ * With a store, the store is the source of truth: changes are compare-and-set there and applied by
+ * every instance from its announcement; a temporary change is reverted by whichever instance sees
+ * its expiry first, with a deterministic value so every instance's revert is the same write.
+ */
+export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
+  readonly #config: ShadowgateConfig
+  readonly #routes = new Map<string, RouteState>()
+  readonly #logger: Logger
+  readonly #store: RuntimeStore | undefined
+  readonly #now: () => number
+  readonly #listeners = new Set<(route: string, raw: string | null) => void>()
+  #closed = false
+
+  constructor(config: ShadowgateConfig, opts: RuntimeSettingsOptions = {}) {
+    this.#config = config
+    this.#logger = opts.logger ?? pino({ level: 'silent' })
+    this.#store = opts.store
+    this.#now = opts.now ?? Date.now
+    for (const route of config.routes) {
+      this.#routes.set(route.name, { config: route, percent: route.mirror.percent, raw: null, stored: null, timer: undefined, invalidRaw: undefined })
+    }
+  }
+
+  /** Reads the stored values (bounded wait) and keeps following the store. Without a store: nothing to do. */
+  async start(): Promise<void> {
+    await this.#store?.start(this)
+  }
+
+  mirrorPercent(route: string): number {
+    return this.#routes.get(route)?.percent ?? 0
+  }
+
+  primary(route: string): string {
+    return this.#routes.get(route)?.config.primary ?? this.#config.primary
+  }
+
+  shadow(route: string): string | undefined {
+    const state = this.#routes.get(route)
+    return state ? state.config.shadow : this.#config.shadow
+  }
+
+  /** `disabled` without a store; otherwise whether the store is reachable. */
+  storeState(): 'disabled' | 'connected' | 'disconnected' {
+    if (!this.#store) return 'disabled'
+    return this.#store.connected() ? 'connected' : 'disconnected'
+  }
+
+  list(): RouteRuntimeView[] {
+    return [...this.#routes.values()].map((s) => this.#view(s))
+  }
+
+  view(route: string): RouteRuntimeView {
+    return this.#view(this.#state(route))
+  }
+
+  /** The stored overrides in force (route -> encoded setting), for handing the state to a new cluster worker. */
+  storedValues(): Map<string, string> {
+    const out = new Map<string, string>()
+    for (const [name, s] of this.#routes) if (s.raw !== null) out.set(name, s.raw)
+    return out
+  }
+
+  /** Called with every stored value this instance applies (the cluster primary forwards them to workers). */
+  onChange(listener: (route: string, raw: string | null) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  /**
+   * Sets a route's mirror percent, for `ttlMs` or until changed again. A temporary change reverts to
+   * the last lasting percent, so stacked temporary changes never leave a temporary value behind.
+   */
+  async setMirror(route: string, percent: number, opts: { ttlMs?: number | undefined; by?: string | undefined } = {}): Promise<MirrorChange> {
+    const state = this.#state(route)
+    if (typeof percent !== 'number' || !Number.isFinite(percent) || percent < 0 || percent > 100) {
+      throw new InvalidSettingError(`percent must be a number between 0 and 100 (got ${JSON.stringify(percent)})`)
+    }
+    const ttlMs = opts.ttlMs
+    if (ttlMs !== undefined && (!Number.isFinite(ttlMs) || ttlMs <= 0)) throw new InvalidSettingError(`ttl must be a positive duration (got ${ttlMs})`)
+    const by = opts.by ?? 'admin'
+    return await this.#change(state, (current, now) => {
+      if (ttlMs === undefined) return { percent, expiresAt: null, revertTo: null, updatedAt: now, by }
+      return { percent, expiresAt: now + ttlMs, revertTo: this.#lastingPercent(state, current), updatedAt: now, by }
+    })
+  }
+
+  /** Removes the runtime override of a route: the config file's percent applies again, on every instance. */
+  async resetMirror(route: string, opts: { by?: string | undefined } = {}): Promise<MirrorChange> {
+    const state = this.#state(route)
+    return await this.#change(state, () => null, opts.by ?? 'admin')
+  }
+
+  applyStored(route: string, raw: string | null, source: RuntimeChangeSource): void {
+    const state = this.#routes.get(route)
+    if (!state || this.#closed || raw === state.raw) return
+    const stored = raw === null ? null : decodeStoredSetting(raw)
+    if (stored === undefined) {
+      if (raw !== state.invalidRaw) this.#logger.warn({ route, value: raw, source }, 'ignoring an invalid stored runtime setting')
+      state.invalidRaw = raw ?? undefined
+      return
+    }
+    const old = state.percent
+    clearTimeout(state.timer)
+    state.timer = undefined
+    state.raw = raw
+    state.stored = stored
+    const now = this.#now()
+    const expired = stored?.expiresAt != null && stored.expiresAt <= now
+    state.percent = stored === null ? state.config.mirror.percent : expired ? (stored.revertTo ?? state.config.mirror.percent) : stored.percent
+    if (raw !== null && stored?.expiresAt != null) {
+      if (expired) queueMicrotask(() => this.#expire(state, raw))
+      else this.#schedule(state, raw, stored.expiresAt)
+    }
+    // Changes made here are logged by #change with their caller; the others when they change the percent.
+    if (old !== state.percent && source !== 'admin') {
+      this.#logger.info(
+        {
+          route,
+          old,
+          new: state.percent,
+          ttlMs: stored?.expiresAt != null && !expired ? stored.expiresAt - (stored.updatedAt || now) : null,
+          expiresAt: stored?.expiresAt != null ? new Date(stored.expiresAt).toISOString() : null,
+          revertTo: stored?.revertTo ?? null,
+          by: stored?.by ?? null,
+          source,
+        },
+        source === 'ttl' ? 'mirror percent reverted after its ttl' : stored === null ? 'mirror percent reset to the config file' : 'mirror percent changed',
+      )
+    }
+    for (const l of this.#listeners) l(route, raw)
+  }
+
+  applySnapshot(values: ReadonlyMap<string, string>, skip: ReadonlySet<string>, source: RuntimeChangeSource): void {
+    for (const name of this.#routes.keys()) {
+      if (!skip.has(name)) this.applyStored(name, values.get(name) ?? null, source)
+    }
+  }
+
+  /** Idempotent: stops the expiry timers; the store (if any) belongs to whoever created it. */
+  close(): void {
+    this.#closed = true
+    for (const s of this.#routes.values()) {
+      clearTimeout(s.timer)
+      s.timer = undefined
+    }
+    this.#listeners.clear()
+  }
+
+  #state(route: string): RouteState {
+    const s = this.#routes.get(route)
+    if (!s) throw new UnknownRouteError(route)
+    return s
+  }
+
+  #view(s: RouteState): RouteRuntimeView {
+    const active = s.stored?.expiresAt != null && s.stored.expiresAt > this.#now()
+    return {
+      name: s.config.name,
+      match: s.config.match,
+      methods: s.config.methods,
+      percent: s.percent,
+      configuredPercent: s.config.mirror.percent,
+      expiresAt: active ? (s.stored?.expiresAt ?? null) : null,
+      revertTo: active ? (s.stored?.revertTo ?? null) : null,
+      updatedAt: s.stored?.updatedAt ?? null,
+      updatedBy: s.stored?.by ?? null,
+      primary: this.primary(s.config.name),
+      shadow: this.shadow(s.config.name),
+    }
+  }
+
+  #lastingPercent(state: RouteState, current: StoredMirrorSetting | null): number {
+    if (current === null) return state.config.mirror.percent
+    if (current.expiresAt !== null) return current.revertTo ?? state.config.mirror.percent
+    return current.percent
+  }
+
+  #effective(state: RouteState, current: StoredMirrorSetting | null, now: number): number {
+    if (current === null) return state.config.mirror.percent
+    if (current.expiresAt !== null && current.expiresAt <= now) return current.revertTo ?? state.config.mirror.percent
+    return current.percent
+  }
+
+  async #change(state: RouteState, next: (current: StoredMirrorSetting | null, now: number) => StoredMirrorSetting | null, resetBy?: string): Promise<MirrorChange> {
+    const route = state.config.name
+    const store = this.#store
+    for (let attempt = 0; attempt < (store ? MAX_CAS_ATTEMPTS : 1); attempt++) {
+      const currentRaw = store ? await store.get(route) : state.raw
+      const current = currentRaw === null ? null : (decodeStoredSetting(currentRaw) ?? null)
+      const now = this.#now()
+      const wanted = next(current, now)
+      const wantedRaw = wanted === null ? null : encodeStoredSetting(wanted)
+      if (store && !(await store.compareAndSet(route, currentRaw, wantedRaw))) continue
+      this.applyStored(route, wantedRaw, 'admin')
+      const change: MirrorChange = {
+        route,
+        old: this.#effective(state, current, now),
+        new: this.#effective(state, wanted, now),
+        ttlMs: wanted?.expiresAt != null ? wanted.expiresAt - now : null,
+        expiresAt: wanted?.expiresAt ?? null,
+        revertTo: wanted?.revertTo ?? null,
+        at: now,
+        by: wanted?.by ?? resetBy ?? 'admin',
+      }
+      this.#logger.info(
+        { ...change, at: new Date(now).toISOString(), expiresAt: change.expiresAt === null ? null : new Date(change.expiresAt).toISOString(), source: 'admin' },
+        wanted === null ? 'mirror percent reset to the config file' : 'mirror percent changed',
+      )
+      return change
+    }
+    throw new RuntimeStoreUnavailableError(`route "${route}" kept changing while this change was being made; nothing was changed, try again`)
+  }
+
+  #schedule(state: RouteState, raw: string, expiresAt: number): void {
+    const delay = Math.max(0, expiresAt - this.#now())
+    state.timer = setTimeout(() => {
+      state.timer = undefined
+      if (this.#now() < expiresAt) this.#schedule(state, raw, expiresAt)
+      else this.#expire(state, raw)
+    }, Math.min(delay, MAX_TIMER_MS))
+    state.timer.unref()
+  }
+
+  /**
+   * Reverts an expired temporary change: locally at once (so the revert happens even while the store is
+   * down), then in the store with a compare-and-set on the expired value. The reverted value depends only
+   * on the expired one, so every instance writes the same bytes and the revert is idempotent fleet-wide.
+   */
+  #expire(state: RouteState, expiredRaw: string): void {
+    if (this.#closed || state.raw !== expiredRaw || !state.stored || state.stored.expiresAt === null) return
+    const expired = state.stored
+    const reverted = encodeStoredSetting({
+      percent: expired.revertTo ?? state.config.mirror.percent,
+      expiresAt: null,
+      revertTo: null,
+      updatedAt: expired.expiresAt ?? this.#now(),
+      by: 'ttl',
+    })
+    this.applyStored(state.config.name, reverted, 'ttl')
+    this.#store?.compareAndSet(state.config.name, expiredRaw, reverted).catch((err: unknown) => {
+      // Another instance, or this one after reconnecting, writes the same revert.
+      this.#logger.debug({ route: state.config.name, err }, 'could not store a ttl revert now')
+    })
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * A runtime mirror setting as it is stored (one field of the Redis hash `runtimeSettingsKey(prefix)`,
+ * keyed by route name) and announced between instances. The encoded JSON string is the unit of
+ * comparison: instances compare-and-set on it, so its key order is fixed.
+ */
+export interface StoredMirrorSetting {
+  /** Mirror percent in force until `expiresAt` (0-100, fractional allowed). */
+  readonly percent: number
+  /** Epoch ms after which the setting reverts to `revertTo`; null for a lasting change. */
+  readonly expiresAt: number | null
+  /** Percent in force after `expiresAt`; null for a lasting change. */
+  readonly revertTo: number | null
+  /** Epoch ms of the change. */
+  readonly updatedAt: number
+  /** Who made the change (admin caller, or `ttl` for an expiry revert). */
+  readonly by: string
+}
+
+/** Encodes with a fixed key order so equal settings always give byte-equal strings. */
+export function encodeStoredSetting(s: StoredMirrorSetting): string {
+  return JSON.stringify({ percent: s.percent, expiresAt: s.expiresAt, revertTo: s.revertTo, updatedAt: s.updatedAt, by: s.by })
+}
+
+function isPercent(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 100
+}
+
+function isTimeOrNull(v: unknown): v is number | null {
+  return v === null || (typeof v === 'number' && Number.isFinite(v))
+}
+
+/** Decodes a stored value; returns undefined when it is not a valid setting (the caller logs and ignores it). */
+export function decodeStoredSetting(raw: string): StoredMirrorSetting | undefined {
+  let v: unknown
+  try {
+    v = JSON.parse(raw)
+  } catch {
+    return undefined
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined
+  const o = v as Record<string, unknown>
+  if (!isPercent(o['percent'])) return undefined
+  const expiresAt = o['expiresAt'] ?? null
+  const revertTo = o['revertTo'] ?? null
+  if (!isTimeOrNull(expiresAt) || !(revertTo === null || isPercent(revertTo))) return undefined
+  if (expiresAt !== null && revertTo === null) return undefined
+  const updatedAt = typeof o['updatedAt'] === 'number' && Number.isFinite(o['updatedAt']) ? o['updatedAt'] : 0
+  const by = typeof o['by'] === 'string' ? o['by'] : 'unknown'
+  return { percent: o['percent'], expiresAt, revertTo, updatedAt, by }
+}

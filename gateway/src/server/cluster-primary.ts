@@ -1,0 +1,72 @@
+import type { AddressInfo } from 'node:net'
+import type { Logger } from 'pino'
+import type { ShadowgateConfig } from '@shadowgate/shared'
+import { buildAdmin } from '../admin/build-admin.js'
+import { RedisRuntimeStore } from '../runtime/redis-runtime-store.js'
+import { RuntimeSettings } from '../runtime/runtime-settings.js'
+import { ClusterMetrics } from './cluster-metrics.js'
+import { relayRuntimeToWorkers } from './cluster-runtime-relay.js'
+import { gracefulShutdown } from './graceful-shutdown.js'
+import { WorkerSupervisor } from './worker-supervisor.js'
+
+/**
+ * Server entry of the cluster primary (`shadowgate gateway --workers N`): it forks N traffic workers
+ * sharing the port and runs the single admin listener. Runtime changes reach the workers through
+ * Redis when configured, else over IPC from this process; /routes and /metrics sum the workers.
+ */
+export async function runClusterPrimary(config: ShadowgateConfig, opts: { logger: Logger; workers: number }): Promise<number> {
+  const { logger } = opts
+  const store = config.redis ? new RedisRuntimeStore({ url: config.redis.url, prefix: config.redis.prefix, logger }) : undefined
+  if (!store) logger.warn('no redis configured: runtime changes reach this cluster\'s workers over IPC only, and audit capture is off')
+  const settings = new RuntimeSettings(config, { logger, store })
+  await settings.start()
+  const stopRelay = store ? undefined : relayRuntimeToWorkers(settings)
+  const metrics = new ClusterMetrics()
+  let closing = false
+  const drainMs = config.proxy.timeoutMs + 1_000
+  let failed = false
+  const supervisor = new WorkerSupervisor({
+    count: opts.workers,
+    logger,
+    onGiveUp: () => {
+      failed = true
+      shutdown.trigger('workers cannot start')
+    },
+  })
+  const admin = config.admin.enabled
+    ? await buildAdmin({ config, settings, metrics, logger, ready: () => !closing && supervisor.listeningCount() > 0 })
+    : undefined
+  const shutdown = gracefulShutdown({
+    logger,
+    force: () => supervisor.kill(),
+    close: async () => {
+      closing = true
+      // Workers get the drain budget plus a margin for their own clean-up before they are killed.
+      await supervisor.stop(drainMs + 5_000)
+      await admin?.close()
+      metrics.close()
+      stopRelay?.()
+      settings.close()
+      await store?.close()
+    },
+  })
+  supervisor.start()
+  if (admin) {
+    try {
+      await admin.listen({ host: config.admin.host, port: config.admin.port })
+    } catch (err) {
+      logger.error({ err }, 'could not start the admin listener')
+      failed = true
+      shutdown.trigger('start-up failed')
+    }
+  }
+  if (!failed) {
+    const a = admin?.server.address() as AddressInfo | undefined
+    logger.info(
+      { traffic: `http://${config.listen.host}:${config.listen.port}`, admin: a ? `http://${a.address}:${a.port}` : 'disabled', workers: opts.workers },
+      'shadowgate cluster primary started',
+    )
+  }
+  const code = await shutdown.done
+  return failed ? 1 : code
+}

@@ -1,0 +1,140 @@
+import { hostname } from 'node:os'
+import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { ShadowgateConfig } from '@shadowgate/shared'
+import { buildAdmin } from '../admin/build-admin.js'
+import { buildGateway } from '../build-gateway.js'
+import { AuditProducer } from '../capture/audit-producer.js'
+import { GatewayMetrics } from '../metrics/gateway-metrics.js'
+import { RedisRuntimeStore } from '../runtime/redis-runtime-store.js'
+import type { RuntimeStore } from '../runtime/runtime-store.js'
+import { RuntimeSettings } from '../runtime/runtime-settings.js'
+
+export interface GatewayServiceOptions {
+  readonly logger: Logger
+  /** Identifies this instance in logs and audit jobs; default `${hostname}-${pid}`. */
+  readonly instanceId?: string
+  /** Whether to run the admin listener; default `config.admin.enabled`. Cluster workers leave it to the primary. */
+  readonly admin?: boolean
+  /** Where runtime settings are shared; default: Redis when configured, else this process only. Not closed here. */
+  readonly runtimeStore?: RuntimeStore
+  /** Re-read period of the Redis runtime hash (safety net for missed announcements). */
+  readonly runtimePollMs?: number
+  /** Longest wait at close for in-flight requests; then their connections are cut. Default: proxy timeout + 1 s. */
+  readonly drainTimeoutMs?: number
+}
+
+/** Where the listeners ended up (ports resolved when the config says 0). */
+export interface GatewayServiceAddresses {
+  readonly traffic: string
+  readonly admin: string | undefined
+}
+
+export interface GatewayService {
+  readonly instanceId: string
+  readonly settings: RuntimeSettings
+  readonly metrics: GatewayMetrics
+  readonly gateway: FastifyInstance
+  readonly admin: FastifyInstance | undefined
+  listen(): Promise<GatewayServiceAddresses>
+  /** True while the traffic listener accepts requests (false before listen and while closing). */
+  ready(): boolean
+  /** Graceful and idempotent: stop accepting, let in-flight requests finish, then close the runtime, producer and Redis. */
+  close(): Promise<void>
+}
+
+function urlOf(app: FastifyInstance): string {
+  const a = app.server.address() as AddressInfo
+  return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`
+}
+
+/**
+ * Assembles a gateway instance: runtime settings (shared through Redis when configured), metrics,
+ * the audit producer (when Redis and auditing are on), the traffic app and the admin app. Nothing
+ * listens until listen(); Redis being down delays nothing.
+ */
+export async function createGatewayService(config: ShadowgateConfig, opts: GatewayServiceOptions): Promise<GatewayService> {
+  const logger = opts.logger
+  const instanceId = opts.instanceId ?? `${hostname()}-${process.pid}`
+  const cleanups: (() => Promise<void> | void)[] = []
+  const cleanup = async (): Promise<void> => {
+    for (const fn of cleanups.splice(0).reverse()) {
+      try {
+        await fn()
+      } catch (err) {
+        logger.error({ err }, 'error while closing the gateway')
+      }
+    }
+  }
+  try {
+    const metrics = new GatewayMetrics({ defaultMetrics: true })
+    let store = opts.runtimeStore
+    if (!store && config.redis) {
+      const own = new RedisRuntimeStore({ url: config.redis.url, prefix: config.redis.prefix, logger, pollMs: opts.runtimePollMs })
+      cleanups.push(() => own.close())
+      store = own
+    }
+    if (!config.redis && !opts.runtimeStore) logger.warn('no redis configured: runtime changes stay on this instance and audit capture is off')
+    const settings = new RuntimeSettings(config, { logger, store })
+    cleanups.push(() => settings.close())
+    await settings.start()
+
+    let producer: AuditProducer | undefined
+    if (config.redis && config.audit.enabled) {
+      const p = new AuditProducer(config, { metrics, instanceId, logger })
+      cleanups.push(() => p.close())
+      p.start()
+      producer = p
+    }
+
+    const gateway = await buildGateway(config, { logger, settings, metrics, pairSink: producer, instanceId })
+    let gatewayClosed: Promise<void> | undefined
+    const closeGateway = (): Promise<void> => (gatewayClosed ??= gateway.close())
+    cleanups.push(closeGateway)
+
+    let draining = false
+    const ready = (): boolean => !draining && gateway.server.listening
+    const adminOn = opts.admin ?? config.admin.enabled
+    const admin = adminOn ? await buildAdmin({ config, settings, metrics, ready, logger }) : undefined
+    if (admin) cleanups.push(() => admin.close())
+
+    let closing: Promise<void> | undefined
+    const drainTimeoutMs = opts.drainTimeoutMs ?? config.proxy.timeoutMs + 1_000
+    return {
+      instanceId,
+      settings,
+      metrics,
+      gateway,
+      admin,
+      async listen() {
+        await gateway.listen({ host: config.listen.host, port: config.listen.port })
+        if (admin) await admin.listen({ host: config.admin.host, port: config.admin.port })
+        return { traffic: urlOf(gateway), admin: admin ? urlOf(admin) : undefined }
+      },
+      ready,
+      close() {
+        closing ??= (async () => {
+          draining = true
+          // Stop accepting and wait for in-flight requests. A keep-alive connection busy when the close
+          // began turns idle once its response is sent, and would then hold the close open until the
+          // client drops it: close idle connections as they appear; cut what is still open past the bound.
+          const idle = setInterval(() => gateway.server.closeIdleConnections(), 50)
+          const cut = setTimeout(() => gateway.server.closeAllConnections(), drainTimeoutMs)
+          cut.unref()
+          try {
+            await closeGateway()
+          } finally {
+            clearInterval(idle)
+            clearTimeout(cut)
+          }
+          await cleanup()
+        })()
+        return closing
+      },
+    }
+  } catch (err) {
+    await cleanup()
+    throw err
+  }
+}
