@@ -76,3 +76,10 @@ export class InvalidRequestTargetError extends GatewayError {
     super('SG_INVALID_REQUEST_TARGET', 400, `request target ${JSON.stringify(target.slice(0, 200))} cannot be forwarded; it must be a path starting with "/" or an absolute http(s) URL`)
   }
 }
+
+/** Demo: something the demo needs is missing or unreachable (redis-server not installed, REDIS_URL down). */
+export class DemoPrerequisiteError extends GatewayError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SG_DEMO_PREREQUISITE', 503, message, options)
+  }
+}

@@ -1,0 +1,53 @@
+import { hostname } from 'node:os'
+import type { ShadowgateConfig } from '@shadowgate/shared'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import type { BuildGatewayOptions } from './gateway-options.js'
+import { GatewayMetrics } from './metrics/gateway-metrics.js'
+import { mirror } from './mirror/mirror-plugin.js'
+import { proxy } from './proxy/proxy-plugin.js'
+import { sendJsonError } from './proxy/send-gateway-error.js'
+import { UNMATCHED_ROUTE } from './routes/route-table.js'
+import { StaticRouteSettings } from './routes/static-route-settings.js'
+
+// The proxy forwards the raw query string; parsing it per request would be wasted work.
+const NO_QUERY: Record<string, unknown> = Object.freeze(Object.create(null) as Record<string, unknown>)
+
+/**
+ * Builds the gateway: a Fastify app that forwards every request to its primary upstream and
+ * copies a share of them to the shadow (the mirror plugin + the proxy). Returns the app ready to
+ * listen; never listens. Closing the app releases everything it created: pools, tunnels, copies
+ * in flight. Injected dispatchers are left open.
+ */
+export async function buildGateway(config: ShadowgateConfig, options: BuildGatewayOptions = {}): Promise<FastifyInstance> {
+  const metrics = options.metrics ?? new GatewayMetrics()
+  const settings = options.settings ?? new StaticRouteSettings(config)
+  const instanceId = options.instanceId ?? `${hostname()}-${process.pid}`
+  const app = Fastify({
+    ...(options.logger === undefined ? {} : { loggerInstance: options.logger.child({ instance: instanceId }) }),
+    // Access logs per request would cost more than the proxying itself; failures are logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { querystringParser: () => NO_QUERY },
+    frameworkErrors(error, request, reply) {
+      // Fastify's router refuses paths it cannot percent-decode; an invisible proxy forwards them anyway.
+      if (error.code === 'FST_ERR_BAD_URL' && app.hasDecorator('forwardToPrimary')) {
+        metrics.request(UNMATCHED_ROUTE)
+        metrics.notMirrored(UNMATCHED_ROUTE, 'no_route')
+        app.forwardToPrimary(request, reply)
+        return
+      }
+      reply.hijack()
+      sendJsonError(reply.raw, error.statusCode ?? 400, error.code, error.message)
+    },
+  })
+  await app.register(mirror, { config, settings, metrics, pairSink: options.pairSink, shadowDispatcher: options.shadowDispatcher })
+  await app.register(proxy, {
+    config,
+    settings,
+    metrics,
+    dispatcher: options.primaryDispatcher,
+    routeOf: (request) => request.mirrorRoute?.name,
+    upgradeRouteOf: (req) => app.mirror.upgrade(req)?.name,
+    observerOf: (request) => request.mirrorObserver,
+  })
+  return app
+}

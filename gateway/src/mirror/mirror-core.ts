@@ -1,0 +1,251 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { ShadowgateConfig } from '@shadowgate/shared'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Dispatcher } from 'undici'
+import { GatewayMetrics, type CircuitState } from '../metrics/gateway-metrics.js'
+import { hasRequestBody } from '../proxy/request-body.js'
+import { upstreamPath } from '../proxy/request-target.js'
+import { UpstreamTargets, type UpstreamTarget } from '../proxy/upstream-target.js'
+import { RouteTable, UNMATCHED_ROUTE, type CompiledRoute } from '../routes/route-table.js'
+import { StaticRouteSettings } from '../routes/static-route-settings.js'
+import type { RouteSettingsSource } from '../runtime/route-settings-source.js'
+import { CircuitBreaker, type CircuitPass } from './circuit-breaker.js'
+import { InFlightLimiter } from './in-flight-limiter.js'
+import { MIRROR_MARKER_HEADER } from './mirror-marker.js'
+import { MirrorExchange, type ExchangeHost } from './mirror-exchange.js'
+import type { MirrorPair, ObservedOutcome, PairSink } from './mirror-pair.js'
+import type { NotMirroredReason } from './not-mirrored-reason.js'
+import { isSampled } from './sampler.js'
+import { createShadowAgent } from './shadow-agent.js'
+import { ShadowCall } from './shadow-call.js'
+import { shadowRequestHeaders } from './shadow-headers.js'
+import { stickyKeyOf } from './sticky-key.js'
+
+/** The log lines the mirror writes (circuit changes, a failing pair sink). */
+export type MirrorLog = Pick<FastifyBaseLogger, 'warn' | 'info'>
+
+export interface MirrorCoreOptions {
+  readonly config: ShadowgateConfig
+  /** Percent and shadow per route, read on every request. Default: the config's values. */
+  readonly settings?: RouteSettingsSource
+  readonly metrics?: GatewayMetrics
+  /** Receives completed pairs of audited requests. Default: none, nothing is captured. */
+  readonly pairSink?: PairSink
+  /** Dispatcher for copies. Default: an own undici Agent (`mirror.connections`), destroyed by close(). */
+  readonly shadowDispatcher?: Dispatcher
+  readonly log?: MirrorLog
+}
+
+export interface ShadowStats {
+  readonly circuit: CircuitState
+  readonly inFlight: number
+}
+
+/** Live state of the mirror, per shadow upstream. */
+export interface MirrorStats {
+  readonly shadows: Readonly<Record<string, ShadowStats>>
+}
+
+const SILENT: MirrorLog = { warn: () => {}, info: () => {} }
+
+function endBody(exchange: MirrorExchange): void {
+  exchange.bodyEnd()
+}
+
+/**
+ * Everything mirroring does, independent of how requests arrive (the Fastify plugin and the
+ * http-proxy adapter both drive it): route matching, the sampling decision with its one counted
+ * reason, sending copies through separate pools with a deadline, the per-shadow in-flight cap
+ * and circuit breaker, and pairing responses for the audit. Nothing here can delay or fail the
+ * client's request: copies leave after the primary was dispatched and their outcome is only
+ * counted.
+ */
+export class MirrorCore implements ExchangeHost {
+  readonly routes: RouteTable
+  readonly #config: ShadowgateConfig
+  readonly #settings: RouteSettingsSource
+  readonly #metrics: GatewayMetrics
+  readonly #sink: PairSink | undefined
+  readonly #dispatcher: Dispatcher
+  readonly #ownedDispatcher: Dispatcher | undefined
+  readonly #log: MirrorLog
+  readonly #preserveHost: boolean
+  readonly #targets = new UpstreamTargets()
+  readonly #limiter: InFlightLimiter
+  readonly #breakers = new Map<string, CircuitBreaker>()
+  readonly #calls = new Set<ShadowCall>()
+  #closed = false
+
+  constructor(options: MirrorCoreOptions) {
+    const { config } = options
+    this.#config = config
+    this.routes = new RouteTable(config.routes)
+    this.#settings = options.settings ?? new StaticRouteSettings(config)
+    this.#metrics = options.metrics ?? new GatewayMetrics()
+    this.#sink = options.pairSink
+    this.#ownedDispatcher = options.shadowDispatcher === undefined ? createShadowAgent(config) : undefined
+    this.#dispatcher = options.shadowDispatcher ?? (this.#ownedDispatcher as Dispatcher)
+    this.#log = options.log ?? SILENT
+    this.#preserveHost = config.proxy.hostHeader === 'preserve'
+    this.#limiter = new InFlightLimiter(config.mirror.maxInFlight, (shadow, n) => this.#metrics.inFlight(shadow, n))
+  }
+
+  /**
+   * Counts one incoming request and decides whether it is copied. Returns the exchange that
+   * carries the copy, or null (the reason is already counted). When the exchange is
+   * `awaitingBody`, the caller must feed it the request body as it streams to the primary.
+   */
+  begin(req: IncomingMessage, res: ServerResponse, route: CompiledRoute | undefined): MirrorExchange | null {
+    const metrics = this.#metrics
+    if (route === undefined) {
+      metrics.request(UNMATCHED_ROUTE)
+      metrics.notMirrored(UNMATCHED_ROUTE, 'no_route')
+      return null
+    }
+    const name = route.name
+    metrics.request(name)
+    if (req.headers[MIRROR_MARKER_HEADER] !== undefined) return this.#skip(name, 'loop')
+    if (!route.mirrorMethods.has(req.method ?? '')) return this.#skip(name, 'method')
+    const percent = this.#settings.mirrorPercent(name)
+    const sticky = route.config.mirror.sticky
+    const key = sticky !== undefined && percent > 0 && percent < 100 ? stickyKeyOf(sticky, req) : undefined
+    if (!isSampled(percent, name, key)) return this.#skip(name, 'not_sampled')
+    const shadow = this.#settings.shadow(name)
+    if (shadow === undefined || this.#target(shadow) === undefined) return this.#skip(name, 'no_shadow')
+    let bodyLimit: number | undefined
+    if (hasRequestBody(req)) {
+      bodyLimit = route.config.mirror.maxBodyBytes
+      const length = req.headers['content-length']
+      if (length !== undefined && Number(length) > bodyLimit) return this.#skip(name, 'body_too_large')
+    }
+    let id = ''
+    let captureBytes: number | undefined
+    const sink = this.#sink
+    if (sink !== undefined) {
+      id = randomUUID()
+      try {
+        if (sink.accepts(name, id)) captureBytes = sink.maxBodyBytes
+      } catch (err) {
+        this.#log.warn({ err, route: name }, 'pair sink failed to answer accepts(); the pair is not captured')
+      }
+    }
+    const exchange = new MirrorExchange(this, { id, route, shadow, req, res, bodyLimit, captureBytes })
+    // No body to wait for: the copy leaves on the next turn of the event loop, after the primary.
+    if (bodyLimit === undefined) setImmediate(endBody, exchange)
+    return exchange
+  }
+
+  /** Counts an upgrade request: proxied, never mirrored. */
+  upgrade(route: CompiledRoute | undefined): void {
+    const name = route?.name ?? UNMATCHED_ROUTE
+    this.#metrics.request(name)
+    this.#metrics.notMirrored(name, route === undefined ? 'no_route' : 'upgrade')
+  }
+
+  sendCopy(exchange: MirrorExchange, body: Buffer): boolean {
+    const name = exchange.route.name
+    const shadow = exchange.shadow
+    const target = this.#target(shadow)
+    const path = target === undefined ? undefined : upstreamPath(target, exchange.req.url ?? '/')
+    if (target === undefined || path === undefined) {
+      this.#metrics.notMirrored(name, 'no_shadow')
+      return false
+    }
+    // Shutting down: the capacity for copies is gone.
+    if (this.#closed || !this.#limiter.tryAcquire(shadow)) {
+      this.#metrics.notMirrored(name, 'in_flight_cap')
+      return false
+    }
+    const breaker = this.#breaker(shadow)
+    const pass = breaker.tryAcquire()
+    if (pass === undefined) {
+      this.#limiter.release(shadow)
+      this.#metrics.notMirrored(name, 'circuit_open')
+      return false
+    }
+    this.#metrics.mirrored(name)
+    const call = new ShadowCall({
+      timeoutMs: this.#config.mirror.timeoutMs,
+      maxResponseBytes: this.#config.mirror.maxResponseBytes,
+      captureBytes: exchange.capturing ? this.#sink?.maxBodyBytes : undefined,
+      onDone: (done, outcome) => this.#callDone(done, outcome, exchange, breaker, pass),
+    })
+    this.#calls.add(call)
+    const req = exchange.req
+    call.start(this.#dispatcher, {
+      origin: target.origin,
+      path,
+      method: req.method ?? 'GET',
+      headers: shadowRequestHeaders(req, this.#preserveHost, exchange.route.shadowHeaders),
+      body: body.length === 0 && !hasRequestBody(req) ? null : body,
+    })
+    return true
+  }
+
+  abandon(exchange: MirrorExchange, reason: 'body_too_large' | 'body_incomplete'): void {
+    this.#metrics.notMirrored(exchange.route.name, reason)
+  }
+
+  deliver(pair: MirrorPair): void {
+    try {
+      this.#sink?.push(pair)
+    } catch (err) {
+      this.#log.warn({ err, route: pair.request.route }, 'pair sink failed to take a pair; it is dropped')
+    }
+  }
+
+  stats(): MirrorStats {
+    const shadows: Record<string, ShadowStats> = {}
+    for (const [shadow, breaker] of this.#breakers) shadows[shadow] = { circuit: breaker.state, inFlight: this.#limiter.count(shadow) }
+    return { shadows }
+  }
+
+  /** Aborts copies in flight and releases the pools it created. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    for (const call of [...this.#calls]) call.abort()
+    await this.#ownedDispatcher?.destroy()
+  }
+
+  #skip(route: string, reason: NotMirroredReason): null {
+    this.#metrics.notMirrored(route, reason)
+    return null
+  }
+
+  #target(shadow: string): UpstreamTarget | undefined {
+    try {
+      return this.#targets.get(shadow)
+    } catch {
+      return undefined
+    }
+  }
+
+  #breaker(shadow: string): CircuitBreaker {
+    let breaker = this.#breakers.get(shadow)
+    if (breaker === undefined) {
+      const { consecutiveFailures, openMs } = this.#config.mirror.circuitBreaker
+      breaker = new CircuitBreaker({
+        consecutiveFailures,
+        openMs,
+        onStateChange: (state) => {
+          this.#metrics.circuitState(shadow, state)
+          this.#log.warn({ shadow, state }, `shadow circuit ${state}`)
+        },
+      })
+      this.#breakers.set(shadow, breaker)
+      this.#metrics.circuitState(shadow, 'closed')
+    }
+    return breaker
+  }
+
+  #callDone(call: ShadowCall, outcome: ObservedOutcome, exchange: MirrorExchange, breaker: CircuitBreaker, pass: CircuitPass): void {
+    this.#calls.delete(call)
+    this.#limiter.release(exchange.shadow)
+    const failed = outcome.kind === 'error'
+    breaker.record(pass, !failed ? 'success' : outcome.error === 'aborted' ? 'neutral' : 'failure')
+    this.#metrics.shadowDone(exchange.route.name, outcome.latencyMs / 1000, failed ? outcome.error : undefined)
+    exchange.shadowDone(outcome)
+  }
+}

@@ -1,0 +1,183 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { UpstreamErrorKind } from '@shadowgate/shared'
+import type { PrimaryObserver } from '../proxy/primary-observer.js'
+import type { CompiledRoute } from '../routes/route-table.js'
+import { BodyCapture } from './body-capture.js'
+import type { MirrorPair, ObservedOutcome } from './mirror-pair.js'
+
+const EMPTY = Buffer.alloc(0)
+
+/** What an exchange needs from the mirror that created it. */
+export interface ExchangeHost {
+  /** Sends the copy (or counts why not); true when it was sent. */
+  sendCopy(exchange: MirrorExchange, body: Buffer): boolean
+  /** Counts a copy abandoned before sending it (body over the limit, or never complete). */
+  abandon(exchange: MirrorExchange, reason: 'body_too_large' | 'body_incomplete'): void
+  /** Hands over a completed pair. */
+  deliver(pair: MirrorPair): void
+}
+
+interface ResponseHead {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string | string[]>>
+}
+
+/**
+ * One request chosen for mirroring, from the sampling decision to the delivered pair.
+ *
+ * The request body is copied as it streams to the primary (bodyChunk/bodyEnd) - never read
+ * ahead of it - and the copy leaves once the body is complete. When the request is also audited
+ * (`capturing`), the exchange observes the primary response as it streams to the client (it is a
+ * PrimaryObserver) and joins it with the shadow's outcome into a MirrorPair, delivered once.
+ */
+export class MirrorExchange implements PrimaryObserver {
+  readonly id: string
+  readonly route: CompiledRoute
+  readonly shadow: string
+  readonly req: IncomingMessage
+  readonly res: ServerResponse
+  /** Epoch ms when the gateway received the request. */
+  readonly receivedAt = Date.now()
+  /** Read now: a socket forgets its peer once closed. */
+  readonly clientIp: string
+  readonly #startedAt = performance.now()
+  readonly #host: ExchangeHost
+  #stage: 'body' | 'sent' | 'dropped'
+  #body: BodyCapture | undefined
+  #requestBody: Buffer = EMPTY
+  #capturing: boolean
+  readonly #captureBytes: number
+  #head: ResponseHead | undefined
+  #primaryBody: BodyCapture | undefined
+  #primary: ObservedOutcome | undefined
+  #shadowOutcome: ObservedOutcome | undefined
+
+  constructor(
+    host: ExchangeHost,
+    init: { id: string; route: CompiledRoute; shadow: string; req: IncomingMessage; res: ServerResponse; bodyLimit: number | undefined; captureBytes: number | undefined },
+  ) {
+    this.#host = host
+    this.id = init.id
+    this.route = init.route
+    this.shadow = init.shadow
+    this.req = init.req
+    this.res = init.res
+    this.clientIp = init.req.socket.remoteAddress ?? ''
+    this.#stage = 'body'
+    this.#body = init.bodyLimit === undefined ? undefined : new BodyCapture(init.bodyLimit)
+    this.#capturing = init.captureBytes !== undefined
+    this.#captureBytes = init.captureBytes ?? 0
+    if (this.#body !== undefined || this.#capturing) init.res.once('close', this.#onResponseClose)
+    if (this.#capturing) init.res.once('finish', this.#onResponseFinish)
+  }
+
+  /** True while the request body is still being copied (a tee must feed bodyChunk/bodyEnd). */
+  get awaitingBody(): boolean {
+    return this.#stage === 'body' && this.#body !== undefined
+  }
+
+  /** True when the primary response is wanted for an audit pair. */
+  get capturing(): boolean {
+    return this.#capturing
+  }
+
+  bodyChunk(chunk: Buffer): void {
+    const body = this.#body
+    if (this.#stage !== 'body' || body === undefined) return
+    body.add(chunk)
+    if (body.truncated) {
+      this.#drop()
+      this.#host.abandon(this, 'body_too_large')
+    }
+  }
+
+  /** The request body is complete (or there is none): the copy can leave. */
+  bodyEnd(): void {
+    if (this.#stage !== 'body') return
+    this.#requestBody = this.#body?.toBuffer() ?? EMPTY
+    this.#body = undefined
+    // 'sent' before sending: the shadow's outcome may be reported before sendCopy returns.
+    this.#stage = 'sent'
+    if (this.#host.sendCopy(this, this.#requestBody)) this.#maybeDeliver()
+    else this.#drop()
+  }
+
+  /** The request body will never complete (client went away, or the primary stopped reading it). */
+  bodyIncomplete(): void {
+    if (this.#stage !== 'body') return
+    this.#drop()
+    this.#host.abandon(this, 'body_incomplete')
+  }
+
+  onResponseHead(statusCode: number, headers: Readonly<Record<string, string | string[]>>): void {
+    if (!this.#capturing || this.#head !== undefined) return
+    this.#head = { status: statusCode, headers }
+    this.#primaryBody = new BodyCapture(this.#captureBytes)
+  }
+
+  onResponseData(chunk: Buffer): void {
+    this.#primaryBody?.add(chunk)
+  }
+
+  onResponseError(kind: UpstreamErrorKind, message: string): void {
+    if (!this.#capturing || this.#primary !== undefined) return
+    this.#primaryBody = undefined
+    this.#primary = { kind: 'error', error: kind, message, latencyMs: performance.now() - this.#startedAt }
+    this.#maybeDeliver()
+  }
+
+  shadowDone(outcome: ObservedOutcome): void {
+    this.#shadowOutcome = outcome
+    this.#maybeDeliver()
+  }
+
+  readonly #onResponseFinish = (): void => {
+    if (!this.#capturing || this.#primary !== undefined) return
+    const head = this.#head ?? { status: this.res.statusCode, headers: {} }
+    const body = this.#primaryBody
+    this.#primaryBody = undefined
+    this.#primary = {
+      kind: 'response',
+      status: head.status,
+      headers: head.headers,
+      body: body ? body.toBuffer() : EMPTY,
+      truncated: body ? body.truncated : false,
+      latencyMs: performance.now() - this.#startedAt,
+    }
+    this.#maybeDeliver()
+  }
+
+  readonly #onResponseClose = (): void => {
+    // A response that ends while the body is still awaited means the body never completed.
+    if (this.#stage === 'body' && this.#body !== undefined) this.bodyIncomplete()
+    if (this.#capturing && this.#primary === undefined) this.onResponseError('aborted', 'client connection closed before the response completed')
+  }
+
+  #drop(): void {
+    this.#stage = 'dropped'
+    this.#body = undefined
+    this.#capturing = false
+    this.#primaryBody = undefined
+  }
+
+  #maybeDeliver(): void {
+    if (!this.#capturing || this.#stage !== 'sent' || this.#primary === undefined || this.#shadowOutcome === undefined) return
+    // Delivered once: capturing is switched off before handing the pair over.
+    this.#capturing = false
+    const req = this.req
+    this.#host.deliver({
+      request: {
+        id: this.id,
+        route: this.route.name,
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        headers: req.headers,
+        body: this.#requestBody,
+        clientIp: this.clientIp,
+        receivedAt: this.receivedAt,
+      },
+      primary: this.#primary,
+      shadow: this.#shadowOutcome,
+    })
+  }
+}

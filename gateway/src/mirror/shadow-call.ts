@@ -1,0 +1,141 @@
+import type { UpstreamErrorKind } from '@shadowgate/shared'
+import { errors, type Dispatcher } from 'undici'
+import { clientResponseHeaders, headerRecord } from '../proxy/response-headers.js'
+import { upstreamErrorKind } from '../proxy/upstream-error-kind.js'
+import { BodyCapture } from './body-capture.js'
+import type { ObservedOutcome } from './mirror-pair.js'
+
+/** One copy of a client request, ready to send to a shadow. */
+export interface ShadowCopy {
+  readonly origin: string
+  readonly path: string
+  readonly method: string
+  readonly headers: string[]
+  readonly body: Buffer | null
+}
+
+export interface ShadowCallOptions {
+  /** Deadline for the whole exchange: connecting, headers and body. */
+  readonly timeoutMs: number
+  /** The response is read up to this many bytes; beyond, reading stops and the call counts as truncated. */
+  readonly maxResponseBytes: number
+  /** Capture headers and up to this many body bytes for an audit pair; undefined captures nothing. */
+  readonly captureBytes: number | undefined
+  readonly onDone: (call: ShadowCall, outcome: ObservedOutcome) => void
+}
+
+const EMPTY = Buffer.alloc(0)
+const NO_HEADERS: Readonly<Record<string, string | string[]>> = Object.freeze({})
+
+/**
+ * Sends one copy to a shadow and reads (and discards) its answer, bounded in time and size.
+ * Reports exactly one outcome through onDone, whatever happens: a response, a failure, the
+ * deadline, or abort() at shutdown.
+ */
+export class ShadowCall implements Dispatcher.DispatchHandler {
+  readonly #opts: ShadowCallOptions
+  readonly #startedAt = performance.now()
+  #controller: Dispatcher.DispatchController | null = null
+  #timer: NodeJS.Timeout | undefined
+  #settled = false
+  #status = 0
+  #headers: Readonly<Record<string, string | string[]>> = NO_HEADERS
+  #capture: BodyCapture | undefined
+  #read = 0
+
+  constructor(options: ShadowCallOptions) {
+    this.#opts = options
+  }
+
+  start(dispatcher: Dispatcher, copy: ShadowCopy): void {
+    this.#timer = setTimeout(this.#onTimeout, this.#opts.timeoutMs)
+    // A pending copy must never keep a process alive on its own.
+    this.#timer.unref()
+    try {
+      dispatcher.dispatch(
+        {
+          origin: copy.origin,
+          path: copy.path,
+          method: copy.method as Dispatcher.HttpMethod,
+          headers: copy.headers,
+          body: copy.body,
+          headersTimeout: this.#opts.timeoutMs,
+          bodyTimeout: this.#opts.timeoutMs,
+        },
+        this,
+      )
+    } catch (err) {
+      this.#fail(upstreamErrorKind(err), (err as Error).message)
+    }
+  }
+
+  /** Gives up on the call (shutdown). Reports `aborted` unless it already ended. */
+  abort(): void {
+    this.#fail('aborted', 'gateway closed before the shadow answered')
+  }
+
+  readonly #onTimeout = (): void => {
+    this.#fail('timeout', `shadow did not answer completely within ${this.#opts.timeoutMs} ms`)
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller
+    if (this.#settled) controller.abort(new errors.RequestAbortedError('shadow call already ended'))
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number): void {
+    if (statusCode < 200 || this.#settled) return
+    this.#status = statusCode
+    if (this.#opts.captureBytes !== undefined) {
+      const raw = controller.rawHeaders
+      if (Array.isArray(raw)) this.#headers = headerRecord(clientResponseHeaders(raw))
+      this.#capture = new BodyCapture(Math.min(this.#opts.captureBytes, this.#opts.maxResponseBytes))
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#settled) return
+    this.#read += chunk.length
+    this.#capture?.add(chunk)
+    if (this.#read > this.#opts.maxResponseBytes) {
+      // Enough read: the rest is not worth a socket. The response counts, marked truncated.
+      this.#succeed(true)
+      controller.abort(new errors.RequestAbortedError('shadow response exceeded mirror.maxResponseBytes'))
+    }
+  }
+
+  onResponseEnd(): void {
+    this.#succeed(false)
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
+    this.#fail(upstreamErrorKind(err), err.message)
+  }
+
+  #succeed(cut: boolean): void {
+    if (this.#settled) return
+    this.#settle()
+    const capture = this.#capture
+    this.#opts.onDone(this, {
+      kind: 'response',
+      status: this.#status,
+      headers: this.#headers,
+      body: capture ? capture.toBuffer() : EMPTY,
+      truncated: cut || (capture ? capture.truncated : false),
+      latencyMs: performance.now() - this.#startedAt,
+    })
+  }
+
+  #fail(error: UpstreamErrorKind, message: string): void {
+    if (this.#settled) return
+    this.#settle()
+    this.#controller?.abort(new errors.RequestAbortedError(message))
+    this.#capture = undefined
+    this.#opts.onDone(this, { kind: 'error', error, message, latencyMs: performance.now() - this.#startedAt })
+  }
+
+  #settle(): void {
+    this.#settled = true
+    clearTimeout(this.#timer)
+  }
+}

@@ -1,0 +1,103 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import type { UpstreamErrorKind } from '@shadowgate/shared'
+import { errors, type Dispatcher } from 'undici'
+import { clientResponseHeaders, headerRecord } from './response-headers.js'
+import type { PrimaryObserver } from './primary-observer.js'
+import { upstreamErrorKind } from './upstream-error-kind.js'
+
+/** What the handler reports back to its forwarder when the primary fails. */
+export interface PrimaryFailureSink {
+  primaryFailed(handler: PrimaryResponseHandler, err: Error, kind: UpstreamErrorKind, headersSent: boolean): void
+}
+
+/**
+ * Streams one primary response to the client, chunk by chunk, with backpressure both ways: when
+ * the client socket is full the upstream read is paused until it drains. Nothing is buffered.
+ * Implements undici's dispatch handler interface, the lowest-overhead way to consume a response.
+ */
+export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
+  readonly req: IncomingMessage
+  readonly res: ServerResponse
+  readonly route: string
+  readonly upstream: string
+  readonly #observer: PrimaryObserver | undefined
+  readonly #sink: PrimaryFailureSink
+  #controller: Dispatcher.DispatchController | null = null
+  #headersSent = false
+  #settled = false
+  #clientGone = false
+  #onDrain: (() => void) | undefined
+
+  constructor(sink: PrimaryFailureSink, req: IncomingMessage, res: ServerResponse, route: string, upstream: string, observer: PrimaryObserver | undefined) {
+    this.#sink = sink
+    this.req = req
+    this.res = res
+    this.route = route
+    this.upstream = upstream
+    this.#observer = observer
+    res.on('close', this.#onClientClose)
+  }
+
+  /** True once the client connection is gone before the response completed. */
+  get clientGone(): boolean {
+    return this.#clientGone || this.res.destroyed
+  }
+
+  readonly #onClientClose = (): void => {
+    if (this.#settled) return
+    // The client left: stop the upstream exchange instead of reading a body nobody will get.
+    this.#clientGone = true
+    this.#controller?.abort(new errors.RequestAbortedError('client closed the connection'))
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller
+    if (this.#clientGone) controller.abort(new errors.RequestAbortedError('client closed the connection'))
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+    // 1xx interim responses (102, 103) are not forwarded; the final response follows.
+    if (statusCode < 200 || this.#settled) return
+    const raw = controller.rawHeaders
+    // The raw list keeps the upstream's spelling, order and bytes; the parsed object is the fallback.
+    const list = clientResponseHeaders(Array.isArray(raw) ? (raw as readonly (Buffer | string)[]) : headers)
+    try {
+      if (statusMessage) this.res.writeHead(statusCode, statusMessage, list)
+      else this.res.writeHead(statusCode, list)
+    } catch (err) {
+      // Node refused a header or status text the upstream sent: that response cannot be relayed.
+      for (const name of this.res.getHeaderNames()) this.res.removeHeader(name)
+      controller.abort(err as Error)
+      return
+    }
+    this.#headersSent = true
+    this.#observer?.onResponseHead(statusCode, headerRecord(list))
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#settled) return
+    this.#observer?.onResponseData(chunk)
+    if (!this.res.write(chunk)) {
+      if (this.#onDrain === undefined) {
+        // Created on first need: most responses never fill the client socket.
+        this.#onDrain = () => this.#controller?.resume()
+        this.res.on('drain', this.#onDrain)
+      }
+      controller.pause()
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.#settled) return
+    this.#settled = true
+    this.res.end()
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
+    if (this.#settled) return
+    this.#settled = true
+    const kind = this.clientGone ? 'aborted' : upstreamErrorKind(err)
+    this.#observer?.onResponseError(kind, err.message)
+    this.#sink.primaryFailed(this, err, kind, this.#headersSent || this.res.headersSent)
+  }
+}

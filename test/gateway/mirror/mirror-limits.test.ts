@@ -1,0 +1,106 @@
+import { createServer, type Server, type ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { freePort, waitFor } from '../../helpers/free-port.js'
+import { startServer } from '../../helpers/http-server.js'
+import { send, startGateway } from '../proxy/gateway-fixture.js'
+
+/** A shadow on a given port that answers 'ok' to everything. */
+async function listenOn(port: number): Promise<{ server: Server; close(): Promise<void> }> {
+  const sockets = new Set<Socket>()
+  const server = createServer((_req, res) => res.end('ok'))
+  server.on('connection', (s) => {
+    sockets.add(s)
+    s.on('close', () => sockets.delete(s))
+  })
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
+  return {
+    server,
+    close: async () => {
+      for (const s of sockets) s.destroy()
+      await new Promise<void>((r) => server.close(() => r()))
+    },
+  }
+}
+
+describe('mirror: in-flight cap and circuit breaker', () => {
+  const cleanups: (() => Promise<void>)[] = []
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c()
+  })
+
+  it('drops copies beyond maxInFlight per shadow, counted as in_flight_cap, while the primary serves all', async () => {
+    const held: ServerResponse[] = []
+    const origin = await startServer((_req, res) => void res.end('primary'))
+    const shadow = await startServer((_req, res) => {
+      held.push(res)
+    })
+    cleanups.push(() => origin.close(), () => shadow.close())
+    const gateway = await startGateway({
+      primary: origin.url,
+      shadow: shadow.url,
+      mirror: { maxInFlight: 2, timeout: '30s' },
+      routes: [{ name: 'held', match: '/*', mirror: { percent: 100 } }],
+    })
+    cleanups.push(() => gateway.close())
+
+    for (let i = 0; i < 5; i++) expect((await send(gateway.url, `/r${i}`)).body.toString()).toBe('primary')
+    await waitFor(() => held.length === 2, 10_000, 'two copies held by the shadow')
+    const snap = gateway.metrics.snapshot()['held']
+    expect(snap?.mirrored).toBe(2)
+    expect(snap?.notMirrored.in_flight_cap).toBe(3)
+    expect(gateway.mirror.stats().shadows[shadow.url]).toEqual({ circuit: 'closed', inFlight: 2 })
+
+    for (const res of held.splice(0)) res.end('late')
+    await waitFor(() => gateway.mirror.stats().shadows[shadow.url]?.inFlight === 0, 10_000, 'the held copies to finish')
+    await send(gateway.url, '/after')
+    await waitFor(() => shadow.received.some((r) => r.url === '/after'), 10_000, 'a copy once capacity is back')
+  })
+
+  it('opens the circuit on a refusing shadow, counts circuit_open, and closes it after a successful probe', async () => {
+    const origin = await startServer((_req, res) => void res.end('primary'))
+    cleanups.push(() => origin.close())
+    const shadowPort = await freePort()
+    const shadowUrl = `http://127.0.0.1:${shadowPort}`
+    const gateway = await startGateway({
+      primary: origin.url,
+      shadow: shadowUrl,
+      mirror: { circuitBreaker: { consecutiveFailures: 3, openDuration: '500ms' } },
+      routes: [{ name: 'flaky', match: '/*', mirror: { percent: 100 } }],
+    })
+    cleanups.push(() => gateway.close())
+    const circuit = (): string | undefined => gateway.mirror.stats().shadows[shadowUrl]?.circuit
+
+    // Three refused copies open the circuit; the primary answers every time.
+    for (let i = 0; i < 3; i++) expect((await send(gateway.url, `/fail${i}`)).body.toString()).toBe('primary')
+    await waitFor(() => circuit() === 'open', 10_000, 'the circuit to open')
+    expect(gateway.metrics.snapshot()['flaky']?.shadowErrors).toBe(3)
+    const gauge = await gateway.metrics.registry.getSingleMetric('shadowgate_circuit_state')?.get()
+    expect(gauge?.values).toContainEqual(expect.objectContaining({ labels: { shadow: shadowUrl }, value: 1 }))
+
+    // (A request arriving after openDuration would be the probe instead; keep asking until one is refused.)
+    await waitFor(
+      async () => {
+        await send(gateway.url, '/while-open')
+        return (gateway.metrics.snapshot()['flaky']?.notMirrored.circuit_open ?? 0) >= 1
+      },
+      10_000,
+      'circuit_open to be counted',
+    )
+
+    // The shadow comes back; after openDuration one probe goes through and closes the circuit.
+    const back = await listenOn(shadowPort)
+    cleanups.push(() => back.close())
+    await waitFor(
+      async () => {
+        await send(gateway.url, '/probe')
+        return circuit() === 'closed'
+      },
+      10_000,
+      'a probe to close the circuit',
+    )
+    const mirroredBefore = gateway.metrics.snapshot()['flaky']?.mirrored ?? 0
+    await send(gateway.url, '/closed-again')
+    await waitFor(() => (gateway.metrics.snapshot()['flaky']?.mirrored ?? 0) === mirroredBefore + 1, 5_000, 'copies to flow again')
+  })
+})
