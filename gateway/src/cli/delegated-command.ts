@@ -6,7 +6,7 @@ type CommandFn = (argv: string[]) => Promise<number>
 const DELEGATES = {
   audit: { module: '@shadowgate/audit-service', exportName: 'runAuditCommand' },
   mismatches: { module: '@shadowgate/audit-service', exportName: 'runMismatchesCommand' },
-  demo: { module: '@shadowgate/gateway', exportName: 'runDemoCommand' },
+  demo: { module: '../demo/run-demo-command.js', exportName: 'runDemoCommand' },
 } as const
 
 export type DelegatedCommand = keyof typeof DELEGATES
@@ -20,7 +20,7 @@ export async function runDelegatedCommand(name: DelegatedCommand, argv: readonly
   const { module, exportName } = DELEGATES[name]
   let fn: unknown
   try {
-    // A variable specifier keeps TypeScript from resolving the package (it may be this very package).
+    // A variable specifier keeps TypeScript from pulling these modules into the CLI's start-up graph.
     const specifier: string = module
     const mod = (await import(specifier)) as Record<string, unknown>
     fn = mod[exportName]

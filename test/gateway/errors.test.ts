@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest'
+import {
+  AdminNotFoundError,
+  AdminUnauthorizedError,
+  AuditEnqueueError,
+  DemoPrerequisiteError,
+  GatewayError,
+  InvalidRequestTargetError,
+  InvalidSettingError,
+  RuntimeStoreUnavailableError,
+  UnknownRouteError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+} from '@shadowgate/gateway'
+
+// Callers match on `code` and clients see `statusCode`: both are a contract, listed once here.
+describe('gateway errors', () => {
+  it.each([
+    [new UpstreamUnavailableError('refused'), 'SG_UPSTREAM_UNAVAILABLE', 502],
+    [new UpstreamTimeoutError('slow'), 'SG_UPSTREAM_TIMEOUT', 504],
+    [new AdminUnauthorizedError(), 'SG_ADMIN_UNAUTHORIZED', 401],
+    [new UnknownRouteError('nope'), 'SG_UNKNOWN_ROUTE', 404],
+    [new InvalidSettingError('percent must be between 0 and 100'), 'SG_INVALID_SETTING', 400],
+    [new RuntimeStoreUnavailableError('redis is down'), 'SG_RUNTIME_STORE_UNAVAILABLE', 503],
+    [new AdminNotFoundError('GET', '/x'), 'SG_ADMIN_NOT_FOUND', 404],
+    [new AuditEnqueueError('redis is down'), 'SG_AUDIT_ENQUEUE', 503],
+    [new InvalidRequestTargetError('*'), 'SG_INVALID_REQUEST_TARGET', 400],
+    [new DemoPrerequisiteError('no redis-server'), 'SG_DEMO_PREREQUISITE', 503],
+  ])('%s has code %s and status %i', (err, code, status) => {
+    expect(err).toBeInstanceOf(GatewayError)
+    expect(err).toBeInstanceOf(Error)
+    expect(err.code).toBe(code)
+    expect(err.statusCode).toBe(status)
+    expect(err.name).toBe(err.constructor.name)
+    expect(err.message.length).toBeGreaterThan(0)
+  })
+
+  it('names what was wrong', () => {
+    expect(new UnknownRouteError('orders').message).toBe('no route rule is named "orders"')
+  })
+})
