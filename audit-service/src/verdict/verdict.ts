@@ -25,7 +25,7 @@ export interface FieldDifference {
 
 export interface Verdict {
   readonly outcome: Outcome
-  /** Sub-reason, e.g. `body`, `status`, `headers`, `timeout`, `refused`, `truncated`, `undecodable`, `too_deep`. */
+  /** Sub-reason, e.g. `body`, `status`, `headers`, `timeout`, `refused`, `truncated`, `too_deep`; every one is listed in OUTCOME_REASONS. */
   readonly reason: string
   /** Differences, at most a bounded number of them (see differenceCount for the total). */
   readonly differences: readonly FieldDifference[]
@@ -37,4 +37,22 @@ export interface Verdict {
   readonly shadowStatus: number
   readonly primaryMs: number
   readonly shadowMs: number
+  /** How the bodies were compared; absent when no body comparison was attempted (an error side). */
+  readonly bodyComparison?: BodyComparison
+  /**
+   * Observations that did not decide the outcome, from a fixed vocabulary (never free text), e.g.
+   * `primary_duplicate_keys`, `shadow_unknown_charset`, `shadow_invalid_json`, `body_truncated`.
+   */
+  readonly notes?: readonly string[]
+  /** Human-readable explanation of a skip or fallback, for logs and samples; never a tag. */
+  readonly detail?: string
 }
+
+/**
+ * How the bodies of a pair were compared. `invalid_json`: a side that should have been JSON did not
+ * parse (NaN, Infinity, cut-off text), so both were compared as text; `ignored`: an ignore rule covers `$`;
+ * `not_compared`: the body was not judged (an error side, or a skip reason while status/headers already differ).
+ */
+export const BODY_COMPARISONS = ['json', 'text', 'invalid_json', 'binary', 'empty', 'ignored', 'not_compared'] as const
+export type BodyComparison = (typeof BODY_COMPARISONS)[number]
+
