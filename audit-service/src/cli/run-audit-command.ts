@@ -1,6 +1,6 @@
-import { setLogger as setInfluxClientLogger } from '@influxdata/influxdb-client'
 import { pino, type Logger } from 'pino'
 import { CliUsageError } from '../errors.js'
+import { routeInfluxClientLogs } from '../influx/route-influx-client-logs.js'
 import { createAuditService } from '../worker/audit-service.js'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './cli-io.js'
 import { describeStartupError } from './describe-startup-error.js'
@@ -44,8 +44,7 @@ export async function runAuditCommand(argv: string[], io: CliIo = processIo()): 
     return EXIT_OK
   }
   const logger: Logger = pino({ level: values['log-level'] ?? 'info', base: { service: 'shadowgate-audit' } })
-  // The InfluxDB client logs every failed attempt on the console; the writer already logs and counts them.
-  setInfluxClientLogger({ error: (msg, err) => logger.debug({ err: String(err ?? '') }, msg), warn: (msg, err) => logger.debug({ err: String(err ?? '') }, msg) })
+  routeInfluxClientLogs(logger)
   let service
   try {
     const config = await loadConfigFile(values.config ?? 'shadowgate.yaml', io.env)

@@ -1,3 +1,4 @@
+import { routeInfluxClientLogs } from '@shadowgate/audit-service'
 import cluster from 'node:cluster'
 import { EXIT_FAILURE, EXIT_OK, printErr, printOut, usageError } from './cli-output.js'
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from './load-config-file.js'
@@ -53,6 +54,7 @@ export async function runGatewayCommand(argv: readonly string[]): Promise<number
   if (isExit(loaded)) return loaded.exitCode
   const { config } = loaded
   const logger = createServiceLogger(level)
+  routeInfluxClientLogs(logger)
   try {
     // The server is loaded only after the arguments and the config passed, so usage errors stay fast.
     if (workers === undefined) return await (await import('../server/standalone-server.js')).runStandaloneServer(config, { logger })

@@ -1,3 +1,4 @@
+import { routeInfluxClientLogs } from '@shadowgate/audit-service'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ConfigError } from '@shadowgate/shared'
 import { pino, type Logger } from 'pino'
@@ -143,6 +144,7 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     return usageError(describeError(err).message, DEMO_USAGE)
   }
   const logger: Logger = pino({ level: args.logLevel, base: { service: 'shadowgate-demo' } }, pino.destination({ fd: 2, sync: true }))
+  routeInfluxClientLogs(logger)
   const interruption = new DemoInterruption()
   // A closed pipe (`npm run demo | head`) must not crash the demo before it has stopped what it started.
   const ignoreBrokenPipe = (err: NodeJS.ErrnoException): void => {
