@@ -1,15 +1,18 @@
 import { hostname } from 'node:os'
 import type { AddressInfo } from 'node:net'
+import { GatewayCountersReporter, InfluxWriter, type InfluxWriterOptions, type InfluxWriterStats } from '@shadowgate/audit-service'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { ShadowgateConfig } from '@shadowgate/shared'
 import { buildAdmin } from '../admin/build-admin.js'
 import { buildGateway } from '../build-gateway.js'
+import type { AuditProducerStats } from '../capture/audit-counters.js'
 import { AuditProducer } from '../capture/audit-producer.js'
 import { GatewayMetrics } from '../metrics/gateway-metrics.js'
 import { RedisRuntimeStore } from '../runtime/redis-runtime-store.js'
 import type { RuntimeStore } from '../runtime/runtime-store.js'
 import { RuntimeSettings } from '../runtime/runtime-settings.js'
+import { drainConnections } from './connection-drain.js'
 
 export interface GatewayServiceOptions {
   readonly logger: Logger
@@ -23,7 +26,15 @@ export interface GatewayServiceOptions {
   readonly runtimePollMs?: number
   /** Longest wait at close for in-flight requests; then their connections are cut. Default: proxy timeout + 1 s. */
   readonly drainTimeoutMs?: number
+  /** Tuning of the InfluxDB writer of the `shadowgate_gateway` counters (retry delays, timeouts); used when config.influx is set. */
+  readonly influx?: Omit<InfluxWriterOptions, 'logger'>
 }
+
+/**
+ * How long close() keeps delivering the last counter windows to an unreachable InfluxDB. Short,
+ * so that drain + producer flush + this stays within the margin a cluster primary allows a worker.
+ */
+const COUNTERS_CLOSE_TIMEOUT_MS = 2_000
 
 /** Where the listeners ended up (ports resolved when the config says 0). */
 export interface GatewayServiceAddresses {
@@ -40,7 +51,14 @@ export interface GatewayService {
   listen(): Promise<GatewayServiceAddresses>
   /** True while the traffic listener accepts requests (false before listen and while closing). */
   ready(): boolean
-  /** Graceful and idempotent: stop accepting, let in-flight requests finish, then close the runtime, producer and Redis. */
+  /** The audit producer's exact counters; undefined when audit capture is off (no Redis, or audit.enabled false). */
+  auditStats(): AuditProducerStats | undefined
+  /** Lines of `shadowgate_gateway` counters written to / dropped by InfluxDB; undefined without influx. */
+  influxStats(): InfluxWriterStats | undefined
+  /**
+   * Graceful and idempotent: stop accepting, let in-flight requests finish, write the last counter
+   * window to InfluxDB, then close the producer, the runtime and Redis.
+   */
   close(): Promise<void>
 }
 
@@ -51,8 +69,9 @@ function urlOf(app: FastifyInstance): string {
 
 /**
  * Assembles a gateway instance: runtime settings (shared through Redis when configured), metrics,
- * the audit producer (when Redis and auditing are on), the traffic app and the admin app. Nothing
- * listens until listen(); Redis being down delays nothing.
+ * the audit producer (when Redis and auditing are on), the `shadowgate_gateway` counters reporter
+ * (when InfluxDB is configured), the traffic app and the admin app. Nothing listens until listen();
+ * Redis or InfluxDB being down delays nothing.
  */
 export async function createGatewayService(config: ShadowgateConfig, opts: GatewayServiceOptions): Promise<GatewayService> {
   const logger = opts.logger
@@ -88,6 +107,19 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
       producer = p
     }
 
+    // Per-window mirror counters (shadowgate_gateway). Writes are fire-and-forget into a bounded
+    // buffer, so an InfluxDB that is down or slow costs memory up to the bound, never a request.
+    let countersWriter: InfluxWriter | undefined
+    if (config.influx) {
+      const writer = new InfluxWriter(config.influx, { closeTimeoutMs: COUNTERS_CLOSE_TIMEOUT_MS, ...opts.influx, logger })
+      cleanups.push(() => writer.close())
+      const reporter = new GatewayCountersReporter({ writer, snapshot: () => metrics.snapshot(), instance: instanceId, windowMs: config.influx.gatewayWindowMs })
+      // Closed after the traffic app (cleanups run in reverse), so its last window holds every request.
+      cleanups.push(() => reporter.close())
+      reporter.start()
+      countersWriter = writer
+    }
+
     const gateway = await buildGateway(config, { logger, settings, metrics, pairSink: producer, instanceId })
     let gatewayClosed: Promise<void> | undefined
     const closeGateway = (): Promise<void> => (gatewayClosed ??= gateway.close())
@@ -113,21 +145,16 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
         return { traffic: urlOf(gateway), admin: admin ? urlOf(admin) : undefined }
       },
       ready,
+      auditStats: () => producer?.stats(),
+      influxStats: () => countersWriter?.stats(),
       close() {
         closing ??= (async () => {
           draining = true
-          // Stop accepting and wait for in-flight requests. A keep-alive connection busy when the close
-          // began turns idle once its response is sent, and would then hold the close open until the
-          // client drops it: close idle connections as they appear; cut what is still open past the bound.
-          const idle = setInterval(() => gateway.server.closeIdleConnections(), 50)
-          const cut = setTimeout(() => gateway.server.closeAllConnections(), drainTimeoutMs)
-          cut.unref()
-          try {
-            await closeGateway()
-          } finally {
-            clearInterval(idle)
-            clearTimeout(cut)
-          }
+          // Stop accepting, keep serving open keep-alive connections (answers say `Connection: close`),
+          // close idle ones after a grace and cut what is still open past the bound: no request a
+          // client already sent is refused or reset.
+          await drainConnections(gateway.server, { timeoutMs: drainTimeoutMs })
+          await closeGateway()
           await cleanup()
         })()
         return closing

@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { InfluxSeries } from '../helpers/influxd.js'
+import { allPanels, grafanaRegexValue, interpolateQuery, loadDashboards, type Panel, type Substitution } from '../grafana/grafana-dashboards.js'
+import type { DifferingRoute } from './differing-upstreams.js'
+import { E2E_DB, startE2eStack, type E2eStack } from './e2e-stack.js'
+import { sendRoute, sendTraffic, sendUnmatched, type WrongAnswer } from './send-traffic.js'
+
+// Every panel of every dashboard, run as Grafana would run it, on what the real pipeline wrote:
+// gateway -> BullMQ -> audit worker -> influxd, plus the gateway's own counters.
+
+const PLAN = { price: 4, rename: 3, noise: 5, gzip: 2, text: 2, reorder: 2, fail: 3, 'sampled-out': 3 } as const satisfies Partial<Record<DifferingRoute, number>>
+/** Copies to a shadow nobody listens on: refused, audited as shadow_error (fewer than the breaker's 10 failures). */
+const DOWN = 2
+const UNMATCHED = 2
+const AUDITED_ROUTES = ['price', 'rename', 'noise', 'gzip', 'text', 'reorder', 'fail', 'down'].sort()
+const AUDITED = PLAN.price + PLAN.rename + PLAN.noise + PLAN.gzip + PLAN.text + PLAN.reorder + PLAN.fail + DOWN
+const MIRRORED = AUDITED
+
+/** Columns (after time) and grouping tags of each panel's query. */
+const SHAPE: Record<string, { columns: string[]; tags: string[] }> = {
+  'Mismatch rate now, per route': { columns: ['mismatch_rate'], tags: ['route'] },
+  'Audited pairs': { columns: ['pairs'], tags: [] },
+  'Requests mirrored': { columns: ['mirrored'], tags: [] },
+  'Shadow errors and timeouts': { columns: ['failed'], tags: [] },
+  'Mismatch rate per route': { columns: ['mismatch_rate'], tags: ['route'] },
+  'Audited pairs by outcome': { columns: ['pairs'], tags: ['outcome'] },
+  'Requests mirrored vs not mirrored, by reason': { columns: ['requests'], tags: ['reason'] },
+  'Audited pairs per route': { columns: ['pairs'], tags: ['route'] },
+  'Latency p50: primary vs shadow': { columns: ['primary', 'shadow'], tags: ['route'] },
+  'Latency p99: primary vs shadow': { columns: ['primary', 'shadow'], tags: ['route'] },
+  'Top differing field paths': { columns: ['differences'], tags: ['route', 'path', 'kind'] },
+  'Status code mismatches per route': { columns: ['status_mismatches'], tags: ['route'] },
+}
+
+const ALL = '.*'
+
+/** Grafana's substitution for a dashboard opened on the last hour (a panel's own relative time wins). */
+function substitution(panel: Panel, route: string): Substitution {
+  return { timeFilter: `time >= now() - ${panel.timeFrom ?? '1h'}`, interval: '10s', variables: { route } }
+}
+
+function sumColumn(series: InfluxSeries[], column: string): number {
+  let total = 0
+  for (const s of series) {
+    const idx = s.columns.indexOf(column)
+    for (const row of s.values) total += Number(row[idx] ?? 0)
+  }
+  return total
+}
+
+/** Per value of one tag, the sum of a column: `{ price: 4, ... }`. */
+function sumByTag(series: InfluxSeries[], tag: string, column: string): Record<string, number> {
+  return Object.fromEntries(series.map((s) => [s.tags?.[tag] ?? '', sumColumn([s], column)]))
+}
+
+describe('Grafana dashboards on real pipeline traffic', () => {
+  let stack: E2eStack
+  const wrong: WrongAnswer[] = []
+  let unmatchedStatuses: number[] = []
+  const dashboards = loadDashboards()
+  const targets = dashboards.flatMap(({ dashboard }) => allPanels(dashboard).flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel, target }))))
+
+  const run = async (title: string, route = ALL): Promise<InfluxSeries[]> => {
+    const t = targets.find((x) => x.panel.title === title)
+    if (!t) throw new Error(`no panel titled "${title}"`)
+    return stack.influx.query(interpolateQuery(t.target.query ?? '', substitution(t.panel, route)), E2E_DB)
+  }
+
+  beforeAll(async () => {
+    stack = await startE2eStack()
+    wrong.push(...(await sendTraffic(stack.traffic, PLAN)))
+    // One at a time, so the shadow's breaker sees each failure before the next copy.
+    for (let i = 1; i <= DOWN; i++) wrong.push(...(await sendRoute(stack.traffic, 'down', 1, i)))
+    unmatchedStatuses = await sendUnmatched(stack.traffic, UNMATCHED)
+    await stack.drain()
+    await stack.closeGateway()
+  }, 180_000)
+  afterAll(async () => {
+    await stack?.close()
+  })
+
+  it('drove the traffic the expectations assume', () => {
+    expect(wrong).toEqual([])
+    expect(unmatchedStatuses).toEqual(Array.from({ length: UNMATCHED }, () => 404))
+    expect(stack.gateway.auditStats()).toMatchObject({ enqueued: AUDITED })
+  })
+
+  it('knows every panel of every dashboard', () => {
+    expect(targets.length).toBeGreaterThan(0)
+    for (const { panel } of targets) expect(SHAPE[panel.title], `no expectation for panel "${panel.title}"`).toBeDefined()
+  })
+
+  it('the route variable lists exactly the audited routes', async () => {
+    for (const { dashboard } of dashboards) {
+      for (const v of dashboard.templating.list.filter((x) => x.type === 'query')) {
+        const q = typeof v.query === 'string' ? v.query : (v.query?.query ?? '')
+        const series = await stack.influx.query(q, E2E_DB)
+        expect(series.flatMap((s) => s.values.map((row) => String(row[s.columns.indexOf('value')]))).sort(), q).toEqual(AUDITED_ROUTES)
+      }
+    }
+  })
+
+  for (const selection of [
+    { label: 'All', value: ALL, routes: [...AUDITED_ROUTES, 'sampled-out', '(unmatched)'] },
+    { label: 'fail and down', value: grafanaRegexValue(['fail', 'down']), routes: ['fail', 'down'] },
+  ]) {
+    it(`every panel returns non-empty series of the expected shape (route = ${selection.label})`, async () => {
+      for (const { panel, target } of targets) {
+        const shape = SHAPE[panel.title]
+        if (!shape) throw new Error(`no expectation for ${panel.title}`)
+        const q = interpolateQuery(target.query ?? '', substitution(panel, selection.value))
+        const series = await stack.influx.query(q, E2E_DB)
+        expect(series.length, `${panel.title}: ${q}`).toBeGreaterThan(0)
+        for (const s of series) {
+          expect(s.columns, q).toEqual(['time', ...shape.columns])
+          expect(Object.keys(s.tags ?? {}).sort(), q).toEqual([...shape.tags].sort())
+          expect(s.values.some((row) => row.slice(1).some((v) => v !== null)), q).toBe(true)
+          const route = s.tags?.['route']
+          if (route !== undefined) expect(selection.routes, q).toContain(route)
+        }
+      }
+    })
+  }
+
+  it('stat panels add up to the traffic sent', async () => {
+    expect(sumColumn(await run('Audited pairs'), 'pairs')).toBe(AUDITED)
+    expect(sumColumn(await run('Audited pairs', grafanaRegexValue(['price', 'fail'])), 'pairs')).toBe(PLAN.price + PLAN.fail)
+    expect(sumColumn(await run('Requests mirrored'), 'mirrored')).toBe(MIRRORED)
+    expect(sumColumn(await run('Requests mirrored', grafanaRegexValue(['noise'])), 'mirrored')).toBe(PLAN.noise)
+    expect(sumColumn(await run('Shadow errors and timeouts'), 'failed')).toBe(DOWN)
+  })
+
+  it('mismatch rates are 1 where every pair differs and 0 where none does', async () => {
+    for (const title of ['Mismatch rate now, per route', 'Mismatch rate per route']) {
+      const series = await run(title)
+      const rate = Object.fromEntries(series.map((s) => [s.tags?.['route'], s.values.filter((r) => r[1] !== null).map((r) => Number(r[1]))]))
+      for (const r of ['price', 'rename', 'gzip', 'text', 'reorder', 'fail']) expect(new Set(rate[r]), `${title} ${r}`).toEqual(new Set([1]))
+      for (const r of ['noise', 'down']) expect(new Set(rate[r]), `${title} ${r}`).toEqual(new Set([0]))
+    }
+  })
+
+  it('time series add up per outcome, reason and route', async () => {
+    expect(sumByTag(await run('Audited pairs by outcome'), 'outcome', 'pairs')).toEqual({
+      match: PLAN.noise,
+      mismatch: PLAN.price + PLAN.rename + PLAN.gzip + PLAN.text + PLAN.reorder + PLAN.fail,
+      shadow_error: DOWN,
+    })
+    expect(sumByTag(await run('Requests mirrored vs not mirrored, by reason'), 'reason', 'requests')).toEqual({
+      mirrored: MIRRORED,
+      not_sampled: PLAN['sampled-out'],
+      no_route: UNMATCHED,
+    })
+    expect(sumByTag(await run('Audited pairs per route'), 'route', 'pairs')).toEqual({
+      price: PLAN.price,
+      rename: PLAN.rename,
+      noise: PLAN.noise,
+      gzip: PLAN.gzip,
+      text: PLAN.text,
+      reorder: PLAN.reorder,
+      fail: PLAN.fail,
+      down: DOWN,
+    })
+    expect(sumByTag(await run('Status code mismatches per route'), 'route', 'status_mismatches')).toEqual({ fail: PLAN.fail })
+  })
+
+  it('latency panels have a primary and a shadow value for every audited route', async () => {
+    for (const title of ['Latency p50: primary vs shadow', 'Latency p99: primary vs shadow']) {
+      const series = await run(title)
+      expect(series.map((s) => s.tags?.['route']).sort(), title).toEqual(AUDITED_ROUTES)
+      for (const s of series) {
+        const row = s.values.find((r) => r[1] !== null)
+        expect(Number(row?.[1]), `${title} ${s.tags?.['route']} primary`).toBeGreaterThanOrEqual(0)
+        // A refused copy has no shadow response, but its failure time is still measured.
+        expect(row?.[2], `${title} ${s.tags?.['route']} shadow`).not.toBeNull()
+      }
+    }
+  })
+
+  it('the top differing field paths table lists each known difference with its count', async () => {
+    const rows = await run('Top differing field paths')
+    expect(Object.fromEntries(rows.map((s) => [`${s.tags?.['route']} ${s.tags?.['path']} ${s.tags?.['kind']}`, Number(s.values[0]?.[1])]))).toEqual({
+      'price $.price changed': PLAN.price,
+      'rename $.name removed': PLAN.rename,
+      'rename $.title added': PLAN.rename,
+      'gzip $.total changed': PLAN.gzip,
+      'text $ changed': PLAN.text,
+      'reorder $.tags[*] added': PLAN.reorder,
+      'reorder $.tags[*] removed': PLAN.reorder,
+      'fail status changed': PLAN.fail,
+      'fail $.id removed': PLAN.fail,
+      'fail $.value removed': PLAN.fail,
+      'fail $.error added': PLAN.fail,
+    })
+  })
+})
