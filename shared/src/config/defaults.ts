@@ -8,6 +8,10 @@ export const DEFAULT_PROXY_TIMEOUT_MS = 30_000
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 4_000
 export const DEFAULT_CONNECTIONS = 256
+/** Slow-header (slowloris) clients are cut after this; well above any real client. */
+export const DEFAULT_CLIENT_HEADERS_TIMEOUT_MS = 30_000
+/** Node's own default for a whole request; Fastify turns it off, the gateway puts it back. */
+export const DEFAULT_CLIENT_REQUEST_TIMEOUT_MS = 300_000
 export const DEFAULT_MIRROR_PERCENT = 0
 export const DEFAULT_MIRROR_METHODS: readonly string[] = ['GET', 'HEAD', 'OPTIONS']
 export const DEFAULT_MIRROR_TIMEOUT_MS = 5_000
@@ -31,7 +35,7 @@ export const DEFAULT_AUDIT_FLUSH_MS = 50
 export const DEFAULT_MAX_QUEUE_DEPTH = 100_000
 export const DEFAULT_DEPTH_CHECK_MS = 2_000
 export const DEFAULT_COMPRESS_ABOVE_BYTES = 2_048
-export const DEFAULT_WORKER_CONCURRENCY = 4
+export const DEFAULT_WORKER_CONCURRENCY = 16
 export const DEFAULT_MAX_DECODED_BYTES = 16 * 1_048_576
 export const DEFAULT_MAX_JSON_DEPTH = 512
 export const DEFAULT_DIFF_TIMEOUT_MS = 2_000
