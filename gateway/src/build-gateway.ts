@@ -1,16 +1,27 @@
 import { hostname } from 'node:os'
 import type { ShadowgateConfig } from '@shadowgate/shared'
-import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify'
+import { AmbiguousRequestError } from './errors.js'
 import type { BuildGatewayOptions } from './gateway-options.js'
 import { GatewayMetrics } from './metrics/gateway-metrics.js'
 import { mirror } from './mirror/mirror-plugin.js'
+import { answerClientError } from './proxy/answer-client-error.js'
+import { clientTimeoutOptions } from './proxy/client-timeouts.js'
+import { hasDuplicateHost } from './proxy/duplicate-host.js'
 import { proxy } from './proxy/proxy-plugin.js'
-import { sendJsonError } from './proxy/send-gateway-error.js'
+import { sendGatewayError, sendJsonError } from './proxy/send-gateway-error.js'
 import { UNMATCHED_ROUTE } from './routes/route-table.js'
 import { StaticRouteSettings } from './routes/static-route-settings.js'
 
 // The proxy forwards the raw query string; parsing it per request would be wasted work.
 const NO_QUERY: Record<string, unknown> = Object.freeze(Object.create(null) as Record<string, unknown>)
+
+/** Answers a request with two Host headers (400) and closes the connection; nothing is forwarded or copied. */
+function refuseAmbiguous(reply: FastifyReply): void {
+  reply.hijack()
+  reply.raw.setHeader('connection', 'close')
+  sendGatewayError(reply.raw, new AmbiguousRequestError('more than one Host header'))
+}
 
 /**
  * Builds the gateway: a Fastify app that forwards every request to its primary upstream and
@@ -27,8 +38,14 @@ export async function buildGateway(config: ShadowgateConfig, options: BuildGatew
     // Access logs per request would cost more than the proxying itself; failures are logged.
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { querystringParser: () => NO_QUERY },
+    // Slow clients are bounded (Fastify would leave the whole-request deadline off); Fastify's own
+    // requestTimeout option is applied after the server is created, so it must agree.
+    http: clientTimeoutOptions(config.proxy),
+    requestTimeout: config.proxy.clientRequestTimeoutMs,
+    clientErrorHandler: answerClientError,
     frameworkErrors(error, request, reply) {
       // Fastify's router refuses paths it cannot percent-decode; an invisible proxy forwards them anyway.
+      if (hasDuplicateHost(request.raw.rawHeaders)) return refuseAmbiguous(reply)
       if (error.code === 'FST_ERR_BAD_URL' && app.hasDecorator('forwardToPrimary')) {
         metrics.request(UNMATCHED_ROUTE)
         metrics.notMirrored(UNMATCHED_ROUTE, 'no_route')
@@ -38,6 +55,11 @@ export async function buildGateway(config: ShadowgateConfig, options: BuildGatew
       reply.hijack()
       sendJsonError(reply.raw, error.statusCode ?? 400, error.code, error.message)
     },
+  })
+  // Before the mirror sees the request: refused requests are neither forwarded nor copied.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!hasDuplicateHost(request.raw.rawHeaders)) return done()
+    refuseAmbiguous(reply)
   })
   await app.register(mirror, { config, settings, metrics, pairSink: options.pairSink, shadowDispatcher: options.shadowDispatcher })
   await app.register(proxy, {

@@ -83,3 +83,10 @@ export class DemoPrerequisiteError extends GatewayError {
     super('SG_DEMO_PREREQUISITE', 503, message, options)
   }
 }
+
+/** Proxy: a request whose meaning depends on which hop reads it (e.g. two Host headers): 400, forwarded nowhere. */
+export class AmbiguousRequestError extends GatewayError {
+  constructor(what: string) {
+    super('SG_AMBIGUOUS_REQUEST', 400, `the request is ambiguous and is not forwarded: ${what}`)
+  }
+}

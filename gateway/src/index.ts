@@ -56,4 +56,5 @@ export {
   AuditEnqueueError,
   InvalidRequestTargetError,
   DemoPrerequisiteError,
+  AmbiguousRequestError,
 } from './errors.js'

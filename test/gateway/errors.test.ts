@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   AdminNotFoundError,
   AdminUnauthorizedError,
+  AmbiguousRequestError,
   AuditEnqueueError,
   DemoPrerequisiteError,
   GatewayError,
@@ -26,6 +27,7 @@ describe('gateway errors', () => {
     [new AuditEnqueueError('redis is down'), 'SG_AUDIT_ENQUEUE', 503],
     [new InvalidRequestTargetError('*'), 'SG_INVALID_REQUEST_TARGET', 400],
     [new DemoPrerequisiteError('no redis-server'), 'SG_DEMO_PREREQUISITE', 503],
+    [new AmbiguousRequestError('two Host headers'), 'SG_AMBIGUOUS_REQUEST', 400],
   ])('%s has code %s and status %i', (err, code, status) => {
     expect(err).toBeInstanceOf(GatewayError)
     expect(err).toBeInstanceOf(Error)

@@ -4,11 +4,12 @@ import type { ShadowgateConfig } from '@shadowgate/shared'
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest, preParsingHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Dispatcher } from 'undici'
-import { UpstreamUnavailableError } from '../errors.js'
+import { AmbiguousRequestError, UpstreamUnavailableError } from '../errors.js'
 import { GatewayMetrics } from '../metrics/gateway-metrics.js'
 import { RouteTable, UNMATCHED_ROUTE } from '../routes/route-table.js'
 import { StaticRouteSettings } from '../routes/static-route-settings.js'
 import type { RouteSettingsSource } from '../runtime/route-settings-source.js'
+import { hasDuplicateHost } from './duplicate-host.js'
 import { createPrimaryAgent } from './primary-agent.js'
 import { PrimaryForwarder } from './primary-forwarder.js'
 import type { PrimaryObserver } from './primary-observer.js'
@@ -111,6 +112,13 @@ const proxyPlugin: FastifyPluginCallback<ProxyPluginOptions> = (fastify, opts, d
 
   const ws = new WebSocketPassthrough({ hostHeader: config.proxy.hostHeader, log: fastify.log })
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    // Upgrades skip Fastify's hooks, so the gateway's refusal of ambiguous requests is repeated here.
+    if (hasDuplicateHost(req.rawHeaders)) {
+      const error = new AmbiguousRequestError('more than one Host header')
+      const body = JSON.stringify({ error: error.message, code: error.code })
+      socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`, () => socket.destroy())
+      return
+    }
     let route: string | undefined
     let upstream: string
     try {

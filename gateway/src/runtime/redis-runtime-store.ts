@@ -127,7 +127,8 @@ export class RedisRuntimeStore implements RuntimeStore {
       this.#dirty?.add(msg.route)
       this.#sink?.applyStored(msg.route, msg.value, 'fleet')
     })
-    sub.subscribe(this.#channel).catch((err: unknown) => this.#logger.debug({ err }, 'runtime channel subscription failed; retried on reconnect'))
+    // The message only: an ioredis error carries its command's arguments, and a failed AUTH's argument is the password.
+    sub.subscribe(this.#channel).catch((err: unknown) => this.#logger.debug({ err: (err as Error).message }, 'runtime channel subscription failed; retried on reconnect'))
     this.#poll = setInterval(() => void this.#resync(), this.#opts.pollMs ?? DEFAULT_RUNTIME_POLL_MS)
     this.#poll.unref()
     await firstOutcome
@@ -202,7 +203,7 @@ export class RedisRuntimeStore implements RuntimeStore {
           const values = await client.hgetall(this.#key)
           this.#sink?.applySnapshot(new Map(Object.entries(values)), dirty, 'fleet')
         } catch (err) {
-          this.#logger.debug({ err }, 'could not re-read the runtime settings; retrying later')
+          this.#logger.debug({ err: (err as Error).message }, 'could not re-read the runtime settings; retrying later')
         } finally {
           this.#dirty = undefined
         }

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.js'
 import { parseDuration } from '../duration.js'
+import { maskUrlCredentials } from './mask-url-credentials.js'
 
 /**
  * A cursor over one object of the raw config that knows its key path, so every message names
@@ -126,7 +127,7 @@ export function checkUpstreamUrl(key: string, value: string): string {
   try {
     u = new URL(value)
   } catch {
-    throw new ConfigError(key, `must be an absolute http:// or https:// URL (got "${value}")`)
+    throw new ConfigError(key, `must be an absolute http:// or https:// URL (got "${maskUrlCredentials(value)}")`)
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(key, `must use http:// or https:// (got "${u.protocol}")`)
   if (u.search || u.hash) throw new ConfigError(key, 'must not contain a query string or fragment')

@@ -75,6 +75,10 @@ export interface ProxyConfig {
   readonly connectTimeoutMs: number
   readonly keepAliveTimeoutMs: number
   readonly connections: number
+  /** Time a client has to send a request's complete headers (slow-header clients get 408). */
+  readonly clientHeadersTimeoutMs: number
+  /** Time a client has to send a complete request, headers and body (0: no limit). */
+  readonly clientRequestTimeoutMs: number
 }
 
 export interface ListenConfig {

@@ -3,6 +3,7 @@ import { parsePathPattern, type PathPattern } from '../path-grammar.js'
 import { routeTemplateError } from '../route-template.js'
 import { DEFAULT_REDIS_PREFIX } from '../queue-names.js'
 import { ConfigReader, checkUpstreamUrl } from './config-reader.js'
+import { maskUrlCredentials } from './mask-url-credentials.js'
 import * as D from './defaults.js'
 import type {
   AdminConfig,
@@ -83,7 +84,7 @@ function redis(v: unknown): RedisConfig | undefined {
   if (v === undefined || v === null || v === '') return undefined
   const r = new ConfigReader('redis', typeof v === 'string' ? { url: v } : v)
   const url = r.requiredString('url')
-  if (!/^rediss?:\/\//.test(url)) throw new ConfigError('redis.url', `must be a redis:// or rediss:// URL (got "${url}")`)
+  if (!/^rediss?:\/\//.test(url)) throw new ConfigError('redis.url', `must be a redis:// or rediss:// URL (got "${maskUrlCredentials(url)}")`)
   const prefix = r.string('prefix', DEFAULT_REDIS_PREFIX)
   r.done()
   return { url, prefix }
@@ -96,8 +97,14 @@ function proxy(r: ConfigReader): ProxyConfig {
     connectTimeoutMs: r.duration('connectTimeout', D.DEFAULT_CONNECT_TIMEOUT_MS, { min: 1 }),
     keepAliveTimeoutMs: r.duration('keepAliveTimeout', D.DEFAULT_KEEP_ALIVE_TIMEOUT_MS, { min: 1 }),
     connections: r.number('connections', D.DEFAULT_CONNECTIONS, { min: 1, integer: true }),
+    clientHeadersTimeoutMs: r.duration('clientHeadersTimeout', D.DEFAULT_CLIENT_HEADERS_TIMEOUT_MS, { min: 1 }),
+    clientRequestTimeoutMs: r.duration('clientRequestTimeout', D.DEFAULT_CLIENT_REQUEST_TIMEOUT_MS, { min: 0 }),
   }
   r.done()
+  // Node refuses a header deadline beyond the whole-request deadline.
+  if (out.clientRequestTimeoutMs > 0 && out.clientHeadersTimeoutMs > out.clientRequestTimeoutMs) {
+    throw new ConfigError('proxy.clientHeadersTimeout', 'must not exceed proxy.clientRequestTimeout (or set proxy.clientRequestTimeout to 0 for no limit)')
+  }
   return out
 }
 
