@@ -24,6 +24,8 @@ export type {
 export { UniqueClock } from './unique-clock.js'
 export { stickyBucket } from './sticky-bucket.js'
 export { parseDuration } from './duration.js'
+export { logSafeError } from './log-safe-error.js'
+export type { LoggedError } from './log-safe-error.js'
 export { compileRouteTemplate, routeTemplateError } from './route-template.js'
 export type { RouteTemplate } from './route-template.js'
 export { interpolateEnv, referencedEnvNames } from './config/interpolate-env.js'

@@ -1,3 +1,4 @@
+import { logSafeError } from '@shadowgate/shared'
 import { pino, type Logger } from 'pino'
 import { CliUsageError } from '../errors.js'
 import { routeInfluxClientLogs } from '../influx/route-influx-client-logs.js'
@@ -43,7 +44,7 @@ export async function runAuditCommand(argv: string[], io: CliIo = processIo()): 
     io.stdout.write(AUDIT_USAGE)
     return EXIT_OK
   }
-  const logger: Logger = pino({ level: values['log-level'] ?? 'info', base: { service: 'shadowgate-audit' } })
+  const logger: Logger = pino({ level: values['log-level'] ?? 'info', base: { service: 'shadowgate-audit' }, serializers: { err: logSafeError } })
   routeInfluxClientLogs(logger)
   let service
   try {

@@ -1,3 +1,4 @@
+import { logSafeError } from '@shadowgate/shared'
 import { pino, type Logger } from 'pino'
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']
@@ -6,5 +7,5 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', '
 export function createServiceLogger(level?: string): Logger {
   const fromEnv = process.env['SHADOWGATE_LOG_LEVEL']
   const chosen = level ?? (fromEnv && LOG_LEVELS.includes(fromEnv) ? fromEnv : 'info')
-  return pino({ level: chosen, name: 'shadowgate' })
+  return pino({ level: chosen, name: 'shadowgate', serializers: { err: logSafeError } })
 }

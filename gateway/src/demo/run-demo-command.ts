@@ -1,6 +1,6 @@
 import { routeInfluxClientLogs } from '@shadowgate/audit-service'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ConfigError } from '@shadowgate/shared'
+import { ConfigError, logSafeError } from '@shadowgate/shared'
 import { pino, type Logger } from 'pino'
 import { Agent } from 'undici'
 import { EXIT_FAILURE, EXIT_OK, printErr, printOut, usageError } from '../cli/cli-output.js'
@@ -143,7 +143,7 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
   } catch (err) {
     return usageError(describeError(err).message, DEMO_USAGE)
   }
-  const logger: Logger = pino({ level: args.logLevel, base: { service: 'shadowgate-demo' } }, pino.destination({ fd: 2, sync: true }))
+  const logger: Logger = pino({ level: args.logLevel, base: { service: 'shadowgate-demo' }, serializers: { err: logSafeError } }, pino.destination({ fd: 2, sync: true }))
   routeInfluxClientLogs(logger)
   const interruption = new DemoInterruption()
   // A closed pipe (`npm run demo | head`) must not crash the demo before it has stopped what it started.
