@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url))
 
@@ -14,6 +14,9 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // The fault matrix drives real processes through real faults for about 5 minutes: it runs
+    // through `npm run test:faults` (which sets SHADOWGATE_FAULTS=1), not in the default run.
+    exclude: [...configDefaults.exclude, ...(process.env['SHADOWGATE_FAULTS'] === '1' ? [] : ['test/faults/**'])],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Suites start their own redis-server/influxd; two cores cannot take many at once.
