@@ -1,0 +1,80 @@
+/** Command-line options of `npm run bench:gateway -- [flags]`. */
+export interface BenchOptions {
+  /** Seconds of measured load per target per round. */
+  readonly durationS: number
+  /** Rounds; targets are interleaved round-robin within each round and the median is reported. */
+  readonly rounds: number
+  /** Concurrent keep-alive connections of the load generator. */
+  readonly connections: number
+  /** Seconds of unmeasured load before each measured run. */
+  readonly warmupS: number
+  readonly load: 'wrk' | 'autocannon'
+  /** Only these target keys (all when undefined). */
+  readonly targets: readonly string[] | undefined
+  readonly help: boolean
+}
+
+export const BENCH_USAGE = `usage: npm run bench:gateway -- [--duration S] [--rounds N] [--connections N] [--warmup S] [--load wrk|autocannon] [--targets k1,k2]
+  --duration S      measured seconds per target per round (default 5)
+  --rounds N        interleaved rounds; the median is reported (default 3)
+  --connections N   keep-alive connections of the load generator (default 50)
+  --warmup S        unmeasured seconds before each run (default 1)
+  --load NAME       wrk (default when /usr/bin/wrk exists) or autocannon
+  --targets LIST    comma-separated target keys (default: all)`
+
+function int(flag: string, text: string | undefined, min: number, max: number): number {
+  const n = Number(text)
+  if (text === undefined || !Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} must be an integer between ${min} and ${max} (got ${text === undefined ? 'nothing' : `"${text}"`})`)
+  return n
+}
+
+/** Parses flags; throws an Error naming the flag and the constraint on bad input. */
+export function parseBenchOptions(argv: readonly string[], wrkPresent: boolean, knownTargets: readonly string[]): BenchOptions {
+  let durationS = 5
+  let rounds = 3
+  let connections = 50
+  let warmupS = 1
+  let load: BenchOptions['load'] = wrkPresent ? 'wrk' : 'autocannon'
+  let targets: string[] | undefined
+  let help = false
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] ?? ''
+    const [name, inline] = flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined]
+    const value = (): string | undefined => inline ?? argv[++i]
+    switch (name) {
+      case '--duration':
+        durationS = int(name, value(), 1, 600)
+        break
+      case '--rounds':
+        rounds = int(name, value(), 1, 50)
+        break
+      case '--connections':
+        connections = int(name, value(), 1, 10_000)
+        break
+      case '--warmup':
+        warmupS = int(name, value(), 0, 60)
+        break
+      case '--load': {
+        const v = value()
+        if (v !== 'wrk' && v !== 'autocannon') throw new Error(`--load must be wrk or autocannon (got "${v ?? ''}")`)
+        if (v === 'wrk' && !wrkPresent) throw new Error('--load wrk: /usr/bin/wrk is not installed')
+        load = v
+        break
+      }
+      case '--targets': {
+        const list = (value() ?? '').split(',').map((t) => t.trim()).filter(Boolean)
+        const unknown = list.filter((t) => !knownTargets.includes(t))
+        if (list.length === 0 || unknown.length > 0) throw new Error(`--targets must list known targets (${knownTargets.join(', ')}); unknown: ${unknown.join(', ') || '(empty list)'}`)
+        targets = list
+        break
+      }
+      case '--help':
+      case '-h':
+        help = true
+        break
+      default:
+        throw new Error(`unknown flag "${flag}"\n${BENCH_USAGE}`)
+    }
+  }
+  return { durationS, rounds, connections, warmupS, load, targets, help }
+}

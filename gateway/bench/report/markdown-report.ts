@@ -1,0 +1,86 @@
+import type { BenchOptions } from '../bench-options.js'
+import type { MachineInfo } from './machine-info.js'
+import type { CheckLine } from './target-checks.js'
+import type { TargetSummary } from './target-summary.js'
+
+export interface ReportInput {
+  readonly summaries: readonly TargetSummary[]
+  readonly checks: readonly CheckLine[]
+  readonly machine: MachineInfo
+  readonly options: BenchOptions
+  readonly loadAtEnd: number
+  readonly startedAt: Date
+  readonly elapsedS: number
+}
+
+const n0 = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(0))
+const n2 = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(2))
+const pct = (v: number | undefined): string => (v === undefined ? '–' : `${(v * 100).toFixed(1)}%`)
+
+function ratio(s: TargetSummary, ref: TargetSummary | undefined): string {
+  if (!ref || ref.failure !== undefined || s.failure !== undefined) return '–'
+  return `${(s.rps / ref.rps).toFixed(2)}×`
+}
+
+function table(summaries: readonly TargetSummary[]): string[] {
+  const direct = summaries.find((s) => s.target.key === 'direct')
+  const raw = summaries.find((s) => s.target.key === 'raw-undici')
+  const rows = [
+    '| target | rps (median) | rps min–max | p50 ms | p99 ms | reached shadow | RSS MB (max) | × direct | × raw undici | errors / non-2xx |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ]
+  for (const s of summaries) {
+    if (s.failure !== undefined) {
+      rows.push(`| ${s.target.label} (\`${s.target.key}\`) | FAILED | | | | | | | | |`)
+      continue
+    }
+    const rss = s.maxRssBytes === undefined ? '–' : (s.maxRssBytes / 2 ** 20).toFixed(0)
+    rows.push(
+      `| ${s.target.label} (\`${s.target.key}\`) | ${n0(s.rps)} | ${n0(s.rpsMin)}–${n0(s.rpsMax)} | ${n2(s.p50Ms)} | ${n2(s.p99Ms)} | ${pct(s.reachedShadow)} | ${rss} | ${ratio(s, direct)} | ${ratio(s, raw)} | ${s.errors} / ${s.non2xx} |`,
+    )
+  }
+  return rows
+}
+
+function gatewayCounters(summaries: readonly TargetSummary[]): string[] {
+  const lines: string[] = []
+  for (const s of summaries) {
+    if (s.mirrored === undefined || s.failure !== undefined) continue
+    const dropped = Object.entries(s.notMirrored ?? {})
+      .filter(([, v]) => v > 0)
+      .map(([k, v]) => `${k} ${v}`)
+    const audit = Object.entries(s.audit ?? {})
+      .filter(([, v]) => v > 0)
+      .map(([k, v]) => `${k} ${v}`)
+    lines.push(
+      `- \`${s.target.key}\`: mirrored ${s.mirrored}; not mirrored: ${dropped.join(', ') || 'none'}; shadow errors ${s.shadowErrors ?? 0}` + (audit.length ? `; audit pairs: ${audit.join(', ')}` : ''),
+    )
+  }
+  return lines
+}
+
+/** The whole report, markdown, ready to paste into the README. */
+export function formatReport(r: ReportInput): string {
+  const m = r.machine
+  const o = r.options
+  const failed = r.checks.filter((c) => c.status === 'FAIL').length
+  const out = [
+    `## shadowgate gateway bench — ${r.startedAt.toISOString()}`,
+    '',
+    `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}; load average ${m.loadAtStart.toFixed(2)} at start, ${r.loadAtEnd.toFixed(2)} at end.`,
+    `Load: ${o.load === 'wrk' ? 'wrk -t1' : 'autocannon'} with ${o.connections} keep-alive connections, GET of a ~1 KB JSON body; ${o.rounds} interleaved rounds × ${o.durationS} s per target (+${o.warmupS} s warm-up each); medians shown. Run took ${r.elapsedS.toFixed(0)} s.`,
+    '',
+    ...table(r.summaries),
+    '',
+    'Gateway counters over all measured rounds (from GatewayMetrics.snapshot()):',
+    '',
+    ...(gatewayCounters(r.summaries).length ? gatewayCounters(r.summaries) : ['- (no shadowgate target measured)']),
+    '',
+    'Targets:',
+    '',
+    ...r.checks.map((c) => `- ${c.status === 'FAIL' ? '**FAIL**' : c.status} ${c.text}`),
+    '',
+    failed ? `**${failed} check(s) FAILED** (single-run numbers on a noisy 2-core machine: re-run before concluding).` : 'All checks passed.',
+  ]
+  return out.join('\n')
+}
