@@ -7,7 +7,7 @@ import { AUDIT_DROP_REASONS, type AuditDropReason } from './audit-drop-reason.js
  * `inFlight`; so offered = notSampled + enqueued + Σ dropped + buffered + inFlight at every moment.
  */
 export interface AuditProducerStats {
-  /** Calls to accepts(): mirrored requests the producer was asked about. */
+  /** Calls to accepts() minus withdrawals: mirrored requests the producer was asked about. */
   readonly offered: number
   readonly notSampled: number
   /** Calls to push(): completed pairs handed over. */

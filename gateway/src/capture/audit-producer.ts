@@ -7,8 +7,8 @@ import { AuditCounters, type AuditProducerStats } from './audit-counters.js'
 import type { AuditDropReason } from './audit-drop-reason.js'
 import { AuditQueueWriter } from './audit-queue-writer.js'
 import { AuditSampler } from './audit-sampler.js'
-import { buildAuditJob, captureRules, type CaptureRules } from './build-audit-job.js'
-import { PairBuffer, pairBytes } from './pair-buffer.js'
+import { buildAuditJobNow, captureRules, type CaptureRules } from './build-audit-job.js'
+import { PairBuffer, pairBytes, type BufferedPair } from './pair-buffer.js'
 import { PRODUCER_COMMAND_TIMEOUT_MS, createProducerConnection } from './producer-connection.js'
 import { QueueDepthGuard } from './queue-depth-guard.js'
 
@@ -135,6 +135,11 @@ export class AuditProducer implements PairSink {
     return true
   }
 
+  /** The copy of an accepted request was not sent: no pair will come, so it was never offered for the audit. */
+  withdraw(_route: string, _requestId: string): void {
+    this.#counters.offered--
+  }
+
   /** Takes a completed pair. Synchronous, never throws, never waits: the pair is buffered or counted dropped. */
   push(pair: MirrorPair): void {
     this.#counters.pushed++
@@ -242,8 +247,7 @@ export class AuditProducer implements PairSink {
       try {
         const writer = this.#writer
         if (!writer?.connected) throw new Error('Redis is not connected')
-        const built = await Promise.all(items.map((it) => this.#build(it.pair, it.capturedAtNs, batch)))
-        const jobs = built.filter((j): j is AuditJob => j !== undefined)
+        const jobs = await this.#buildAll(items, batch)
         if (jobs.length === 0 || batch.abandoned) return
         this.#counters.batches++
         await writer.addBulk(jobs)
@@ -271,18 +275,46 @@ export class AuditProducer implements PairSink {
     return batch.done
   }
 
-  /** Builds and checks one job; a pair that cannot become a valid job is counted `invalid`, never sent. */
-  async #build(pair: MirrorPair, capturedAtNs: string, batch: Batch): Promise<AuditJob | undefined> {
-    try {
-      return parseAuditJob(await buildAuditJob(pair, this.#rules, this.#instance, capturedAtNs))
-    } catch (err) {
-      if (!batch.abandoned) {
-        batch.size--
-        this.#counters.countDropped('invalid')
-        this.#log.error({ err: errText(err), id: pair.request.id, route: pair.request.route }, 'audit pair could not be turned into a valid job (dropped_invalid)')
+  /**
+   * Builds and checks the batch's jobs, in buffer order. Jobs without a body to compress are built
+   * synchronously; only the others wait for the thread pool.
+   */
+  async #buildAll(items: readonly BufferedPair[], batch: Batch): Promise<AuditJob[]> {
+    const slots: Array<AuditJob | undefined> = new Array<AuditJob | undefined>(items.length)
+    let waits: Array<Promise<void>> | undefined
+    for (let i = 0; i < items.length; i++) {
+      const { pair, capturedAtNs } = items[i] as BufferedPair
+      let built: AuditJob | Promise<AuditJob>
+      try {
+        built = buildAuditJobNow(pair, this.#rules, this.#instance, capturedAtNs)
+      } catch (err) {
+        this.#invalid(pair, err, batch)
+        continue
       }
+      if (built instanceof Promise) {
+        const slot = i
+        ;(waits ??= []).push(built.then((job) => void (slots[slot] = this.#check(pair, job, batch)), (err: unknown) => this.#invalid(pair, err, batch)))
+      } else slots[i] = this.#check(pair, built, batch)
+    }
+    if (waits !== undefined) await Promise.all(waits)
+    return slots.filter((j): j is AuditJob => j !== undefined)
+  }
+
+  /** A pair that cannot become a valid job is counted `invalid`, never sent. */
+  #check(pair: MirrorPair, job: AuditJob, batch: Batch): AuditJob | undefined {
+    try {
+      return parseAuditJob(job)
+    } catch (err) {
+      this.#invalid(pair, err, batch)
       return undefined
     }
+  }
+
+  #invalid(pair: MirrorPair, err: unknown, batch: Batch): void {
+    if (batch.abandoned) return
+    batch.size--
+    this.#counters.countDropped('invalid')
+    this.#log.error({ err: errText(err), id: pair.request.id, route: pair.request.route }, 'audit pair could not be turned into a valid job (dropped_invalid)')
   }
 
   async #checkDepth(): Promise<void> {

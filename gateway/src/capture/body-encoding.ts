@@ -19,12 +19,26 @@ function base64Length(bytes: number): number {
  * with the captured content-encoding header.
  */
 export async function encodeBody(body: Buffer, truncated: boolean, compressAboveBytes: number): Promise<EncodedBody> {
+  if (!worthCompressing(body, compressAboveBytes)) return encodePlain(body, truncated, isUtf8(body))
   const size = body.length
   const text = isUtf8(body)
-  const plainLength = text ? size : base64Length(size)
-  if (size > compressAboveBytes && size > 0) {
-    const packed = await gzipAsync(body)
-    if (base64Length(packed.length) < plainLength) return { encoding: 'gzip+base64', data: packed.toString('base64'), size, truncated }
-  }
+  const packed = await gzipAsync(body)
+  if (base64Length(packed.length) < (text ? size : base64Length(size))) return { encoding: 'gzip+base64', data: packed.toString('base64'), size, truncated }
+  return encodePlain(body, truncated, text)
+}
+
+/** Whether encodeBody would try compression; when not, encodeBodyNow gives the same result without a promise. */
+export function worthCompressing(body: Buffer, compressAboveBytes: number): boolean {
+  return body.length > compressAboveBytes && body.length > 0
+}
+
+/** encodeBody for a body that is not worth compressing (see worthCompressing), synchronously. */
+export function encodeBodyNow(body: Buffer, truncated: boolean): EncodedBody {
+  return encodePlain(body, truncated, isUtf8(body))
+}
+
+function encodePlain(body: Buffer, truncated: boolean, text: boolean): EncodedBody {
+  const size = body.length
+  if (size === 0) return { encoding: 'utf8', data: '', size, truncated }
   return text ? { encoding: 'utf8', data: body.toString('utf8'), size, truncated } : { encoding: 'base64', data: body.toString('base64'), size, truncated }
 }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto'
-import { AUDIT_JOB_VERSION, type AuditJob, type AuditProducerConfig, type CapturedOutcome } from '@shadowgate/shared'
+import { AUDIT_JOB_VERSION, type AuditJob, type AuditProducerConfig, type CapturedOutcome, type EncodedBody } from '@shadowgate/shared'
 import type { MirrorPair, ObservedOutcome } from '../mirror/mirror-pair.js'
-import { encodeBody } from './body-encoding.js'
+import { encodeBody, encodeBodyNow, worthCompressing } from './body-encoding.js'
 import { callerIdentity } from './caller-identity.js'
 import { captureHeaders, type HeaderCaptureRules } from './header-capture.js'
-import { splitAndRedactUrl } from './query-redaction.js'
+import { redactionNames, splitAndRedactUrl } from './query-redaction.js'
 import { queueJobId } from './queue-job-id.js'
 
 /** Upstream error messages are diagnostics, not payload: a runaway one must not bloat the job. */
@@ -14,7 +14,8 @@ const MAX_ERROR_MESSAGE_CHARS = 1_000
 export interface CaptureRules {
   readonly maxBodyBytes: number
   readonly compressAboveBytes: number
-  readonly redactQuery: readonly string[]
+  /** Lower-cased query parameter names to redact. */
+  readonly redactQuery: ReadonlySet<string>
   readonly identityHeader: string | undefined
   readonly request: HeaderCaptureRules
   readonly response: HeaderCaptureRules
@@ -25,34 +26,42 @@ export function captureRules(audit: AuditProducerConfig): CaptureRules {
   return {
     maxBodyBytes: audit.maxBodyBytes,
     compressAboveBytes: audit.compressAboveBytes,
-    redactQuery: audit.redactQuery,
+    redactQuery: redactionNames(audit.redactQuery),
     identityHeader: audit.identityHeader,
     request: { keep: new Set(audit.captureRequestHeaders), redact },
     response: { keep: undefined, redact },
   }
 }
 
-async function captureOutcome(o: ObservedOutcome, rules: CaptureRules): Promise<CapturedOutcome> {
-  if (o.kind === 'error') {
-    return { kind: 'error', error: o.error, message: o.message.slice(0, MAX_ERROR_MESSAGE_CHARS), latencyMs: o.latencyMs }
-  }
-  // The mirror already stops at the limit; cutting again keeps the job bounded whatever it handed over.
-  const over = o.body.length > rules.maxBodyBytes
-  const body = over ? o.body.subarray(0, rules.maxBodyBytes) : o.body
-  return {
-    kind: 'response',
-    status: o.status,
-    headers: captureHeaders(o.headers, rules.response),
-    body: await encodeBody(body, o.truncated || over, rules.compressAboveBytes),
-    latencyMs: o.latencyMs,
-  }
+/** Hex SHA-256 of no bytes: most mirrored requests (GET, HEAD) have no body to hash. */
+const EMPTY_SHA256 = createHash('sha256').digest('hex')
+
+/** The part of a captured outcome that is known without encoding the body. */
+function errorOutcome(o: ObservedOutcome & { kind: 'error' }): CapturedOutcome {
+  return { kind: 'error', error: o.error, message: o.message.slice(0, MAX_ERROR_MESSAGE_CHARS), latencyMs: o.latencyMs }
 }
 
-/** Builds the queue payload for one completed pair; redaction happens here, before anything leaves the process. */
-export async function buildAuditJob(pair: MirrorPair, rules: CaptureRules, instance: string, capturedAtNs: string): Promise<AuditJob> {
+/** The body the job carries: the mirror already stops at the limit; cutting again keeps the job bounded whatever it handed over. */
+function cappedBody(o: ObservedOutcome & { kind: 'response' }, rules: CaptureRules): { body: Buffer; truncated: boolean } {
+  const over = o.body.length > rules.maxBodyBytes
+  return { body: over ? o.body.subarray(0, rules.maxBodyBytes) : o.body, truncated: o.truncated || over }
+}
+
+function responseOutcome(o: ObservedOutcome & { kind: 'response' }, rules: CaptureRules, body: EncodedBody): CapturedOutcome {
+  return { kind: 'response', status: o.status, headers: captureHeaders(o.headers, rules.response), body, latencyMs: o.latencyMs }
+}
+
+/** Synchronous when no body needs compressing (the common case), so a batch builds without a promise per pair. */
+function captureOutcome(o: ObservedOutcome, rules: CaptureRules): CapturedOutcome | Promise<CapturedOutcome> {
+  if (o.kind === 'error') return errorOutcome(o)
+  const { body, truncated } = cappedBody(o, rules)
+  if (!worthCompressing(body, rules.compressAboveBytes)) return responseOutcome(o, rules, encodeBodyNow(body, truncated))
+  return encodeBody(body, truncated, rules.compressAboveBytes).then((encoded) => responseOutcome(o, rules, encoded))
+}
+
+function assemble(pair: MirrorPair, rules: CaptureRules, instance: string, capturedAtNs: string, primary: CapturedOutcome, shadow: CapturedOutcome): AuditJob {
   const req = pair.request
   const { path, query } = splitAndRedactUrl(req.url, rules.redactQuery)
-  const [primary, shadow] = await Promise.all([captureOutcome(pair.primary, rules), captureOutcome(pair.shadow, rules)])
   return {
     v: AUDIT_JOB_VERSION,
     id: queueJobId(req.id, `${instance}-${capturedAtNs}`),
@@ -65,10 +74,27 @@ export async function buildAuditJob(pair: MirrorPair, rules: CaptureRules, insta
       query,
       headers: captureHeaders(req.headers, rules.request),
       bodySize: req.body.length,
-      bodySha256: createHash('sha256').update(req.body).digest('hex'),
+      bodySha256: req.body.length === 0 ? EMPTY_SHA256 : createHash('sha256').update(req.body).digest('hex'),
       caller: callerIdentity(req, rules.identityHeader, rules.request.redact),
     },
     primary,
     shadow,
   }
+}
+
+/**
+ * Builds the queue payload for one completed pair; redaction happens here, before anything leaves
+ * the process. Returns the job itself when no body needs compressing, a promise of it otherwise
+ * (compression runs on the thread pool).
+ */
+export function buildAuditJobNow(pair: MirrorPair, rules: CaptureRules, instance: string, capturedAtNs: string): AuditJob | Promise<AuditJob> {
+  const primary = captureOutcome(pair.primary, rules)
+  const shadow = captureOutcome(pair.shadow, rules)
+  if (!(primary instanceof Promise) && !(shadow instanceof Promise)) return assemble(pair, rules, instance, capturedAtNs, primary, shadow)
+  return Promise.all([primary, shadow]).then(([p, s]) => assemble(pair, rules, instance, capturedAtNs, p, s))
+}
+
+/** Builds the queue payload for one completed pair; redaction happens here, before anything leaves the process. */
+export async function buildAuditJob(pair: MirrorPair, rules: CaptureRules, instance: string, capturedAtNs: string): Promise<AuditJob> {
+  return await buildAuditJobNow(pair, rules, instance, capturedAtNs)
 }

@@ -23,15 +23,23 @@ export interface HeaderCaptureRules {
  */
 export function captureHeaders(headers: RawHeaders, rules: HeaderCaptureRules): CapturedHeaders {
   const out: Record<string, string | string[]> = {}
-  for (const [rawName, value] of Object.entries(headers)) {
+  // for...in, not Object.entries: no array per header, and header records may have no prototype.
+  for (const rawName in headers) {
+    if (!Object.hasOwn(headers, rawName)) continue
+    const value = headers[rawName]
     if (value === undefined) continue
     const name = rawName.toLowerCase()
     if (rules.keep && !rules.keep.has(name)) continue
     const redact = rules.redact.has(name) && !NEVER_REDACTED.has(name)
+    const prev = out[name]
+    // The common case, one plain value seen for the first time, allocates nothing.
+    if (prev === undefined && typeof value === 'string') {
+      out[name] = redact ? REDACTED : value
+      continue
+    }
     const values = typeof value === 'string' ? [value] : [...value]
     const captured = redact ? values.map(() => REDACTED) : values
-    const prev = out[name]
-    if (prev === undefined) out[name] = typeof value === 'string' ? (captured[0] ?? '') : captured
+    if (prev === undefined) out[name] = captured
     else out[name] = [...(typeof prev === 'string' ? [prev] : prev), ...captured]
   }
   return out

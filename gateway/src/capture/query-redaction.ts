@@ -17,19 +17,24 @@ function decodeName(raw: string): string {
   }
 }
 
+/** The set splitAndRedactUrl compares with: build it once and pass it instead of the list on hot paths. */
+export function redactionNames(names: readonly string[]): ReadonlySet<string> {
+  return new Set(names.map((n) => n.toLowerCase()))
+}
+
 /**
  * Splits a request target into path and query and redacts the values of the named parameters.
  * Names match case-insensitively after percent-decoding (`Api%5FKey` is `api_key`), because a
  * secret must not survive by a spelling the upstream would still accept. Everything else in the
  * query stays byte-identical, including order, empty pairs and encodings.
  */
-export function splitAndRedactUrl(url: string, redactNames: readonly string[]): SplitUrl {
+export function splitAndRedactUrl(url: string, redactNames: readonly string[] | ReadonlySet<string>): SplitUrl {
   const q = url.indexOf('?')
   if (q < 0) return { path: url, query: '' }
   const path = url.slice(0, q)
   const query = url.slice(q + 1)
-  if (redactNames.length === 0 || query === '') return { path, query }
-  const names = new Set(redactNames.map((n) => n.toLowerCase()))
+  const names = redactNames instanceof Set ? redactNames : redactionNames(redactNames as readonly string[])
+  if (names.size === 0 || query === '') return { path, query }
   const parts = query.split('&').map((part) => {
     const eq = part.indexOf('=')
     if (eq < 0) return part

@@ -43,6 +43,16 @@ export class CircuitBreaker {
     return this.#state
   }
 
+  /**
+   * True while an acquire would surely be refused (open and not yet due for a probe, or the probe
+   * already out), without changing any state: lets a caller skip preparing a call it cannot send.
+   */
+  get refusing(): boolean {
+    if (this.#state === 'closed') return false
+    if (this.#state === 'open') return this.#now() - this.#openedAt < this.#openMs
+    return this.#probeOut
+  }
+
   /** A pass for one call, or undefined when the circuit refuses it. Every pass must be settled with record(). */
   tryAcquire(): CircuitPass | undefined {
     if (this.#state === 'closed') return 'pass'

@@ -26,6 +26,11 @@ export class InFlightLimiter {
     this.#onChange?.(shadow, n)
   }
 
+  /** True when tryAcquire would refuse right now (a peek: nothing is taken). */
+  full(shadow: string): boolean {
+    return (this.#counts.get(shadow) ?? 0) >= this.max
+  }
+
   count(shadow: string): number {
     return this.#counts.get(shadow) ?? 0
   }

@@ -88,7 +88,11 @@ export class MirrorCore implements ExchangeHost {
     this.#dispatcher = options.shadowDispatcher ?? (this.#ownedDispatcher as Dispatcher)
     this.#log = options.log ?? SILENT
     this.#preserveHost = config.proxy.hostHeader === 'preserve'
-    this.#limiter = new InFlightLimiter(config.mirror.maxInFlight, (shadow, n) => this.#metrics.inFlight(shadow, n))
+    // With its own pools, a copy beyond the pool's connections would only wait in the pool's queue,
+    // holding its request, buffers and deadline while adding nothing the shadow can take sooner: it
+    // is dropped at once instead, so the cap is whichever is lower.
+    const cap = this.#ownedDispatcher === undefined ? config.mirror.maxInFlight : Math.min(config.mirror.maxInFlight, config.mirror.connections)
+    this.#limiter = new InFlightLimiter(cap, (shadow, n) => this.#metrics.inFlight(shadow, n))
   }
 
   /**
@@ -119,6 +123,10 @@ export class MirrorCore implements ExchangeHost {
       const length = req.headers['content-length']
       if (length !== undefined && Number(length) > bodyLimit) return this.#skip(name, 'body_too_large')
     }
+    // Refused early, before anything is allocated or captured for a copy that could not be sent
+    // anyway; sendCopy checks again, as a body may take a while to arrive.
+    if (this.#closed || this.#limiter.full(shadow)) return this.#skip(name, 'in_flight_cap')
+    if (this.#breakers.get(shadow)?.refusing === true) return this.#skip(name, 'circuit_open')
     let id = ''
     let captureBytes: number | undefined
     const sink = this.#sink
@@ -148,21 +156,14 @@ export class MirrorCore implements ExchangeHost {
     const shadow = exchange.shadow
     const target = this.#target(shadow)
     const path = target === undefined ? undefined : upstreamPath(target, exchange.req.url ?? '/')
-    if (target === undefined || path === undefined) {
-      this.#metrics.notMirrored(name, 'no_shadow')
-      return false
-    }
+    if (target === undefined || path === undefined) return this.#notSent(exchange, 'no_shadow')
     // Shutting down: the capacity for copies is gone.
-    if (this.#closed || !this.#limiter.tryAcquire(shadow)) {
-      this.#metrics.notMirrored(name, 'in_flight_cap')
-      return false
-    }
+    if (this.#closed || !this.#limiter.tryAcquire(shadow)) return this.#notSent(exchange, 'in_flight_cap')
     const breaker = this.#breaker(shadow)
     const pass = breaker.tryAcquire()
     if (pass === undefined) {
       this.#limiter.release(shadow)
-      this.#metrics.notMirrored(name, 'circuit_open')
-      return false
+      return this.#notSent(exchange, 'circuit_open')
     }
     this.#metrics.mirrored(name)
     const call = new ShadowCall({
@@ -184,7 +185,20 @@ export class MirrorCore implements ExchangeHost {
   }
 
   abandon(exchange: MirrorExchange, reason: 'body_too_large' | 'body_incomplete'): void {
+    this.#notSent(exchange, reason)
+  }
+
+  /** Counts a copy that was decided but not sent, and tells the sink no pair will come for it. */
+  #notSent(exchange: MirrorExchange, reason: NotMirroredReason): false {
     this.#metrics.notMirrored(exchange.route.name, reason)
+    if (exchange.capturing) {
+      try {
+        this.#sink?.withdraw?.(exchange.route.name, exchange.id)
+      } catch (err) {
+        this.#log.warn({ err, route: exchange.route.name }, 'pair sink failed to take a withdrawal')
+      }
+    }
+    return false
   }
 
   deliver(pair: MirrorPair): void {

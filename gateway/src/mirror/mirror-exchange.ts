@@ -86,8 +86,9 @@ export class MirrorExchange implements PrimaryObserver {
     if (this.#stage !== 'body' || body === undefined) return
     body.add(chunk)
     if (body.truncated) {
-      this.#drop()
+      // The host is told first, while the exchange still says whether the pair was being captured.
       this.#host.abandon(this, 'body_too_large')
+      this.#drop()
     }
   }
 
@@ -105,8 +106,8 @@ export class MirrorExchange implements PrimaryObserver {
   /** The request body will never complete (client went away, or the primary stopped reading it). */
   bodyIncomplete(): void {
     if (this.#stage !== 'body') return
-    this.#drop()
     this.#host.abandon(this, 'body_incomplete')
+    this.#drop()
   }
 
   onResponseHead(statusCode: number, headers: Readonly<Record<string, string | string[]>>): void {

@@ -56,4 +56,10 @@ export interface PairSink {
   readonly maxBodyBytes: number
   accepts(route: string, requestId: string): boolean
   push(pair: MirrorPair): void
+  /**
+   * The copy of a request `accepts` said yes to was not sent after all (counted as not mirrored:
+   * circuit open or in-flight cap at send time, a body that grew too large or never completed), so
+   * no pair will be pushed for it. Lets the sink keep exact accounts.
+   */
+  withdraw?(route: string, requestId: string): void
 }

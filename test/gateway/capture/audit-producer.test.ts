@@ -94,6 +94,19 @@ describe('AuditProducer', () => {
     expect(opts?.removeOnFail).toEqual({ count: 1_000 })
   })
 
+  it('keeps its accounts exact when the mirror withdraws an accepted pair whose copy was not sent', async () => {
+    const { producer, queue } = startProducer()
+    await connected(producer)
+    expect(producer.accepts('api', 'withdrawn-1')).toBe(true)
+    producer.withdraw('api', 'withdrawn-1')
+    expect(offer(producer, makePair('kept-1'))).toBe(true)
+    await waitFor(async () => (await waitingJobs(queue)).length === 1, 10_000, 'the kept pair to be enqueued')
+    const stats = producer.stats()
+    expect(stats.offered).toBe(1)
+    expect(stats.enqueued).toBe(1)
+    expect(accounted(stats)).toBe(stats.offered)
+  })
+
   it('samples by route audit.percent: 0 enqueues nothing and counts not_sampled, 100 enqueues all', async () => {
     const routes = [
       { name: 'none', match: '/none', mirror: { percent: 100 }, audit: { percent: 0 } },

@@ -57,6 +57,36 @@ describe('mirror: in-flight cap and circuit breaker', () => {
     await waitFor(() => shadow.received.some((r) => r.url === '/after'), 10_000, 'a copy once capacity is back')
   })
 
+  it('caps copies in flight at mirror.connections when that is lower: a copy never waits in the pool for a socket', async () => {
+    const held: ServerResponse[] = []
+    const origin = await startServer((_req, res) => void res.end('primary'))
+    const shadow = await startServer((_req, res) => {
+      held.push(res)
+    })
+    cleanups.push(() => origin.close(), () => shadow.close())
+    const gateway = await startGateway({
+      primary: origin.url,
+      shadow: shadow.url,
+      mirror: { connections: 2, timeout: '30s' },
+      routes: [{ name: 'pooled', match: '/*', mirror: { percent: 100 } }],
+    })
+    cleanups.push(() => gateway.close())
+
+    for (let i = 0; i < 5; i++) expect((await send(gateway.url, `/p${i}`)).body.toString()).toBe('primary')
+    await waitFor(() => held.length === 2, 10_000, 'two copies held by the shadow')
+    const snap = gateway.metrics.snapshot()['pooled']
+    expect(snap?.mirrored).toBe(2)
+    expect(snap?.notMirrored.in_flight_cap).toBe(3)
+
+    // Nothing was queued behind the held copies: once they end, the next copy is the only new one.
+    for (const res of held.splice(0)) res.end('late')
+    await waitFor(() => gateway.mirror.stats().shadows[shadow.url]?.inFlight === 0, 10_000, 'the held copies to finish')
+    await send(gateway.url, '/after')
+    await waitFor(() => held.length === 1, 10_000, 'the copy sent once capacity is back')
+    held.splice(0).forEach((res) => res.end('late'))
+    expect(shadow.received.map((r) => r.url)).toEqual(['/p0', '/p1', '/after'])
+  })
+
   it('opens the circuit on a refusing shadow, counts circuit_open, and closes it after a successful probe', async () => {
     const origin = await startServer((_req, res) => void res.end('primary'))
     cleanups.push(() => origin.close())
