@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AUDIT_JOB_VERSION, JobSchemaError, parseAuditJob } from '@shadowgate/shared'
+import { AUDIT_JOB_VERSION, JobSchemaError, isAuditBatch, parseAuditBatch, parseAuditJob } from '@shadowgate/shared'
 
 export function validJob(): Record<string, unknown> {
   return {
@@ -36,5 +36,31 @@ describe('parseAuditJob', () => {
 
   it('rejects non-objects', () => {
     expect(() => parseAuditJob('{}')).toThrow('job must be an object')
+  })
+})
+
+describe('parseAuditBatch', () => {
+  it('accepts a batch of valid pairs and tells a batch from a single job', () => {
+    const batch = { v: 1, kind: 'batch', pairs: [validJob(), { ...validJob(), id: 'second' }] }
+    expect(parseAuditBatch(batch).pairs.map((p) => p.id)).toEqual(['c0ffee', 'second'])
+    expect(isAuditBatch(batch)).toBe(true)
+    expect(isAuditBatch(validJob())).toBe(false)
+  })
+
+  it('names the pair and field that is wrong', () => {
+    const broken = validJob()
+    delete broken['route']
+    const batch = { v: 1, kind: 'batch', pairs: [validJob(), validJob(), validJob(), broken] }
+    expect(() => parseAuditBatch(batch)).toThrow(JobSchemaError)
+    expect(() => parseAuditBatch(batch)).toThrow('batch.pairs[3].route must be a string')
+  })
+
+  it.each([
+    [null, 'batch must be an object'],
+    [{ v: 2, kind: 'batch', pairs: [] }, 'batch.v must be 1 (got 2)'],
+    [{ v: 1, kind: 'other', pairs: [] }, 'batch.kind must be "batch"'],
+    [{ v: 1, kind: 'batch', pairs: {} }, 'batch.pairs must be an array'],
+  ])('rejects a broken envelope (%#)', (data, message) => {
+    expect(() => parseAuditBatch(data)).toThrow(message)
   })
 })

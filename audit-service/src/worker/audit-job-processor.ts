@@ -1,4 +1,4 @@
-import { parseAuditJob, type AuditJob, type RouteAuditConfig, type ShadowgateConfig } from '@shadowgate/shared'
+import { auditBatchPairs, isAuditBatch, parseAuditJob, parseBatchPair, type AuditJob, type RouteAuditConfig, type ShadowgateConfig } from '@shadowgate/shared'
 import type { Logger } from 'pino'
 import { auditPoint } from '../influx/audit-point.js'
 import { fieldDiffPoints } from '../influx/field-diff-points.js'
@@ -23,6 +23,11 @@ export interface AuditResult {
   /** Mismatch group: counted now, already counted by an earlier run of this job, or not a mismatch. */
   readonly group: 'counted' | 'duplicate' | 'none'
   readonly influx: ConfirmedWrite | 'disabled'
+}
+
+/** What a processed batch job returns: one result per pair, in batch order. */
+export interface AuditBatchResult {
+  readonly pairs: readonly AuditResult[]
 }
 
 /** The parts of a BullMQ job the processor reads. */
@@ -66,11 +71,26 @@ function hash6(s: string): number {
  * A time for the point of a job that failed validation: its own capture time when that much is
  * readable, else the enqueue time with a per-job-id offset. Both are stable, so a re-run rewrites.
  */
-function invalidJobTime(data: Record<string, unknown>, job: JobLike): string {
+function invalidJobTime(data: Record<string, unknown>, job: JobLike, key: string): string {
   const ts = data['capturedAtNs']
   if (typeof ts === 'string' && /^[1-9][0-9]{9,18}$/.test(ts)) return ts
   const ms = Number.isFinite(job.timestamp) && job.timestamp > 0 ? Math.floor(job.timestamp) : 0
-  return `${ms}${String(hash6(String(job.id ?? ''))).padStart(6, '0')}`
+  return `${ms}${String(hash6(key)).padStart(6, '0')}`
+}
+
+/** A judged pair whose points are not written yet. */
+interface Judged {
+  readonly job: AuditJob
+  readonly route: string
+  readonly verdict: Verdict
+  readonly points: Parameters<InfluxWriter['writeConfirmed']>[0]
+  readonly started: number
+}
+
+// Lets timers (BullMQ's lock renewal among them) run between two pairs of a batch, so a batch
+// blocks the event loop no longer than its slowest single diff.
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
 }
 
 /**
@@ -91,6 +111,11 @@ export class AuditJobProcessor {
     this.#limits = judgeLimitsFrom(deps.config.worker)
   }
 
+  /** A queue job of either shape: a batch envelope (`kind: 'batch'`) or one AuditJob. */
+  async processAny(job: JobLike): Promise<AuditResult | AuditBatchResult> {
+    return isAuditBatch(job.data) ? await this.processBatch(job) : await this.process(job)
+  }
+
   async process(job: JobLike): Promise<AuditResult> {
     const started = performance.now()
     this.#d.metrics.active(1)
@@ -99,25 +124,68 @@ export class AuditJobProcessor {
       try {
         parsed = parseAuditJob(job.data)
       } catch (err) {
-        return await this.#invalid(job, err, started)
+        return await this.#invalid(job, job.data, String(job.id ?? ''), err, started)
       }
-      return await this.#audit(parsed, started)
+      return await this.#record(await this.#judge(parsed, started))
     } finally {
       this.#d.metrics.active(-1)
     }
   }
 
-  async #invalid(job: JobLike, err: unknown, started: number): Promise<AuditResult> {
-    const data = obj(job.data)
+  /**
+   * A batch of pairs: every pair is judged in turn (a pair that fails validation becomes its own
+   * skipped/invalid_job point, the others are judged), all points go to InfluxDB in one confirmed
+   * write, then mismatch groups are recorded per pair (idempotent by pair id). An envelope that
+   * cannot be read at all gives one skipped/invalid_job point, as an invalid single job does.
+   */
+  async processBatch(job: JobLike): Promise<AuditBatchResult> {
+    const started = performance.now()
+    this.#d.metrics.active(1)
+    try {
+      let pairs: readonly unknown[]
+      try {
+        pairs = auditBatchPairs(job.data)
+      } catch (err) {
+        return { pairs: [await this.#invalid(job, job.data, String(job.id ?? ''), err, started)] }
+      }
+      const judged: Array<Judged | AuditResult> = []
+      for (let i = 0; i < pairs.length; i++) {
+        if (i > 0) await yieldToLoop()
+        const pairStarted = performance.now()
+        let parsed: AuditJob
+        try {
+          parsed = parseBatchPair(pairs[i], i)
+        } catch (err) {
+          judged.push(await this.#invalid(job, pairs[i], `${String(job.id ?? '')}#${i}`, err, pairStarted))
+          continue
+        }
+        judged.push(await this.#judge(parsed, pairStarted))
+      }
+      const valid = judged.filter((j): j is Judged => 'points' in j)
+      const influx = await this.#write(valid.flatMap((j) => j.points))
+      const results: AuditResult[] = []
+      for (const j of judged) results.push('points' in j ? await this.#recordGroup(j, influx) : j)
+      return { pairs: results }
+    } finally {
+      this.#d.metrics.active(-1)
+    }
+  }
+
+  async #invalid(job: JobLike, raw: unknown, key: string, err: unknown, started: number): Promise<AuditResult> {
+    const data = obj(raw)
     const route = routeTag(data['route'])
     const verdict = skippedVerdict('invalid_job')
-    this.#d.logger.warn({ jobId: job.id, route, err: (err as Error).message }, 'invalid audit job skipped')
-    const influx = await this.#write([auditPoint({ route, method: methodTag(obj(data['request'])['method']), verdict, timestampNs: invalidJobTime(data, job) })])
+    this.#d.logger.warn({ jobId: job.id, pairId: typeof data['id'] === 'string' ? data['id'] : undefined, route, err: (err as Error).message }, 'invalid audit job skipped')
+    const influx = await this.#write([auditPoint({ route, method: methodTag(obj(data['request'])['method']), verdict, timestampNs: invalidJobTime(data, job, key) })])
     this.#d.metrics.job(route, verdict.outcome, verdict.reason, (performance.now() - started) / 1000)
     return { outcome: verdict.outcome, reason: verdict.reason, fingerprint: undefined, group: 'none', influx }
   }
 
-  async #audit(job: AuditJob, started: number): Promise<AuditResult> {
+  async #record(judged: Judged): Promise<AuditResult> {
+    return await this.#recordGroup(judged, await this.#write(judged.points))
+  }
+
+  async #judge(job: AuditJob, started: number): Promise<Judged> {
     const d = this.#d
     const route = routeTag(job.route)
     const rules = this.#routes.get(job.route)
@@ -134,7 +202,11 @@ export class AuditJobProcessor {
       const tags = await this.#stage('paths', () => d.paths.tags(route, verdict.differences.map((x) => x.path)))
       points.push(...fieldDiffPoints(route, verdict.differences, tags, ts))
     }
-    const influx = await this.#write(points)
+    return { job, route, verdict, points, started }
+  }
+
+  async #recordGroup({ job, route, verdict, started }: Judged, influx: ConfirmedWrite | 'disabled'): Promise<AuditResult> {
+    const d = this.#d
     let group: AuditResult['group'] = 'none'
     if (verdict.outcome === 'mismatch' && verdict.fingerprint !== undefined) {
       const sample = buildMismatchSample(job, verdict, { headers: d.config.audit.redactHeaders, paths: d.config.audit.redactPaths, identityHeader: d.config.audit.identityHeader })

@@ -9,7 +9,7 @@ import { InfluxWriter, type InfluxWriterOptions, type InfluxWriterStats } from '
 import { PathBudget } from '../influx/path-budget.js'
 import { MismatchStore } from '../mismatch/mismatch-store.js'
 import { judgePair } from '../verdict/judge-pair.js'
-import { AuditJobProcessor, type AuditResult, type JudgeFn } from './audit-job-processor.js'
+import { AuditJobProcessor, type AuditBatchResult, type AuditResult, type JudgeFn } from './audit-job-processor.js'
 import { AuditMetrics } from './audit-metrics.js'
 import { PairTimestamps } from './pair-timestamps.js'
 
@@ -21,7 +21,11 @@ export interface AuditServiceOptions {
   readonly judge?: JudgeFn
   /** Registry for the worker metrics; default a new one. */
   readonly registry?: Registry
-  /** BullMQ lock duration; default max(30 s, 10 × worker.diffTimeout), far above one diff's time budget. */
+  /**
+   * BullMQ lock duration; default max(30 s, 10 × worker.diffTimeout), far above one diff's time budget.
+   * A batch job yields to the event loop between its pairs, so the lock (renewed by BullMQ every half
+   * lockDuration) only has to outlast one diff, not a whole batch.
+   */
   readonly lockDurationMs?: number
   /** BullMQ stalled-job check interval; default BullMQ's 30 s. */
   readonly stalledIntervalMs?: number
@@ -86,7 +90,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     if (worker || closing) return
     if (!writer) logger.warn('influx is not configured: verdicts are not written to InfluxDB')
     if (ownRedis && redis.status === 'wait') await redis.connect()
-    worker = new Worker<unknown, AuditResult>(AUDIT_QUEUE_NAME, (job: Job<unknown, AuditResult>) => processor.process({ id: job.id, data: job.data, timestamp: job.timestamp }), {
+    worker = new Worker<unknown, AuditResult | AuditBatchResult>(AUDIT_QUEUE_NAME, (job: Job<unknown, AuditResult | AuditBatchResult>) => processor.processAny({ id: job.id, data: job.data, timestamp: job.timestamp }), {
       connection: redis,
       prefix: redisCfg.prefix,
       concurrency: config.worker.concurrency,

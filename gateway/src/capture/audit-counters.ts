@@ -19,7 +19,7 @@ export interface AuditProducerStats {
   readonly bufferedBytes: number
   /** Pairs in the batch being written to Redis. */
   readonly inFlight: number
-  /** addBulk calls made (successful or not). */
+  /** Batch jobs written (successful or not). */
   readonly batches: number
   /** Queue depth at the last successful check; undefined before the first. */
   readonly queueDepth: number | undefined

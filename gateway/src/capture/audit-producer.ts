@@ -14,9 +14,9 @@ import { QueueDepthGuard } from './queue-depth-guard.js'
 
 /** Default time close() spends flushing before it drops and counts what is left. */
 export const AUDIT_CLOSE_TIMEOUT_MS = 2_000
-/** One addBulk carries at most this many body bytes, so a batch fits well within the command timeout. */
+/** One batch job carries at most this many body bytes, so it fits well within the command timeout. */
 export const AUDIT_MAX_BATCH_BYTES = 8 * 1_048_576
-/** An addBulk or depth count that takes longer is abandoned and its batch counted dropped_redis. */
+/** A batch write or depth count that takes longer is abandoned and its batch counted dropped_redis. */
 const CALL_TIMEOUT_MS = PRODUCER_COMMAND_TIMEOUT_MS + 500
 
 export interface AuditProducerDeps {
@@ -51,7 +51,7 @@ function errText(err: unknown): string {
 /**
  * Turns completed mirror pairs into AuditJobs and enqueues them on the audit queue, without ever
  * making a client request wait or fail: accepts() and push() are synchronous and O(1), pairs wait
- * in a bounded buffer, are written in micro-batches by one background flusher over a fail-fast
+ * in a bounded buffer, are written in micro-batches (one queue job per batch) by one background flusher over a fail-fast
  * Redis connection, and whatever cannot be written (buffer full, queue too deep, Redis down or
  * slow, shutting down) is dropped and counted by reason instead of retried without end.
  */
@@ -250,10 +250,10 @@ export class AuditProducer implements PairSink {
         const jobs = await this.#buildAll(items, batch)
         if (jobs.length === 0 || batch.abandoned) return
         this.#counters.batches++
-        await writer.addBulk(jobs)
+        await writer.addBatch(jobs)
         if (batch.abandoned) return
         this.#counters.countEnqueued(jobs.length)
-        this.#guard.enqueued(jobs.length)
+        this.#guard.enqueued(jobs.length, 1)
         if (this.#failingSince !== undefined) {
           this.#log.info({ droppedRedis: this.#counters.dropped.redis }, 'audit enqueueing works again')
           this.#failingSince = undefined

@@ -1,10 +1,10 @@
 import { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
-import type { AuditJob } from '@shadowgate/shared'
+import { AUDIT_BATCH_JOB_NAME, AUDIT_BATCH_VERSION, type AuditBatch, type AuditJob } from '@shadowgate/shared'
 import { AuditEnqueueError } from '../errors.js'
 
-/** BullMQ job name of every audit job. */
-export const AUDIT_JOB_NAME = 'pair'
+/** BullMQ job name of every audit job the producer writes: one batch envelope of pairs. */
+export const AUDIT_JOB_NAME = AUDIT_BATCH_JOB_NAME
 /** Cap of the queue's events stream: nothing of ours reads it, so it only has to stay small. */
 export const AUDIT_EVENTS_MAX_LEN = 1_000
 
@@ -70,10 +70,17 @@ export class AuditQueueWriter {
     return queue
   }
 
-  async addBulk(jobs: readonly AuditJob[]): Promise<void> {
+  /**
+   * Writes `pairs` as ONE job (an AuditBatch): per-job costs (job object, JSON, one Redis script)
+   * are paid once per batch instead of once per pair. The job id is the first pair's id with a
+   * `b-` prefix, so it never collides with a single-pair job of an older producer.
+   */
+  async addBatch(pairs: readonly AuditJob[]): Promise<void> {
     const queue = this.#ready()
-    const bulk = jobs.map((data) => ({ name: AUDIT_JOB_NAME, data, opts: { jobId: data.id } }))
-    await withDeadline(queue.addBulk(bulk), this.#opts.timeoutMs, `adding ${jobs.length} audit jobs`)
+    const first = pairs[0]
+    if (first === undefined) return
+    const data: AuditBatch = { v: AUDIT_BATCH_VERSION, kind: 'batch', pairs }
+    await withDeadline(queue.add(AUDIT_JOB_NAME, data, { jobId: `b-${first.id}` }), this.#opts.timeoutMs, `adding a batch of ${pairs.length} audit pairs`)
   }
 
   /** Jobs waiting to be processed (waiting, delayed, prioritized, paused). */

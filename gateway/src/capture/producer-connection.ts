@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis'
 
-/** A single Redis command (an addBulk pipeline, a depth count) may take this long before it fails. */
+/** A single Redis command (a batch write, a depth count) may take this long before it fails. */
 export const PRODUCER_COMMAND_TIMEOUT_MS = 1_000
 /** Giving up on a TCP connect attempt to Redis. */
 export const PRODUCER_CONNECT_TIMEOUT_MS = 1_000

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setLogger } from '@influxdata/influxdb-client'
-import { AUDIT_QUEUE_NAME, parseConfig, type AuditJob, type ShadowgateConfig } from '@shadowgate/shared'
+import { AUDIT_BATCH_JOB_NAME, AUDIT_QUEUE_NAME, parseConfig, type AuditJob, type ShadowgateConfig } from '@shadowgate/shared'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { pino } from 'pino'
@@ -220,5 +220,23 @@ describe('audit service end to end (real Redis, real influxd, BullMQ producer si
     const json = capture()
     expect(await runMismatchesCommand(['--url', address, '--json', '--limit', '1'], json.io)).toBe(0)
     expect((JSON.parse(json.out()) as { groups: MismatchGroup[] }).groups[0]?.count).toBe(3)
+  })
+
+  it('a batch job audits every pair: one point per pair, a bad pair skipped alone, groups counted per pair id', async () => {
+    const before = (await influx.query('SELECT count(mismatch) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1] as number
+    const fresh = [pairJob('legacy', jsonResponse({ b: 1 }), jsonResponse({ b: 1 })), pairJob('legacy', jsonResponse({ b: 2 }), jsonResponse({ b: 3 }))]
+    const bad = { v: 1, id: 'bad-in-batch', route: 'legacy', capturedAtNs: '1700000002000000001', request: { method: 'PUT' } }
+    // mismatchJobs[2] was audited before: inside a batch it rewrites its point and is a duplicate for its group.
+    const pairs = [fresh[0], bad, mismatchJobs[2], fresh[1]]
+    await queue.add(AUDIT_BATCH_JOB_NAME, { v: 1, kind: 'batch', pairs }, { jobId: 'b-batch-test' })
+    await waitFor(async () => (await influx.query('SELECT count(mismatch) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1] === before + 3, 15_000, 'three new points')
+    await waitFor(async () => (await queue.getJobCounts('wait', 'active')).active === 0, 10_000, 'the batch to complete')
+    expect(await countBy(influx, `SELECT count(mismatch) FROM shadowgate_audit WHERE route = 'legacy' GROUP BY outcome`, ['outcome'])).toEqual({ match: 2, mismatch: 1, skipped: 1 })
+    const skipped = await influx.query(`SELECT reason, method FROM shadowgate_audit WHERE route = 'legacy' AND outcome = 'skipped'`, 'sg')
+    expect(skipped[0]?.values.map((v) => [v[1], v[2]])).toEqual([['invalid_job', 'PUT']])
+    expect((await service.store.list({ limit: 1 }))[0]?.count).toBe(3)
+    const metrics = (await service.http.inject({ url: '/metrics' })).body
+    expect(metrics).toMatch(/shadowgate_audit_jobs_total\{route="legacy",outcome="match",reason="[a-z_]+"\} 2/)
+    expect(metrics).toContain('shadowgate_audit_jobs_total{route="orders",outcome="mismatch",reason="body"} 5')
   })
 })

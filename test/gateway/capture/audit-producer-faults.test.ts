@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { AuditProducer } from '../../../gateway/src/capture/audit-producer.js'
 import { startRedis, type TestRedis } from '../../helpers/redis-server.js'
 import { waitFor } from '../../helpers/free-port.js'
-import { accounted, auditMetric, makePair, newProducer, offer, readerQueue, testConfig, uniquePrefix } from './capture-fixtures.js'
+import { accounted, auditMetric, makePair, newProducer, offer, queuedPairs, readerQueue, testConfig, uniquePrefix } from './capture-fixtures.js'
 
 // Each test stops and starts this redis-server, so it is per test, not shared.
 let redis: TestRedis | undefined
@@ -86,7 +86,7 @@ describe('AuditProducer when Redis fails', () => {
     const reader = readerQueue(server().url, prefix)
     open.push(reader)
     // The restarted server kept nothing (no persistence): what it holds is exactly what was enqueued since.
-    expect(await reader.count()).toBe(after.enqueued - 5)
+    expect((await queuedPairs(reader)).length).toBe(after.enqueued - 5)
   })
 
   it('starts while Redis is down, drops meanwhile, and enqueues once Redis comes up', async () => {
@@ -101,7 +101,7 @@ describe('AuditProducer when Redis fails', () => {
     await offerUntilEnqueued(producer, 'late')
     const reader = readerQueue(server().url, prefix)
     open.push(reader)
-    await waitFor(async () => (await reader.count()) === producer.stats().enqueued, 5_000, 'jobs in Redis to match the count')
+    await waitFor(async () => (await queuedPairs(reader)).length === producer.stats().enqueued, 5_000, 'pairs in Redis to match the count')
   })
 
   it('close() is idempotent and bounded with Redis down, and accounts for every pair', async () => {

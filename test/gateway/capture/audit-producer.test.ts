@@ -2,12 +2,12 @@ import { Worker, type Job, type Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { gunzipSync } from 'node:zlib'
-import { AUDIT_QUEUE_NAME, ConfigError, parseAuditJob, validateConfig, type AuditJob } from '@shadowgate/shared'
+import { AUDIT_BATCH_JOB_NAME, AUDIT_QUEUE_NAME, ConfigError, parseAuditBatch, parseAuditJob, validateConfig, type AuditJob } from '@shadowgate/shared'
 import type { AuditProducer } from '../../../gateway/src/capture/audit-producer.js'
 import { AUDIT_EVENTS_MAX_LEN } from '../../../gateway/src/capture/audit-queue-writer.js'
 import { startRedis, type TestRedis } from '../../helpers/redis-server.js'
 import { waitFor } from '../../helpers/free-port.js'
-import { accounted, auditMetric, makePair, newProducer, offer, readerQueue, response, testConfig, totalDropped, uniquePrefix } from './capture-fixtures.js'
+import { accounted, auditMetric, makePair, newProducer, offer, queuedPairs, readerQueue, response, testConfig, totalDropped, uniquePrefix } from './capture-fixtures.js'
 
 let redis: TestRedis
 const open: Array<{ close(): Promise<unknown> }> = []
@@ -47,7 +47,7 @@ async function connected(producer: AuditProducer): Promise<void> {
 }
 
 describe('AuditProducer', () => {
-  it('enqueues one valid job per pair under the pair id, readable by a real worker', async () => {
+  it('enqueues pairs as batch jobs of valid pairs (job id b-<first pair id>), readable by a real worker', async () => {
     const { producer, prefix, metrics } = startProducer()
     await connected(producer)
     const seen: AuditJob[] = []
@@ -57,17 +57,19 @@ describe('AuditProducer', () => {
         AUDIT_QUEUE_NAME,
         async (job: Job) => {
           names.push(job.name)
-          expect(job.id).toBe((job.data as AuditJob).id)
-          seen.push(parseAuditJob(job.data))
+          const batch = parseAuditBatch(job.data)
+          expect(job.id).toBe(`b-${batch.pairs[0]?.id}`)
+          seen.push(...batch.pairs.map((p) => parseAuditJob(p)))
         },
         { connection: { url: redis.url, maxRetriesPerRequest: null }, prefix },
       ),
     )
     const ids = ['p-1', 'p-2', 'p-3']
     for (const id of ids) expect(offer(producer, makePair(id, { url: `/products/${id}?token=abc&x=1` }))).toBe(true)
-    await waitFor(() => seen.length === 3, 10_000, 'three jobs processed')
+    await waitFor(() => seen.length === 3, 10_000, 'three pairs processed')
     expect(seen.map((j) => j.id).sort()).toEqual(ids)
-    expect(new Set(names)).toEqual(new Set(['pair']))
+    expect(new Set(names)).toEqual(new Set([AUDIT_BATCH_JOB_NAME]))
+    expect(names.length).toBe(producer.stats().batches)
     for (const job of seen) {
       expect(job.instance).toBe('gw-test-1')
       expect(job.request.query).toBe('token=[redacted]&x=1')
@@ -85,10 +87,11 @@ describe('AuditProducer', () => {
     await connected(producer)
     for (let i = 0; i < 200; i++) offer(producer, makePair(`u-${i}`))
     await waitFor(() => producer.stats().enqueued === 200, 10_000, '200 enqueued')
-    const jobs = await waitingJobs(queue)
-    expect(jobs).toHaveLength(200)
-    const stamps = new Set(jobs.map((j) => parseAuditJob(j.data).capturedAtNs))
+    const pairs = await queuedPairs(queue)
+    expect(pairs).toHaveLength(200)
+    const stamps = new Set(pairs.map((p) => parseAuditJob(p).capturedAtNs))
     expect(stamps.size).toBe(200)
+    const jobs = await waitingJobs(queue)
     const opts = jobs[0]?.opts
     expect(opts?.removeOnComplete).toBe(true)
     expect(opts?.removeOnFail).toEqual({ count: 1_000 })
@@ -100,7 +103,7 @@ describe('AuditProducer', () => {
     expect(producer.accepts('api', 'withdrawn-1')).toBe(true)
     producer.withdraw('api', 'withdrawn-1')
     expect(offer(producer, makePair('kept-1'))).toBe(true)
-    await waitFor(async () => (await waitingJobs(queue)).length === 1, 10_000, 'the kept pair to be enqueued')
+    await waitFor(async () => (await queuedPairs(queue)).length === 1, 10_000, 'the kept pair to be enqueued')
     const stats = producer.stats()
     expect(stats.offered).toBe(1)
     expect(stats.enqueued).toBe(1)
@@ -123,9 +126,10 @@ describe('AuditProducer', () => {
     expect(half).toBeGreaterThan(140)
     expect(half).toBeLessThan(260)
     await waitFor(() => producer.stats().enqueued === 20 + half, 10_000, 'sampled pairs enqueued')
-    const jobs = await waitingJobs(queue)
-    expect(jobs.filter((j) => (j.data as AuditJob).route === 'none')).toHaveLength(0)
-    expect(jobs.filter((j) => (j.data as AuditJob).route === 'all')).toHaveLength(20)
+    const pairs = await queuedPairs(queue)
+    expect(pairs.filter((p) => p.route === 'none')).toHaveLength(0)
+    expect(pairs.filter((p) => p.route === 'all')).toHaveLength(20)
+    expect(pairs).toHaveLength(20 + half)
     const s = producer.stats()
     expect(s.notSampled).toBe(20 + 400 - half)
     expect(accounted(s)).toBe(s.offered)
@@ -133,13 +137,17 @@ describe('AuditProducer', () => {
     expect(await auditMetric(metrics, 'enqueued')).toBe(s.enqueued)
   })
 
-  it('writes in micro-batches: N pairs become N jobs in about ceil(N / batchSize) addBulk calls', async () => {
+  it('writes in micro-batches: N pairs travel in about ceil(N / batchSize) jobs of at most batchSize pairs', async () => {
     const { producer, queue } = startProducer({ batchSize: 25 })
     await connected(producer)
     for (let i = 0; i < 250; i++) offer(producer, makePair(`m-${i}`))
     await waitFor(() => producer.stats().enqueued === 250, 10_000, '250 enqueued')
-    expect(await queue.count()).toBe(250)
+    const pairs = await queuedPairs(queue)
+    expect(pairs.map((p) => p.id).sort()).toEqual(Array.from({ length: 250 }, (_, i) => `m-${i}`).sort())
+    const jobs = await waitingJobs(queue)
+    for (const job of jobs) expect(parseAuditBatch(job.data).pairs.length).toBeLessThanOrEqual(25)
     const { batches } = producer.stats()
+    expect(jobs).toHaveLength(batches)
     expect(batches).toBeGreaterThanOrEqual(10)
     expect(batches).toBeLessThanOrEqual(12)
   })
@@ -159,7 +167,7 @@ describe('AuditProducer', () => {
     for (let i = 0; i < 50; i++) offer(producer, makePair(`o-${i}`))
     expect(producer.stats()).toMatchObject({ buffered: 5, dropped: { buffer_full: 45 } })
     await waitFor(() => producer.stats().enqueued === 5, 10_000, 'the buffered five enqueued')
-    expect(await queue.count()).toBe(5)
+    expect(await queuedPairs(queue)).toHaveLength(5)
     expect(await auditMetric(metrics, 'dropped_buffer_full')).toBe(45)
     expect(accounted(producer.stats())).toBe(50)
   })
@@ -179,7 +187,7 @@ describe('AuditProducer', () => {
     for (let i = 0; i < 30; i++) offer(producer, makePair(`d-${i}`))
     await waitFor(() => producer.stats().enqueued === 10, 10_000, 'ten enqueued')
     expect(producer.stats().dropped.queue_full).toBe(20)
-    expect(await queue.count()).toBe(10)
+    expect(await queuedPairs(queue)).toHaveLength(10)
     await waitFor(() => producer.stats().queueDepth === 10, 5_000, 'a depth check to see the full queue')
     expect(producer.accepts('products', 'late-1')).toBe(false)
     expect(producer.stats().dropped.queue_full).toBe(21)
@@ -210,7 +218,7 @@ describe('AuditProducer', () => {
     expect(totalDropped(producer.stats())).toBe(0)
     expect(connection.status).toBe('ready')
     const reader = track(readerQueue(redis.url, prefix))
-    expect(await reader.count()).toBe(40)
+    expect(await queuedPairs(reader)).toHaveLength(40)
     // After close, pairs are refused and counted, never thrown.
     expect(producer.accepts('products', 'too-late')).toBe(false)
     expect(() => producer.push(makePair('too-late-2'))).not.toThrow()
@@ -226,7 +234,7 @@ describe('AuditProducer', () => {
     offer(producer, makePair('rt-1', { primary: response(text), shadow: response(binary) }))
     offer(producer, makePair('rt-2', { primary: response(big), shadow: { kind: 'error', error: 'timeout', message: 'shadow timed out', latencyMs: 5000 } }))
     await waitFor(() => producer.stats().enqueued === 2, 5_000, 'two enqueued')
-    const byId = new Map((await waitingJobs(queue)).map((j) => [j.id, parseAuditJob(j.data)]))
+    const byId = new Map((await queuedPairs(queue)).map((p) => [p.id, parseAuditJob(p)]))
     const decode = (o: AuditJob['primary']): Buffer => {
       if (o.kind !== 'response') throw new Error('expected a response')
       const raw = Buffer.from(o.body.data, o.body.encoding === 'utf8' ? 'utf8' : 'base64')
@@ -270,7 +278,7 @@ describe('AuditProducer', () => {
     const keys = await probe.keys(`*${AUDIT_QUEUE_NAME}*`)
     expect(keys.length).toBeGreaterThan(0)
     expect(keys.filter((k) => k.startsWith(`${prefix}:${AUDIT_QUEUE_NAME}:`)).length).toBeGreaterThan(0)
-    expect(await probe.exists(`${prefix}:${AUDIT_QUEUE_NAME}:pfx-1`)).toBe(1)
+    expect(await probe.exists(`${prefix}:${AUDIT_QUEUE_NAME}:b-pfx-1`)).toBe(1)
     // The events stream is capped, so a queue nobody listens to does not grow without end.
     expect(await probe.hget(`${prefix}:${AUDIT_QUEUE_NAME}:meta`, 'opts.maxLenEvents')).toBe(String(AUDIT_EVENTS_MAX_LEN))
   })

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq'
 import { pino } from 'pino'
-import { AUDIT_QUEUE_NAME, validateConfig, type ShadowgateConfig } from '@shadowgate/shared'
+import { AUDIT_QUEUE_NAME, parseAuditBatch, validateConfig, type AuditJob, type ShadowgateConfig } from '@shadowgate/shared'
 import { AuditProducer, type AuditProducerDeps } from '../../../gateway/src/capture/audit-producer.js'
 import { GatewayMetrics } from '../../../gateway/src/metrics/gateway-metrics.js'
 import type { MirrorPair, ObservedOutcome } from '../../../gateway/src/mirror/mirror-pair.js'
@@ -71,6 +71,12 @@ export function newProducer(config: ShadowgateConfig, extra: Partial<AuditProduc
 /** A plain BullMQ Queue (default, patient connection) to read back what the producer wrote; it leaves the queue's settings alone. */
 export function readerQueue(redisUrl: string, prefix: string): Queue {
   return new Queue(AUDIT_QUEUE_NAME, { connection: { url: redisUrl }, prefix, skipMetasUpdate: true })
+}
+
+/** Every pair waiting on the queue, in job order: each job is a batch envelope of pairs. */
+export async function queuedPairs(queue: Queue): Promise<AuditJob[]> {
+  const jobs = await queue.getJobs(['waiting'], 0, -1)
+  return jobs.flatMap((j) => [...parseAuditBatch(j.data).pairs])
 }
 
 /** Sum of every drop reason. */
