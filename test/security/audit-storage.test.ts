@@ -23,7 +23,8 @@ const SECRETS = {
   requestBody: 'request-body-secret-7',
 }
 /** A job's hash key: the queue prefix and the job id (the pair's UUID). */
-const JOB_KEY = new RegExp(`^${PREFIX}:${AUDIT_QUEUE_NAME}:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+// One BullMQ job carries a batch of pairs; its id is `b-` and the first pair's id.
+const JOB_KEY = new RegExp(`^${PREFIX}:${AUDIT_QUEUE_NAME}:b-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 const CARD = { primary: '4111-0000-primary', shadow: '4222-0000-shadow' }
 
 /** Every key and value in the Redis instance, as one searchable text (the instance belongs to this file). */
@@ -113,7 +114,9 @@ routes:
       return jobKey !== '' && (await client.type(jobKey)) === 'hash'
     }, 10_000, 'the audit job in Redis')
     const job = await client.hgetall(jobKey)
-    const data = JSON.parse(job['data'] ?? '{}') as { request: { query: string; headers: Record<string, unknown>; bodySize: number } }
+    const batch = JSON.parse(job['data'] ?? '{}') as { pairs: { request: { query: string; headers: Record<string, unknown>; bodySize: number } }[] }
+    expect(batch.pairs).toHaveLength(1)
+    const data = batch.pairs[0]!
     expect(data.request.query).toBe('token=[redacted]&keep=1')
     expect(data.request.headers).toMatchObject({ authorization: '[redacted]', cookie: '[redacted]', 'x-api-secret': '[redacted]' })
     expect(data.request.bodySize).toBe(SECRETS.requestBody.length)
