@@ -12,7 +12,7 @@ import { GatewayMetrics } from '../metrics/gateway-metrics.js'
 import { RedisRuntimeStore } from '../runtime/redis-runtime-store.js'
 import type { RuntimeStore } from '../runtime/runtime-store.js'
 import { RuntimeSettings } from '../runtime/runtime-settings.js'
-import { drainConnections } from './connection-drain.js'
+import { ConnectionDrain } from './connection-drain.js'
 
 export interface GatewayServiceOptions {
   readonly logger: Logger
@@ -124,6 +124,7 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
     let gatewayClosed: Promise<void> | undefined
     const closeGateway = (): Promise<void> => (gatewayClosed ??= gateway.close())
     cleanups.push(closeGateway)
+    const connections = new ConnectionDrain(gateway.server)
 
     let draining = false
     const ready = (): boolean => !draining && gateway.server.listening
@@ -153,7 +154,7 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
           // Stop accepting, keep serving open keep-alive connections (answers say `Connection: close`),
           // close idle ones after a grace and cut what is still open past the bound: no request a
           // client already sent is refused or reset.
-          await drainConnections(gateway.server, { timeoutMs: drainTimeoutMs })
+          await connections.drain({ timeoutMs: drainTimeoutMs })
           await closeGateway()
           await cleanup()
         })()
