@@ -1,0 +1,73 @@
+/** Command-line options of `npm run bench:workers -- [flags]`. */
+export interface WorkersOptions {
+  /** Worker counts compared (`--workers N` of the gateway), in the order of the first round. */
+  readonly workers: readonly number[]
+  readonly durationS: number
+  readonly warmupS: number
+  readonly rounds: number
+  readonly connections: number
+  /** Mirror percent of the route (0: proxying only). */
+  readonly mirror: number
+  readonly help: boolean
+}
+
+export const WORKERS_USAGE = `usage: npm run bench:workers -- [--workers 1,2] [--duration S] [--warmup S] [--rounds N] [--connections N] [--mirror P]
+  --workers LIST    gateway worker counts to compare (default 1,2)
+  --duration S      measured seconds per run (default 10)
+  --warmup S        unmeasured seconds of load before each run (default 3)
+  --rounds N        rounds; worker counts are interleaved, their order alternates, the median is reported (default 3)
+  --connections N   wrk keep-alive connections (default 64)
+  --mirror P        mirror percent of the route, to a fast shadow (default 0: proxying only)`
+
+function int(flag: string, text: string | undefined, min: number, max: number): number {
+  const n = Number(text)
+  if (text === undefined || !Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} must be an integer between ${min} and ${max} (got ${text === undefined ? 'nothing' : `"${text}"`})`)
+  return n
+}
+
+/** Parses flags; throws an Error naming the flag and the constraint on bad input. */
+export function parseWorkersOptions(argv: readonly string[]): WorkersOptions {
+  let workers: number[] = [1, 2]
+  let durationS = 10
+  let warmupS = 3
+  let rounds = 3
+  let connections = 64
+  let mirror = 0
+  let help = false
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] ?? ''
+    const eq = flag.indexOf('=')
+    const [name, inline] = eq === -1 ? [flag, undefined] : [flag.slice(0, eq), flag.slice(eq + 1)]
+    const value = (): string | undefined => inline ?? argv[++i]
+    switch (name) {
+      case '--workers': {
+        const v = value()
+        workers = (v ?? '').split(',').map((w) => int('--workers', w.trim(), 1, 64))
+        if (new Set(workers).size !== workers.length) throw new Error(`--workers lists a count twice (got "${v ?? ''}")`)
+        break
+      }
+      case '--duration':
+        durationS = int(name, value(), 1, 600)
+        break
+      case '--warmup':
+        warmupS = int(name, value(), 0, 60)
+        break
+      case '--rounds':
+        rounds = int(name, value(), 1, 50)
+        break
+      case '--connections':
+        connections = int(name, value(), 1, 10_000)
+        break
+      case '--mirror':
+        mirror = int(name, value(), 0, 100)
+        break
+      case '-h':
+      case '--help':
+        help = true
+        break
+      default:
+        throw new Error(`unknown flag "${flag}"`)
+    }
+  }
+  return { workers, durationS, warmupS, rounds, connections, mirror, help }
+}
