@@ -10,7 +10,7 @@ import { jsonResponse, makeJob, response, textResponse } from '../audit-service/
 /**
  * Hostile response bodies through the real judge (judgePair) with the worker's default limits
  * (worker.maxDecodedBytes 16 MiB, worker.maxJsonDepth 512, worker.diffTimeout 2 s, 4 M nodes): the
- * verdict each one gets. The README's hostile-payload table cites these rows. Rows marked `limit`
+ * verdict each one gets. The hostile-payload table in docs/edge-and-security.md cites these rows. Rows marked `limit`
  * record a documented limit of the comparison, not a wish.
  */
 interface PayloadRow {

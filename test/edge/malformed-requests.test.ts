@@ -8,7 +8,7 @@ import { rawExchange, type RawStep } from './raw-exchange.js'
  * Bad input at the edge, one row per attack, sent over a raw socket byte for byte. For every row:
  * the client gets the listed statuses (1xx included) and the connection ends as listed; the primary
  * and the shadow received exactly the listed requests, both the same; a fresh connection is served
- * afterwards and reaches the upstreams untouched. The README's edge table cites these rows.
+ * afterwards and reaches the upstreams untouched. The edge table in docs/edge-and-security.md cites these rows.
  */
 interface EdgeRow {
   readonly name: string
