@@ -1,3 +1,4 @@
+import { numberFlag, splitFlag } from './bench-flags.js'
 /** Command-line options of `npm run bench:gateway -- [flags]`. */
 export interface BenchOptions {
   /** Seconds of measured load per target per round. */
@@ -22,12 +23,6 @@ export const BENCH_USAGE = `usage: npm run bench:gateway -- [--duration S] [--ro
   --load NAME       wrk (default when /usr/bin/wrk exists) or autocannon
   --targets LIST    comma-separated target keys (default: all)`
 
-function int(flag: string, text: string | undefined, min: number, max: number): number {
-  const n = Number(text)
-  if (text === undefined || !Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} must be an integer between ${min} and ${max} (got ${text === undefined ? 'nothing' : `"${text}"`})`)
-  return n
-}
-
 /** Parses flags; throws an Error naming the flag and the constraint on bad input. */
 export function parseBenchOptions(argv: readonly string[], wrkPresent: boolean, knownTargets: readonly string[]): BenchOptions {
   let durationS = 5
@@ -39,20 +34,20 @@ export function parseBenchOptions(argv: readonly string[], wrkPresent: boolean, 
   let help = false
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] ?? ''
-    const [name, inline] = flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined]
+    const [name, inline] = splitFlag(flag)
     const value = (): string | undefined => inline ?? argv[++i]
     switch (name) {
       case '--duration':
-        durationS = int(name, value(), 1, 600)
+        durationS = numberFlag(name, value(), 1, 600)
         break
       case '--rounds':
-        rounds = int(name, value(), 1, 50)
+        rounds = numberFlag(name, value(), 1, 50)
         break
       case '--connections':
-        connections = int(name, value(), 1, 10_000)
+        connections = numberFlag(name, value(), 1, 10_000)
         break
       case '--warmup':
-        warmupS = int(name, value(), 0, 60)
+        warmupS = numberFlag(name, value(), 0, 60)
         break
       case '--load': {
         const v = value()

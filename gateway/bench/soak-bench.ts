@@ -8,7 +8,6 @@
  * whatever the verdict, 1 only when it cannot run, 2 on bad flags.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DEFAULT_WORKER_CONCURRENCY } from '@shadowgate/shared'
@@ -22,6 +21,7 @@ import { runOpenLoop } from './soak/open-loop-load.js'
 import { RssSampler, rssOf, samplesCsv, summariseRss } from './soak/rss-sampler.js'
 import { SOAK_USAGE, parseSoakOptions, type SoakOptions } from './soak/soak-options.js'
 import { formatSoakReport, type GatewayPhaseRow, type WorkerPhaseRow } from './soak/soak-report.js'
+import { freePort } from './free-port.js'
 
 /** Answers after an hour: within any run, a shadow that accepts copies and never answers. */
 const NEVER_MS = 3_600_000
@@ -34,17 +34,6 @@ const csv: string[] = ['phase,seconds,rss_mib\n']
 
 function log(line: string): void {
   process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
-}
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address()
-      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0))
-    })
-  })
 }
 
 async function child(name: string, spec: ConstructorParameters<typeof BenchChildProcess>[1]): Promise<string> {

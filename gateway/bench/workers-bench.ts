@@ -6,7 +6,6 @@
  * exits 0 whatever the ratio, 1 only when it cannot run, 2 on bad flags.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BenchChildProcess } from './bench-child-process.js'
@@ -18,6 +17,7 @@ import { CliService, GATEWAY_CLI, killServices } from './services/cli-service.js
 import { CpuWindow, childPids } from './workers/proc-cpu.js'
 import { WORKERS_USAGE, parseWorkersOptions, type WorkersOptions } from './workers/workers-options.js'
 import { formatWorkersReport, type WorkersRun } from './workers/workers-report.js'
+import { freePort } from './free-port.js'
 
 const LISTENING = 'gateway worker listening'
 const children: BenchChildProcess[] = []
@@ -25,17 +25,6 @@ let gateway: CliService | undefined
 
 function log(line: string): void {
   process.stderr.write(`[workers ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
-}
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address()
-      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0))
-    })
-  })
 }
 
 async function startChild(name: string, spec: ConstructorParameters<typeof BenchChildProcess>[1]): Promise<BenchChildProcess> {

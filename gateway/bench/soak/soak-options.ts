@@ -1,3 +1,4 @@
+import { numberFlag, splitFlag } from '../bench-flags.js'
 export const SOAK_PHASES = ['gateway', 'worker'] as const
 export type SoakPhase = (typeof SOAK_PHASES)[number]
 
@@ -26,14 +27,6 @@ export const SOAK_USAGE = `usage: npm run bench:soak -- [--minutes M] [--rps N] 
   --phases LIST gateway, worker or both (default gateway,worker)
   --worker-concurrency N   worker.concurrency of the audit worker (default: the config default)`
 
-function num(flag: string, text: string | undefined, min: number, max: number, integer: boolean): number {
-  const n = Number(text)
-  if (text === undefined || text.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-    throw new Error(`${flag} must be ${integer ? 'an integer' : 'a number'} between ${min} and ${max} (got ${text === undefined ? 'nothing' : `"${text}"`})`)
-  }
-  return n
-}
-
 /** Parses flags; throws an Error naming the flag and the constraint on bad input. */
 export function parseSoakOptions(argv: readonly string[]): SoakOptions {
   let minutes = 5
@@ -45,21 +38,20 @@ export function parseSoakOptions(argv: readonly string[]): SoakOptions {
   let help = false
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] ?? ''
-    const eq = flag.indexOf('=')
-    const [name, inline] = eq === -1 ? [flag, undefined] : [flag.slice(0, eq), flag.slice(eq + 1)]
+    const [name, inline] = splitFlag(flag)
     const value = (): string | undefined => inline ?? argv[++i]
     switch (name) {
       case '--minutes':
-        minutes = num(name, value(), 0.1, 120, false)
+        minutes = numberFlag(name, value(), 0.1, 120, false)
         break
       case '--rps':
-        rps = num(name, value(), 1, 5_000, true)
+        rps = numberFlag(name, value(), 1, 5_000, true)
         break
       case '--jobs':
-        jobs = num(name, value(), 0, 1_000_000, true)
+        jobs = numberFlag(name, value(), 0, 1_000_000, true)
         break
       case '--sample':
-        sampleS = num(name, value(), 1, 60, true)
+        sampleS = numberFlag(name, value(), 1, 60, true)
         break
       case '--phases': {
         const v = value() ?? ''
@@ -70,7 +62,7 @@ export function parseSoakOptions(argv: readonly string[]): SoakOptions {
         break
       }
       case '--worker-concurrency':
-        workerConcurrency = num(name, value(), 1, 1_000, true)
+        workerConcurrency = numberFlag(name, value(), 1, 1_000, true)
         break
       case '-h':
       case '--help':

@@ -1,3 +1,4 @@
+import { numberFlag, splitFlag } from '../bench-flags.js'
 /** Command-line options of `npm run bench:workers -- [flags]`. */
 export interface WorkersOptions {
   /** Worker counts compared (`--workers N` of the gateway), in the order of the first round. */
@@ -19,12 +20,6 @@ export const WORKERS_USAGE = `usage: npm run bench:workers -- [--workers 1,2] [-
   --connections N   wrk keep-alive connections (default 64)
   --mirror P        mirror percent of the route, to a fast shadow (default 0: proxying only)`
 
-function int(flag: string, text: string | undefined, min: number, max: number): number {
-  const n = Number(text)
-  if (text === undefined || !Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} must be an integer between ${min} and ${max} (got ${text === undefined ? 'nothing' : `"${text}"`})`)
-  return n
-}
-
 /** Parses flags; throws an Error naming the flag and the constraint on bad input. */
 export function parseWorkersOptions(argv: readonly string[]): WorkersOptions {
   let workers: number[] = [1, 2]
@@ -36,30 +31,29 @@ export function parseWorkersOptions(argv: readonly string[]): WorkersOptions {
   let help = false
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] ?? ''
-    const eq = flag.indexOf('=')
-    const [name, inline] = eq === -1 ? [flag, undefined] : [flag.slice(0, eq), flag.slice(eq + 1)]
+    const [name, inline] = splitFlag(flag)
     const value = (): string | undefined => inline ?? argv[++i]
     switch (name) {
       case '--workers': {
         const v = value()
-        workers = (v ?? '').split(',').map((w) => int('--workers', w.trim(), 1, 64))
+        workers = (v ?? '').split(',').map((w) => numberFlag('--workers', w.trim(), 1, 64))
         if (new Set(workers).size !== workers.length) throw new Error(`--workers lists a count twice (got "${v ?? ''}")`)
         break
       }
       case '--duration':
-        durationS = int(name, value(), 1, 600)
+        durationS = numberFlag(name, value(), 1, 600)
         break
       case '--warmup':
-        warmupS = int(name, value(), 0, 60)
+        warmupS = numberFlag(name, value(), 0, 60)
         break
       case '--rounds':
-        rounds = int(name, value(), 1, 50)
+        rounds = numberFlag(name, value(), 1, 50)
         break
       case '--connections':
-        connections = int(name, value(), 1, 10_000)
+        connections = numberFlag(name, value(), 1, 10_000)
         break
       case '--mirror':
-        mirror = int(name, value(), 0, 100)
+        mirror = numberFlag(name, value(), 0, 100)
         break
       case '-h':
       case '--help':

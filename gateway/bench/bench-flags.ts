@@ -1,0 +1,16 @@
+/** Flag parsing shared by the benchmark scripts: `--name value` and `--name=value`, numbers with bounds. */
+
+/** Splits `--name=value` into its name and inline value; a bare `--name` has no inline value. */
+export function splitFlag(flag: string): [name: string, inline: string | undefined] {
+  const eq = flag.indexOf('=')
+  return eq === -1 ? [flag, undefined] : [flag.slice(0, eq), flag.slice(eq + 1)]
+}
+
+/** Reads a number between `min` and `max` (a whole one unless `integer` is false); throws naming the flag and the constraint. */
+export function numberFlag(flag: string, text: string | undefined, min: number, max: number, integer = true): number {
+  const n = Number(text)
+  if (text === undefined || text.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw new Error(`${flag} must be ${integer ? 'an integer' : 'a number'} between ${min} and ${max} (got ${text === undefined ? 'nothing' : `"${text}"`})`)
+  }
+  return n
+}
