@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { InfluxSeries } from '../helpers/influxd.js'
-import { allPanels, grafanaRegexValue, interpolateQuery, loadDashboards, type Panel, type Substitution } from '../grafana/grafana-dashboards.js'
+import { ALL_VALUES, PANEL_SHAPES, allPanels, grafanaRegexValue, interpolateQuery, loadDashboards, panelSubstitution } from '../grafana/grafana-dashboards.js'
 import type { DifferingRoute } from './differing-upstreams.js'
 import { E2E_DB, startE2eStack, type E2eStack } from './e2e-stack.js'
 import { sendRoute, sendTraffic, sendUnmatched, type WrongAnswer } from './send-traffic.js'
@@ -16,28 +16,8 @@ const AUDITED_ROUTES = ['price', 'rename', 'noise', 'gzip', 'text', 'reorder', '
 const AUDITED = PLAN.price + PLAN.rename + PLAN.noise + PLAN.gzip + PLAN.text + PLAN.reorder + PLAN.fail + DOWN
 const MIRRORED = AUDITED
 
-/** Columns (after time) and grouping tags of each panel's query. */
-const SHAPE: Record<string, { columns: string[]; tags: string[] }> = {
-  'Mismatch rate now, per route': { columns: ['mismatch_rate'], tags: ['route'] },
-  'Audited pairs': { columns: ['pairs'], tags: [] },
-  'Requests mirrored': { columns: ['mirrored'], tags: [] },
-  'Shadow errors and timeouts': { columns: ['failed'], tags: [] },
-  'Mismatch rate per route': { columns: ['mismatch_rate'], tags: ['route'] },
-  'Audited pairs by outcome': { columns: ['pairs'], tags: ['outcome'] },
-  'Requests mirrored vs not mirrored, by reason': { columns: ['requests'], tags: ['reason'] },
-  'Audited pairs per route': { columns: ['pairs'], tags: ['route'] },
-  'Latency p50: primary vs shadow': { columns: ['primary', 'shadow'], tags: ['route'] },
-  'Latency p99: primary vs shadow': { columns: ['primary', 'shadow'], tags: ['route'] },
-  'Top differing field paths': { columns: ['differences'], tags: ['route', 'path', 'kind'] },
-  'Status code mismatches per route': { columns: ['status_mismatches'], tags: ['route'] },
-}
 
-const ALL = '.*'
 
-/** Grafana's substitution for a dashboard opened on the last hour (a panel's own relative time wins). */
-function substitution(panel: Panel, route: string): Substitution {
-  return { timeFilter: `time >= now() - ${panel.timeFrom ?? '1h'}`, interval: '10s', variables: { route } }
-}
 
 function sumColumn(series: InfluxSeries[], column: string): number {
   let total = 0
@@ -60,10 +40,10 @@ describe('Grafana dashboards on real pipeline traffic', () => {
   const dashboards = loadDashboards()
   const targets = dashboards.flatMap(({ dashboard }) => allPanels(dashboard).flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel, target }))))
 
-  const run = async (title: string, route = ALL): Promise<InfluxSeries[]> => {
+  const run = async (title: string, route = ALL_VALUES): Promise<InfluxSeries[]> => {
     const t = targets.find((x) => x.panel.title === title)
     if (!t) throw new Error(`no panel titled "${title}"`)
-    return stack.influx.query(interpolateQuery(t.target.query ?? '', substitution(t.panel, route)), E2E_DB)
+    return stack.influx.query(interpolateQuery(t.target.query ?? '', panelSubstitution(t.panel, route)), E2E_DB)
   }
 
   beforeAll(async () => {
@@ -87,7 +67,7 @@ describe('Grafana dashboards on real pipeline traffic', () => {
 
   it('knows every panel of every dashboard', () => {
     expect(targets.length).toBeGreaterThan(0)
-    for (const { panel } of targets) expect(SHAPE[panel.title], `no expectation for panel "${panel.title}"`).toBeDefined()
+    for (const { panel } of targets) expect(PANEL_SHAPES[panel.title], `no expectation for panel "${panel.title}"`).toBeDefined()
   })
 
   it('the route variable lists exactly the audited routes', async () => {
@@ -101,14 +81,14 @@ describe('Grafana dashboards on real pipeline traffic', () => {
   })
 
   for (const selection of [
-    { label: 'All', value: ALL, routes: [...AUDITED_ROUTES, 'sampled-out', '(unmatched)'] },
+    { label: 'All', value: ALL_VALUES, routes: [...AUDITED_ROUTES, 'sampled-out', '(unmatched)'] },
     { label: 'fail and down', value: grafanaRegexValue(['fail', 'down']), routes: ['fail', 'down'] },
   ]) {
     it(`every panel returns non-empty series of the expected shape (route = ${selection.label})`, async () => {
       for (const { panel, target } of targets) {
-        const shape = SHAPE[panel.title]
+        const shape = PANEL_SHAPES[panel.title]
         if (!shape) throw new Error(`no expectation for ${panel.title}`)
-        const q = interpolateQuery(target.query ?? '', substitution(panel, selection.value))
+        const q = interpolateQuery(target.query ?? '', panelSubstitution(panel, selection.value))
         const series = await stack.influx.query(q, E2E_DB)
         expect(series.length, `${panel.title}: ${q}`).toBeGreaterThan(0)
         for (const s of series) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startInfluxd, type InfluxSeries, type TestInflux } from '../helpers/influxd.js'
-import { allPanels, grafanaRegexValue, interpolateQuery, loadDashboards, type Panel, type PanelTarget } from './grafana-dashboards.js'
+import { ALL_VALUES, PANEL_SHAPES, allPanels, grafanaRegexValue, interpolateQuery, loadDashboards, panelSubstitution, type Panel, type PanelTarget } from './grafana-dashboards.js'
 
 // Runs every panel query of every dashboard against a real influxd, on points written in the exact
 // schema the audit worker and the gateway reporter use, substituting variables as Grafana does.
@@ -68,29 +68,7 @@ function lineProtocol(nowMs: number): { lines: string[]; auditPoints: AuditPoint
   return { lines, auditPoints }
 }
 
-/** Columns each panel's query must return (after "time"), and the tags it splits series by. */
-const EXPECTED: Record<string, { columns: string[]; tags: string[] }> = {
-  'Mismatch rate now, per route': { columns: ['mismatch_rate'], tags: ['route'] },
-  'Audited pairs': { columns: ['pairs'], tags: [] },
-  'Requests mirrored': { columns: ['mirrored'], tags: [] },
-  'Shadow errors and timeouts': { columns: ['failed'], tags: [] },
-  'Mismatch rate per route': { columns: ['mismatch_rate'], tags: ['route'] },
-  'Audited pairs by outcome': { columns: ['pairs'], tags: ['outcome'] },
-  'Requests mirrored vs not mirrored, by reason': { columns: ['requests'], tags: ['reason'] },
-  'Audited pairs per route': { columns: ['pairs'], tags: ['route'] },
-  'Latency p50: primary vs shadow': { columns: ['primary', 'shadow'], tags: ['route'] },
-  'Latency p99: primary vs shadow': { columns: ['primary', 'shadow'], tags: ['route'] },
-  'Top differing field paths': { columns: ['differences'], tags: ['route', 'path', 'kind'] },
-  'Status code mismatches per route': { columns: ['status_mismatches'], tags: ['route'] },
-}
 
-const ALL = '.*'
-
-function substitution(panel: Panel, route: string): { timeFilter: string; interval: string; variables: Record<string, string> } {
-  // A panel with a relative time override ("Last 15 minutes") gets its own $timeFilter.
-  const range = panel.timeFrom ?? '1h'
-  return { timeFilter: `time >= now() - ${range}`, interval: '10s', variables: { route } }
-}
 
 function sumColumn(series: InfluxSeries[], column: string): number {
   let total = 0
@@ -126,7 +104,7 @@ describe('dashboard queries on a real InfluxDB', () => {
 
   it('knows the expected shape of every panel', () => {
     expect(targets.length).toBeGreaterThan(0)
-    for (const { panel } of targets) expect(EXPECTED[panel.title], `no expectation for panel "${panel.title}"`).toBeDefined()
+    for (const { panel } of targets) expect(PANEL_SHAPES[panel.title], `no expectation for panel "${panel.title}"`).toBeDefined()
   })
 
   it('the route variable query lists every route', async () => {
@@ -135,11 +113,11 @@ describe('dashboard queries on a real InfluxDB', () => {
     expect(values.sort()).toEqual([...ROUTES].sort())
   })
 
-  for (const selection of [{ label: 'All routes', value: ALL }, { label: 'two routes', value: grafanaRegexValue(['products-list', 'search']) }]) {
+  for (const selection of [{ label: 'All routes', value: ALL_VALUES }, { label: 'two routes', value: grafanaRegexValue(['products-list', 'search']) }]) {
     it.each(targets.map((t) => [t.panel.title, t.target.refId, t] as const))(`%s (%s) returns the expected series for ${selection.label}`, async (_title, _ref, { panel, target }) => {
-      const expected = EXPECTED[panel.title]
+      const expected = PANEL_SHAPES[panel.title]
       if (!expected) throw new Error(`no expectation for ${panel.title}`)
-      const q = interpolateQuery(target.query ?? '', substitution(panel, selection.value))
+      const q = interpolateQuery(target.query ?? '', panelSubstitution(panel, selection.value))
       const series = await influx.query(q, DB)
       expect(series.length, q).toBeGreaterThan(0)
       for (const s of series) {
@@ -147,7 +125,7 @@ describe('dashboard queries on a real InfluxDB', () => {
         expect(Object.keys(s.tags ?? {}).sort(), q).toEqual([...expected.tags].sort())
         const nonNull = s.values.filter((row) => row.slice(1).some((v) => v !== null))
         expect(nonNull.length, q).toBeGreaterThan(0)
-        if (s.tags?.['route'] !== undefined && selection.value !== ALL) expect(['products-list', 'search']).toContain(s.tags['route'])
+        if (s.tags?.['route'] !== undefined && selection.value !== ALL_VALUES) expect(['products-list', 'search']).toContain(s.tags['route'])
       }
     })
   }
@@ -158,9 +136,9 @@ describe('dashboard queries on a real InfluxDB', () => {
       if (!t) throw new Error(`panel "${title}" missing`)
       return t
     }
-    const run = async (title: string, route = ALL): Promise<InfluxSeries[]> => {
+    const run = async (title: string, route = ALL_VALUES): Promise<InfluxSeries[]> => {
       const { panel, target } = find(title)
-      return influx.query(interpolateQuery(target.query ?? '', substitution(panel, route)), DB)
+      return influx.query(interpolateQuery(target.query ?? '', panelSubstitution(panel, route)), DB)
     }
     expect(sumColumn(await run('Audited pairs'), 'pairs')).toBe(auditPoints.length)
     expect(sumColumn(await run('Audited pairs', grafanaRegexValue(['search'])), 'pairs')).toBe(STEPS)

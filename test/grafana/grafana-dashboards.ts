@@ -132,3 +132,27 @@ export function interpolateQuery(query: string, s: Substitution): string {
     return v
   })
 }
+
+/** Columns each panel's query returns (after "time"), and the tags it splits series by: what the dashboard promises. */
+export const PANEL_SHAPES: Readonly<Record<string, { columns: string[]; tags: string[] }>> = {
+  'Mismatch rate now, per route': { columns: ['mismatch_rate'], tags: ['route'] },
+  'Audited pairs': { columns: ['pairs'], tags: [] },
+  'Requests mirrored': { columns: ['mirrored'], tags: [] },
+  'Shadow errors and timeouts': { columns: ['failed'], tags: [] },
+  'Mismatch rate per route': { columns: ['mismatch_rate'], tags: ['route'] },
+  'Audited pairs by outcome': { columns: ['pairs'], tags: ['outcome'] },
+  'Requests mirrored vs not mirrored, by reason': { columns: ['requests'], tags: ['reason'] },
+  'Audited pairs per route': { columns: ['pairs'], tags: ['route'] },
+  'Latency p50: primary vs shadow': { columns: ['primary', 'shadow'], tags: ['route'] },
+  'Latency p99: primary vs shadow': { columns: ['primary', 'shadow'], tags: ['route'] },
+  'Top differing field paths': { columns: ['differences'], tags: ['route', 'path', 'kind'] },
+  'Status code mismatches per route': { columns: ['status_mismatches'], tags: ['route'] },
+}
+
+/** Grafana's value of a multi-value variable set to All (a regex). */
+export const ALL_VALUES = '.*'
+
+/** Grafana's substitution for a dashboard opened on the last hour; a panel's own relative time ("Last 15 minutes") wins. */
+export function panelSubstitution(panel: Panel, route: string): Substitution {
+  return { timeFilter: `time >= now() - ${panel.timeFrom ?? '1h'}`, interval: '10s', variables: { route } }
+}
