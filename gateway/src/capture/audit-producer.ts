@@ -1,14 +1,13 @@
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import { AUDIT_QUEUE_NAME, ConfigError, DEFAULT_REDIS_PREFIX, UniqueClock, parseAuditJob, type AuditJob, type ShadowgateConfig } from '@shadowgate/shared'
+import { ConfigError, DEFAULT_REDIS_PREFIX, UniqueClock, type ShadowgateConfig } from '@shadowgate/shared'
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js'
 import type { MirrorPair, PairSink } from '../mirror/mirror-pair.js'
 import { AuditCounters, type AuditProducerStats } from './audit-counters.js'
 import type { AuditDropReason } from './audit-drop-reason.js'
-import { AuditQueueWriter } from './audit-queue-writer.js'
 import { AuditSampler } from './audit-sampler.js'
-import { buildAuditJobNow, captureRules, type CaptureRules } from './build-audit-job.js'
-import { PairBuffer, pairBytes, type BufferedPair } from './pair-buffer.js'
+import { PairBatchWriter, type BatchOutcome, type PairBatchWriterEvents, type PairBatchWriterOptions } from './pair-batch-writer.js'
+import { PairBuffer, pairBytes } from './pair-buffer.js'
 import { PRODUCER_COMMAND_TIMEOUT_MS, createProducerConnection } from './producer-connection.js'
 import { QueueDepthGuard } from './queue-depth-guard.js'
 
@@ -29,7 +28,7 @@ export interface AuditProducerDeps {
   readonly closeTimeoutMs?: number
 }
 
-/** The batch being written: its size shrinks as pairs turn out invalid; `abandoned` once close() gave up on it. */
+/** The batch being written; `abandoned` once close() gave up on it (its pairs are then already counted). */
 interface Batch {
   size: number
   abandoned: boolean
@@ -51,26 +50,22 @@ function errText(err: unknown): string {
 /**
  * Turns completed mirror pairs into AuditJobs and enqueues them on the audit queue, without ever
  * making a client request wait or fail: accepts() and push() are synchronous and O(1), pairs wait
- * in a bounded buffer, are written in micro-batches (one queue job per batch) by one background flusher over a fail-fast
- * Redis connection, and whatever cannot be written (buffer full, queue too deep, Redis down or
- * slow, shutting down) is dropped and counted by reason instead of retried without end.
+ * in a bounded buffer, and one background flusher hands them in micro-batches to a PairBatchWriter
+ * that builds one queue job per batch and writes it over a fail-fast Redis connection. Whatever
+ * cannot be written (buffer full, queue too deep, Redis down or slow, shutting down) is dropped
+ * and counted by reason instead of retried without end; this class keeps those accounts.
  */
 export class AuditProducer implements PairSink {
   readonly maxBodyBytes: number
   readonly #cfg: ShadowgateConfig['audit']
-  readonly #rules: CaptureRules
   readonly #sampler: AuditSampler
   readonly #buffer: PairBuffer
   readonly #guard: QueueDepthGuard
   readonly #counters: AuditCounters
   readonly #clock: UniqueClock
-  readonly #instance: string
   readonly #log: Logger
   readonly #closeTimeoutMs: number
-  readonly #connection: Redis | undefined
-  readonly #ownsConnection: boolean
-  readonly #writer: AuditQueueWriter | undefined
-  readonly #listeners: Array<[string, (...args: unknown[]) => void]> = []
+  readonly #writer: PairBatchWriter | undefined
   #started = false
   #closed = false
   #closing: Promise<void> | undefined
@@ -87,40 +82,37 @@ export class AuditProducer implements PairSink {
   constructor(config: ShadowgateConfig, deps: AuditProducerDeps) {
     this.#cfg = config.audit
     this.maxBodyBytes = config.audit.maxBodyBytes
-    this.#rules = captureRules(config.audit)
     this.#sampler = new AuditSampler(config.routes)
     this.#buffer = new PairBuffer(config.audit.bufferSize, config.audit.maxBufferBytes)
     this.#guard = new QueueDepthGuard(config.audit.maxQueueDepth)
     this.#counters = new AuditCounters(deps.metrics)
     this.#clock = new UniqueClock(deps.instanceId)
-    this.#instance = deps.instanceId
     this.#log = deps.logger
     this.#closeTimeoutMs = deps.closeTimeoutMs ?? AUDIT_CLOSE_TIMEOUT_MS
-    this.#ownsConnection = deps.connection === undefined
     if (!config.audit.enabled) return
     if (!deps.connection && !config.redis) throw new ConfigError('redis', 'is required while audit.enabled is true (the audit queue lives in Redis)')
-    this.#connection = deps.connection ?? createProducerConnection(config.redis?.url ?? '')
-    this.#writer = new AuditQueueWriter(this.#connection, {
-      queueName: AUDIT_QUEUE_NAME,
+    const options: PairBatchWriterOptions = {
+      audit: config.audit,
+      instance: deps.instanceId,
       prefix: config.redis?.prefix ?? DEFAULT_REDIS_PREFIX,
       keepFailedJobs: config.worker.keepFailedJobs,
       timeoutMs: CALL_TIMEOUT_MS,
-      onError: (err) => this.#log.debug({ err: errText(err) }, 'audit queue error'),
-    })
+    }
+    const events: PairBatchWriterEvents = {
+      onStatus: (connected) => (connected ? this.#onReady() : this.#onDown()),
+      onLog: (level, fields, msg) => this.#log[level](fields, msg),
+    }
+    this.#writer = new PairBatchWriter(deps.connection ?? createProducerConnection(config.redis?.url ?? ''), deps.connection === undefined, options, events)
   }
 
   /** Connects (in the background: nothing waits for Redis) and starts the depth checks. Idempotent. */
   start(): void {
     if (this.#started || this.#closed) return
     this.#started = true
-    const conn = this.#connection
-    if (!conn) return
-    this.#listen(conn, 'ready', () => this.#onReady())
-    this.#listen(conn, 'close', () => this.#onDown())
-    this.#listen(conn, 'error', (err) => this.#log.debug({ err: errText(err) }, 'audit Redis connection error'))
-    if (this.#ownsConnection) conn.connect().catch(() => undefined) // ioredis keeps reconnecting with backoff
+    const writer = this.#writer
+    if (!writer) return
     this.#depthTimer = setInterval(() => void this.#checkDepth(), this.#cfg.depthCheckMs).unref()
-    if (conn.status === 'ready') void this.#checkDepth()
+    writer.start()
   }
 
   /** Called once per mirrored request before forwarding: whether its bodies should be captured for the audit. */
@@ -195,11 +187,6 @@ export class AuditProducer implements PairSink {
     return false
   }
 
-  #listen(conn: Redis, event: string, fn: (...args: unknown[]) => void): void {
-    conn.on(event, fn)
-    this.#listeners.push([event, fn])
-  }
-
   #onReady(): void {
     if (this.#redisDown) this.#log.info('audit queue Redis is reachable again')
     this.#redisDown = false
@@ -243,78 +230,49 @@ export class AuditProducer implements PairSink {
     let settle = (): void => undefined
     const batch: Batch = { size: items.length, abandoned: false, done: new Promise<void>((r) => (settle = r)) }
     this.#batch = batch
-    void (async () => {
-      try {
-        const writer = this.#writer
-        if (!writer?.connected) throw new Error('Redis is not connected')
-        const jobs = await this.#buildAll(items, batch)
-        if (jobs.length === 0 || batch.abandoned) return
-        this.#counters.batches++
-        await writer.addBatch(jobs)
-        if (batch.abandoned) return
-        this.#counters.countEnqueued(jobs.length)
-        this.#guard.enqueued(jobs.length, 1)
-        if (this.#failingSince !== undefined) {
-          this.#log.info({ droppedRedis: this.#counters.dropped.redis }, 'audit enqueueing works again')
-          this.#failingSince = undefined
-        }
-      } catch (err) {
-        if (batch.abandoned) return
-        this.#counters.countDropped('redis', batch.size)
-        if (this.#failingSince === undefined) {
-          this.#failingSince = Date.now()
-          this.#log.warn({ err: errText(err), pairs: batch.size }, 'audit batch not enqueued: dropped (dropped_redis); later failures are not logged until it works again')
-        }
-      } finally {
+    const writer = this.#writer
+    const written: Promise<BatchOutcome> = writer?.connected
+      ? writer.write(items)
+      : Promise.resolve({ enqueued: 0, invalid: [], attempted: false, failure: { reason: 'redis', message: 'Redis is not connected' } })
+    void written
+      .then(
+        (outcome) => this.#account(batch, outcome),
+        (err: unknown) => this.#account(batch, { enqueued: 0, invalid: [], attempted: false, failure: { reason: 'redis', message: errText(err) } }),
+      )
+      .finally(() => {
         batch.size = 0
         if (this.#batch === batch) this.#batch = undefined
         settle()
         this.#schedule(this.#buffer.length >= this.#cfg.batchSize)
-      }
-    })()
+      })
     return batch.done
   }
 
-  /**
-   * Builds and checks the batch's jobs, in buffer order. Jobs without a body to compress are built
-   * synchronously; only the others wait for the thread pool.
-   */
-  async #buildAll(items: readonly BufferedPair[], batch: Batch): Promise<AuditJob[]> {
-    const slots: Array<AuditJob | undefined> = new Array<AuditJob | undefined>(items.length)
-    let waits: Array<Promise<void>> | undefined
-    for (let i = 0; i < items.length; i++) {
-      const { pair, capturedAtNs } = items[i] as BufferedPair
-      let built: AuditJob | Promise<AuditJob>
-      try {
-        built = buildAuditJobNow(pair, this.#rules, this.#instance, capturedAtNs)
-      } catch (err) {
-        this.#invalid(pair, err, batch)
-        continue
-      }
-      if (built instanceof Promise) {
-        const slot = i
-        ;(waits ??= []).push(built.then((job) => void (slots[slot] = this.#check(pair, job, batch)), (err: unknown) => this.#invalid(pair, err, batch)))
-      } else slots[i] = this.#check(pair, built, batch)
-    }
-    if (waits !== undefined) await Promise.all(waits)
-    return slots.filter((j): j is AuditJob => j !== undefined)
-  }
-
-  /** A pair that cannot become a valid job is counted `invalid`, never sent. */
-  #check(pair: MirrorPair, job: AuditJob, batch: Batch): AuditJob | undefined {
-    try {
-      return parseAuditJob(job)
-    } catch (err) {
-      this.#invalid(pair, err, batch)
-      return undefined
-    }
-  }
-
-  #invalid(pair: MirrorPair, err: unknown, batch: Batch): void {
+  /** Counts every pair of a written batch exactly once: enqueued, invalid, or dropped for the failure's reason. */
+  #account(batch: Batch, outcome: BatchOutcome): void {
     if (batch.abandoned) return
-    batch.size--
-    this.#counters.countDropped('invalid')
-    this.#log.error({ err: errText(err), id: pair.request.id, route: pair.request.route }, 'audit pair could not be turned into a valid job (dropped_invalid)')
+    if (outcome.attempted) this.#counters.batches++
+    for (const bad of outcome.invalid) {
+      this.#counters.countDropped('invalid')
+      this.#log.error({ err: bad.error, id: bad.id, route: bad.route }, 'audit pair could not be turned into a valid job (dropped_invalid)')
+    }
+    this.#counters.countEnqueued(outcome.enqueued)
+    if (outcome.enqueued > 0) this.#guard.enqueued(outcome.enqueued, 1)
+    const rest = batch.size - outcome.enqueued - outcome.invalid.length
+    const failure = outcome.failure
+    if (failure === undefined) {
+      if (rest > 0) this.#counters.countDropped('invalid', rest) // a writer that lost track of pairs: a defect, still counted
+      if (outcome.enqueued > 0 && this.#failingSince !== undefined) {
+        this.#log.info({ droppedRedis: this.#counters.dropped.redis }, 'audit enqueueing works again')
+        this.#failingSince = undefined
+      }
+      return
+    }
+    this.#counters.countDropped(failure.reason, rest)
+    if (this.#failingSince === undefined) {
+      this.#failingSince = Date.now()
+      this.#log.warn({ err: failure.message, pairs: rest }, 'audit batch not enqueued: dropped (dropped_redis); later failures are not logged until it works again')
+    }
   }
 
   async #checkDepth(): Promise<void> {
@@ -357,14 +315,5 @@ export class AuditProducer implements PairSink {
     }
     this.#counters.countDropped(reason, this.#buffer.drain().length)
     await this.#writer?.close()
-    const conn = this.#connection
-    if (conn) {
-      for (const [event, fn] of this.#listeners) conn.off(event, fn)
-      if (this.#ownsConnection) {
-        // Errors of a connection being torn down are of no interest, but must not go unhandled.
-        conn.on('error', () => undefined)
-        conn.disconnect()
-      }
-    }
   }
 }

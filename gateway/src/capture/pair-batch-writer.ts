@@ -1,0 +1,167 @@
+import type { Redis } from 'ioredis'
+import { AUDIT_QUEUE_NAME, parseAuditJob, type AuditJob, type AuditProducerConfig } from '@shadowgate/shared'
+import type { MirrorPair } from '../mirror/mirror-pair.js'
+import { AuditQueueWriter } from './audit-queue-writer.js'
+import { buildAuditJobNow, captureRules, type CaptureRules } from './build-audit-job.js'
+import type { BufferedPair } from './pair-buffer.js'
+
+/** A pair of a batch that could not be turned into a valid job (a defect: counted `dropped_invalid`). */
+export interface InvalidPair {
+  readonly id: string
+  readonly route: string
+  readonly error: string
+}
+
+/** What became of one batch: every pair of it is enqueued, invalid, or - when `failure` is set - dropped for its reason. */
+export interface BatchOutcome {
+  readonly enqueued: number
+  readonly invalid: readonly InvalidPair[]
+  /** Whether a queue job was attempted (false when no pair was valid or Redis was not connected). */
+  readonly attempted: boolean
+  readonly failure?: { readonly reason: 'redis'; readonly message: string }
+}
+
+export type WriterLogLevel = 'debug' | 'info' | 'warn' | 'error'
+
+/** What the writer tells the producer: Redis came or went, and what is worth a log line. */
+export interface PairBatchWriterEvents {
+  onStatus(connected: boolean): void
+  onLog(level: WriterLogLevel, fields: Readonly<Record<string, unknown>>, msg: string): void
+}
+
+/** Where and how batches go: everything the writer needs to build jobs and reach the queue. */
+export interface PairBatchWriterOptions {
+  readonly audit: AuditProducerConfig
+  /** Gateway instance id, part of every job id and capture time. */
+  readonly instance: string
+  readonly prefix: string
+  readonly keepFailedJobs: number
+  /** Longest a batch write or a depth count may take. */
+  readonly timeoutMs: number
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+/**
+ * Builds, validates and writes the producer's batches over one Redis connection: one queue job per
+ * batch. The producer keeps the accounts; the writer only reports, per batch, what became of each pair.
+ */
+export class PairBatchWriter {
+  readonly #connection: Redis
+  readonly #ownsConnection: boolean
+  readonly #rules: CaptureRules
+  readonly #instance: string
+  readonly #queue: AuditQueueWriter
+  readonly #events: PairBatchWriterEvents
+  readonly #listeners: Array<[string, (...args: unknown[]) => void]> = []
+  #started = false
+  #closing: Promise<void> | undefined
+
+  /** `ownsConnection`: connect it on start() and disconnect it on close(); otherwise both are the caller's. */
+  constructor(connection: Redis, ownsConnection: boolean, options: PairBatchWriterOptions, events: PairBatchWriterEvents) {
+    this.#connection = connection
+    this.#ownsConnection = ownsConnection
+    this.#rules = captureRules(options.audit)
+    this.#instance = options.instance
+    this.#events = events
+    this.#queue = new AuditQueueWriter(connection, {
+      queueName: AUDIT_QUEUE_NAME,
+      prefix: options.prefix,
+      keepFailedJobs: options.keepFailedJobs,
+      timeoutMs: options.timeoutMs,
+      onError: (err) => events.onLog('debug', { err: errText(err) }, 'audit queue error'),
+    })
+  }
+
+  get connected(): boolean {
+    return this.#queue.connected
+  }
+
+  start(): void {
+    if (this.#started || this.#closing) return
+    this.#started = true
+    const conn = this.#connection
+    this.#listen('ready', () => this.#events.onStatus(true))
+    this.#listen('close', () => this.#events.onStatus(false))
+    this.#listen('error', (err) => this.#events.onLog('debug', { err: errText(err) }, 'audit Redis connection error'))
+    if (this.#ownsConnection) conn.connect().catch(() => undefined) // ioredis keeps reconnecting with backoff
+    if (conn.status === 'ready') this.#events.onStatus(true)
+  }
+
+  async write(items: readonly BufferedPair[]): Promise<BatchOutcome> {
+    const invalid: InvalidPair[] = []
+    if (!this.connected) return { enqueued: 0, invalid, attempted: false, failure: { reason: 'redis', message: 'Redis is not connected' } }
+    const jobs = await this.#buildAll(items, invalid)
+    if (jobs.length === 0) return { enqueued: 0, invalid, attempted: false }
+    try {
+      await this.#queue.addBatch(jobs)
+      return { enqueued: jobs.length, invalid, attempted: true }
+    } catch (err) {
+      return { enqueued: 0, invalid, attempted: true, failure: { reason: 'redis', message: errText(err) } }
+    }
+  }
+
+  depth(): Promise<number> {
+    return this.#queue.depth()
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#queue.close()
+      const conn = this.#connection
+      for (const [event, fn] of this.#listeners) conn.off(event, fn)
+      if (this.#ownsConnection) {
+        // Errors of a connection being torn down are of no interest, but must not go unhandled.
+        conn.on('error', () => undefined)
+        conn.disconnect()
+      }
+    })()
+    return this.#closing
+  }
+
+  #listen(event: string, fn: (...args: unknown[]) => void): void {
+    this.#connection.on(event, fn)
+    this.#listeners.push([event, fn])
+  }
+
+  /**
+   * Builds and checks the batch's jobs, in buffer order. Jobs without a body to compress are built
+   * synchronously; only the others wait for the thread pool.
+   */
+  async #buildAll(items: readonly BufferedPair[], invalid: InvalidPair[]): Promise<AuditJob[]> {
+    const slots: Array<AuditJob | undefined> = new Array<AuditJob | undefined>(items.length)
+    let waits: Array<Promise<void>> | undefined
+    for (let i = 0; i < items.length; i++) {
+      const { pair, capturedAtNs } = items[i] as BufferedPair
+      let built: AuditJob | Promise<AuditJob>
+      try {
+        built = buildAuditJobNow(pair, this.#rules, this.#instance, capturedAtNs)
+      } catch (err) {
+        invalid.push(invalidPair(pair, err))
+        continue
+      }
+      if (built instanceof Promise) {
+        const slot = i
+        ;(waits ??= []).push(built.then((job) => void (slots[slot] = checked(pair, job, invalid)), (err: unknown) => void invalid.push(invalidPair(pair, err))))
+      } else slots[i] = checked(pair, built, invalid)
+    }
+    if (waits !== undefined) await Promise.all(waits)
+    return slots.filter((j): j is AuditJob => j !== undefined)
+  }
+}
+
+function invalidPair(pair: MirrorPair, err: unknown): InvalidPair {
+  return { id: pair.request.id, route: pair.request.route, error: errText(err) }
+}
+
+/** A pair that cannot become a valid job is reported, never sent. */
+function checked(pair: MirrorPair, job: AuditJob, invalid: InvalidPair[]): AuditJob | undefined {
+  try {
+    return parseAuditJob(job)
+  } catch (err) {
+    invalid.push(invalidPair(pair, err))
+    return undefined
+  }
+}
