@@ -34,14 +34,17 @@ export class MirrorExchange implements PrimaryObserver {
   readonly id: string
   readonly route: CompiledRoute
   readonly shadow: string
-  readonly req: IncomingMessage
-  readonly res: ServerResponse
   /** Epoch ms when the gateway received the request. */
   readonly receivedAt = Date.now()
   /** Read now: a socket forgets its peer once closed. */
   readonly clientIp: string
   readonly #startedAt = performance.now()
   readonly #host: ExchangeHost
+  // Let go once the copy is out (or the pair delivered): a copy to a slow shadow lives for seconds,
+  // and holding the client's request and response that long would keep their whole object graphs
+  // alive through several garbage collections for nothing.
+  #req: IncomingMessage | null
+  #res: ServerResponse | null
   #stage: 'body' | 'sent' | 'dropped'
   #body: BodyCapture | undefined
   #requestBody: Buffer = EMPTY
@@ -60,8 +63,8 @@ export class MirrorExchange implements PrimaryObserver {
     this.id = init.id
     this.route = init.route
     this.shadow = init.shadow
-    this.req = init.req
-    this.res = init.res
+    this.#req = init.req
+    this.#res = init.res
     this.clientIp = init.req.socket.remoteAddress ?? ''
     this.#stage = 'body'
     this.#body = init.bodyLimit === undefined ? undefined : new BodyCapture(init.bodyLimit)
@@ -69,6 +72,12 @@ export class MirrorExchange implements PrimaryObserver {
     this.#captureBytes = init.captureBytes ?? 0
     if (this.#body !== undefined || this.#capturing) init.res.once('close', this.#onResponseClose)
     if (this.#capturing) init.res.once('finish', this.#onResponseFinish)
+  }
+
+  /** The client's request; only until the copy is sent (and, for an audited pair, until it is delivered). */
+  get req(): IncomingMessage {
+    if (this.#req === null) throw new Error('the mirror exchange no longer holds the client request')
+    return this.#req
   }
 
   /** True while the request body is still being copied (a tee must feed bodyChunk/bodyEnd). */
@@ -99,8 +108,10 @@ export class MirrorExchange implements PrimaryObserver {
     this.#body = undefined
     // 'sent' before sending: the shadow's outcome may be reported before sendCopy returns.
     this.#stage = 'sent'
-    if (this.#host.sendCopy(this, this.#requestBody)) this.#maybeDeliver()
-    else this.#drop()
+    if (this.#host.sendCopy(this, this.#requestBody)) {
+      if (this.#capturing) this.#maybeDeliver()
+      else this.#release()
+    } else this.#drop()
   }
 
   /** The request body will never complete (client went away, or the primary stopped reading it). */
@@ -134,7 +145,7 @@ export class MirrorExchange implements PrimaryObserver {
 
   readonly #onResponseFinish = (): void => {
     if (!this.#capturing || this.#primary !== undefined) return
-    const head = this.#head ?? { status: this.res.statusCode, headers: {} }
+    const head = this.#head ?? { status: this.#res?.statusCode ?? 0, headers: {} }
     const body = this.#primaryBody
     this.#primaryBody = undefined
     this.#primary = {
@@ -159,6 +170,12 @@ export class MirrorExchange implements PrimaryObserver {
     this.#body = undefined
     this.#capturing = false
     this.#primaryBody = undefined
+    this.#release()
+  }
+
+  #release(): void {
+    this.#req = null
+    this.#res = null
   }
 
   #maybeDeliver(): void {
@@ -166,6 +183,7 @@ export class MirrorExchange implements PrimaryObserver {
     // Delivered once: capturing is switched off before handing the pair over.
     this.#capturing = false
     const req = this.req
+    this.#release()
     this.#host.deliver({
       request: {
         id: this.id,
