@@ -24,10 +24,16 @@ function emptyCounters(): RouteCounters {
 /**
  * The gateway's metrics. Each gateway owns its own prom-client Registry (never the global one), so
  * two gateways in one process - tests, or a host app embedding the plugin - do not collide.
+ *
+ * The per-request counters (requests, mirrored, not mirrored, copies in flight) are kept in plain
+ * numbers and copied into prom-client when it collects (a scrape, a cluster stats request): a
+ * labelled prom-client inc hashes its labels on every call, which cost a few microseconds per
+ * request on the hot path for values nobody reads until the next scrape.
  */
 export class GatewayMetrics {
   readonly registry: Registry
   readonly #routes = new Map<string, RouteCounters>()
+  readonly #inFlightByShadow = new Map<string, number>()
   readonly #requests: Counter<'route'>
   readonly #mirrored: Counter<'route'>
   readonly #notMirrored: Counter<'route' | 'reason'>
@@ -41,9 +47,30 @@ export class GatewayMetrics {
   constructor(opts: { registry?: Registry; defaultMetrics?: boolean } = {}) {
     this.registry = opts.registry ?? new Registry()
     const registers = [this.registry]
-    this.#requests = new Counter({ name: 'shadowgate_requests_total', help: 'Requests received, by route', labelNames: ['route'], registers })
-    this.#mirrored = new Counter({ name: 'shadowgate_mirrored_total', help: 'Requests copied to the shadow, by route', labelNames: ['route'], registers })
-    this.#notMirrored = new Counter({ name: 'shadowgate_not_mirrored_total', help: 'Requests not copied to the shadow, by route and reason', labelNames: ['route', 'reason'], registers })
+    this.#requests = new Counter({
+      name: 'shadowgate_requests_total',
+      help: 'Requests received, by route',
+      labelNames: ['route'],
+      registers,
+      collect: () => this.#fill(this.#requests, (c, add) => add({}, c.requests, true)),
+    })
+    this.#mirrored = new Counter({
+      name: 'shadowgate_mirrored_total',
+      help: 'Requests copied to the shadow, by route',
+      labelNames: ['route'],
+      registers,
+      collect: () => this.#fill(this.#mirrored, (c, add) => add({}, c.mirrored, false)),
+    })
+    this.#notMirrored = new Counter({
+      name: 'shadowgate_not_mirrored_total',
+      help: 'Requests not copied to the shadow, by route and reason',
+      labelNames: ['route', 'reason'],
+      registers,
+      collect: () =>
+        this.#fill(this.#notMirrored, (c, add) => {
+          for (const reason of NOT_MIRRORED_REASONS) add({ reason }, c.notMirrored[reason], false)
+        }),
+    })
     this.#shadowErrors = new Counter({ name: 'shadowgate_shadow_errors_total', help: 'Shadow calls that failed, by route and error kind', labelNames: ['route', 'kind'], registers })
     this.#shadowLatency = new Histogram({
       name: 'shadowgate_shadow_duration_seconds',
@@ -54,7 +81,15 @@ export class GatewayMetrics {
     })
     this.#primaryErrors = new Counter({ name: 'shadowgate_primary_errors_total', help: 'Primary calls that failed (502/504 to the client), by route and kind', labelNames: ['route', 'kind'], registers })
     this.#circuit = new Gauge({ name: 'shadowgate_circuit_state', help: 'Shadow circuit breaker: 0 closed, 1 open, 2 half-open', labelNames: ['shadow'], registers })
-    this.#inFlight = new Gauge({ name: 'shadowgate_shadow_in_flight', help: 'Copies in flight to each shadow', labelNames: ['shadow'], registers })
+    this.#inFlight = new Gauge({
+      name: 'shadowgate_shadow_in_flight',
+      help: 'Copies in flight to each shadow',
+      labelNames: ['shadow'],
+      registers,
+      collect: () => {
+        for (const [shadow, n] of this.#inFlightByShadow) this.#inFlight.set({ shadow }, n)
+      },
+    })
     this.#audit = new Counter({ name: 'shadowgate_audit_pairs_total', help: 'Captured pairs by what happened to them: enqueued, not_sampled, or dropped_<reason>', labelNames: ['result'], registers })
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry })
   }
@@ -68,19 +103,26 @@ export class GatewayMetrics {
     return c
   }
 
+  /** Rewrites a counter from the per-route numbers; `always` also writes a zero (a series that exists from the first request). */
+  #fill<L extends string>(counter: Counter<L>, each: (c: RouteCounters, add: (labels: Record<string, string>, value: number, always: boolean) => void) => void): void {
+    counter.reset()
+    for (const [route, c] of this.#routes) {
+      each(c, (labels, value, always) => {
+        if (value > 0 || always) counter.inc({ route, ...labels } as Partial<Record<L, string>>, value)
+      })
+    }
+  }
+
   request(route: string): void {
     this.#route(route).requests++
-    this.#requests.inc({ route })
   }
 
   mirrored(route: string): void {
     this.#route(route).mirrored++
-    this.#mirrored.inc({ route })
   }
 
   notMirrored(route: string, reason: NotMirroredReason): void {
     this.#route(route).notMirrored[reason]++
-    this.#notMirrored.inc({ route, reason })
   }
 
   shadowDone(route: string, seconds: number, errorKind?: string): void {
@@ -100,7 +142,7 @@ export class GatewayMetrics {
   }
 
   inFlight(shadow: string, n: number): void {
-    this.#inFlight.set({ shadow }, n)
+    this.#inFlightByShadow.set(shadow, n)
   }
 
   audit(result: string, n = 1): void {

@@ -9,9 +9,12 @@ export function isHopByHop(lowerName: string): boolean {
   return HOP_BY_HOP.has(lowerName) || lowerName.startsWith('proxy-')
 }
 
+/** Connection values that name no other header: nearly every message carries one of these. */
+const PLAIN_CONNECTION: ReadonlySet<string> = new Set(['keep-alive', 'close', 'Keep-Alive', 'Close'])
+
 /** Header names listed in a Connection header value (lower-cased), beyond the usual close/keep-alive. */
 export function connectionNamedHeaders(value: string | readonly string[] | undefined): ReadonlySet<string> | undefined {
-  if (value === undefined) return undefined
+  if (value === undefined || (typeof value === 'string' && PLAIN_CONNECTION.has(value))) return undefined
   let named: Set<string> | undefined
   const values = typeof value === 'string' ? [value] : value
   for (const v of values) {
