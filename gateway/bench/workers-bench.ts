@@ -17,7 +17,7 @@ import { CliService, GATEWAY_CLI, killServices } from './services/cli-service.js
 import { CpuWindow, childPids } from './workers/proc-cpu.js'
 import { WORKERS_USAGE, parseWorkersOptions, type WorkersOptions } from './workers/workers-options.js'
 import { formatWorkersReport, type WorkersRun } from './workers/workers-report.js'
-import { freePort } from './free-port.js'
+import { freePort } from '../src/demo/free-port.js'
 
 const LISTENING = 'gateway worker listening'
 const children: BenchChildProcess[] = []

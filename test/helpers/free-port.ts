@@ -1,17 +1,5 @@
-import { createServer } from 'node:net'
-
-/** Asks the kernel for a free TCP port on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      const port = typeof addr === 'object' && addr ? addr.port : 0
-      srv.close(() => resolve(port))
-    })
-  })
-}
+// One free-port helper for the product's demo, the benches and the tests.
+export { freePort } from '../../gateway/src/demo/free-port.js'
 
 /** Polls `check` until it returns true or `timeoutMs` passes. Bounded: never loops forever. */
 export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {

@@ -1,27 +1,10 @@
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { RunningRole } from '../child-protocol.js'
-import { freePort } from '../free-port.js'
-
-function ping(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = createConnection({ host: '127.0.0.1', port })
-    sock.setTimeout(500)
-    sock.once('connect', () => sock.write('PING\r\n'))
-    sock.once('data', (d) => {
-      sock.destroy()
-      resolve(d.toString().startsWith('+PONG'))
-    })
-    sock.once('error', () => resolve(false))
-    sock.once('timeout', () => {
-      sock.destroy()
-      resolve(false)
-    })
-  })
-}
+import { redisAnswers } from '../../src/demo/demo-redis.js'
+import { freePort } from '../../src/demo/free-port.js'
 
 /**
  * A real redis-server on a free port in a temp dir, nothing persisted. It lives in its own child
@@ -53,7 +36,7 @@ export async function startRedisKeeper(): Promise<RunningRole> {
       await stop()
       throw new Error(`redis-server did not start: ${failure ?? stderr}`)
     }
-    if (await ping(port)) break
+    if (await redisAnswers('127.0.0.1', port)) break
     if (Date.now() > deadline) {
       await stop()
       throw new Error(`redis-server on port ${port} did not answer PING within 10 s: ${stderr}`)

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createConnection, createServer } from 'node:net'
+import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DemoPrerequisiteError } from '../errors.js'
+import { freePort } from './free-port.js'
 
 /** The Redis the demo uses: REDIS_URL's, or a redis-server it started and will stop. */
 export interface DemoRedis {
@@ -34,18 +35,6 @@ or point the demo at a Redis you already run: REDIS_URL=redis://127.0.0.1:6379 n
 const START_TIMEOUT_MS = 10_000
 const STOP_TIMEOUT_MS = 3_000
 const PORT_ATTEMPTS = 3
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      const port = typeof addr === 'object' && addr ? addr.port : 0
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 /** One PING over a raw socket: true for +PONG, false for anything else within 500 ms. */
 export async function redisAnswers(host: string, port: number): Promise<boolean> {

@@ -29,7 +29,8 @@ describe('mirror: in-flight cap and circuit breaker', () => {
     for (const c of cleanups.splice(0).reverse()) await c()
   })
 
-  it('drops copies beyond maxInFlight per shadow, counted as in_flight_cap, while the primary serves all', async () => {
+  /** Five requests through a gateway whose shadow holds every copy: two are held, three are dropped. */
+  async function holdTwoOfFive(mirror: Record<string, unknown>, route: string) {
     const held: ServerResponse[] = []
     const origin = await startServer((_req, res) => void res.end('primary'))
     const shadow = await startServer((_req, res) => {
@@ -39,52 +40,39 @@ describe('mirror: in-flight cap and circuit breaker', () => {
     const gateway = await startGateway({
       primary: origin.url,
       shadow: shadow.url,
-      mirror: { maxInFlight: 2, timeout: '30s' },
-      routes: [{ name: 'held', match: '/*', mirror: { percent: 100 } }],
+      mirror: { ...mirror, timeout: '30s' },
+      routes: [{ name: route, match: '/*', mirror: { percent: 100 } }],
     })
     cleanups.push(() => gateway.close())
-
     for (let i = 0; i < 5; i++) expect((await send(gateway.url, `/r${i}`)).body.toString()).toBe('primary')
     await waitFor(() => held.length === 2, 10_000, 'two copies held by the shadow')
-    const snap = gateway.metrics.snapshot()['held']
+    const snap = gateway.metrics.snapshot()[route]
     expect(snap?.mirrored).toBe(2)
     expect(snap?.notMirrored.in_flight_cap).toBe(3)
-    expect(gateway.mirror.stats().shadows[shadow.url]).toEqual({ circuit: 'closed', inFlight: 2 })
+    // Releases the held copies and waits until none is in flight.
+    const release = async (): Promise<void> => {
+      for (const res of held.splice(0)) res.end('late')
+      await waitFor(() => gateway.mirror.stats().shadows[shadow.url]?.inFlight === 0, 10_000, 'the held copies to finish')
+    }
+    return { gateway, shadow, held, release }
+  }
 
-    for (const res of held.splice(0)) res.end('late')
-    await waitFor(() => gateway.mirror.stats().shadows[shadow.url]?.inFlight === 0, 10_000, 'the held copies to finish')
+  it('drops copies beyond maxInFlight per shadow, counted as in_flight_cap, while the primary serves all', async () => {
+    const { gateway, shadow, release } = await holdTwoOfFive({ maxInFlight: 2 }, 'held')
+    expect(gateway.mirror.stats().shadows[shadow.url]).toEqual({ circuit: 'closed', inFlight: 2 })
+    await release()
     await send(gateway.url, '/after')
     await waitFor(() => shadow.received.some((r) => r.url === '/after'), 10_000, 'a copy once capacity is back')
   })
 
   it('caps copies in flight at mirror.connections when that is lower: a copy never waits in the pool for a socket', async () => {
-    const held: ServerResponse[] = []
-    const origin = await startServer((_req, res) => void res.end('primary'))
-    const shadow = await startServer((_req, res) => {
-      held.push(res)
-    })
-    cleanups.push(() => origin.close(), () => shadow.close())
-    const gateway = await startGateway({
-      primary: origin.url,
-      shadow: shadow.url,
-      mirror: { connections: 2, timeout: '30s' },
-      routes: [{ name: 'pooled', match: '/*', mirror: { percent: 100 } }],
-    })
-    cleanups.push(() => gateway.close())
-
-    for (let i = 0; i < 5; i++) expect((await send(gateway.url, `/p${i}`)).body.toString()).toBe('primary')
-    await waitFor(() => held.length === 2, 10_000, 'two copies held by the shadow')
-    const snap = gateway.metrics.snapshot()['pooled']
-    expect(snap?.mirrored).toBe(2)
-    expect(snap?.notMirrored.in_flight_cap).toBe(3)
-
+    const { gateway, shadow, held, release } = await holdTwoOfFive({ connections: 2 }, 'pooled')
     // Nothing was queued behind the held copies: once they end, the next copy is the only new one.
-    for (const res of held.splice(0)) res.end('late')
-    await waitFor(() => gateway.mirror.stats().shadows[shadow.url]?.inFlight === 0, 10_000, 'the held copies to finish')
+    await release()
     await send(gateway.url, '/after')
     await waitFor(() => held.length === 1, 10_000, 'the copy sent once capacity is back')
     held.splice(0).forEach((res) => res.end('late'))
-    expect(shadow.received.map((r) => r.url)).toEqual(['/p0', '/p1', '/after'])
+    expect(shadow.received.map((r) => r.url)).toEqual(['/r0', '/r1', '/after'])
   })
 
   it('opens the circuit on a refusing shadow, counts circuit_open, and closes it after a successful probe', async () => {

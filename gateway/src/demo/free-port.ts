@@ -1,6 +1,6 @@
 import { createServer } from 'node:net'
 
-/** Asks the kernel for a free TCP port on 127.0.0.1 (the benches only ever listen and load there). */
+/** Asks the kernel for a free TCP port on 127.0.0.1 (the demo and the benches only ever listen there). */
 export async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
     const srv = createServer()
