@@ -1,5 +1,6 @@
 // Public API of @shadowgate/audit-service.
 export { AuditError, DecodeError, DiffBudgetError, InfluxWriteError, CliUsageError } from './errors.js'
+export { AUDIT_WORKER_NODE_FLAGS } from './cli/worker-node-flags.js'
 
 // Verdicts and the judge.
 export { OUTCOMES, DIFF_KINDS, BODY_COMPARISONS } from './verdict/verdict.js'

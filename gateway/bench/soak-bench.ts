@@ -10,6 +10,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { AUDIT_WORKER_NODE_FLAGS } from '@shadowgate/audit-service'
 import { DEFAULT_WORKER_CONCURRENCY } from '@shadowgate/shared'
 import { BenchChildProcess } from './bench-child-process.js'
 import { machineInfo } from './report/machine-info.js'
@@ -21,7 +22,7 @@ import { runOpenLoop } from './soak/open-loop-load.js'
 import { RssSampler, rssOf, samplesCsv, summariseRss } from './soak/rss-sampler.js'
 import { SOAK_USAGE, parseSoakOptions, type SoakOptions } from './soak/soak-options.js'
 import { formatSoakReport, type GatewayPhaseRow, type WorkerPhaseRow } from './soak/soak-report.js'
-import { freePort } from './free-port.js'
+import { freePort } from '../src/demo/free-port.js'
 
 /** Answers after an hour: within any run, a shadow that accepts copies and never answers. */
 const NEVER_MS = 3_600_000
@@ -42,8 +43,8 @@ async function child(name: string, spec: ConstructorParameters<typeof BenchChild
   return await c.start()
 }
 
-function service(name: string, cli: string, args: readonly string[]): CliService {
-  const s = new CliService(name, cli, args)
+function service(name: string, cli: string, args: readonly string[], nodeFlags: readonly string[] = []): CliService {
+  const s = new CliService(name, cli, args, [], nodeFlags)
   services.push(s)
   return s
 }
@@ -140,7 +141,8 @@ worker: { http: { host: 127.0.0.1, port: ${http} }${options.workerConcurrency ==
 routes: [{ name: ${BACKLOG_ROUTE}, match: "/orders/*" }]
 `,
     )
-    const worker = service('audit worker', AUDIT_CLI, ['audit', '--config', config, '--log-level', 'warn'])
+    // Started as the audit-service image starts it.
+    const worker = service('audit worker', AUDIT_CLI, ['audit', '--config', config, '--log-level', 'warn'], AUDIT_WORKER_NODE_FLAGS)
     await worker.waitReady(async () => (await fetch(`http://127.0.0.1:${http}/healthz`)).status === 200)
     log(`audit worker phase: ${options.minutes} min with the backlog topped up to ${options.jobs} pairs`)
     const t0 = Date.now()

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { AUDIT_WORKER_NODE_FLAGS } from '@shadowgate/audit-service'
 import { loadCompose, readRepoFile, ROOT } from './compose-model.js'
 
 interface Stage {
@@ -128,8 +129,14 @@ describe.each(DOCKERFILES)('$file', ({ file, workspace }) => {
 
   it('starts a script the build produces, with the config path compose mounts', () => {
     const cmd = /^CMD\s+(\[.*\])$/m.exec(runtime?.lines.join('\n') ?? '')?.[1]
-    const argv = JSON.parse(cmd ?? '[]') as string[]
-    expect(argv[0]).toBe('node')
+    const all = JSON.parse(cmd ?? '[]') as string[]
+    expect(all[0]).toBe('node')
+    let end = 1
+    while (all[end]?.startsWith('--') === true) end++
+    const flags = all.slice(1, end)
+    // The audit worker runs with the flags its memory figures were measured with.
+    expect(flags).toEqual(workspace === 'audit-service' ? [...AUDIT_WORKER_NODE_FLAGS] : [])
+    const argv = ['node', ...all.slice(end)]
     const m = /^([a-z-]+)\/dist\/(src\/.+)\.js$/.exec(argv[1] ?? '')
     expect(m?.[1]).toBe(workspace)
     expect(existsSync(join(ROOT, workspace, `${m?.[2]}.ts`)), `${workspace}/${m?.[2]}.ts`).toBe(true)

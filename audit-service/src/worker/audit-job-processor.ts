@@ -6,6 +6,7 @@ import type { ConfirmedWrite, InfluxWriter } from '../influx/influx-writer.js'
 import { methodTag, routeTag } from '../influx/measurements.js'
 import type { PathBudget } from '../influx/path-budget.js'
 import { buildMismatchSample } from '../mismatch/build-mismatch-sample.js'
+import type { MismatchSample } from '../mismatch/mismatch-group.js'
 import type { MismatchStore } from '../mismatch/mismatch-store.js'
 import { judgeLimitsFrom, type JudgeLimits } from '../verdict/judge-limits.js'
 import type { Verdict } from '../verdict/verdict.js'
@@ -78,10 +79,16 @@ function invalidJobTime(data: Record<string, unknown>, job: JobLike, key: string
   return `${ms}${String(hash6(key)).padStart(6, '0')}`
 }
 
-/** A judged pair whose points are not written yet. */
+/**
+ * A judged pair whose points are not written yet. It keeps the redacted sample of a mismatch, not
+ * the job: a batch holds up to a hundred of these while its points are written, and the bodies of
+ * matching pairs (most of them) need not stay in memory that long.
+ */
 interface Judged {
-  readonly job: AuditJob
   readonly route: string
+  /** Epoch ms of the pair's capture. */
+  readonly seenMs: number
+  readonly sample: MismatchSample | undefined
   readonly verdict: Verdict
   readonly points: Parameters<InfluxWriter['writeConfirmed']>[0]
   readonly started: number
@@ -202,15 +209,17 @@ export class AuditJobProcessor {
       const tags = await this.#stage('paths', () => d.paths.tags(route, verdict.differences.map((x) => x.path)))
       points.push(...fieldDiffPoints(route, verdict.differences, tags, ts))
     }
-    return { job, route, verdict, points, started }
+    const sample =
+      verdict.outcome === 'mismatch' && verdict.fingerprint !== undefined
+        ? buildMismatchSample(job, verdict, { headers: d.config.audit.redactHeaders, paths: d.config.audit.redactPaths, identityHeader: d.config.audit.identityHeader })
+        : undefined
+    return { route, seenMs: Number(job.capturedAtNs.slice(0, -6) || '0'), sample, verdict, points, started }
   }
 
-  async #recordGroup({ job, route, verdict, started }: Judged, influx: ConfirmedWrite | 'disabled'): Promise<AuditResult> {
+  async #recordGroup({ route, seenMs, sample, verdict, started }: Judged, influx: ConfirmedWrite | 'disabled'): Promise<AuditResult> {
     const d = this.#d
     let group: AuditResult['group'] = 'none'
-    if (verdict.outcome === 'mismatch' && verdict.fingerprint !== undefined) {
-      const sample = buildMismatchSample(job, verdict, { headers: d.config.audit.redactHeaders, paths: d.config.audit.redactPaths, identityHeader: d.config.audit.identityHeader })
-      const seenMs = Number(job.capturedAtNs.slice(0, -6) || '0')
+    if (sample !== undefined) {
       const counted = await this.#stage('mismatch_group', () => d.store.record({ route, verdict, sample, seenMs }))
       d.metrics.mismatchRecorded(counted)
       group = counted ? 'counted' : 'duplicate'

@@ -25,10 +25,11 @@ export class CliService {
   #partial = ''
 
   /** `watch`: texts whose output lines are counted (e.g. a log message), see seen(). */
-  constructor(name: string, cli: string, args: readonly string[], watch: readonly string[] = []) {
+  /** `nodeFlags`: flags for node itself, before the script (e.g. AUDIT_WORKER_NODE_FLAGS). */
+  constructor(name: string, cli: string, args: readonly string[], watch: readonly string[] = [], nodeFlags: readonly string[] = []) {
     this.name = name
     for (const w of watch) this.#watched.set(w, 0)
-    this.#child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    this.#child = spawn(process.execPath, [...nodeFlags, cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
     running.add(this.#child)
     const keep = (d: Buffer): void => {
       this.#tail = (this.#tail + d.toString()).slice(-4_000)

@@ -1,3 +1,4 @@
+import { AUDIT_WORKER_NODE_FLAGS } from '@shadowgate/audit-service'
 import { DEFAULT_AUDIT_BATCH_SIZE, DEFAULT_WORKER_CONCURRENCY } from '@shadowgate/shared'
 import type { MachineInfo } from '../report/machine-info.js'
 import type { RssSummary } from './rss-sampler.js'
@@ -90,7 +91,7 @@ export function formatSoakReport(o: { startedAt: Date; seconds: number; machine:
     verdicts.push(`${ok ? 'PASS' : 'FAIL'} audit worker, backlog of ${w.backlog} pairs: ${v.why}${exact ? ', one point per judged pair' : `, ${w.points} points for ${w.processed} judged pairs`}`)
     parts.push(
       '',
-      `Audit worker (one process, worker.concurrency ${w.concurrency}${w.concurrency === DEFAULT_WORKER_CONCURRENCY ? ' (default)' : ` (default ${DEFAULT_WORKER_CONCURRENCY})`}, other limits default), for ${(w.seconds / 60).toFixed(1)} min with the queue topped up to ${w.backlog} pairs (batches of ${DEFAULT_AUDIT_BATCH_SIZE}, as the gateway writes them) every second; RSS (MiB) sampled every ${o.sampleS} s:`,
+      `Audit worker (one process, worker.concurrency ${w.concurrency}${w.concurrency === DEFAULT_WORKER_CONCURRENCY ? ' (default)' : ` (default ${DEFAULT_WORKER_CONCURRENCY})`}, other limits default, node ${AUDIT_WORKER_NODE_FLAGS.join(' ')} as the audit-service image runs it), for ${(w.seconds / 60).toFixed(1)} min with the queue topped up to ${w.backlog} pairs (batches of ${DEFAULT_AUDIT_BATCH_SIZE}, as the gateway writes them) every second; RSS (MiB) sampled every ${o.sampleS} s:`,
       '',
       table(
         ['backlog (pairs)', 'lowest backlog', 'seconds', 'pairs judged', 'pairs/s', 'influx points', 'RSS start', 'RSS max', 'RSS end', 'growth Q2→Q4', 'verdict'],
