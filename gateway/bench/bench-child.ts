@@ -4,7 +4,8 @@
  * closes on `close`, on SIGTERM/SIGINT, or when the parent goes away (IPC disconnect), so no
  * child outlives the bench.
  */
-import { CHILD_ROLES, type ChildMessage, type ChildSpec, type ParentMessage, type RunningRole } from './child-protocol.js'
+import { performance } from 'node:perf_hooks'
+import { CHILD_ROLES, type ChildMessage, type ChildSpec, type ChildStats, type ParentMessage, type RunningRole } from './child-protocol.js'
 import { startNodeHttpProxy } from './roles/node-http-proxy-server.js'
 import { startRawUndiciProxy } from './roles/raw-undici-proxy.js'
 import { startRedisKeeper } from './roles/redis-keeper.js'
@@ -67,9 +68,13 @@ async function main(): Promise<void> {
   process.on('message', (msg: ParentMessage) => {
     if (msg.type === 'close') void close()
     else if (msg.type === 'stats') {
+      const own = (): ChildStats => {
+        const cpu = process.cpuUsage()
+        return { rssBytes: process.memoryUsage.rss(), cpuMicros: cpu.user + cpu.system, loopActiveMs: performance.eventLoopUtilization().active }
+      }
       role.stats().then(
-        (s) => send({ type: 'stats', id: msg.id, stats: { ...s, rssBytes: process.memoryUsage.rss() } }),
-        () => send({ type: 'stats', id: msg.id, stats: { rssBytes: process.memoryUsage.rss() } }),
+        (s) => send({ type: 'stats', id: msg.id, stats: { ...s, ...own() } }),
+        () => send({ type: 'stats', id: msg.id, stats: own() }),
       )
     }
   })

@@ -23,6 +23,10 @@ export interface ChildSpec {
 /** Counters a child reports on request; absent fields do not apply to its role. */
 export interface ChildStats {
   readonly rssBytes: number
+  /** CPU time of the whole process (every thread) since start, µs: user + system. */
+  readonly cpuMicros?: number
+  /** Time the main thread's event loop was busy since start, ms. */
+  readonly loopActiveMs?: number
   /** Upstream servers: requests received since start. */
   readonly received?: number
   /** shadowgate: per-route counters summed over routes. */

@@ -8,6 +8,10 @@ export interface RunSample {
   /** Requests the shadow received during the run (including copies that landed after it, see settle). */
   readonly shadowReceived: number | undefined
   readonly rssBytes: number | undefined
+  /** CPU of the proxy process (all its threads) per completed request, µs. */
+  readonly cpuUsPerRequest: number | undefined
+  /** Busy time of the proxy's event loop (its main thread) per completed request, µs. */
+  readonly loopUsPerRequest: number | undefined
   /** shadowgate counters accumulated during the run. */
   readonly mirrored: number | undefined
   readonly notMirrored: Readonly<Record<string, number>> | undefined
@@ -57,6 +61,10 @@ function delta(after: number | undefined, before: number | undefined): number | 
   return after === undefined ? undefined : after - (before ?? 0)
 }
 
+function perRequest(total: number | undefined, requests: number, scale = 1): number | undefined {
+  return total === undefined || requests <= 0 ? undefined : (total * scale) / requests
+}
+
 /** Warm-up, then one measured run, with counters read around it. */
 export async function measureRun(ctx: RunContext): Promise<RunSample> {
   const spec = { url: ctx.url, connections: ctx.connections }
@@ -72,6 +80,8 @@ export async function measureRun(ctx: RunContext): Promise<RunSample> {
     load,
     shadowReceived: delta(shadowAfter, shadowBefore),
     rssBytes: after?.rssBytes,
+    cpuUsPerRequest: perRequest(delta(after?.cpuMicros, before?.cpuMicros), load.requests),
+    loopUsPerRequest: perRequest(delta(after?.loopActiveMs, before?.loopActiveMs), load.requests, 1_000),
     // Read after settling: copies that waited in the shadow pool are counted when they finish.
     mirrored: delta(late?.mirrored, before?.mirrored),
     notMirrored: diff(late?.notMirrored, before?.notMirrored),

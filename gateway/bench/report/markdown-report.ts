@@ -22,21 +22,25 @@ function ratio(s: TargetSummary, ref: TargetSummary | undefined): string {
   return `${(s.rps / ref.rps).toFixed(2)}×`
 }
 
+function us(v: number | undefined): string {
+  return v === undefined ? '–' : v.toFixed(0)
+}
+
 function table(summaries: readonly TargetSummary[]): string[] {
   const direct = summaries.find((s) => s.target.key === 'direct')
   const raw = summaries.find((s) => s.target.key === 'raw-undici')
   const rows = [
-    '| target | rps (median) | rps min–max | p50 ms | p99 ms | reached shadow | RSS MB (max) | × direct | × raw undici | errors / non-2xx |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| target | rps (median) | rps min–max | p50 ms | p99 ms | reached shadow | RSS MB (max) | CPU µs/req | loop µs/req | × direct | × raw undici | errors / non-2xx |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ]
   for (const s of summaries) {
     if (s.failure !== undefined) {
-      rows.push(`| ${s.target.label} (\`${s.target.key}\`) | FAILED | | | | | | | | |`)
+      rows.push(`| ${s.target.label} (\`${s.target.key}\`) | FAILED | | | | | | | | | | |`)
       continue
     }
     const rss = s.maxRssBytes === undefined ? '–' : (s.maxRssBytes / 2 ** 20).toFixed(0)
     rows.push(
-      `| ${s.target.label} (\`${s.target.key}\`) | ${n0(s.rps)} | ${n0(s.rpsMin)}–${n0(s.rpsMax)} | ${n2(s.p50Ms)} | ${n2(s.p99Ms)} | ${pct(s.reachedShadow)} | ${rss} | ${ratio(s, direct)} | ${ratio(s, raw)} | ${s.errors} / ${s.non2xx} |`,
+      `| ${s.target.label} (\`${s.target.key}\`) | ${n0(s.rps)} | ${n0(s.rpsMin)}–${n0(s.rpsMax)} | ${n2(s.p50Ms)} | ${n2(s.p99Ms)} | ${pct(s.reachedShadow)} | ${rss} | ${us(s.cpuUsPerRequest)} | ${us(s.loopUsPerRequest)} | ${ratio(s, direct)} | ${ratio(s, raw)} | ${s.errors} / ${s.non2xx} |`,
     )
   }
   return rows
@@ -69,6 +73,7 @@ export function formatReport(r: ReportInput): string {
     '',
     `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}; load average ${m.loadAtStart.toFixed(2)} at start, ${r.loadAtEnd.toFixed(2)} at end.`,
     `Load: ${o.load === 'wrk' ? 'wrk -t1' : 'autocannon'} with ${o.connections} keep-alive connections, GET of a ~1 KB JSON body; ${o.rounds} interleaved rounds × ${o.durationS} s per target (+${o.warmupS} s warm-up each); medians shown. Run took ${r.elapsedS.toFixed(0)} s.`,
+    'CPU µs/req: CPU time of the proxy process (every thread: event loop, GC, I/O) per completed request; loop µs/req: time its event loop was busy per request. Both are far steadier than rps on a shared machine.',
     '',
     ...table(r.summaries),
     '',

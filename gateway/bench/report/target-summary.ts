@@ -14,6 +14,9 @@ export interface TargetSummary {
   /** Shadow requests received / requests completed, over all rounds; undefined without a shadow. */
   readonly reachedShadow: number | undefined
   readonly maxRssBytes: number | undefined
+  /** Medians over rounds of the proxy's CPU (all threads) and event-loop busy time per request, µs. */
+  readonly cpuUsPerRequest: number | undefined
+  readonly loopUsPerRequest: number | undefined
   readonly errors: number
   readonly non2xx: number
   readonly mirrored: number | undefined
@@ -29,6 +32,11 @@ export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b)
   const mid = Math.floor(s.length / 2)
   return s.length % 2 ? (s[mid] ?? Number.NaN) : ((s[mid - 1] ?? Number.NaN) + (s[mid] ?? Number.NaN)) / 2
+}
+
+function medianOf(values: readonly (number | undefined)[]): number | undefined {
+  const present = values.filter((v): v is number => v !== undefined)
+  return present.length ? median(present) : undefined
 }
 
 function sum(values: readonly (number | undefined)[]): number | undefined {
@@ -59,6 +67,8 @@ export function summarise(target: BenchTarget, samples: readonly RunSample[], fa
     rpsMax: rps.length ? Math.max(...rps) : Number.NaN,
     reachedShadow: received === undefined || requests === 0 ? undefined : received / requests,
     maxRssBytes: rss.length ? Math.max(...rss) : undefined,
+    cpuUsPerRequest: medianOf(samples.map((s) => s.cpuUsPerRequest)),
+    loopUsPerRequest: medianOf(samples.map((s) => s.loopUsPerRequest)),
     errors: sum(samples.map((s) => s.load.errors)) ?? 0,
     non2xx: sum(samples.map((s) => s.load.non2xx)) ?? 0,
     mirrored: sum(samples.map((s) => s.mirrored)),
