@@ -92,7 +92,7 @@ export class MirrorCore implements ExchangeHost {
     // holding its request, buffers and deadline while adding nothing the shadow can take sooner: it
     // is dropped at once instead, so the cap is whichever is lower.
     const cap = this.#ownedDispatcher === undefined ? config.mirror.maxInFlight : Math.min(config.mirror.maxInFlight, config.mirror.connections)
-    this.#limiter = new InFlightLimiter(cap, (shadow, n) => this.#metrics.inFlight(shadow, n))
+    this.#limiter = new InFlightLimiter(cap, { onChange: (shadow, n) => this.#metrics.inFlight(shadow, n) })
   }
 
   /**
@@ -220,6 +220,7 @@ export class MirrorCore implements ExchangeHost {
     if (this.#closed) return
     this.#closed = true
     for (const call of [...this.#calls]) call.abort()
+    this.#limiter.close()
     await this.#ownedDispatcher?.destroy()
   }
 
@@ -256,7 +257,7 @@ export class MirrorCore implements ExchangeHost {
 
   #callDone(call: ShadowCall, outcome: ObservedOutcome, exchange: MirrorExchange, breaker: CircuitBreaker, pass: CircuitPass): void {
     this.#calls.delete(call)
-    this.#limiter.release(exchange.shadow)
+    this.#limiter.release(exchange.shadow, outcome.latencyMs)
     const failed = outcome.kind === 'error'
     breaker.record(pass, !failed ? 'success' : outcome.error === 'aborted' ? 'neutral' : 'failure')
     this.#metrics.shadowDone(exchange.route.name, outcome.latencyMs / 1000, failed ? outcome.error : undefined)
