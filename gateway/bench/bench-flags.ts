@@ -14,3 +14,19 @@ export function numberFlag(flag: string, text: string | undefined, min: number, 
   }
   return n
 }
+
+/**
+ * Walks `argv` as flags (`--name value` or `--name=value`): `-h` and `--help` set `help`, every other
+ * flag goes to `handle`, which reads its value with `value()` and returns false for a flag it does not
+ * know. An unknown flag throws, naming it (followed by `usage` when given).
+ */
+export function readFlags(argv: readonly string[], handle: (name: string, value: () => string | undefined) => boolean, usage?: string): { help: boolean } {
+  let help = false
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] ?? ''
+    const [name, inline] = splitFlag(flag)
+    if (name === '-h' || name === '--help') help = true
+    else if (!handle(name, () => inline ?? argv[++i])) throw new Error(`unknown flag "${flag}"${usage === undefined ? '' : `\n${usage}`}`)
+  }
+  return { help }
+}

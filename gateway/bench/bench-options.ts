@@ -1,4 +1,4 @@
-import { numberFlag, splitFlag } from './bench-flags.js'
+import { numberFlag, readFlags } from './bench-flags.js'
 /** Command-line options of `npm run bench:gateway -- [flags]`. */
 export interface BenchOptions {
   /** Seconds of measured load per target per round. */
@@ -31,45 +31,41 @@ export function parseBenchOptions(argv: readonly string[], wrkPresent: boolean, 
   let warmupS = 1
   let load: BenchOptions['load'] = wrkPresent ? 'wrk' : 'autocannon'
   let targets: string[] | undefined
-  let help = false
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i] ?? ''
-    const [name, inline] = splitFlag(flag)
-    const value = (): string | undefined => inline ?? argv[++i]
-    switch (name) {
-      case '--duration':
-        durationS = numberFlag(name, value(), 1, 600)
-        break
-      case '--rounds':
-        rounds = numberFlag(name, value(), 1, 50)
-        break
-      case '--connections':
-        connections = numberFlag(name, value(), 1, 10_000)
-        break
-      case '--warmup':
-        warmupS = numberFlag(name, value(), 0, 60)
-        break
-      case '--load': {
-        const v = value()
-        if (v !== 'wrk' && v !== 'autocannon') throw new Error(`--load must be wrk or autocannon (got "${v ?? ''}")`)
-        if (v === 'wrk' && !wrkPresent) throw new Error('--load wrk: /usr/bin/wrk is not installed')
-        load = v
-        break
+  const { help } = readFlags(
+    argv,
+    (name, value) => {
+      switch (name) {
+        case '--duration':
+          durationS = numberFlag(name, value(), 1, 600)
+          return true
+        case '--rounds':
+          rounds = numberFlag(name, value(), 1, 50)
+          return true
+        case '--connections':
+          connections = numberFlag(name, value(), 1, 10_000)
+          return true
+        case '--warmup':
+          warmupS = numberFlag(name, value(), 0, 60)
+          return true
+        case '--load': {
+          const v = value()
+          if (v !== 'wrk' && v !== 'autocannon') throw new Error(`--load must be wrk or autocannon (got "${v ?? ''}")`)
+          if (v === 'wrk' && !wrkPresent) throw new Error('--load wrk: /usr/bin/wrk is not installed')
+          load = v
+          return true
+        }
+        case '--targets': {
+          const list = (value() ?? '').split(',').map((t) => t.trim()).filter(Boolean)
+          const unknown = list.filter((t) => !knownTargets.includes(t))
+          if (list.length === 0 || unknown.length > 0) throw new Error(`--targets must list known targets (${knownTargets.join(', ')}); unknown: ${unknown.join(', ') || '(empty list)'}`)
+          targets = list
+          return true
+        }
+        default:
+          return false
       }
-      case '--targets': {
-        const list = (value() ?? '').split(',').map((t) => t.trim()).filter(Boolean)
-        const unknown = list.filter((t) => !knownTargets.includes(t))
-        if (list.length === 0 || unknown.length > 0) throw new Error(`--targets must list known targets (${knownTargets.join(', ')}); unknown: ${unknown.join(', ') || '(empty list)'}`)
-        targets = list
-        break
-      }
-      case '--help':
-      case '-h':
-        help = true
-        break
-      default:
-        throw new Error(`unknown flag "${flag}"\n${BENCH_USAGE}`)
-    }
-  }
+    },
+    BENCH_USAGE,
+  )
   return { durationS, rounds, connections, warmupS, load, targets, help }
 }

@@ -1,4 +1,4 @@
-import { numberFlag, splitFlag } from '../bench-flags.js'
+import { numberFlag, readFlags } from '../bench-flags.js'
 export const SOAK_PHASES = ['gateway', 'worker'] as const
 export type SoakPhase = (typeof SOAK_PHASES)[number]
 
@@ -35,42 +35,37 @@ export function parseSoakOptions(argv: readonly string[]): SoakOptions {
   let sampleS = 5
   let phases = new Set<SoakPhase>(SOAK_PHASES)
   let workerConcurrency: number | undefined
-  let help = false
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i] ?? ''
-    const [name, inline] = splitFlag(flag)
-    const value = (): string | undefined => inline ?? argv[++i]
-    switch (name) {
-      case '--minutes':
-        minutes = numberFlag(name, value(), 0.1, 120, false)
-        break
-      case '--rps':
-        rps = numberFlag(name, value(), 1, 5_000, true)
-        break
-      case '--jobs':
-        jobs = numberFlag(name, value(), 0, 1_000_000, true)
-        break
-      case '--sample':
-        sampleS = numberFlag(name, value(), 1, 60, true)
-        break
-      case '--phases': {
-        const v = value() ?? ''
-        const list = v.split(',').map((p) => p.trim())
-        const bad = list.find((p) => !(SOAK_PHASES as readonly string[]).includes(p))
-        if (bad !== undefined || list.length === 0) throw new Error(`--phases must list ${SOAK_PHASES.join(' and/or ')} (got "${v}")`)
-        phases = new Set(list as SoakPhase[])
-        break
+  const { help } = readFlags(
+    argv,
+    (name, value) => {
+      switch (name) {
+        case '--minutes':
+          minutes = numberFlag(name, value(), 0.1, 120, false)
+          return true
+        case '--rps':
+          rps = numberFlag(name, value(), 1, 5_000, true)
+          return true
+        case '--jobs':
+          jobs = numberFlag(name, value(), 0, 1_000_000, true)
+          return true
+        case '--sample':
+          sampleS = numberFlag(name, value(), 1, 60, true)
+          return true
+        case '--phases': {
+          const v = value() ?? ''
+          const list = v.split(',').map((p) => p.trim())
+          const bad = list.find((p) => !(SOAK_PHASES as readonly string[]).includes(p))
+          if (bad !== undefined || list.length === 0) throw new Error(`--phases must list ${SOAK_PHASES.join(' and/or ')} (got "${v}")`)
+          phases = new Set(list as SoakPhase[])
+          return true
+        }
+        case '--worker-concurrency':
+          workerConcurrency = numberFlag(name, value(), 1, 1_000, true)
+          return true
+        default:
+          return false
       }
-      case '--worker-concurrency':
-        workerConcurrency = numberFlag(name, value(), 1, 1_000, true)
-        break
-      case '-h':
-      case '--help':
-        help = true
-        break
-      default:
-        throw new Error(`unknown flag "${flag}"`)
-    }
-  }
+    },
+  )
   return { minutes, rps, jobs, sampleS, phases, workerConcurrency, help }
 }

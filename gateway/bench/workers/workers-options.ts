@@ -1,4 +1,4 @@
-import { numberFlag, splitFlag } from '../bench-flags.js'
+import { numberFlag, readFlags } from '../bench-flags.js'
 /** Command-line options of `npm run bench:workers -- [flags]`. */
 export interface WorkersOptions {
   /** Worker counts compared (`--workers N` of the gateway), in the order of the first round. */
@@ -28,40 +28,35 @@ export function parseWorkersOptions(argv: readonly string[]): WorkersOptions {
   let rounds = 3
   let connections = 64
   let mirror = 0
-  let help = false
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i] ?? ''
-    const [name, inline] = splitFlag(flag)
-    const value = (): string | undefined => inline ?? argv[++i]
-    switch (name) {
-      case '--workers': {
-        const v = value()
-        workers = (v ?? '').split(',').map((w) => numberFlag('--workers', w.trim(), 1, 64))
-        if (new Set(workers).size !== workers.length) throw new Error(`--workers lists a count twice (got "${v ?? ''}")`)
-        break
+  const { help } = readFlags(
+    argv,
+    (name, value) => {
+      switch (name) {
+        case '--workers': {
+          const v = value()
+          workers = (v ?? '').split(',').map((w) => numberFlag('--workers', w.trim(), 1, 64))
+          if (new Set(workers).size !== workers.length) throw new Error(`--workers lists a count twice (got "${v ?? ''}")`)
+          return true
+        }
+        case '--duration':
+          durationS = numberFlag(name, value(), 1, 600)
+          return true
+        case '--warmup':
+          warmupS = numberFlag(name, value(), 0, 60)
+          return true
+        case '--rounds':
+          rounds = numberFlag(name, value(), 1, 50)
+          return true
+        case '--connections':
+          connections = numberFlag(name, value(), 1, 10_000)
+          return true
+        case '--mirror':
+          mirror = numberFlag(name, value(), 0, 100)
+          return true
+        default:
+          return false
       }
-      case '--duration':
-        durationS = numberFlag(name, value(), 1, 600)
-        break
-      case '--warmup':
-        warmupS = numberFlag(name, value(), 0, 60)
-        break
-      case '--rounds':
-        rounds = numberFlag(name, value(), 1, 50)
-        break
-      case '--connections':
-        connections = numberFlag(name, value(), 1, 10_000)
-        break
-      case '--mirror':
-        mirror = numberFlag(name, value(), 0, 100)
-        break
-      case '-h':
-      case '--help':
-        help = true
-        break
-      default:
-        throw new Error(`unknown flag "${flag}"`)
-    }
-  }
+    },
+  )
   return { workers, durationS, warmupS, rounds, connections, mirror, help }
 }
