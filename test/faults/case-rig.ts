@@ -71,12 +71,12 @@ export async function startCaseRig(stack: FaultStack, key: string): Promise<Case
 
   const launchWorker = async (): Promise<ServiceProcess> => {
     const p = new ServiceProcess(AUDIT_MAIN, ['audit', '--config', configPath, '--log-level', 'warn'])
-    await waitFor(async () => !p.exited && (await fetch(`${workerUrl}/healthz`)).status === 200, 30_000, `the audit worker to serve (${p.output})`)
+    await waitFor(async () => !p.exited && (await fetch(`${workerUrl}/healthz`)).status === 200, 30_000, () => `the audit worker to serve (${p.output})`)
     return p
   }
   const worker = await launchWorker()
   const gateway = new ServiceProcess(GATEWAY_MAIN, ['gateway', '--config', configPath, '--log-level', 'warn'])
-  await waitFor(async () => !gateway.exited && (await fetch(`${adminUrl}/readyz`)).status === 200, 30_000, `the gateway to be ready (${gateway.output})`)
+  await waitFor(async () => !gateway.exited && (await fetch(`${adminUrl}/readyz`)).status === 200, 30_000, () => `the gateway to be ready (${gateway.output})`)
 
   let redis: Redis | undefined
   const rig: CaseRig = {

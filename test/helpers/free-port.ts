@@ -1,8 +1,11 @@
 // One free-port helper for the product's demo, the benches and the tests.
 export { freePort } from '../../gateway/src/demo/free-port.js'
 
-/** Polls `check` until it returns true or `timeoutMs` passes. Bounded: never loops forever. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+/**
+ * Polls `check` until it returns true or `timeoutMs` passes. Bounded: never loops forever. `what` may be
+ * a function, read only on timeout, so a message can show state as it was then (a process's output).
+ */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what: string | (() => string) = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let lastErr: unknown
   while (Date.now() < deadline) {
@@ -13,5 +16,5 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     }
     await new Promise((r) => setTimeout(r, 25))
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`)
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}${lastErr ? `: ${String(lastErr)}` : ''}`)
 }

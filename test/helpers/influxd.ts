@@ -22,11 +22,11 @@ export interface TestInflux {
   close(): Promise<void>
 }
 
-/** Starts Debian's real influxd (InfluxDB 1.x) on free ports with its data in a temp dir. */
-export async function startInfluxd(): Promise<TestInflux> {
-  const dir = await mkdtemp(join(tmpdir(), 'sg-influx-'))
-  const port = await freePort()
-  const rpcPort = await freePort()
+/** Attempts with fresh ports when influxd exits at start-up (a port taken between freePort() and its bind). */
+const START_ATTEMPTS = 3
+const START_TIMEOUT_MS = 20_000
+
+async function writeConfig(dir: string, port: number, rpcPort: number): Promise<string> {
   const conf = join(dir, 'influxdb.conf')
   await writeFile(
     conf,
@@ -47,13 +47,46 @@ bind-address = "127.0.0.1:${rpcPort}"
   enabled = false
 `,
   )
-  const proc = new ManagedProcess('influxd', ['-config', conf])
-  const url = `http://127.0.0.1:${port}`
-  const start = async (): Promise<void> => {
+  return conf
+}
+
+/** Resolves once /ping answers 204; rejects as soon as the process exits, or after the timeout, with its output. */
+async function answered(proc: ManagedProcess, url: string): Promise<void> {
+  await waitFor(async () => !proc.running || (await fetch(`${url}/ping`)).status === 204, START_TIMEOUT_MS, () => `influxd on ${url} (${proc.output})`)
+  if (!proc.running) throw new Error(`influxd exited at start-up: ${proc.output}`)
+}
+
+/** Starts Debian's real influxd (InfluxDB 1.x) on free ports with its data in a temp dir. */
+export async function startInfluxd(): Promise<TestInflux> {
+  const dir = await mkdtemp(join(tmpdir(), 'sg-influx-'))
+  let proc: ManagedProcess | undefined
+  let url = ''
+  let port = 0
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort()
+    const conf = await writeConfig(dir, port, await freePort())
+    proc = new ManagedProcess('influxd', ['-config', conf])
+    url = `http://127.0.0.1:${port}`
     proc.start()
-    await waitFor(async () => (await fetch(`${url}/ping`)).status === 204, 20_000, `influxd on ${port} (${proc.output})`)
+    try {
+      await answered(proc, url)
+      break
+    } catch (err) {
+      // Only an early exit is worth another attempt; a running influxd that never answers is reported.
+      const exited = !proc.running
+      await proc.stop()
+      if (!exited || attempt >= START_ATTEMPTS) {
+        await rm(dir, { recursive: true, force: true })
+        throw err
+      }
+    }
   }
-  await start()
+  const started = proc
+  // A restart (fault tests) keeps the ports the first start got.
+  const start = async (): Promise<void> => {
+    started.start()
+    await answered(started, url)
+  }
   const query = async (q: string, db?: string): Promise<InfluxSeries[]> => {
     const params = new URLSearchParams({ q, epoch: 'ns' })
     if (db) params.set('db', db)
@@ -71,9 +104,9 @@ bind-address = "127.0.0.1:${rpcPort}"
       await query(`CREATE DATABASE "${db}"`)
     },
     start,
-    stop: () => proc.stop(),
+    stop: () => started.stop(),
     async close() {
-      await proc.stop()
+      await started.stop()
       await rm(dir, { recursive: true, force: true })
     },
   }

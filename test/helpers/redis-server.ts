@@ -38,7 +38,7 @@ export async function startRedis(): Promise<TestRedis> {
   const proc = new ManagedProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxmemory-policy', 'noeviction'])
   const start = async (): Promise<void> => {
     proc.start()
-    await waitFor(() => ping(port), 10_000, `redis-server on ${port} (${proc.output})`)
+    await waitFor(() => ping(port), 10_000, () => `redis-server on ${port} (${proc.output})`)
   }
   await start()
   return {

@@ -18,7 +18,7 @@ export async function startVictoriaMetrics(): Promise<TestVictoriaMetrics> {
   const proc = new ManagedProcess('victoria-metrics', [`-storageDataPath=${dir}`, `-httpListenAddr=127.0.0.1:${port}`, '-search.latencyOffset=0s', '-loggerLevel=ERROR'])
   proc.start()
   const url = `http://127.0.0.1:${port}`
-  await waitFor(async () => (await fetch(`${url}/health`)).ok, 20_000, `victoria-metrics on ${port} (${proc.output})`)
+  await waitFor(async () => (await fetch(`${url}/health`)).ok, 20_000, () => `victoria-metrics on ${port} (${proc.output})`)
   return {
     url,
     async promQuery(q) {
