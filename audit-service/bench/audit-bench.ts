@@ -9,7 +9,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { AUDIT_QUEUE_NAME, parseConfig, type AuditJob, type CapturedResponse } from '@shadowgate/shared'
+import { AUDIT_QUEUE_NAME, SAME_AS_PRIMARY, parseConfig, type AuditJob, type CapturedResponse } from '@shadowgate/shared'
 import { Queue } from 'bullmq'
 import { pino } from 'pino'
 import { setLogger } from '@influxdata/influxdb-client'
@@ -82,8 +82,14 @@ function response(value: unknown): CapturedResponse {
   return { kind: 'response', status: 200, headers: { 'content-type': 'application/json' }, body: { ...encoded, size: raw.length, truncated: false }, latencyMs: 3 }
 }
 
+/** As the producer does: a shadow body identical to the primary's travels as a reference. */
+function sameAsPrimary(primary: CapturedResponse): CapturedResponse {
+  return { ...primary, body: { encoding: SAME_AS_PRIMARY, data: '', size: primary.body.size, truncated: false }, latencyMs: 4 }
+}
+
 function job(i: number, c: Case): AuditJob {
   const mismatch = i % MISMATCH_EVERY === 0
+  const primary = response(body(c.bytes, i, false))
   return {
     v: 1,
     id: `bench-${c.baseMs}-${i}`,
@@ -91,8 +97,8 @@ function job(i: number, c: Case): AuditJob {
     capturedAtNs: `${c.baseMs + i}000001`,
     route: 'orders',
     request: { method: 'GET', path: `/orders/${i}`, query: '', headers: {}, bodySize: 0, bodySha256: '', caller: '127.0.0.1' },
-    primary: response(body(c.bytes, i, false)),
-    shadow: response(body(c.bytes, i, mismatch)),
+    primary,
+    shadow: mismatch ? response(body(c.bytes, i, true)) : sameAsPrimary(primary),
   }
 }
 

@@ -10,7 +10,7 @@ export {
 } from './queue-names.js'
 export { formatPath, formatCollapsedPath, parsePathPattern, pathMatches, pathMatchesExactly } from './path-grammar.js'
 export type { PathSegment, PathPattern, PatternSegment } from './path-grammar.js'
-export { AUDIT_JOB_VERSION, UPSTREAM_ERROR_KINDS, parseAuditJob } from './job-schema.js'
+export { AUDIT_JOB_VERSION, SAME_AS_PRIMARY, UPSTREAM_ERROR_KINDS, checkAuditJob, parseAuditJob } from './job-schema.js'
 export type {
   AuditJob,
   CapturedError,

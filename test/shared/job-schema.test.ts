@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AUDIT_JOB_VERSION, JobSchemaError, isAuditBatch, parseAuditBatch, parseAuditJob } from '@shadowgate/shared'
+import { AUDIT_JOB_VERSION, JobSchemaError, SAME_AS_PRIMARY, checkAuditJob, isAuditBatch, parseAuditBatch, parseAuditJob } from '@shadowgate/shared'
 
 export function validJob(): Record<string, unknown> {
   return {
@@ -36,6 +36,37 @@ describe('parseAuditJob', () => {
 
   it('rejects non-objects', () => {
     expect(() => parseAuditJob('{}')).toThrow('job must be an object')
+  })
+})
+
+describe('a shadow body the same as the primary body', () => {
+  const reference = { encoding: SAME_AS_PRIMARY, data: '', size: 2, truncated: false }
+  const withReference = (): Record<string, unknown> => ({
+    ...validJob(),
+    shadow: { kind: 'response', status: 200, headers: { 'content-type': 'application/json' }, body: reference, latencyMs: 4 },
+  })
+
+  it('is resolved by parseAuditJob into the primary body, leaving the rest of the shadow side alone', () => {
+    const job = parseAuditJob(withReference())
+    if (job.shadow.kind !== 'response' || job.primary.kind !== 'response') throw new Error('expected responses')
+    expect(job.shadow.body).toEqual({ encoding: 'utf8', data: '{}', size: 2, truncated: false })
+    expect(job.shadow.latencyMs).toBe(4)
+    expect(job.shadow.headers).toEqual({ 'content-type': 'application/json' })
+  })
+
+  it('is checked but left as it is by checkAuditJob (what the gateway sends)', () => {
+    const job = withReference()
+    checkAuditJob(job)
+    expect((job['shadow'] as { body: unknown }).body).toEqual(reference)
+  })
+
+  it('is refused on the primary side and when the primary has no response to refer to', () => {
+    const onPrimary = validJob()
+    ;(onPrimary['primary'] as Record<string, unknown>)['body'] = reference
+    expect(() => parseAuditJob(onPrimary)).toThrow('job.primary.body.encoding may be same-as-primary only on the shadow')
+    const noPrimary = withReference()
+    noPrimary['primary'] = { kind: 'error', error: 'reset', message: 'socket hang up', latencyMs: 1 }
+    expect(() => parseAuditJob(noPrimary)).toThrow('job.shadow.body.encoding may be same-as-primary only on the shadow')
   })
 })
 

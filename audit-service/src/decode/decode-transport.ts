@@ -26,6 +26,9 @@ export async function decodeTransport(body: EncodedBody, maxBytes: number, what:
       }
       bytes = Buffer.from(body.data, 'base64')
       break
+    case 'same-as-primary':
+      // parseAuditJob resolves the reference; meeting it here means a job that skipped parsing.
+      throw new DecodeError('bad_transport', `${what}: a same-as-primary reference was not resolved against the primary body`)
     default:
       throw new DecodeError('bad_transport', `${what}: unknown body encoding ${JSON.stringify((body as { encoding: unknown }).encoding)}`)
   }

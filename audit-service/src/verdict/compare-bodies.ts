@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { CapturedResponse } from '@shadowgate/shared'
+import { headerValue } from '../decode/content-decoding.js'
 import { decodeBody, type DecodedBody } from '../decode/decoded-body.js'
 import { parseJsonBody, type ParsedJson } from '../decode/parse-json-body.js'
 import { decodeText, looksLikeText } from '../decode/text-decoding.js'
@@ -72,12 +73,24 @@ function wantsJson(body: DecodedBody, text: string): boolean {
  *  - anything else → exact text compare (`text`).
  * Throws only for unexpected defects; every expected failure is a skip or a note.
  */
+/**
+ * Whether the shadow body is the primary's own (a SAME_AS_PRIMARY reference resolved by parsing)
+ * and is read under the same content-encoding and content-type: it then decodes and parses to the
+ * same value, so that work is done once and the bodies are equal without walking them.
+ */
+function sameBody(primary: CapturedResponse, shadow: CapturedResponse): boolean {
+  return (
+    shadow.body === primary.body &&
+    headerValue(primary.headers, 'content-encoding') === headerValue(shadow.headers, 'content-encoding') &&
+    headerValue(primary.headers, 'content-type') === headerValue(shadow.headers, 'content-type')
+  )
+}
+
 export async function compareBodies(primary: CapturedResponse, shadow: CapturedResponse, rules: AuditRules, limits: JudgeLimits, out: DifferenceCollector): Promise<BodyJudgement> {
   if (rules.ignoresBody) return { comparison: 'ignored', notes: [] }
-  const decoded = await Promise.allSettled([
-    decodeBody(primary, limits.maxDecodedBytes, 'primary body'),
-    decodeBody(shadow, limits.maxDecodedBytes, 'shadow body'),
-  ])
+  const same = sameBody(primary, shadow)
+  const primaryDecoded = decodeBody(primary, limits.maxDecodedBytes, 'primary body')
+  const decoded = await Promise.allSettled([primaryDecoded, same ? primaryDecoded : decodeBody(shadow, limits.maxDecodedBytes, 'shadow body')])
   const bodies: DecodedBody[] = []
   for (const r of decoded) {
     if (r.status === 'fulfilled') bodies.push(r.value)
@@ -126,7 +139,11 @@ export async function compareBodies(primary: CapturedResponse, shadow: CapturedR
   let pb: ParsedJson | undefined
   try {
     pa = parse(ta, 'primary')
-    pb = parse(tb, 'shadow')
+    // The same text parses the same way: only its notes are the shadow's too (an invalid one is parsed again for its message).
+    if (same && invalid === undefined) {
+      pb = pa
+      if (pa?.duplicateKeys === true) notes.push('shadow_duplicate_keys')
+    } else pb = parse(tb, 'shadow')
   } catch (error) {
     if (error instanceof DecodeError) return skipped(error.reason as SkipReason, error.message, notes)
     throw error
@@ -135,6 +152,8 @@ export async function compareBodies(primary: CapturedResponse, shadow: CapturedR
     compareText(ta, tb, out)
     return { comparison: 'invalid_json', notes, detail: `compared as text: ${invalid}` }
   }
+  // Equal by construction, whatever the rules and however large: nothing to walk.
+  if (same && pb === pa) return { comparison: 'json', notes }
   const budget = new DiffBudget(limits.maxDiffNodes ?? DEFAULT_MAX_DIFF_NODES, limits.diffTimeoutMs)
   try {
     diffJson(pa?.value, pb?.value, rules, budget, out)

@@ -1,4 +1,4 @@
-import { AUDIT_BATCH_JOB_NAME, AUDIT_BATCH_VERSION, AUDIT_QUEUE_NAME, DEFAULT_AUDIT_BATCH_SIZE, parseAuditJob, type AuditBatch, type AuditJob, type CapturedResponse } from '@shadowgate/shared'
+import { AUDIT_BATCH_JOB_NAME, AUDIT_BATCH_VERSION, AUDIT_QUEUE_NAME, DEFAULT_AUDIT_BATCH_SIZE, SAME_AS_PRIMARY, checkAuditJob, type AuditBatch, type AuditJob, type CapturedResponse } from '@shadowgate/shared'
 import { Queue } from 'bullmq'
 
 /** The route of the backlog's jobs; the worker's config names it. */
@@ -15,18 +15,25 @@ function response(text: string): CapturedResponse {
   return { kind: 'response', status: 200, headers: { 'content-type': 'application/json' }, body: { encoding: 'utf8', data: text, size: Buffer.byteLength(text), truncated: false }, latencyMs: 3 }
 }
 
-/** A captured pair as the gateway enqueues it: ~0.7 KB of JSON per side, checked with the job schema. */
+/**
+ * A captured pair as the gateway enqueues it: ~0.7 KB of JSON per side, a shadow body identical to
+ * the primary's sent as a reference (SAME_AS_PRIMARY), checked with the job schema.
+ */
 export function backlogJob(i: number, baseMs: number): AuditJob {
-  return parseAuditJob({
+  const primary = response(order(i, false))
+  const mismatch = i % MISMATCH_EVERY === 0
+  const job: unknown = {
     v: 1,
     id: `soak-${baseMs}-${i}`,
     instance: 'soak-bench',
     capturedAtNs: `${baseMs + i}000001`,
     route: BACKLOG_ROUTE,
     request: { method: 'GET', path: `/orders/${i}`, query: '', headers: { accept: 'application/json' }, bodySize: 0, bodySha256: '', caller: '127.0.0.1' },
-    primary: response(order(i, false)),
-    shadow: response(order(i, i % MISMATCH_EVERY === 0)),
-  })
+    primary,
+    shadow: mismatch ? response(order(i, true)) : { ...primary, body: { ...primary.body, encoding: SAME_AS_PRIMARY, data: '' } },
+  }
+  checkAuditJob(job)
+  return job
 }
 
 /** The audit queue under one prefix, as the bench fills and watches it; counted in pairs. */

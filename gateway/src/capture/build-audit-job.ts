@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { AUDIT_JOB_VERSION, type AuditJob, type AuditProducerConfig, type CapturedOutcome, type EncodedBody } from '@shadowgate/shared'
+import { AUDIT_JOB_VERSION, SAME_AS_PRIMARY, type AuditJob, type AuditProducerConfig, type CapturedOutcome, type EncodedBody } from '@shadowgate/shared'
 import type { MirrorPair, ObservedOutcome } from '../mirror/mirror-pair.js'
 import { encodeBody, encodeBodyNow, worthCompressing } from './body-encoding.js'
 import { callerIdentity } from './caller-identity.js'
@@ -51,9 +51,23 @@ function responseOutcome(o: ObservedOutcome & { kind: 'response' }, rules: Captu
   return { kind: 'response', status: o.status, headers: captureHeaders(o.headers, rules.response), body, latencyMs: o.latencyMs }
 }
 
+/**
+ * The shadow's body when it is byte-identical to the primary's (same bytes, same cut): a reference
+ * instead of a second copy, which the worker resolves (SAME_AS_PRIMARY). Undefined otherwise.
+ */
+function sameAsPrimary(primary: ObservedOutcome, shadow: ObservedOutcome & { kind: 'response' }, rules: CaptureRules): EncodedBody | undefined {
+  if (primary.kind !== 'response' || primary.body.length !== shadow.body.length) return undefined
+  const p = cappedBody(primary, rules)
+  const s = cappedBody(shadow, rules)
+  if (p.truncated !== s.truncated || !p.body.equals(s.body)) return undefined
+  return { encoding: SAME_AS_PRIMARY, data: '', size: s.body.length, truncated: s.truncated }
+}
+
 /** Synchronous when no body needs compressing (the common case), so a batch builds without a promise per pair. */
-function captureOutcome(o: ObservedOutcome, rules: CaptureRules): CapturedOutcome | Promise<CapturedOutcome> {
+function captureOutcome(o: ObservedOutcome, rules: CaptureRules, primary?: ObservedOutcome): CapturedOutcome | Promise<CapturedOutcome> {
   if (o.kind === 'error') return errorOutcome(o)
+  const same = primary === undefined ? undefined : sameAsPrimary(primary, o, rules)
+  if (same !== undefined) return responseOutcome(o, rules, same)
   const { body, truncated } = cappedBody(o, rules)
   if (!worthCompressing(body, rules.compressAboveBytes)) return responseOutcome(o, rules, encodeBodyNow(body, truncated))
   return encodeBody(body, truncated, rules.compressAboveBytes).then((encoded) => responseOutcome(o, rules, encoded))
@@ -89,7 +103,7 @@ function assemble(pair: MirrorPair, rules: CaptureRules, instance: string, captu
  */
 export function buildAuditJobNow(pair: MirrorPair, rules: CaptureRules, instance: string, capturedAtNs: string): AuditJob | Promise<AuditJob> {
   const primary = captureOutcome(pair.primary, rules)
-  const shadow = captureOutcome(pair.shadow, rules)
+  const shadow = captureOutcome(pair.shadow, rules, pair.primary)
   if (!(primary instanceof Promise) && !(shadow instanceof Promise)) return assemble(pair, rules, instance, capturedAtNs, primary, shadow)
   return Promise.all([primary, shadow]).then(([p, s]) => assemble(pair, rules, instance, capturedAtNs, p, s))
 }

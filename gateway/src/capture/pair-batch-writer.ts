@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import { AUDIT_QUEUE_NAME, parseAuditJob, type AuditJob, type AuditProducerConfig } from '@shadowgate/shared'
+import { AUDIT_QUEUE_NAME, checkAuditJob, type AuditJob, type AuditProducerConfig } from '@shadowgate/shared'
 import type { MirrorPair } from '../mirror/mirror-pair.js'
 import { AuditQueueWriter } from './audit-queue-writer.js'
 import { buildAuditJobNow, captureRules, type CaptureRules } from './build-audit-job.js'
@@ -159,7 +159,8 @@ function invalidPair(pair: MirrorPair, err: unknown): InvalidPair {
 /** A pair that cannot become a valid job is reported, never sent. */
 function checked(pair: MirrorPair, job: AuditJob, invalid: InvalidPair[]): AuditJob | undefined {
   try {
-    return parseAuditJob(job)
+    checkAuditJob(job)
+    return job
   } catch (err) {
     invalid.push(invalidPair(pair, err))
     return undefined

@@ -6,7 +6,9 @@
  */
 export function queueJobId(correlationId: string, fallback: string): string {
   const id = correlationId === '' ? fallback : correlationId
-  const integerLike = `${parseInt(id, 10)}` === id
+  // BullMQ's own test, skipped for ids that cannot pass it (most: ids are UUIDs), as it runs per pair.
+  const first = id.charCodeAt(0)
+  const integerLike = (first === 45 || (first >= 48 && first <= 57)) && `${parseInt(id, 10)}` === id
   if (correlationId !== '' && !integerLike && !id.includes(':')) return id
   return `sg-${id.replaceAll(':', '_')}`
 }

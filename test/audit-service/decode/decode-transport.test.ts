@@ -30,4 +30,10 @@ describe('decodeTransport', () => {
     expect((unknown as DecodeError).reason).toBe('bad_transport')
     expect((unknown as DecodeError).message).toContain('zstd')
   })
+
+  it('refuses a same-as-primary reference that parsing did not resolve', async () => {
+    const err = await decodeTransport({ encoding: 'same-as-primary', data: '', size: 3, truncated: false }, 1000, 'shadow body').catch((e: unknown) => e)
+    expect((err as DecodeError).reason).toBe('bad_transport')
+    expect((err as DecodeError).message).toBe('shadow body: a same-as-primary reference was not resolved against the primary body')
+  })
 })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { judgePair } from '../../../audit-service/src/verdict/judge-pair.js'
 import { OUTCOME_REASONS } from '../../../audit-service/src/verdict/outcome-reasons.js'
 import type { Verdict } from '../../../audit-service/src/verdict/verdict.js'
-import type { CapturedResponse } from '@shadowgate/shared'
+import { SAME_AS_PRIMARY, parseAuditJob, type CapturedResponse, type EncodedBody } from '@shadowgate/shared'
 import { binaryResponse, jsonResponse, makeJob, response, textResponse, testLimits } from '../job-fixtures.js'
 
 // Headers are not compared here (compareHeaders: []) so each case isolates the body.
@@ -99,5 +99,43 @@ describe('body comparison modes', () => {
     const v = await bodies(jsonResponse('{"id":9007199254740993}'), jsonResponse('{"id":9007199254740992}'))
     expect(v).toMatchObject({ outcome: 'mismatch', reason: 'body' })
     expect(v.differences).toEqual([{ path: '$.id', exactPath: '$.id', kind: 'changed', primary: '9007199254740993', shadow: '9007199254740992' }])
+  })
+})
+
+describe('a shadow body sent as the primary body (same-as-primary)', () => {
+  /** The job as the worker sees it after parsing: the shadow's reference resolved to the primary's body object. */
+  async function referenced(primary: CapturedResponse, shadowHeaders?: Record<string, string>, limits = testLimits()): Promise<Verdict> {
+    const reference: EncodedBody = { encoding: SAME_AS_PRIMARY, data: '', size: primary.body.size, truncated: primary.body.truncated }
+    const shadow = { ...primary, headers: shadowHeaders ?? primary.headers, body: reference, latencyMs: 7 }
+    const job = parseAuditJob(JSON.parse(JSON.stringify(makeJob(primary, shadow))))
+    const rules = { percent: 100, ignore: [], ignoreHeaders: [], compareHeaders: [], arrays: [], tolerance: [] }
+    return await judgePair(job, rules, limits)
+  }
+
+  it('matches, with the notes of both sides, as the same body sent twice would', async () => {
+    expect(await referenced(jsonResponse({ items: [1, 2, 3] }))).toMatchObject({ outcome: 'match', reason: 'json', differenceCount: 0 })
+    expect(await referenced(jsonResponse('{"a":1,"a":2}'))).toMatchObject({ outcome: 'match', notes: ['primary_duplicate_keys', 'shadow_duplicate_keys'] })
+    const nan = await referenced(jsonResponse('{"a": NaN}'))
+    expect(nan).toMatchObject({ outcome: 'match', reason: 'invalid_json', notes: ['primary_invalid_json', 'shadow_invalid_json'] })
+    expect(await referenced(binaryResponse(Buffer.from([0, 1, 2])))).toMatchObject({ outcome: 'match', reason: 'binary' })
+  })
+
+  it('still skips what cannot be decoded, naming the primary body', async () => {
+    const v = await referenced(jsonResponse({}, { headers: { 'content-encoding': 'gzip' } }))
+    expect(v).toMatchObject({ outcome: 'skipped', reason: 'bad_encoding' })
+    expect(v.detail).toContain('primary body')
+  })
+
+  it('is equal however large, where two separate copies run into the diff budget', async () => {
+    const big = { rows: Array.from({ length: 2_000 }, (_, i) => ({ i })) }
+    const limits = testLimits({ maxDiffNodes: 100 })
+    expect(await referenced(jsonResponse(big), undefined, limits)).toMatchObject({ outcome: 'match', reason: 'json' })
+    expect(await judgePair(makeJob(jsonResponse(big), jsonResponse(big)), undefined, limits)).toMatchObject({ outcome: 'skipped', reason: 'diff_budget' })
+  })
+
+  it('is decoded again when the shadow declares another content-encoding for the same bytes', async () => {
+    const gzipped = jsonResponse({ a: 1 }, { contentEncoding: 'gzip' })
+    const v = await referenced(gzipped, { 'content-type': 'application/json' })
+    expect(v.outcome).toBe('mismatch')
   })
 })

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { parseAuditJob, validateConfig } from '@shadowgate/shared'
+import { SAME_AS_PRIMARY, parseAuditJob, validateConfig } from '@shadowgate/shared'
 import { buildAuditJob, captureRules } from '../../../gateway/src/capture/build-audit-job.js'
 import { queueJobId } from '../../../gateway/src/capture/queue-job-id.js'
 import { makePair, response } from './capture-fixtures.js'
@@ -79,6 +79,26 @@ describe('buildAuditJob', () => {
     expect(job.primary.body).toEqual({ encoding: 'utf8', data: '0123', size: 4, truncated: true })
   })
 
+  it('sends a shadow body identical to the primary body as a reference, which parsing resolves', async () => {
+    const pair = makePair('s1')
+    const sent = await buildAuditJob(pair, rules(), 'gw', '1')
+    if (sent.primary.kind !== 'response' || sent.shadow.kind !== 'response') throw new Error('expected responses')
+    expect(sent.shadow.body).toEqual({ encoding: SAME_AS_PRIMARY, data: '', size: sent.primary.body.size, truncated: false })
+    expect(JSON.stringify(sent).split('price').length).toBe(2) // the body travels once
+    const job = parseAuditJob(JSON.parse(JSON.stringify(sent)))
+    if (job.shadow.kind !== 'response') throw new Error('expected a response')
+    expect(job.shadow.body).toEqual({ encoding: 'utf8', data: '{"id":"s1","price":1}', size: 21, truncated: false })
+  })
+
+  it('sends the shadow body in full when it differs from the primary body, even only in length or in where it was cut', async () => {
+    const longer = await buildAuditJob(makePair('s2', { primary: response('{"a":1}'), shadow: response('{"a":1} ') }), rules(), 'gw', '1')
+    expect(longer.shadow).toMatchObject({ body: { encoding: 'utf8', data: '{"a":1} ' } })
+    const cut = await buildAuditJob(makePair('s3', { primary: response('0123'), shadow: response('0123', { truncated: true }) }), rules(), 'gw', '1')
+    expect(cut.shadow).toMatchObject({ body: { encoding: 'utf8', data: '0123', truncated: true } })
+    const capped = await buildAuditJob(makePair('s4', { primary: response('0123456789'), shadow: response('0123456789') }), rules({ maxBodyBytes: 4 }), 'gw', '1')
+    expect(capped.shadow).toMatchObject({ body: { encoding: SAME_AS_PRIMARY, size: 4, truncated: true } })
+  })
+
   it('captures a shadow failure as an error kind', async () => {
     const pair = makePair('f1', { shadow: { kind: 'error', error: 'refused', message: 'connect ECONNREFUSED 127.0.0.1:10', latencyMs: 1 } })
     const job = parseAuditJob(await buildAuditJob(pair, rules(), 'gw', '1'))
@@ -91,6 +111,8 @@ describe('queueJobId', () => {
     expect(queueJobId('3f2c9a1e-0b7d-4e2a-9f1c-2d3e4f5a6b7c', 'x')).toBe('3f2c9a1e-0b7d-4e2a-9f1c-2d3e4f5a6b7c')
     expect(queueJobId('req-1', 'x')).toBe('req-1')
     expect(queueJobId('42', 'x')).toBe('sg-42')
+    expect(queueJobId('-7', 'x')).toBe('sg--7')
+    expect(queueJobId('007', 'x')).toBe('007') // BullMQ accepts it: parseInt gives 7, not the id
     expect(queueJobId('a:b', 'x')).toBe('sg-a_b')
     expect(queueJobId('', 'gw:1-5')).toBe('sg-gw_1-5')
   })
