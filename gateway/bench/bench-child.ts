@@ -25,7 +25,7 @@ async function startRole(spec: ChildSpec): Promise<RunningRole> {
   switch (spec.role) {
     case 'origin':
     case 'shadow':
-      return await startUpstreamServer(spec.delayMs ?? 0)
+      return await startUpstreamServer(spec.delayMs ?? 0, spec.mismatchEvery)
     case 'raw-undici':
       return await startRawUndiciProxy(need(spec.origin, 'origin'), spec.shadow)
     case 'node-http-proxy':

@@ -8,6 +8,8 @@ export interface ChildSpec {
   readonly role: ChildRole
   /** Upstream servers: answer delay in ms (0 = at once). */
   readonly delayMs?: number
+  /** Upstream servers: every Nth answer has one changed price (a shadow that differs now and then). */
+  readonly mismatchEvery?: number
   /** Proxies: the origin to forward to. */
   readonly origin?: string
   /** Proxies: where copies go; absent means no copy. */
