@@ -12,12 +12,12 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { AUDIT_WORKER_NODE_FLAGS } from '@shadowgate/audit-service'
 import { DEFAULT_WORKER_CONCURRENCY } from '@shadowgate/shared'
-import { BenchChildProcess } from './bench-child-process.js'
+import { BenchProcesses } from './bench-processes.js'
 import { KEEP_UP_USAGE, parseKeepUpOptions, type KeepUpOptions } from './keep-up/keep-up-options.js'
 import { formatKeepUpReport, type KeepUpRow } from './keep-up/keep-up-report.js'
 import { machineInfo } from './report/machine-info.js'
-import { AUDIT_CLI, CliService, GATEWAY_CLI, killServices } from './services/cli-service.js'
-import { killInfluxd, startInfluxd, type BenchInflux } from './services/influxd-process.js'
+import { AUDIT_CLI, GATEWAY_CLI, type CliService } from './services/cli-service.js'
+import { startInfluxd, type BenchInflux } from './services/influxd-process.js'
 import { readRouteCounters } from './soak/gateway-counters.js'
 import { runOpenLoop } from './soak/open-loop-load.js'
 import { freePort } from '../src/demo/free-port.js'
@@ -26,24 +26,8 @@ const INFLUX_DB = 'keepup'
 /** Longest wait for the worker to empty the backlog after the load. */
 const CATCH_UP_LIMIT_MS = 120_000
 
-const children: BenchChildProcess[] = []
-const services: CliService[] = []
-
-function log(line: string): void {
-  process.stderr.write(`[keep-up ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
-}
-
-async function child(name: string, spec: ConstructorParameters<typeof BenchChildProcess>[1]): Promise<string> {
-  const c = new BenchChildProcess(name, spec)
-  children.push(c)
-  return await c.start()
-}
-
-function service(name: string, cli: string, args: readonly string[], nodeFlags: readonly string[] = []): CliService {
-  const s = new CliService(name, cli, args, [], nodeFlags)
-  services.push(s)
-  return s
-}
+const processes = new BenchProcesses('keep-up')
+const log = (line: string): void => processes.log(line)
 
 interface Upstreams {
   readonly origin: string
@@ -73,9 +57,9 @@ async function startSides(route: string, up: Upstreams, options: KeepUpOptions, 
     `primary: ${up.origin}\nshadow: ${up.shadow}\n${redis}\ninflux: { url: "${up.influx.url}", database: ${INFLUX_DB} }\nworker: { http: { host: 127.0.0.1, port: ${http} }${concurrency} }\n${routes}\n`,
   )
   const adminUrl = `http://127.0.0.1:${admin}`
-  const gateway = service('gateway', GATEWAY_CLI, ['gateway', '--config', gatewayConfig, '--log-level', 'warn'])
+  const gateway = processes.service('gateway', GATEWAY_CLI, ['gateway', '--config', gatewayConfig, '--log-level', 'warn'])
   // Started as the audit-service image starts it.
-  const worker = service('audit worker', AUDIT_CLI, ['audit', '--config', workerConfig, '--log-level', 'warn'], AUDIT_WORKER_NODE_FLAGS)
+  const worker = processes.service('audit worker', AUDIT_CLI, ['audit', '--config', workerConfig, '--log-level', 'warn'], AUDIT_WORKER_NODE_FLAGS)
   await gateway.waitReady(async () => (await fetch(`${adminUrl}/readyz`)).status === 200)
   await worker.waitReady(async () => (await fetch(`http://127.0.0.1:${http}/healthz`)).status === 200)
   return { gateway, worker, trafficUrl: `http://127.0.0.1:${traffic}`, adminUrl }
@@ -160,13 +144,13 @@ async function main(): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'sg-keepup-'))
   let influx: BenchInflux | undefined
   try {
-    const [origin, shadow, redisUrl] = await Promise.all([
-      child('origin', { role: 'origin' }),
-      child('shadow', { role: 'shadow', mismatchEvery: 10 }),
-      child('redis-server', { role: 'redis' }),
+    const [origin, shadow, redis] = await Promise.all([
+      processes.child('origin', { role: 'origin' }),
+      processes.child('shadow', { role: 'shadow', mismatchEvery: 10 }),
+      processes.child('redis-server', { role: 'redis' }),
     ])
     influx = await startInfluxd(INFLUX_DB)
-    const up: Upstreams = { origin, shadow, redisUrl, influx }
+    const up: Upstreams = { origin: origin.url, shadow: shadow.url, redisUrl: redis.url, influx }
     const rows: KeepUpRow[] = []
     for (const rps of options.rates) rows.push(await step(rps, up, options, dir))
     const concurrency = options.workerConcurrency ?? DEFAULT_WORKER_CONCURRENCY
@@ -176,26 +160,13 @@ async function main(): Promise<number> {
     process.stderr.write(`keep-up check could not run: ${(err as Error).message}\n`)
     return 1
   } finally {
-    await Promise.allSettled(services.map((s) => s.stop(5_000)))
-    await Promise.allSettled(children.map((c) => c.close()))
+    await processes.closeAll()
     await influx?.close()
     await rm(dir, { recursive: true, force: true })
   }
 }
 
-process.on('exit', () => {
-  killServices()
-  killInfluxd()
-  for (const c of children) c.killNow()
-})
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: stopping`)
-    killServices()
-    killInfluxd()
-    process.exit(130)
-  })
-}
+processes.stopOnExit()
 
 const code = await main()
 // Exit once stdout is flushed: keep-alive sockets of fetch() must not hold the process.

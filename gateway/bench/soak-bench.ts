@@ -12,12 +12,12 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AUDIT_WORKER_NODE_FLAGS } from '@shadowgate/audit-service'
 import { DEFAULT_WORKER_CONCURRENCY } from '@shadowgate/shared'
-import { BenchChildProcess } from './bench-child-process.js'
+import { BenchProcesses } from './bench-processes.js'
 import { machineInfo } from './report/machine-info.js'
 import { Backlog, BACKLOG_ROUTE } from './soak/backlog-jobs.js'
-import { AUDIT_CLI, CliService, GATEWAY_CLI, killServices } from './services/cli-service.js'
+import { AUDIT_CLI, GATEWAY_CLI, type CliService } from './services/cli-service.js'
 import { delta, readHeapUsed, readRouteCounters } from './soak/gateway-counters.js'
-import { killInfluxd, startInfluxd } from './services/influxd-process.js'
+import { startInfluxd } from './services/influxd-process.js'
 import { runOpenLoop } from './soak/open-loop-load.js'
 import { RssSampler, rssOf, samplesCsv, summariseRss } from './soak/rss-sampler.js'
 import { SOAK_USAGE, parseSoakOptions, type SoakOptions } from './soak/soak-options.js'
@@ -28,25 +28,17 @@ import { freePort } from '../src/demo/free-port.js'
 const NEVER_MS = 3_600_000
 const SLOW_MS = 2_000
 
-const children: BenchChildProcess[] = []
-const services: CliService[] = []
+const processes = new BenchProcesses('soak')
+const log = (line: string): void => processes.log(line)
 /** Every RSS sample of the run, written to a CSV file at the end. */
 const csv: string[] = ['phase,seconds,rss_mib\n']
 
-function log(line: string): void {
-  process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
-}
-
-async function child(name: string, spec: ConstructorParameters<typeof BenchChildProcess>[1]): Promise<string> {
-  const c = new BenchChildProcess(name, spec)
-  children.push(c)
-  return await c.start()
+async function child(name: string, spec: Parameters<BenchProcesses['child']>[1]): Promise<string> {
+  return (await processes.child(name, spec)).url
 }
 
 function service(name: string, cli: string, args: readonly string[], nodeFlags: readonly string[] = []): CliService {
-  const s = new CliService(name, cli, args, [], nodeFlags)
-  services.push(s)
-  return s
+  return processes.service(name, cli, args, nodeFlags)
 }
 
 /** Logs the RSS once a minute so a long run shows it is alive. */
@@ -176,11 +168,6 @@ routes: [{ name: ${BACKLOG_ROUTE}, match: "/orders/*" }]
   }
 }
 
-async function closeAll(): Promise<void> {
-  await Promise.allSettled(services.map((s) => s.stop(5_000)))
-  await Promise.allSettled(children.map((c) => c.close()))
-}
-
 async function main(): Promise<number> {
   let options: SoakOptions
   try {
@@ -213,22 +200,12 @@ async function main(): Promise<number> {
     process.stderr.write(`bench:soak could not run: ${(err as Error).message}\n`)
     return 1
   } finally {
-    await closeAll()
+    await processes.closeAll()
     await rm(dir, { recursive: true, force: true })
   }
 }
 
-process.on('exit', () => {
-  killServices()
-  killInfluxd()
-  for (const c of children) c.killNow()
-})
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: stopping`)
-    void closeAll().finally(() => process.exit(130))
-  })
-}
+processes.stopOnExit()
 
 const code = await main()
 // Exit once stdout is flushed: keep-alive sockets of fetch() must not hold the process.
