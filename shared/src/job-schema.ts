@@ -147,10 +147,9 @@ function outcome(o: Record<string, unknown>, k: string, reference: boolean): voi
  */
 export function parseAuditJob(data: unknown): AuditJob {
   checkAuditJob(data)
-  const job = data as unknown as AuditJob
-  const { primary, shadow } = job
-  if (shadow.kind !== 'response' || shadow.body.encoding !== SAME_AS_PRIMARY || primary.kind !== 'response') return job
-  return { ...job, shadow: { ...shadow, body: primary.body } }
+  const { primary, shadow } = data
+  if (shadow.kind !== 'response' || shadow.body.encoding !== SAME_AS_PRIMARY || primary.kind !== 'response') return data
+  return { ...data, shadow: { ...shadow, body: primary.body } }
 }
 
 /** The checks of parseAuditJob, without resolving a SAME_AS_PRIMARY body: for what is about to be sent. */

@@ -64,16 +64,6 @@ function wantsJson(body: DecodedBody, text: string): boolean {
 }
 
 /**
- * Decodes and compares the bodies of two responses:
- *  - an ignore rule on `$` → `ignored`; a body that cannot be decoded → a skip (truncated, too large, ...);
- *  - both empty → `empty`;
- *  - declared binary on either side, or bytes not valid in their charset → `binary` (SHA-256 compare);
- *  - JSON declared (or sniffed for undeclared types) → parsed and diffed field by field (`json`); if a
- *    side does not parse (NaN, Infinity, cut-off text, HTML error page) → both compared as text (`invalid_json`);
- *  - anything else → exact text compare (`text`).
- * Throws only for unexpected defects; every expected failure is a skip or a note.
- */
-/**
  * Whether the shadow body is the primary's own (a SAME_AS_PRIMARY reference resolved by parsing)
  * and is read under the same content-encoding and content-type: it then decodes and parses to the
  * same value, so that work is done once and the bodies are equal without walking them.
@@ -86,6 +76,18 @@ function sameBody(primary: CapturedResponse, shadow: CapturedResponse): boolean 
   )
 }
 
+/**
+ * Decodes and compares the bodies of two responses:
+ *  - an ignore rule on `$` → `ignored`; a body that cannot be decoded → a skip (truncated, too large, ...);
+ *  - both empty → `empty`;
+ *  - declared binary on either side, or bytes not valid in their charset → `binary` (SHA-256 compare);
+ *  - JSON declared (or sniffed for undeclared types) → parsed and diffed field by field (`json`); if a
+ *    side does not parse (NaN, Infinity, cut-off text, HTML error page) → both compared as text (`invalid_json`);
+ *  - anything else → exact text compare (`text`).
+ * A shadow body that is the primary's own (see sameBody) goes the same way with half the work, and
+ * as JSON it is equal without a walk, whatever its size.
+ * Throws only for unexpected defects; every expected failure is a skip or a note.
+ */
 export async function compareBodies(primary: CapturedResponse, shadow: CapturedResponse, rules: AuditRules, limits: JudgeLimits, out: DifferenceCollector): Promise<BodyJudgement> {
   if (rules.ignoresBody) return { comparison: 'ignored', notes: [] }
   const same = sameBody(primary, shadow)
