@@ -100,10 +100,17 @@ export function envReferences(values: readonly string[]): { name: string; hasDef
   return values.flatMap((v) => [...v.matchAll(/(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}/g)].map((m) => ({ name: m[1] ?? '', hasDefault: m[2] !== undefined })))
 }
 
-/** For `node <pkg>/dist/src/<path>.js ...`, the TypeScript source that builds it. */
+/** The node flags of `node [--flag ...] <script> ...` and the rest of the command from the script on. */
+export function splitNodeCommand(command: readonly string[]): { flags: string[]; script: string[] } {
+  let end = 1
+  while (command[end]?.startsWith('--') === true) end++
+  return { flags: command.slice(1, end), script: command.slice(end) }
+}
+
+/** For `node [--flag ...] <pkg>/dist/src/<path>.js ...`, the TypeScript source that builds it. */
 export function sourceOfNodeScript(command: readonly string[] | undefined): string | undefined {
   if (!command || command[0] !== 'node') return undefined
-  const script = command[1] ?? ''
+  const script = splitNodeCommand(command).script[0] ?? ''
   const m = /^(shared|audit-service|gateway)\/dist\/(src\/.+)\.js$/.exec(script)
   return m ? `${m[1]}/${m[2]}.ts` : undefined
 }

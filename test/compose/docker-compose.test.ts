@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { describe, expect, it } from 'vitest'
+import { AUDIT_WORKER_NODE_FLAGS } from '@shadowgate/audit-service'
 import {
   bindMounts,
   envNamesReadBySource,
@@ -13,6 +14,7 @@ import {
   ROOT,
   serviceEnv,
   sourceOfNodeScript,
+  splitNodeCommand,
   stringValues,
   type ComposeService,
 } from './compose-model.js'
@@ -195,10 +197,15 @@ describe('docker-compose.yml', () => {
       const src = sourceOfNodeScript(s.command)
       if (s.command?.[0] !== 'node') continue
       expect(src, `${name}: ${s.command.join(' ')}`).toBeDefined()
-      expect(existsSync(join(ROOT, src ?? '')), `${name} runs ${s.command[1]}, built from ${src}`).toBe(true)
+      expect(existsSync(join(ROOT, src ?? '')), `${name} runs ${s.command.join(' ')}, built from ${src}`).toBe(true)
     }
-    expect(service('gateway').command?.slice(1, 3)).toEqual(['gateway/dist/src/cli/main.js', 'gateway'])
-    expect(service('audit-service').command?.slice(1, 3)).toEqual(['audit-service/dist/src/cli/main.js', 'audit'])
+    const gateway = splitNodeCommand(service('gateway').command ?? [])
+    const worker = splitNodeCommand(service('audit-service').command ?? [])
+    expect(gateway.script.slice(0, 2)).toEqual(['gateway/dist/src/cli/main.js', 'gateway'])
+    expect(worker.script.slice(0, 2)).toEqual(['audit-service/dist/src/cli/main.js', 'audit'])
+    // As the images run them: the worker with the node flags its memory figures were measured with.
+    expect(gateway.flags).toEqual([])
+    expect(worker.flags).toEqual([...AUDIT_WORKER_NODE_FLAGS])
     for (const name of ['gateway', 'audit-service']) {
       const cmd = service(name).command ?? []
       expect(cmd[cmd.indexOf('--config') + 1], name).toBe(CONFIG_MOUNT)
