@@ -30,3 +30,35 @@ export function readFlags(argv: readonly string[], handle: (name: string, value:
   }
   return { help }
 }
+
+/** How a load bench drives each run; every load bench takes these four flags, with the same bounds. */
+export interface RunShape {
+  /** Seconds of measured load per run. */
+  durationS: number
+  /** Seconds of unmeasured load before each measured run. */
+  warmupS: number
+  /** Interleaved rounds; the median is reported. */
+  rounds: number
+  /** Concurrent keep-alive connections of the load generator. */
+  connections: number
+}
+
+/** Reads `--duration`, `--warmup`, `--rounds` or `--connections` into `shape`; false for any other flag. */
+export function runShapeFlag(shape: RunShape, name: string, value: () => string | undefined): boolean {
+  switch (name) {
+    case '--duration':
+      shape.durationS = numberFlag(name, value(), 1, 600)
+      return true
+    case '--warmup':
+      shape.warmupS = numberFlag(name, value(), 0, 60)
+      return true
+    case '--rounds':
+      shape.rounds = numberFlag(name, value(), 1, 50)
+      return true
+    case '--connections':
+      shape.connections = numberFlag(name, value(), 1, 10_000)
+      return true
+    default:
+      return false
+  }
+}

@@ -1,4 +1,4 @@
-import { numberFlag, readFlags } from './bench-flags.js'
+import { readFlags, runShapeFlag, type RunShape } from './bench-flags.js'
 /** Command-line options of `npm run bench:gateway -- [flags]`. */
 export interface BenchOptions {
   /** Seconds of measured load per target per round. */
@@ -25,28 +25,14 @@ export const BENCH_USAGE = `usage: npm run bench:gateway -- [--duration S] [--ro
 
 /** Parses flags; throws an Error naming the flag and the constraint on bad input. */
 export function parseBenchOptions(argv: readonly string[], wrkPresent: boolean, knownTargets: readonly string[]): BenchOptions {
-  let durationS = 5
-  let rounds = 3
-  let connections = 50
-  let warmupS = 1
+  const shape: RunShape = { durationS: 5, warmupS: 1, rounds: 3, connections: 50 }
   let load: BenchOptions['load'] = wrkPresent ? 'wrk' : 'autocannon'
   let targets: string[] | undefined
   const { help } = readFlags(
     argv,
     (name, value) => {
+      if (runShapeFlag(shape, name, value)) return true
       switch (name) {
-        case '--duration':
-          durationS = numberFlag(name, value(), 1, 600)
-          return true
-        case '--rounds':
-          rounds = numberFlag(name, value(), 1, 50)
-          return true
-        case '--connections':
-          connections = numberFlag(name, value(), 1, 10_000)
-          return true
-        case '--warmup':
-          warmupS = numberFlag(name, value(), 0, 60)
-          return true
         case '--load': {
           const v = value()
           if (v !== 'wrk' && v !== 'autocannon') throw new Error(`--load must be wrk or autocannon (got "${v ?? ''}")`)
@@ -67,5 +53,5 @@ export function parseBenchOptions(argv: readonly string[], wrkPresent: boolean, 
     },
     BENCH_USAGE,
   )
-  return { durationS, rounds, connections, warmupS, load, targets, help }
+  return { ...shape, load, targets, help }
 }

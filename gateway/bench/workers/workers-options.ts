@@ -1,4 +1,4 @@
-import { numberFlag, readFlags } from '../bench-flags.js'
+import { numberFlag, readFlags, runShapeFlag, type RunShape } from '../bench-flags.js'
 /** Command-line options of `npm run bench:workers -- [flags]`. */
 export interface WorkersOptions {
   /** Worker counts compared (`--workers N` of the gateway), in the order of the first round. */
@@ -23,14 +23,12 @@ export const WORKERS_USAGE = `usage: npm run bench:workers -- [--workers 1,2] [-
 /** Parses flags; throws an Error naming the flag and the constraint on bad input. */
 export function parseWorkersOptions(argv: readonly string[]): WorkersOptions {
   let workers: number[] = [1, 2]
-  let durationS = 10
-  let warmupS = 3
-  let rounds = 3
-  let connections = 64
+  const shape: RunShape = { durationS: 10, warmupS: 3, rounds: 3, connections: 64 }
   let mirror = 0
   const { help } = readFlags(
     argv,
     (name, value) => {
+      if (runShapeFlag(shape, name, value)) return true
       switch (name) {
         case '--workers': {
           const v = value()
@@ -38,18 +36,6 @@ export function parseWorkersOptions(argv: readonly string[]): WorkersOptions {
           if (new Set(workers).size !== workers.length) throw new Error(`--workers lists a count twice (got "${v ?? ''}")`)
           return true
         }
-        case '--duration':
-          durationS = numberFlag(name, value(), 1, 600)
-          return true
-        case '--warmup':
-          warmupS = numberFlag(name, value(), 0, 60)
-          return true
-        case '--rounds':
-          rounds = numberFlag(name, value(), 1, 50)
-          return true
-        case '--connections':
-          connections = numberFlag(name, value(), 1, 10_000)
-          return true
         case '--mirror':
           mirror = numberFlag(name, value(), 0, 100)
           return true
@@ -58,5 +44,5 @@ export function parseWorkersOptions(argv: readonly string[]): WorkersOptions {
       }
     },
   )
-  return { workers, durationS, warmupS, rounds, connections, mirror, help }
+  return { workers, ...shape, mirror, help }
 }
