@@ -7,10 +7,19 @@ const START_TIMEOUT_MS = 20_000
 const STATS_TIMEOUT_MS = 5_000
 const CLOSE_TIMEOUT_MS = 6_000
 
+/** How a child is started, beyond its role. */
+export interface BenchChildOptions {
+  /** Node flags of the child; default: the parent's. */
+  readonly execArgv?: readonly string[]
+  /** Receives the child's standard output (ignored when absent), e.g. V8's GC trace. */
+  readonly onStdout?: (text: string) => void
+}
+
 /** Parent-side handle of one forked role: started, asked for stats over IPC, and always closed. */
 export class BenchChildProcess {
   readonly name: string
   readonly #spec: ChildSpec
+  readonly #options: BenchChildOptions
   #child: ChildProcess | undefined
   #url = ''
   #nextId = 1
@@ -18,9 +27,10 @@ export class BenchChildProcess {
   #closed: Promise<void> | undefined
   #stderr = ''
 
-  constructor(name: string, spec: ChildSpec) {
+  constructor(name: string, spec: ChildSpec, options: BenchChildOptions = {}) {
     this.name = name
     this.#spec = spec
+    this.#options = options
   }
 
   get url(): string {
@@ -32,8 +42,14 @@ export class BenchChildProcess {
   }
 
   async start(): Promise<string> {
-    const child = fork(CHILD_ENTRY, [JSON.stringify(this.#spec)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' })
+    const { execArgv, onStdout } = this.#options
+    const child = fork(CHILD_ENTRY, [JSON.stringify(this.#spec)], {
+      stdio: ['ignore', onStdout ? 'pipe' : 'ignore', 'pipe', 'ipc'],
+      serialization: 'json',
+      ...(execArgv ? { execArgv: [...execArgv] } : {}),
+    })
     this.#child = child
+    if (onStdout) child.stdout?.setEncoding('utf8').on('data', onStdout)
     child.stderr?.on('data', (d: Buffer) => (this.#stderr = (this.#stderr + d.toString()).slice(-4_000)))
     child.on('message', (msg: ChildMessage) => {
       if (msg.type === 'stats') {

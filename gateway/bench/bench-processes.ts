@@ -1,4 +1,4 @@
-import { BenchChildProcess } from './bench-child-process.js'
+import { BenchChildProcess, type BenchChildOptions } from './bench-child-process.js'
 import { killLoadGenerators } from './load/spawn-bounded.js'
 import { CliService, killServices } from './services/cli-service.js'
 import { killInfluxd } from './services/influxd-process.js'
@@ -25,8 +25,8 @@ export class BenchProcesses {
   }
 
   /** Starts a role child and returns it once it is ready (its URL is `start()`'s answer, kept in `url`). */
-  async child(name: string, spec: ChildSpec): Promise<{ child: BenchChildProcess; url: string }> {
-    const child = new BenchChildProcess(name, spec)
+  async child(name: string, spec: ChildSpec, options?: BenchChildOptions): Promise<{ child: BenchChildProcess; url: string }> {
+    const child = new BenchChildProcess(name, spec, options)
     this.#children.push(child)
     return { child, url: await child.start() }
   }

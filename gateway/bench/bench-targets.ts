@@ -1,5 +1,8 @@
 import type { ChildSpec } from './child-protocol.js'
 
+/** The request every load bench sends: a GET the upstream answers with its ~1 KB JSON body. */
+export const BENCH_REQUEST_PATH = '/api/items/42?view=full'
+
 export type ShadowName = 'fast' | 'slow'
 
 /** One thing the load generator is pointed at. */

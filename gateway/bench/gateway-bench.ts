@@ -6,7 +6,7 @@
  */
 import { BENCH_USAGE, parseBenchOptions, type BenchOptions } from './bench-options.js'
 import { BenchChildProcess } from './bench-child-process.js'
-import { BENCH_TARGETS, type BenchTarget, type UpstreamUrls } from './bench-targets.js'
+import { BENCH_REQUEST_PATH, BENCH_TARGETS, type BenchTarget, type UpstreamUrls } from './bench-targets.js'
 import { runAutocannon } from './load/autocannon-generator.js'
 import type { LoadGenerator } from './load/load-result.js'
 import { killLoadGenerators } from './load/spawn-bounded.js'
@@ -18,8 +18,6 @@ import { summarise, type TargetSummary } from './report/target-summary.js'
 import { UPSTREAM_BODY } from './roles/upstream-server.js'
 import { measureRun, type RunSample } from './run-sample.js'
 import { loadavg } from 'node:os'
-
-const REQUEST_PATH = '/api/items/42?view=full'
 
 const children: BenchChildProcess[] = []
 /** Set on SIGINT/SIGTERM: the run stops at the next step and prints no (partial, misleading) report. */
@@ -43,10 +41,10 @@ async function closeAll(): Promise<void> {
 
 /** One GET through the target must return the origin's exact body before it is measured. */
 async function probe(url: string): Promise<void> {
-  const res = await fetch(url + REQUEST_PATH, { signal: AbortSignal.timeout(5_000) })
+  const res = await fetch(url + BENCH_REQUEST_PATH, { signal: AbortSignal.timeout(5_000) })
   const body = Buffer.from(await res.arrayBuffer())
-  if (res.status !== 200) throw new Error(`probe GET ${REQUEST_PATH} answered ${res.status}`)
-  if (!body.equals(UPSTREAM_BODY)) throw new Error(`probe GET ${REQUEST_PATH} returned a different body (${body.length} bytes)`)
+  if (res.status !== 200) throw new Error(`probe GET ${BENCH_REQUEST_PATH} answered ${res.status}`)
+  if (!body.equals(UPSTREAM_BODY)) throw new Error(`probe GET ${BENCH_REQUEST_PATH} returned a different body (${body.length} bytes)`)
 }
 
 interface Prepared {
@@ -108,7 +106,7 @@ async function run(options: BenchOptions): Promise<void> {
       if (failures.has(p.target.key)) continue
       try {
         const shadow = p.target.shadow === 'fast' ? fast : p.target.shadow === 'slow' ? slow : undefined
-        const s = await measureRun({ generate, url: p.url + REQUEST_PATH, connections: options.connections, durationS: options.durationS, warmupS: options.warmupS, proxy: p.proxy, shadow })
+        const s = await measureRun({ generate, url: p.url + BENCH_REQUEST_PATH, connections: options.connections, durationS: options.durationS, warmupS: options.warmupS, proxy: p.proxy, shadow })
         samples.get(p.target.key)?.push(s)
         log(`[round ${round + 1}/${options.rounds}] ${p.target.key}: ${s.load.rps.toFixed(0)} rps, p50 ${s.load.p50Ms.toFixed(2)} ms, p99 ${s.load.p99Ms.toFixed(2)} ms`)
       } catch (err) {
