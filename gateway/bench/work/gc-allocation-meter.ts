@@ -19,7 +19,8 @@ export class GcAllocationMeter {
       if (m === null) continue
       this.#allocated += Number(m[1])
       this.#collections++
-      const after = /\btotal_size_after=(\d+)/.exec(line)
+      // V8 up to Node 22 calls it total_size_after, Node 24's V8 end_object_size.
+      const after = /\b(?:total_size_after|end_object_size)=(\d+)/.exec(line)
       if (after !== null) this.#lowestAfter = Math.min(this.#lowestAfter, Number(after[1]))
     }
   }

@@ -26,4 +26,10 @@ describe('GcAllocationMeter', () => {
     expect(meter.mark()).toEqual({ allocated: 1250, collections: 2, lowestHeapAfter: 7000 })
     expect(meter.mark().lowestHeapAfter).toBe(Number.POSITIVE_INFINITY)
   })
+
+  it("reads the heap left by a collection in Node 24's spelling too (end_object_size)", () => {
+    const meter = new GcAllocationMeter()
+    meter.feed('[1:0x1]  10 ms: gc=s start_object_size=9000 end_object_size=4000 allocated=9000\n')
+    expect(meter.mark()).toEqual({ allocated: 9000, collections: 1, lowestHeapAfter: 4000 })
+  })
 })
