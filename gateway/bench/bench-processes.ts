@@ -1,9 +1,8 @@
 import { BenchChildProcess, type BenchChildOptions } from './bench-child-process.js'
+import type { ChildSpec } from './child-protocol.js'
 import { killLoadGenerators } from './load/spawn-bounded.js'
 import { CliService, killServices } from './services/cli-service.js'
 import { killInfluxd } from './services/influxd-process.js'
-
-type ChildSpec = ConstructorParameters<typeof BenchChildProcess>[1]
 
 /**
  * The processes one bench script starts (role children and `shadowgate` CLI services) and the
