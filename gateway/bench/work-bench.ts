@@ -6,7 +6,7 @@
  * only gets less CPU. Each target gets its own process, warmed up with as many requests as are
  * measured; then allocations are counted over one window and system calls over a second, shorter
  * one (strace slows the process down).
- * It is a report: it exits 1 only when it cannot run.
+ * It is a report: it exits 2 on a bad flag (the message names it) and 1 when it cannot run.
  */
 import { BenchProcesses } from './bench-processes.js'
 import { BENCH_REQUEST_PATH, BENCH_TARGETS, type UpstreamUrls } from './bench-targets.js'
@@ -110,7 +110,15 @@ function formatMirrorCost(rows: readonly WorkRow[]): string[] {
 }
 
 async function main(): Promise<void> {
-  const options = parseWorkOptions(process.argv.slice(2))
+  let options: WorkOptions
+  try {
+    options = parseWorkOptions(process.argv.slice(2))
+  } catch (err) {
+    // A bad flag is the caller's mistake, told apart from a bench that could not run (exit 1).
+    process.stderr.write(`${(err as Error).message}\n`)
+    process.exitCode = 2
+    return
+  }
   if (options.help) {
     process.stdout.write(`${WORK_USAGE}\n`)
     return
