@@ -8,8 +8,16 @@ export default defineConfig({
     // Tests exercise the sources; the built dist/ is only for processes the tests spawn.
     alias: {
       '@shadowgate/shared': here('./shared/src/index.ts'),
+      '@shadowgate/influx': here('./influx/src/index.ts'),
+      '@shadowgate/audit-service/diff': here('./audit-service/src/diff/index.ts'),
+      '@shadowgate/audit-service/cli': here('./audit-service/src/cli/index.ts'),
       '@shadowgate/audit-service': here('./audit-service/src/index.ts'),
+      '@shadowgate/gateway/mirror': here('./gateway/src/mirror/index.ts'),
+      '@shadowgate/gateway/http-proxy': here('./gateway/src/http-proxy/index.ts'),
+      '@shadowgate/gateway/cli': here('./gateway/src/cli/index.ts'),
       '@shadowgate/gateway': here('./gateway/src/index.ts'),
+      '@shadowgate/cli': here('./cli/src/index.ts'),
+      '@shadowgate/dev-helpers': here('./dev-helpers/src/index.ts'),
     },
   },
   test: {

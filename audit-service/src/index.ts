@@ -1,6 +1,5 @@
 // Public API of @shadowgate/audit-service.
 export { AuditError, DecodeError, DiffBudgetError, InfluxWriteError, CliUsageError } from './errors.js'
-export { AUDIT_WORKER_NODE_FLAGS } from './cli/worker-node-flags.js'
 
 // Verdicts and the judge.
 export { OUTCOMES, DIFF_KINDS, BODY_COMPARISONS } from './verdict/verdict.js'
@@ -14,27 +13,15 @@ export { mismatchFingerprint } from './verdict/mismatch-fingerprint.js'
 export { renderDiff } from './diff/render-diff.js'
 export type { DiffSample } from './diff/render-diff.js'
 
-// InfluxDB.
-export { InfluxWriter } from './influx/influx-writer.js'
-export type { InfluxWriterOptions, InfluxWriterStats, ConfirmedWrite } from './influx/influx-writer.js'
-export { InfluxV1Transport } from './influx/influx-v1-transport.js'
-export { routeInfluxClientLogs } from './influx/route-influx-client-logs.js'
-export { GatewayCountersReporter } from './influx/gateway-counters-reporter.js'
-export type { GatewayCountersReporterOptions, GatewayCountersSnapshot, RouteMirrorCounters, PointSink } from './influx/gateway-counters-reporter.js'
-export { AUDIT_MEASUREMENT, FIELD_DIFF_MEASUREMENT, GATEWAY_MEASUREMENT, OTHER_PATH } from './influx/measurements.js'
-
 // Mismatch groups.
 export { MismatchStore } from './mismatch/mismatch-store.js'
 export type { MismatchStoreLimits } from './mismatch/mismatch-store.js'
 export type { MismatchGroup, MismatchSample, SampleSide, PathKind } from './mismatch/mismatch-group.js'
 
-// The worker service, its HTTP API and commands.
+// The worker service and its HTTP API.
 export { createAuditService, defaultLockDurationMs } from './worker/audit-service.js'
 export type { AuditService, AuditServiceOptions } from './worker/audit-service.js'
 export type { AuditResult, JudgeFn } from './worker/audit-job-processor.js'
 export { AuditMetrics } from './worker/audit-metrics.js'
 export { buildAuditHttpApp } from './http/build-audit-http-app.js'
 export type { AuditHttpAppOptions } from './http/build-audit-http-app.js'
-export { runAuditCommand, AUDIT_USAGE } from './cli/run-audit-command.js'
-export { runMismatchesCommand, MISMATCHES_USAGE } from './cli/run-mismatches-command.js'
-export type { CliIo } from './cli/cli-io.js'

@@ -77,13 +77,6 @@ export class InvalidRequestTargetError extends GatewayError {
   }
 }
 
-/** Demo: something the demo needs is missing or unreachable (redis-server not installed, REDIS_URL down). */
-export class DemoPrerequisiteError extends GatewayError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('SG_DEMO_PREREQUISITE', 503, message, options)
-  }
-}
-
 /** Proxy: a request whose meaning depends on which hop reads it (e.g. two Host headers): 400, forwarded nowhere. */
 export class AmbiguousRequestError extends GatewayError {
   constructor(what: string) {

@@ -11,8 +11,6 @@ export { attachMirror } from './http-proxy/attach-mirror.js'
 export type { AttachMirrorOptions, MirrorAttachment } from './http-proxy/attach-mirror.js'
 export type { MirrorStats, ShadowStats } from './mirror/mirror-core.js'
 export { MIRROR_MARKER_HEADER } from './mirror/mirror-marker.js'
-export { NOT_MIRRORED_REASONS } from './mirror/not-mirrored-reason.js'
-export type { NotMirroredReason } from './mirror/not-mirrored-reason.js'
 export type { MirrorPair, MirroredRequest, ObservedResponse, ObservedFailure, ObservedOutcome, PairSink } from './mirror/mirror-pair.js'
 export { UNMATCHED_ROUTE } from './routes/route-table.js'
 export { StaticRouteSettings } from './routes/static-route-settings.js'
@@ -36,13 +34,9 @@ export type { AuditProducerStats } from './capture/audit-counters.js'
 export { AUDIT_DROP_REASONS } from './capture/audit-drop-reason.js'
 export type { AuditDropReason } from './capture/audit-drop-reason.js'
 
-// The service and the CLI.
+// The service.
 export { createGatewayService } from './server/gateway-service.js'
 export type { GatewayService, GatewayServiceOptions, GatewayServiceAddresses } from './server/gateway-service.js'
-export { runCli, CLI_USAGE } from './cli/run-cli.js'
-export { runDemoCommand } from './demo/run-demo-command.js'
-export { buildSampleCatalogApp } from './demo/sample-catalog-app.js'
-export type { SampleCatalogAppOptions } from './demo/sample-catalog-app.js'
 
 export {
   GatewayError,
@@ -55,6 +49,5 @@ export {
   AdminNotFoundError,
   AuditEnqueueError,
   InvalidRequestTargetError,
-  DemoPrerequisiteError,
   AmbiguousRequestError,
 } from './errors.js'

@@ -105,3 +105,5 @@ export type {
   StickyKey,
   ToleranceRule,
 } from './config/config-types.js'
+export { NOT_MIRRORED_REASONS } from './not-mirrored-reason.js'
+export type { NotMirroredReason } from './not-mirrored-reason.js'

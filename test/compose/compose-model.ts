@@ -111,6 +111,6 @@ export function splitNodeCommand(command: readonly string[]): { flags: string[];
 export function sourceOfNodeScript(command: readonly string[] | undefined): string | undefined {
   if (!command || command[0] !== 'node') return undefined
   const script = splitNodeCommand(command).script[0] ?? ''
-  const m = /^(shared|audit-service|gateway)\/dist\/(src\/.+)\.js$/.exec(script)
+  const m = /^(shared|influx|audit-service|gateway|cli)\/dist\/(src\/.+)\.js$/.exec(script)
   return m ? `${m[1]}/${m[2]}.ts` : undefined
 }

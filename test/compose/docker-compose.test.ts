@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { describe, expect, it } from 'vitest'
-import { AUDIT_WORKER_NODE_FLAGS } from '@shadowgate/audit-service'
+import { AUDIT_WORKER_NODE_FLAGS } from '@shadowgate/audit-service/cli'
 import {
   bindMounts,
   envNamesReadBySource,
@@ -171,16 +171,16 @@ describe('docker-compose.yml', () => {
     expect(service('audit-service').healthcheck?.test.join(' ')).toContain(`http://127.0.0.1:${worker.worker.http.port}/healthz`)
   })
 
-  it('runs the sample catalog apps from the gateway image on the port the gateway is pointed at', () => {
+  it('runs the sample catalog apps from the CLI image on the port the gateway is pointed at', () => {
     const env = serviceEnv(service('gateway'))
     for (const [name, variant, upstream] of [
       ['catalog-v1', 'v1', env['PRIMARY_URL']],
       ['catalog-v2', 'v2', env['SHADOW_URL']],
     ] as const) {
       const s = service(name)
-      expect(s.image).toBe(service('gateway').image)
+      expect(s.image).toBe('shadowgate-cli:local')
       const cmd = s.command ?? []
-      expect(cmd.slice(0, 2)).toEqual(['node', 'gateway/dist/src/demo/sample-catalog-app.js'])
+      expect(cmd.slice(0, 2)).toEqual(['node', 'cli/dist/src/demo/sample-catalog-app.js'])
       expect(cmd[cmd.indexOf('--variant') + 1]).toBe(variant)
       const port = cmd[cmd.indexOf('--port') + 1]
       expect(upstream).toBe(`http://${name}:${port}`)
@@ -188,7 +188,7 @@ describe('docker-compose.yml', () => {
       expect(publishedPorts(s).map((p) => p.container)).toEqual([Number(port)])
     }
     const load = service('load').command ?? []
-    expect(load.slice(0, 2)).toEqual(['node', 'gateway/dist/src/demo/sample-load.js'])
+    expect(load.slice(0, 2)).toEqual(['node', 'cli/dist/src/demo/sample-load.js'])
     expect(resolveComposeValue(load[load.indexOf('--target') + 1] ?? '')).toBe('http://gateway:8080')
   })
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { AUDIT_WORKER_NODE_FLAGS } from '@shadowgate/audit-service'
+import { AUDIT_WORKER_NODE_FLAGS } from '@shadowgate/audit-service/cli'
 import { loadCompose, readRepoFile, ROOT } from './compose-model.js'
 
 interface Stage {
@@ -48,6 +48,7 @@ function workspaceClosure(ws: string): Set<string> {
 const DOCKERFILES = [
   { file: 'gateway/Dockerfile', workspace: 'gateway' },
   { file: 'audit-service/Dockerfile', workspace: 'audit-service' },
+  { file: 'cli/Dockerfile', workspace: 'cli' },
 ]
 
 /** .dockerignore patterns, as plain path prefixes (the file uses no negated globs beyond README). */
@@ -146,7 +147,7 @@ describe.each(DOCKERFILES)('$file', ({ file, workspace }) => {
 
 describe('.dockerignore', () => {
   it('keeps dependencies, build output and tests out of the build context', () => {
-    for (const p of ['node_modules', 'gateway/node_modules', 'gateway/dist', 'shared/dist', 'test', '.git', '.cache']) expect(ignored(p), p).toBe(true)
+    for (const p of ['node_modules', 'gateway/node_modules', 'gateway/dist', 'shared/dist', 'test', 'bench/gateway-bench.ts', 'bench/audit/diff-bench.ts', 'dev-helpers/src', '.git', '.cache']) expect(ignored(p), p).toBe(true)
     for (const p of ['package.json', 'gateway/src/index.ts', 'shared/package.json']) expect(ignored(p), p).toBe(false)
   })
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { waitFor } from '../helpers/free-port.js'
+import { waitFor } from '@shadowgate/dev-helpers'
 import type { DifferingRoute } from './differing-upstreams.js'
 import { mirroredTotal, producerIdle, startE2eStack, type E2eStack } from './e2e-stack.js'
 import { countBy, single } from './influx-counts.js'

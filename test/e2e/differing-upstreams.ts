@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import { gzipSync } from 'node:zlib'
-import { startServer, type TestServer } from '../helpers/http-server.js'
+import { startServer, type TestServer } from '@shadowgate/dev-helpers'
 
 export type Side = 'primary' | 'shadow'
 

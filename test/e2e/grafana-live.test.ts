@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { InfluxSeries } from '../helpers/influxd.js'
+import type { InfluxSeries } from '@shadowgate/dev-helpers'
 import { ALL_VALUES, PANEL_SHAPES, allPanels, grafanaRegexValue, interpolateQuery, loadDashboards, panelSubstitution } from '../grafana/grafana-dashboards.js'
 import type { DifferingRoute } from './differing-upstreams.js'
 import { E2E_DB, startE2eStack, type E2eStack } from './e2e-stack.js'

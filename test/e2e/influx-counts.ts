@@ -1,4 +1,4 @@
-import type { TestInflux } from '../helpers/influxd.js'
+import type { TestInflux } from '@shadowgate/dev-helpers'
 import { E2E_DB } from './e2e-stack.js'
 
 /**

@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import { expect } from 'vitest'
-import { waitFor } from '../helpers/free-port.js'
-import { startServer, type ReceivedRequest, type TestServer } from '../helpers/http-server.js'
+import { waitFor, startServer, type ReceivedRequest, type TestServer } from '@shadowgate/dev-helpers'
 import { startGateway, type RunningGateway } from '../gateway/proxy/gateway-fixture.js'
 import { rawExchange } from './raw-exchange.js'
 

@@ -1,6 +1,6 @@
 // Claims of SECURITY.md, section "Bad input at the edge".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { waitFor } from '../helpers/free-port.js'
+import { waitFor } from '@shadowgate/dev-helpers'
 import { expectSameInterpretation, expectStillServing, startEdgeSetup, type EdgeSetup, type Seen } from './edge-setup.js'
 import { rawExchange, type RawStep } from './raw-exchange.js'
 

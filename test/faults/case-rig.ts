@@ -1,6 +1,6 @@
 import { AUDIT_QUEUE_NAME } from '@shadowgate/shared'
 import { Redis } from 'ioredis'
-import { freePort, waitFor } from '../helpers/free-port.js'
+import { freePort, waitFor } from '@shadowgate/dev-helpers'
 import type { FaultStack } from './fault-stack.js'
 import { parsePrometheusText, sumOf } from './prometheus-text.js'
 import { AUDIT_MAIN, GATEWAY_MAIN, ServiceProcess } from './service-process.js'

@@ -2,8 +2,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { Redis } from 'ioredis'
 import { configDir } from '../gateway/cli/cli-config-file.js'
-import { startInfluxd, type TestInflux } from '../helpers/influxd.js'
-import { startRedis, type TestRedis } from '../helpers/redis-server.js'
+import { startInfluxd, type TestInflux, startRedis, type TestRedis } from '@shadowgate/dev-helpers'
 import { itemBody } from './item-body.js'
 
 /** The parts every fault case shares: Redis, InfluxDB, the primary and a temp dir for configs. */

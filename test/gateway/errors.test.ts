@@ -4,7 +4,6 @@ import {
   AdminUnauthorizedError,
   AmbiguousRequestError,
   AuditEnqueueError,
-  DemoPrerequisiteError,
   GatewayError,
   InvalidRequestTargetError,
   InvalidSettingError,
@@ -26,7 +25,6 @@ describe('gateway errors', () => {
     [new AdminNotFoundError('GET', '/x'), 'SG_ADMIN_NOT_FOUND', 404],
     [new AuditEnqueueError('redis is down'), 'SG_AUDIT_ENQUEUE', 503],
     [new InvalidRequestTargetError('*'), 'SG_INVALID_REQUEST_TARGET', 400],
-    [new DemoPrerequisiteError('no redis-server'), 'SG_DEMO_PREREQUISITE', 503],
     [new AmbiguousRequestError('two Host headers'), 'SG_AMBIGUOUS_REQUEST', 400],
   ])('%s has code %s and status %i', (err, code, status) => {
     expect(err).toBeInstanceOf(GatewayError)

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startInfluxd, type InfluxSeries, type TestInflux } from '../helpers/influxd.js'
+import { startInfluxd, type InfluxSeries, type TestInflux } from '@shadowgate/dev-helpers'
 import { ALL_VALUES, PANEL_SHAPES, allPanels, grafanaRegexValue, interpolateQuery, loadDashboards, panelSubstitution, type Panel, type PanelTarget } from './grafana-dashboards.js'
 
 // Runs every panel query of every dashboard against a real influxd, on points written in the exact

@@ -4,7 +4,7 @@ import { pino } from 'pino'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { adminAccessAllowed, tokenMatches } from '../../gateway/src/admin/admin-auth.js'
 import { createGatewayService, type GatewayService } from '../../gateway/src/server/gateway-service.js'
-import { startServer, type TestServer } from '../helpers/http-server.js'
+import { startServer, type TestServer } from '@shadowgate/dev-helpers'
 
 const TOKEN = 'adm-7f3c9e1b5d2a8c4e6f0a'
 

@@ -7,9 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAuditService, type AuditService } from '../../audit-service/src/worker/audit-service.js'
 import { createGatewayService, type GatewayService } from '../../gateway/src/server/gateway-service.js'
 import { send } from '../gateway/proxy/gateway-fixture.js'
-import { waitFor } from '../helpers/free-port.js'
-import { startServer, type TestServer } from '../helpers/http-server.js'
-import { startRedis, type TestRedis } from '../helpers/redis-server.js'
+import { waitFor, startServer, type TestServer, startRedis, type TestRedis } from '@shadowgate/dev-helpers'
 
 const PREFIX = 'secaudit'
 /** Values that must never be stored anywhere in Redis, in any form the gateway or worker writes. */

@@ -9,9 +9,7 @@ import { createGatewayService } from '../../gateway/src/server/gateway-service.j
 import { CliProcess, runCli } from '../gateway/cli/cli-process.js'
 import { configDir } from '../gateway/cli/cli-config-file.js'
 import { send } from '../gateway/proxy/gateway-fixture.js'
-import { waitFor } from '../helpers/free-port.js'
-import { startServer, type TestServer } from '../helpers/http-server.js'
-import { startRedis, type TestRedis } from '../helpers/redis-server.js'
+import { waitFor, startServer, type TestServer, startRedis, type TestRedis } from '@shadowgate/dev-helpers'
 
 const ADMIN_TOKEN = 'tok-5b8e2f71c94a0d36'
 const REDIS_PASSWORD = 'pw-c0a7e4193bd8f265'

@@ -1,8 +1,7 @@
 // Claims of SECURITY.md, section "What the shadow receives".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { send, startGateway, type RunningGateway } from '../gateway/proxy/gateway-fixture.js'
-import { waitFor } from '../helpers/free-port.js'
-import { startServer, type ReceivedRequest, type TestServer } from '../helpers/http-server.js'
+import { waitFor, startServer, type ReceivedRequest, type TestServer } from '@shadowgate/dev-helpers'
 
 const CLIENT_HEADERS = {
   authorization: 'Bearer user-secret-token',

@@ -4,8 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startGateway, type RunningGateway } from '../gateway/proxy/gateway-fixture.js'
-import { waitFor } from '../helpers/free-port.js'
-import { startServer, type ReceivedRequest, type TestServer } from '../helpers/http-server.js'
+import { waitFor, startServer, type ReceivedRequest, type TestServer } from '@shadowgate/dev-helpers'
 import { rawExchange } from '../edge/raw-exchange.js'
 
 interface Row {

@@ -1,7 +1,7 @@
 import { logSafeError } from '@shadowgate/shared'
 import { pino, type Logger } from 'pino'
 import { CliUsageError } from '../errors.js'
-import { routeInfluxClientLogs } from '../influx/route-influx-client-logs.js'
+import { routeInfluxClientLogs } from '@shadowgate/influx'
 import { createAuditService } from '../worker/audit-service.js'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './cli-io.js'
 import { describeStartupError } from './describe-startup-error.js'

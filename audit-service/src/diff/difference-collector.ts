@@ -1,5 +1,5 @@
 import { formatCollapsedPath, formatPath, type PathSegment } from '@shadowgate/shared'
-import type { DiffKind, FieldDifference } from '../verdict/verdict.js'
+import type { DiffKind, FieldDifference } from './field-difference.js'
 import type { JsonValue } from '../decode/json-value.js'
 import { previewValue } from './value-preview.js'
 

@@ -1,6 +1,6 @@
 import { parsePathPattern } from '@shadowgate/shared'
 import { colorize, diff } from 'json-diff'
-import type { FieldDifference } from '../verdict/verdict.js'
+import type { FieldDifference } from './field-difference.js'
 
 /** What renderDiff needs of a mismatch sample (a stored MismatchSample or a Verdict both fit). */
 export interface DiffSample {

@@ -1,6 +1,6 @@
 import { Point } from '@influxdata/influxdb-client'
 import type { Verdict } from '../verdict/verdict.js'
-import { AUDIT_MEASUREMENT } from './measurements.js'
+import { AUDIT_MEASUREMENT } from '@shadowgate/influx'
 
 export interface AuditPointInput {
   /** Tag-safe values (see routeTag, methodTag). */

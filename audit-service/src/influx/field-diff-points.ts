@@ -1,6 +1,6 @@
 import { Point } from '@influxdata/influxdb-client'
 import type { FieldDifference } from '../verdict/verdict.js'
-import { FIELD_DIFF_MEASUREMENT } from './measurements.js'
+import { FIELD_DIFF_MEASUREMENT } from '@shadowgate/influx'
 
 /**
  * The `shadowgate_field_diff` points of one pair: one per distinct (path, kind), `count` the number

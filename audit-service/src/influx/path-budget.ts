@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import { OTHER_PATH } from './measurements.js'
+import { OTHER_PATH } from '@shadowgate/influx'
 
 /** Redis set of the paths admitted as `path` tag values for a route (shared by every worker). */
 export function pathBudgetKey(prefix: string, route: string): string {

@@ -1,27 +1,15 @@
+import type { FieldDifference } from '../diff/field-difference.js'
+
+// A verdict's differences are the diff engine's; callers that speak of verdicts find them here too.
+export { DIFF_KINDS } from '../diff/field-difference.js'
+export type { DiffKind, FieldDifference } from '../diff/field-difference.js'
+
 /**
  * The outcome taxonomy: every audited pair gets exactly one outcome and a sub-reason. These values
  * are InfluxDB tag values and dashboard filters, so the lists are a contract (documented in the README).
  */
 export const OUTCOMES = ['match', 'mismatch', 'shadow_error', 'shadow_timeout', 'primary_error', 'skipped'] as const
 export type Outcome = (typeof OUTCOMES)[number]
-
-/** What differs at one path. `type`: the JSON type differs (number vs string, object vs array, ...). */
-export const DIFF_KINDS = ['changed', 'added', 'removed', 'type'] as const
-export type DiffKind = (typeof DIFF_KINDS)[number]
-
-export interface FieldDifference {
-  /**
-   * Aggregation key. Body paths use the shared grammar with indices collapsed (`$.items[*].price`);
-   * a status difference is `status`; a compared header is `header:<lower-case name>`.
-   */
-  readonly path: string
-  /** The exact location, indices kept (`$.items[3].price`); equals `path` for status and headers. */
-  readonly exactPath: string
-  readonly kind: DiffKind
-  /** The values on each side (undefined where absent); only kept in samples, never as tags. */
-  readonly primary?: unknown
-  readonly shadow?: unknown
-}
 
 export interface Verdict {
   readonly outcome: Outcome

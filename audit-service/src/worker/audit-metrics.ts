@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { InfluxWriterStats } from '../influx/influx-writer.js'
+import type { InfluxWriterStats } from '@shadowgate/influx'
 
 /**
  * The audit worker's Prometheus metrics, in their own Registry (never the global one) so two

@@ -1,4 +1,4 @@
-import { NOT_MIRRORED_REASONS, type NotMirroredReason } from '../mirror/not-mirrored-reason.js'
+import { NOT_MIRRORED_REASONS, type NotMirroredReason } from '@shadowgate/shared'
 import type { RouteCounters } from '../metrics/gateway-metrics.js'
 import type { MirrorChange, RouteRuntimeView } from '../runtime/runtime-settings.js'
 

@@ -1,4 +1,4 @@
-import { routeInfluxClientLogs } from '@shadowgate/audit-service'
+import { routeInfluxClientLogs } from '@shadowgate/influx'
 import cluster from 'node:cluster'
 import { EXIT_FAILURE, EXIT_OK, printErr, printOut, usageError } from './cli-output.js'
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from './load-config-file.js'

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import { NOT_MIRRORED_REASONS, type NotMirroredReason } from '../mirror/not-mirrored-reason.js'
+import { NOT_MIRRORED_REASONS, type NotMirroredReason } from '@shadowgate/shared'
 
 /** Per-route counters kept in plain numbers for the admin API and the InfluxDB `shadowgate_gateway` series. */
 export interface RouteCounters {

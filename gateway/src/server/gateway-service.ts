@@ -1,6 +1,6 @@
 import { hostname } from 'node:os'
 import type { AddressInfo } from 'node:net'
-import { GatewayCountersReporter, InfluxWriter, type InfluxWriterOptions, type InfluxWriterStats } from '@shadowgate/audit-service'
+import { GatewayCountersReporter, InfluxWriter, type InfluxWriterOptions, type InfluxWriterStats } from '@shadowgate/influx'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { ShadowgateConfig } from '@shadowgate/shared'

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runAuditCommand } from '../../../audit-service/src/cli/run-audit-command.js'
 import { runMismatchesCommand } from '../../../audit-service/src/cli/run-mismatches-command.js'
-import { freePort } from '../../helpers/free-port.js'
+import { freePort } from '@shadowgate/dev-helpers'
 
 function capture(): { io: { stdout: { write(s: string): boolean; isTTY: boolean }; stderr: { write(s: string): boolean }; env: Record<string, string> }; out: () => string; err: () => string } {
   let out = ''

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fieldDiffPoints } from '../../../audit-service/src/influx/field-diff-points.js'
 import { PathBudget } from '../../../audit-service/src/influx/path-budget.js'
-import { startRedis, type TestRedis } from '../../helpers/redis-server.js'
+import { startRedis, type TestRedis } from '@shadowgate/dev-helpers'
 
 describe('PathBudget', () => {
   let server: TestRedis

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildMismatchSample } from '../../../audit-service/src/mismatch/build-mismatch-sample.js'
 import { MismatchStore } from '../../../audit-service/src/mismatch/mismatch-store.js'
 import type { FieldDifference, Verdict } from '../../../audit-service/src/verdict/verdict.js'
-import { startRedis, type TestRedis } from '../../helpers/redis-server.js'
+import { startRedis, type TestRedis } from '@shadowgate/dev-helpers'
 import { jsonResponse, pairJob } from '../worker/pair-jobs.js'
 
 function mismatch(fp: string, differences: FieldDifference[] = [{ path: '$.a', exactPath: '$.a', kind: 'changed', primary: 1, shadow: 2 }]): Verdict {

@@ -7,10 +7,7 @@ import { AUDIT_QUEUE_NAME, mismatchGroupKey } from '@shadowgate/shared'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort, waitFor } from '../../helpers/free-port.js'
-import { startServer, type TestServer } from '../../helpers/http-server.js'
-import { startInfluxd, type TestInflux } from '../../helpers/influxd.js'
-import { startRedis, type TestRedis } from '../../helpers/redis-server.js'
+import { freePort, waitFor, startServer, type TestServer, startInfluxd, type TestInflux, startRedis, type TestRedis } from '@shadowgate/dev-helpers'
 import { jsonResponse, pairJob } from './pair-jobs.js'
 
 // Processes run the built service (npx tsc -b first), as in production.

@@ -5,9 +5,7 @@ import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { judgePair } from '../../../audit-service/src/verdict/judge-pair.js'
 import { createAuditService, type AuditService } from '../../../audit-service/src/worker/audit-service.js'
-import { waitFor } from '../../helpers/free-port.js'
-import { startInfluxd, type TestInflux } from '../../helpers/influxd.js'
-import { startRedis, type TestRedis } from '../../helpers/redis-server.js'
+import { waitFor, startInfluxd, type TestInflux, startRedis, type TestRedis } from '@shadowgate/dev-helpers'
 import { jsonResponse, pairJob } from './pair-jobs.js'
 
 function config(redisUrl: string, influxUrl: string, prefix: string, extra = '', concurrency = 2): ReturnType<typeof parseConfig> {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { buildAdmin } from '../../../gateway/src/admin/build-admin.js'
 import { GatewayMetrics } from '../../../gateway/src/metrics/gateway-metrics.js'
 import { RuntimeSettings } from '../../../gateway/src/runtime/runtime-settings.js'
-import { waitFor } from '../../helpers/free-port.js'
+import { waitFor } from '@shadowgate/dev-helpers'
 import { runtimeTestConfig } from '../runtime/runtime-test-config.js'
 
 const TOKEN = 'admin-secret-token'

@@ -1,8 +1,7 @@
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { AuditProducer } from '../../../gateway/src/capture/audit-producer.js'
-import { startRedis, type TestRedis } from '../../helpers/redis-server.js'
-import { waitFor } from '../../helpers/free-port.js'
+import { startRedis, type TestRedis, waitFor } from '@shadowgate/dev-helpers'
 import { accounted, auditMetric, makePair, newProducer, offer, queuedPairs, readerQueue, testConfig, uniquePrefix } from './capture-fixtures.js'
 
 // Each test stops and starts this redis-server, so it is per test, not shared.

@@ -5,8 +5,7 @@ import { gunzipSync } from 'node:zlib'
 import { AUDIT_BATCH_JOB_NAME, AUDIT_QUEUE_NAME, ConfigError, parseAuditBatch, parseAuditJob, validateConfig, type AuditJob } from '@shadowgate/shared'
 import type { AuditProducer } from '../../../gateway/src/capture/audit-producer.js'
 import { AUDIT_EVENTS_MAX_LEN } from '../../../gateway/src/capture/audit-queue-writer.js'
-import { startRedis, type TestRedis } from '../../helpers/redis-server.js'
-import { waitFor } from '../../helpers/free-port.js'
+import { startRedis, type TestRedis, waitFor } from '@shadowgate/dev-helpers'
 import { accounted, auditMetric, makePair, newProducer, offer, queuedPairs, readerQueue, response, testConfig, totalDropped, uniquePrefix } from './capture-fixtures.js'
 
 let redis: TestRedis

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 /** The built CLI, as an operator runs it (tests spawn dist, never the sources). */
-export const CLI_MAIN = fileURLToPath(new URL('../../../gateway/dist/src/cli/main.js', import.meta.url))
+export const CLI_MAIN = fileURLToPath(new URL('../../../cli/dist/src/main.js', import.meta.url))
 
 export interface CliResult {
   readonly code: number | null

@@ -1,8 +1,6 @@
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort, waitFor } from '../../helpers/free-port.js'
-import { startServer, type TestServer } from '../../helpers/http-server.js'
-import { startRedis, type TestRedis } from '../../helpers/redis-server.js'
+import { freePort, waitFor, startServer, type TestServer, startRedis, type TestRedis } from '@shadowgate/dev-helpers'
 import { configDir } from './cli-config-file.js'
 import { CliProcess, runCli } from './cli-process.js'
 

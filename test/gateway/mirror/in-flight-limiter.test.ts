@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { waitFor } from '../../helpers/free-port.js'
+import { waitFor } from '@shadowgate/dev-helpers'
 import { InFlightLimiter, RELEASE_JITTER } from '../../../gateway/src/mirror/in-flight-limiter.js'
 
 describe('InFlightLimiter', () => {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { waitFor } from '../../helpers/free-port.js'
-import { startServer, type TestServer } from '../../helpers/http-server.js'
+import { waitFor, startServer, type TestServer } from '@shadowgate/dev-helpers'
 import { send, startGateway, type RunningGateway } from '../proxy/gateway-fixture.js'
 
 function* pieces(total: number, size: number): Generator<Buffer> {

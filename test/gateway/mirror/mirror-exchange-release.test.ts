@@ -2,8 +2,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { waitFor } from '../../helpers/free-port.js'
-import { startServer, type TestServer } from '../../helpers/http-server.js'
+import { waitFor, startServer, type TestServer } from '@shadowgate/dev-helpers'
 import { startGateway, type RunningGateway } from '../proxy/gateway-fixture.js'
 
 // A fresh context compiled after the flag is set exposes V8's gc() without restarting the process.

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort } from '../../helpers/free-port.js'
-import { startServer, type TestServer } from '../../helpers/http-server.js'
+import { freePort, startServer, type TestServer } from '@shadowgate/dev-helpers'
 import { send, startGateway, type RunningGateway } from '../proxy/gateway-fixture.js'
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')

@@ -1,8 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { freePort, waitFor } from '../../helpers/free-port.js'
-import { startServer } from '../../helpers/http-server.js'
+import { freePort, waitFor, startServer } from '@shadowgate/dev-helpers'
 import { send, startGateway } from '../proxy/gateway-fixture.js'
 
 /** A shadow on a given port that answers 'ok' to everything. */

@@ -1,7 +1,6 @@
 import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort, waitFor } from '../../helpers/free-port.js'
-import { startServer, type TestServer } from '../../helpers/http-server.js'
+import { freePort, waitFor, startServer, type TestServer } from '@shadowgate/dev-helpers'
 import type { MirrorPair, ObservedResponse, PairSink } from '../../../gateway/src/mirror/mirror-pair.js'
 import { send, startGateway, type RunningGateway } from '../proxy/gateway-fixture.js'
 

@@ -2,8 +2,7 @@ import { connect } from 'node:net'
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort } from '../../helpers/free-port.js'
-import { startServer, type TestServer } from '../../helpers/http-server.js'
+import { freePort, startServer, type TestServer } from '@shadowgate/dev-helpers'
 import { send, startGateway, type RunningGateway } from './gateway-fixture.js'
 
 /** A pino logger whose lines land in `lines` as parsed objects. */

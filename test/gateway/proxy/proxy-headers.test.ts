@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startServer, type TestServer } from '../../helpers/http-server.js'
+import { startServer, type TestServer } from '@shadowgate/dev-helpers'
 import { rawHeaderValues, send, startGateway, type RunningGateway } from './gateway-fixture.js'
 
 describe('proxy: headers', () => {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startServer, type TestServer } from '../../helpers/http-server.js'
+import { startServer, type TestServer } from '@shadowgate/dev-helpers'
 import { rawHeaderValues, send, startGateway, type RunningGateway } from './gateway-fixture.js'
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex')

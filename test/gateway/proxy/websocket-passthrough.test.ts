@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import { connect, type AddressInfo, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort } from '../../helpers/free-port.js'
+import { freePort } from '@shadowgate/dev-helpers'
 import { startGateway, type RunningGateway } from './gateway-fixture.js'
 
 const HANDSHAKE = (path: string): string =>

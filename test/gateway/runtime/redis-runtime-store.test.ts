@@ -4,8 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { RedisRuntimeStore } from '../../../gateway/src/runtime/redis-runtime-store.js'
 import { RuntimeSettings } from '../../../gateway/src/runtime/runtime-settings.js'
 import { decodeStoredSetting, encodeStoredSetting } from '../../../gateway/src/runtime/stored-mirror-setting.js'
-import { waitFor } from '../../helpers/free-port.js'
-import { startRedis, type TestRedis } from '../../helpers/redis-server.js'
+import { waitFor, startRedis, type TestRedis } from '@shadowgate/dev-helpers'
 import { memoryLogger, runtimeTestConfig } from './runtime-test-config.js'
 
 describe('RuntimeSettings shared through Redis', () => {

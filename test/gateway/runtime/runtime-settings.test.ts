@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { RuntimeSettings } from '../../../gateway/src/runtime/runtime-settings.js'
 import { encodeStoredSetting } from '../../../gateway/src/runtime/stored-mirror-setting.js'
-import { waitFor } from '../../helpers/free-port.js'
+import { waitFor } from '@shadowgate/dev-helpers'
 import { memoryLogger, runtimeTestConfig } from './runtime-test-config.js'
 
 describe('RuntimeSettings without a store', () => {

@@ -6,7 +6,7 @@ import { Pool } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ConnectionDrain } from '../../../gateway/src/server/connection-drain.js'
 import { createGatewayService } from '../../../gateway/src/server/gateway-service.js'
-import { startServer, type TestServer } from '../../helpers/http-server.js'
+import { startServer, type TestServer } from '@shadowgate/dev-helpers'
 
 /** What one GET on the pool came back with: the answer, or the error code. */
 async function get(pool: Pool, path: string): Promise<{ status: number; connection: string | undefined; body: string } | { error: string }> {

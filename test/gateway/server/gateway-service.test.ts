@@ -1,9 +1,7 @@
 import { parseConfig, type ShadowgateConfig } from '@shadowgate/shared'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createGatewayService, type GatewayService } from '../../../gateway/src/server/gateway-service.js'
-import { waitFor } from '../../helpers/free-port.js'
-import { startServer, type TestServer } from '../../helpers/http-server.js'
-import { startRedis, type TestRedis } from '../../helpers/redis-server.js'
+import { waitFor, startServer, type TestServer, startRedis, type TestRedis } from '@shadowgate/dev-helpers'
 import { memoryLogger } from '../runtime/runtime-test-config.js'
 
 const TOKEN = 'service-token'

@@ -1,0 +1,58 @@
+import { hostname } from 'node:os'
+import { validateConfig } from '@shadowgate/shared'
+import { pino } from 'pino'
+import { AuditProducer, GatewayMetrics, buildGateway } from '@shadowgate/gateway'
+import type { ChildSpec, RunningRole } from '../child-protocol.js'
+
+function need(value: string | undefined, what: string): string {
+  if (value === undefined) throw new Error(`${what} is required for the shadowgate role`)
+  return value
+}
+
+/**
+ * The product as shipped: defaults for every pool, cap and timeout, one catch-all route, and with
+ * `redisUrl` the real AuditProducer enqueueing every pair (no worker consumes them).
+ */
+export async function startShadowgateServer(spec: ChildSpec): Promise<RunningRole> {
+  const config = validateConfig({
+    primary: need(spec.origin, 'origin'),
+    shadow: need(spec.shadow, 'shadow'),
+    listen: { host: '127.0.0.1', port: 0 },
+    admin: { enabled: false },
+    ...(spec.redisUrl ? { redis: spec.redisUrl, audit: { maxQueueDepth: spec.maxQueueDepth } } : { audit: { enabled: false } }),
+    routes: [{ name: 'bench', match: '/*', mirror: { percent: spec.mirrorPercent ?? 0 } }],
+  })
+  const metrics = new GatewayMetrics()
+  const instanceId = `bench-${hostname()}-${process.pid}`
+  const producer = spec.redisUrl ? new AuditProducer(config, { metrics, instanceId, logger: pino({ level: 'silent' }) }) : undefined
+  producer?.start()
+  const app = await buildGateway(config, { metrics, instanceId, ...(producer ? { pairSink: producer } : {}) })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const addr = app.server.address()
+  if (addr === null || typeof addr === 'string') throw new Error('gateway has no TCP address')
+  return {
+    url: `http://127.0.0.1:${addr.port}`,
+    port: addr.port,
+    stats() {
+      let mirrored = 0
+      let shadowErrors = 0
+      const notMirrored: Record<string, number> = {}
+      for (const c of Object.values(metrics.snapshot())) {
+        mirrored += c.mirrored
+        shadowErrors += c.shadowErrors
+        for (const [k, v] of Object.entries(c.notMirrored)) notMirrored[k] = (notMirrored[k] ?? 0) + v
+      }
+      let audit: Record<string, number> | undefined
+      if (producer) {
+        const s = producer.stats()
+        audit = { enqueued: s.enqueued, not_sampled: s.notSampled, buffered: s.buffered + s.inFlight }
+        for (const [k, v] of Object.entries(s.dropped)) audit[`dropped_${k}`] = v
+      }
+      return Promise.resolve({ mirrored, notMirrored, shadowErrors, ...(audit ? { audit } : {}) })
+    },
+    async close() {
+      await app.close()
+      await producer?.close()
+    },
+  }
+}

@@ -1,0 +1,30 @@
+import { EXIT_OK, EXIT_USAGE, printErr, printOut } from '@shadowgate/gateway/cli'
+import { isCommand, runCommand } from './command-loader.js'
+
+export const CLI_USAGE = `Usage: shadowgate <command> [options]
+
+Commands:
+  gateway      run the gateway (traffic listener, mirroring, admin API)
+  mirror       list or change route rules' mirror percent on a running gateway
+  audit        run the audit worker (diffs mirrored pairs, writes InfluxDB series)
+  mismatches   show recorded mismatch groups with sample diffs
+  demo         run a local demo: sample primary and shadow, gateway, audit worker, traffic
+
+Run "shadowgate <command> --help" for a command's options.
+`
+
+/** Dispatches `shadowgate <command> ...` and resolves with the process exit code. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv
+  if (command === '--help' || command === '-h' || command === 'help') {
+    printOut(CLI_USAGE)
+    return EXIT_OK
+  }
+  if (command === undefined) {
+    printErr(CLI_USAGE)
+    return EXIT_USAGE
+  }
+  if (isCommand(command)) return await runCommand(command, rest)
+  printErr(`shadowgate: unknown command "${command}"\n\n${CLI_USAGE}`)
+  return EXIT_USAGE
+}

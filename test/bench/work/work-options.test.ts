@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_WORK_TARGETS, parseWorkOptions } from '../../../bench/work/work-options.js'
+
+describe('parseWorkOptions', () => {
+  it('has defaults', () => {
+    expect(parseWorkOptions([])).toEqual({ requests: 40_000, connections: 16, targets: DEFAULT_WORK_TARGETS, help: false })
+  })
+
+  it('reads every flag in both spellings', () => {
+    expect(parseWorkOptions(['--requests=2000', '--connections', '4', '--targets', 'sg-fast,sg-slow', '--help'])).toEqual({
+      requests: 2_000,
+      connections: 4,
+      targets: ['sg-fast', 'sg-slow'],
+      help: true,
+    })
+  })
+
+  it.each([
+    [['--requests', '10'], '--requests must be an integer between 1000 and 1000000 (got "10")'],
+    [['--connections', 'x'], '--connections must be an integer between 1 and 1000 (got "x")'],
+    [['--targets', 'direct'], '--targets must list keys among'],
+    [['--targets', 'sg-audit'], '--targets must list keys among'],
+    [['--rounds', '3'], 'unknown flag "--rounds"'],
+  ])('refuses %j, naming the flag', (argv, message) => {
+    expect(() => parseWorkOptions(argv)).toThrow(message)
+  })
+})

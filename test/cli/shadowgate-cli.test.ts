@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freePort, waitFor, startServer, type TestServer } from '@shadowgate/dev-helpers'
+import { configDir } from '../gateway/cli/cli-config-file.js'
+import { CliProcess, runCli } from '../gateway/cli/cli-process.js'
+
+const TOKEN = 'cli-test-token'
+
+describe('shadowgate CLI: usage and config errors', () => {
+  let dir: Awaited<ReturnType<typeof configDir>>
+  beforeAll(async () => {
+    dir = await configDir()
+  })
+  afterAll(async () => {
+    await dir.remove()
+  })
+
+  it('prints help for the CLI and each command', async () => {
+    const top = await runCli(['--help'])
+    expect(top.code).toBe(0)
+    expect(top.stdout).toMatch(/^Usage: shadowgate <command>/)
+    // audit and mismatches are the audit service's commands, reached through this CLI.
+    for (const command of ['gateway', 'mirror', 'audit', 'mismatches']) {
+      const r = await runCli([command, '--help'])
+      expect([r.code, r.stderr]).toEqual([0, ''])
+      expect(r.stdout).toContain(`shadowgate ${command}`)
+    }
+  })
+
+  it('rejects unknown commands, flags and bad values with usage on stderr and exit 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [[], /^Usage: shadowgate <command>/],
+      [['frobnicate'], /unknown command "frobnicate"/],
+      [['gateway', '--frob'], /Unknown option '--frob'/],
+      [['gateway', '--workers', 'two'], /--workers must be a whole number between 1 and 256 \(got "two"\)/],
+      [['gateway', '--workers'], /argument missing|--workers/],
+      [['mirror'], /mirror needs an action/],
+      [['mirror', 'flip'], /unknown mirror action "flip"/],
+      [['mirror', 'set', 'users'], /mirror set takes <rule> <percent>/],
+      [['mirror', 'set', 'users', 'lots'], /percent must be a number between 0 and 100 \(got "lots"\)/],
+      [['mirror', 'set', 'users', '5', '--ttl', 'soon'], /--ttl must be a positive duration/],
+      [['mirror', 'list', '--admin', 'ftp://x'], /--admin must be an http/],
+    ]
+    for (const [args, message] of cases) {
+      const r = await runCli(args)
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.stdout, args.join(' ')).toBe('')
+      expect(r.stderr, args.join(' ')).toMatch(message)
+      expect(r.stderr).toContain('Usage:')
+    }
+  })
+
+  it('reports a bad config as "config error", naming the key, with exit 2 and no stack trace', async () => {
+    const bad = await dir.write('bad.yaml', 'primary: http://127.0.0.1:9\nroutes:\n  - name: users\n    match: /users/*\n    mirror: { percent: 150 }\n')
+    const r = await runCli(['gateway', '--config', bad])
+    expect(r.code).toBe(2)
+    expect(r.stderr.trim()).toBe('shadowgate: config error: routes[0].mirror.percent must be between 0 and 100')
+    const typo = await dir.write('typo.yaml', 'primary: http://127.0.0.1:9\nadmin: { prot: 1 }\n')
+    const t = await runCli(['mirror', 'list', '--config', typo])
+    expect([t.code, t.stderr.trim()]).toEqual([2, 'shadowgate: config error: admin.prot is not a known option'])
+    const env = await dir.write('env.yaml', 'primary: http://127.0.0.1:9\nadmin: { token: "${SG_TEST_UNSET_TOKEN}" }\n')
+    const e = await runCli(['gateway', '-c', env], { env: { SG_TEST_UNSET_TOKEN: '' } })
+    expect(e.code).toBe(2)
+    expect(e.stderr).toMatch(/^shadowgate: config error: admin\.token .*SG_TEST_UNSET_TOKEN/)
+    const missing = await runCli(['gateway', '--config', '/nonexistent/shadowgate.yaml'])
+    expect([missing.code, missing.stderr.trim()]).toEqual([2, 'shadowgate: config error: cannot read /nonexistent/shadowgate.yaml: no such file'])
+    for (const out of [r, t, e, missing]) expect(out.stderr).not.toMatch(/\n\s+at /)
+  })
+})
+
+describe('shadowgate mirror against a running gateway', () => {
+  let dir: Awaited<ReturnType<typeof configDir>>
+  let origin: TestServer
+  let shadow: TestServer
+  let gateway: CliProcess | undefined
+  let configPath = ''
+  let adminUrl = ''
+  let trafficUrl = ''
+
+  beforeAll(async () => {
+    dir = await configDir()
+    origin = await startServer((_req, res) => {
+      res.setHeader('content-type', 'application/json')
+      res.end('{"ok":true}')
+    })
+    shadow = await startServer((_req, res) => {
+      res.end('{"ok":true}')
+    })
+    const [trafficPort, adminPort] = [await freePort(), await freePort()]
+    trafficUrl = `http://127.0.0.1:${trafficPort}`
+    adminUrl = `http://127.0.0.1:${adminPort}`
+    configPath = await dir.write(
+      'shadowgate.yaml',
+      `primary: ${origin.url}
+shadow: ${shadow.url}
+listen: { host: 127.0.0.1, port: ${trafficPort} }
+admin: { host: 127.0.0.1, port: ${adminPort}, token: "\${SG_TEST_ADMIN_TOKEN}" }
+routes:
+  - name: users
+    match: /users/*
+    mirror: { percent: 0 }
+  - name: orders
+    match: /orders
+`,
+    )
+    gateway = new CliProcess(['gateway', '--config', configPath], { SG_TEST_ADMIN_TOKEN: TOKEN })
+    await waitFor(async () => (await fetch(`${adminUrl}/readyz`)).status === 200, 20_000, `the gateway to be ready (${gateway.output})`)
+  })
+  afterAll(async () => {
+    await gateway?.stop('SIGKILL')
+    await origin?.close()
+    await shadow?.close()
+    await dir?.remove()
+  })
+
+  const env = { SG_TEST_ADMIN_TOKEN: TOKEN }
+
+  it('serves traffic and lists the rules', async () => {
+    const res = await fetch(`${trafficUrl}/users/1`)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ ok: true })
+    const r = await runCli(['mirror', 'list', '--config', configPath], { env })
+    expect([r.code, r.stderr]).toEqual([0, ''])
+    const lines = r.stdout.trim().split('\n')
+    expect(lines[0]).toMatch(/^RULE\s+MATCH\s+PERCENT\s+CONFIG\s+TEMPORARY\s+REQUESTS\s+MIRRORED\s+SHADOW ERRORS$/)
+    expect(lines[1]).toMatch(/^users\s+\/users\/\*\s+0%\s+0%\s+-\s+1\s+0\s+0$/)
+    expect(lines[2]).toMatch(/^orders\s+\/orders\s+0%\s+0%\s+-\s+0\s+0\s+0$/)
+  })
+
+  it('sets a percent with a ttl, which the gateway applies to traffic', async () => {
+    const r = await runCli(['mirror', 'set', 'users', '100', '--ttl', '10m', '--config', configPath], { env })
+    expect([r.code, r.stderr]).toEqual([0, ''])
+    expect(r.stdout).toMatch(/^users: mirror 0% -> 100% for 10m \(then 0%, at \d{4}-\d\d-\d\dT/)
+    const before = shadow.received.length
+    expect((await fetch(`${trafficUrl}/users/2`)).status).toBe(200)
+    await waitFor(() => shadow.received.length > before, 5_000, 'the copy to reach the shadow')
+    expect(shadow.received.at(-1)?.url).toBe('/users/2')
+    const list = await runCli(['mirror', 'list', '--json', '--admin', adminUrl], { env: { SHADOWGATE_ADMIN_TOKEN: TOKEN } })
+    expect(list.code).toBe(0)
+    const users = (JSON.parse(list.stdout) as { routes: { name: string; percent: number; revertTo: number; ttlRemainingMs: number }[] }).routes[0]
+    expect(users).toMatchObject({ name: 'users', percent: 100, revertTo: 0 })
+    const table = await runCli(['mirror', 'list', '-c', configPath], { env })
+    expect(table.stdout).toMatch(/users\s+\/users\/\*\s+100%\s+0%\s+(9m \d+s|10m) left, then 0%/)
+    const reset = await runCli(['mirror', 'reset', 'users', '--config', configPath], { env })
+    expect([reset.code, reset.stdout.trim()]).toEqual([0, 'users: mirror 100% -> 0%'])
+  })
+
+  it('reports refusals from the admin API with exit 1', async () => {
+    const unknown = await runCli(['mirror', 'set', 'nope', '5', '--config', configPath], { env })
+    expect([unknown.code, unknown.stderr.trim()]).toEqual([1, 'shadowgate: no route rule is named "nope" (SG_UNKNOWN_ROUTE)'])
+    const wrongToken = await runCli(['mirror', 'list', '--admin', adminUrl], { env: { SHADOWGATE_ADMIN_TOKEN: 'wrong' } })
+    expect(wrongToken.code).toBe(1)
+    expect(wrongToken.stderr).toContain('SG_ADMIN_UNAUTHORIZED')
+    const down = await runCli(['mirror', 'list', '--admin', `http://127.0.0.1:${await freePort()}`])
+    expect(down.code).toBe(1)
+    expect(down.stderr).toMatch(/cannot reach the admin API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/)
+  })
+
+  it('drains and exits 0 on SIGTERM', async () => {
+    const g = gateway
+    if (!g) throw new Error('gateway not started')
+    expect(await g.stop('SIGTERM')).toBe(0)
+    expect(g.lines.some((l) => l['msg'] === 'shut down cleanly')).toBe(true)
+    await expect(fetch(`${trafficUrl}/users/3`)).rejects.toThrow()
+  })
+})
