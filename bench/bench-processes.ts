@@ -1,8 +1,7 @@
 import { BenchChildProcess, type BenchChildOptions } from './bench-child-process.js'
 import type { ChildSpec } from './child-protocol.js'
 import { killLoadGenerators } from './load/spawn-bounded.js'
-import { CliService, killServices } from './services/cli-service.js'
-import { killAllManagedProcesses } from '@shadowgate/dev-helpers'
+import { NodeProcess, killAllManagedProcesses, killAllNodeProcesses } from '@shadowgate/dev-helpers'
 
 /**
  * The processes one bench script starts (role children and `shadowgate` CLI services) and the
@@ -12,7 +11,7 @@ import { killAllManagedProcesses } from '@shadowgate/dev-helpers'
 export class BenchProcesses {
   readonly #tag: string
   readonly #children: BenchChildProcess[] = []
-  readonly #services: CliService[] = []
+  readonly #services: NodeProcess[] = []
 
   /** `tag` prefixes every log line: `[tag 12:34:56] …`. */
   constructor(tag: string) {
@@ -30,16 +29,16 @@ export class BenchProcesses {
     return { child, url: await child.start() }
   }
 
-  /** Spawns `node [nodeFlags] cli args`; see CliService. */
-  service(name: string, cli: string, args: readonly string[], nodeFlags: readonly string[] = []): CliService {
-    const s = new CliService(name, cli, args, [], nodeFlags)
+  /** Spawns `node [nodeFlags] cli args`; see NodeProcess. */
+  service(name: string, cli: string, args: readonly string[], nodeFlags: readonly string[] = []): NodeProcess {
+    const s = new NodeProcess(cli, args, { name, nodeFlags })
     this.#services.push(s)
     return s
   }
 
   /** Stops every service (5 s each), then every child. */
   async closeAll(): Promise<void> {
-    await Promise.allSettled(this.#services.map((s) => s.stop(5_000)))
+    await Promise.allSettled(this.#services.map((s) => s.stop('SIGTERM', 5_000)))
     await Promise.allSettled(this.#children.map((c) => c.close()))
   }
 
@@ -47,7 +46,7 @@ export class BenchProcesses {
   stopOnExit(): void {
     const killAll = (): void => {
       killLoadGenerators()
-      killServices()
+      killAllNodeProcesses()
       killAllManagedProcesses()
       for (const c of this.#children) c.killNow()
     }

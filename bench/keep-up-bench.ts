@@ -16,7 +16,8 @@ import { BenchProcesses } from './bench-processes.js'
 import { KEEP_UP_USAGE, parseKeepUpOptions, type KeepUpOptions } from './keep-up/keep-up-options.js'
 import { formatKeepUpReport, type KeepUpRow } from './keep-up/keep-up-report.js'
 import { machineInfo } from './report/machine-info.js'
-import { AUDIT_CLI, GATEWAY_CLI, type CliService } from './services/cli-service.js'
+import { AUDIT_CLI, GATEWAY_CLI } from './services/service-entries.js'
+import type { NodeProcess } from '@shadowgate/dev-helpers'
 import { startInfluxd, type BenchInflux } from './services/influxd-process.js'
 import { readRouteCounters } from './soak/gateway-counters.js'
 import { runOpenLoop } from './soak/open-loop-load.js'
@@ -37,8 +38,8 @@ interface Upstreams {
 }
 
 interface Sides {
-  readonly gateway: CliService
-  readonly worker: CliService
+  readonly gateway: NodeProcess
+  readonly worker: NodeProcess
   readonly trafficUrl: string
   readonly adminUrl: string
 }
@@ -122,7 +123,7 @@ async function step(rps: number, up: Upstreams, options: KeepUpOptions, dir: str
   } finally {
     for (const side of [sides.gateway, sides.worker]) {
       const code = await side.stop()
-      if (code !== 0) log(`${side.name} exited with ${code}: ${side.tail}`)
+      if (code !== 0) log(`${side.name} exited with ${code}: ${side.output.trim()}`)
     }
   }
 }

@@ -15,7 +15,8 @@ import { DEFAULT_WORKER_CONCURRENCY } from '@shadowgate/shared'
 import { BenchProcesses } from './bench-processes.js'
 import { machineInfo } from './report/machine-info.js'
 import { Backlog, BACKLOG_ROUTE } from './soak/backlog-jobs.js'
-import { AUDIT_CLI, GATEWAY_CLI, type CliService } from './services/cli-service.js'
+import { AUDIT_CLI, GATEWAY_CLI } from './services/service-entries.js'
+import type { NodeProcess } from '@shadowgate/dev-helpers'
 import { delta, readHeapUsed, readRouteCounters } from './soak/gateway-counters.js'
 import { startInfluxd } from './services/influxd-process.js'
 import { runOpenLoop } from './soak/open-loop-load.js'
@@ -37,7 +38,7 @@ async function child(name: string, spec: Parameters<BenchProcesses['child']>[1])
   return (await processes.child(name, spec)).url
 }
 
-function service(name: string, cli: string, args: readonly string[], nodeFlags: readonly string[] = []): CliService {
+function service(name: string, cli: string, args: readonly string[], nodeFlags: readonly string[] = []): NodeProcess {
   return processes.service(name, cli, args, nodeFlags)
 }
 
@@ -46,7 +47,7 @@ function heartbeat(pid: number, what: string): NodeJS.Timeout {
   return setInterval(() => log(`${what}: RSS ${((rssOf(pid) ?? 0) / 1_048_576).toFixed(1)} MiB, load ${(loadavg()[0] ?? 0).toFixed(2)}`), 60_000)
 }
 
-async function gatewayPhase(o: { gateway: CliService; adminUrl: string; trafficUrl: string; route: string; phase: string; options: SoakOptions }): Promise<GatewayPhaseRow> {
+async function gatewayPhase(o: { gateway: NodeProcess; adminUrl: string; trafficUrl: string; route: string; phase: string; options: SoakOptions }): Promise<GatewayPhaseRow> {
   log(`gateway phase "${o.phase}": ${o.options.minutes} min at ${o.options.rps} requests/s`)
   const before = await readRouteCounters(o.adminUrl, o.route)
   const sampler = new RssSampler(o.gateway.pid, o.options.sampleS * 1_000)
@@ -111,7 +112,7 @@ routes:
     await gatewayPhase({ ...common, route: 'slow', phase: `shadow answers after ${SLOW_MS / 1_000} s` }),
   ]
   const code = await gateway.stop()
-  if (code !== 0) log(`the gateway exited with ${code}: ${gateway.tail}`)
+  if (code !== 0) log(`the gateway exited with ${code}: ${gateway.output.trim()}`)
   return rows
 }
 
@@ -157,7 +158,7 @@ routes: [{ name: ${BACKLOG_ROUTE}, match: "/orders/*" }]
     csv.push(samplesCsv('audit worker', samples))
     const rss = summariseRss(samples)
     const code = await worker.stop()
-    if (code !== 0) log(`the audit worker exited with ${code}: ${worker.tail}`)
+    if (code !== 0) log(`the audit worker exited with ${code}: ${worker.output.trim()}`)
     const left = await backlog.left()
     // Every pair the worker completed is one point: what was added and is no longer queued.
     const points = await influx.count('SELECT count(mismatch) FROM shadowgate_audit', 'soak').catch(() => Number.NaN)

@@ -13,15 +13,15 @@ import { killLoadGenerators } from './load/spawn-bounded.js'
 import { runWrk, wrkAvailable } from './load/wrk-generator.js'
 import { machineInfo } from './report/machine-info.js'
 import { UPSTREAM_BODY } from './roles/upstream-server.js'
-import { CliService, GATEWAY_CLI, killServices } from './services/cli-service.js'
+import { GATEWAY_CLI } from './services/service-entries.js'
 import { CpuWindow, childPids } from './workers/proc-cpu.js'
 import { WORKERS_USAGE, parseWorkersOptions, type WorkersOptions } from './workers/workers-options.js'
 import { formatWorkersReport, type WorkersRun } from './workers/workers-report.js'
-import { freePort } from '@shadowgate/dev-helpers'
+import { NodeProcess, freePort, killAllNodeProcesses } from '@shadowgate/dev-helpers'
 
 const LISTENING = 'gateway worker listening'
 const children: BenchChildProcess[] = []
-let gateway: CliService | undefined
+let gateway: NodeProcess | undefined
 
 function log(line: string): void {
   process.stderr.write(`[workers ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
@@ -56,7 +56,7 @@ routes:
     mirror: { percent: ${o.options.mirror} }
 `,
   )
-  const g = new CliService(`gateway --workers ${o.workers}`, GATEWAY_CLI, ['gateway', '--config', config, '--workers', String(o.workers), '--log-level', 'info'], [LISTENING])
+  const g = new NodeProcess(GATEWAY_CLI, ['gateway', '--config', config, '--workers', String(o.workers), '--log-level', 'info'], { name: `gateway --workers ${o.workers}` })
   gateway = g
   try {
     await g.waitReady(async () => g.seen(LISTENING) >= o.workers && (await fetch(`http://127.0.0.1:${admin}/readyz`)).status === 200)
@@ -75,7 +75,7 @@ routes:
     return { workers: o.workers, round: o.round, load, cores }
   } finally {
     const code = await g.stop()
-    if (code !== 0) log(`the gateway exited with ${code}: ${g.tail}`)
+    if (code !== 0) log(`the gateway exited with ${code}: ${g.output.trim()}`)
     gateway = undefined
   }
 }
@@ -114,7 +114,7 @@ async function main(): Promise<number> {
     process.stderr.write(`bench:workers could not run: ${(err as Error).message}\n`)
     return 1
   } finally {
-    await gateway?.stop(5_000)
+    await gateway?.stop('SIGTERM', 5_000)
     await Promise.allSettled(children.map((c) => c.close()))
     await rm(dir, { recursive: true, force: true })
   }
@@ -122,14 +122,14 @@ async function main(): Promise<number> {
 
 process.on('exit', () => {
   killLoadGenerators()
-  killServices()
+  killAllNodeProcesses()
   for (const c of children) c.killNow()
 })
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     log(`${signal}: stopping`)
     killLoadGenerators()
-    void Promise.allSettled([gateway?.stop(5_000), ...children.map((c) => c.close())]).finally(() => process.exit(130))
+    void Promise.allSettled([gateway?.stop('SIGTERM', 5_000), ...children.map((c) => c.close())]).finally(() => process.exit(130))
   })
 }
 

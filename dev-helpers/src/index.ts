@@ -3,6 +3,8 @@
 export { freePort } from './free-port.js'
 export { waitFor } from './wait-for.js'
 export { ManagedProcess, killAllManagedProcesses } from './managed-process.js'
+export { NodeProcess, killAllNodeProcesses } from './node-process.js'
+export type { NodeProcessOptions, NodeProcessExit } from './node-process.js'
 export { startServer } from './http-server.js'
 export type { TestServer, ReceivedRequest } from './http-server.js'
 export { startRedis } from './redis-server.js'

@@ -3,6 +3,7 @@ import { startCaseRig, type GatewayCounts } from './case-rig.js'
 import { STREAM_MS, STREAM_RPS, type FaultCase } from './fault-cases.js'
 import type { FaultStack } from './fault-stack.js'
 import { runSteadyStream, type StreamTally } from './steady-stream.js'
+import { waitFor } from '@shadowgate/dev-helpers'
 
 /** How long the pairs of a case may take to settle in the gateway (black-holed copies time out after mirror.timeout). */
 const GATEWAY_SETTLE_MS = 30_000
@@ -42,14 +43,12 @@ export interface CaseResult {
   readonly seconds: number
 }
 
-async function poll(check: () => Promise<boolean>, timeoutMs: number, intervalMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return true
-    await sleep(intervalMs)
-  }
-  return false
-}
+/** Whether `check` came true within the bound (the case reports what did not settle instead of throwing). */
+const poll = (check: () => Promise<boolean>, timeoutMs: number, intervalMs: number): Promise<boolean> =>
+  waitFor(check, timeoutMs, 'condition', intervalMs).then(
+    () => true,
+    () => false,
+  )
 
 const sum = (r: Readonly<Record<string, number>>): number => Object.values(r).reduce((a, b) => a + b, 0)
 

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
+import { NodeProcess } from '@shadowgate/dev-helpers'
 import { fileURLToPath } from 'node:url'
 
 /** The built CLI, as an operator runs it (tests spawn dist, never the sources). */
@@ -23,52 +24,9 @@ export async function runCli(args: readonly string[], opts: { env?: NodeJS.Proce
   return { code, stdout, stderr }
 }
 
-/** A long-running CLI process (the gateway) whose JSON log lines the test can wait for. */
-export class CliProcess {
-  readonly child: ChildProcess
-  readonly lines: Record<string, unknown>[] = []
-  #text = ''
-  readonly #exit: Promise<number | null>
-
+/** A long-running CLI process (the gateway) whose JSON log lines the test can wait for; see NodeProcess. */
+export class CliProcess extends NodeProcess {
   constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [CLI_MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let partial = ''
-    this.child.stdout?.on('data', (d: Buffer) => {
-      this.#keep(d)
-      partial += d.toString()
-      const parts = partial.split('\n')
-      partial = parts.pop() ?? ''
-      for (const p of parts) {
-        try {
-          this.lines.push(JSON.parse(p) as Record<string, unknown>)
-        } catch {
-          // Not a log line: kept in output for failure messages.
-        }
-      }
-    })
-    this.child.stderr?.on('data', (d: Buffer) => this.#keep(d))
-    this.#exit = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)))
-  }
-
-  /** Tail of everything printed, for failure messages. */
-  get output(): string {
-    return this.#text
-  }
-
-  get exited(): boolean {
-    return this.child.exitCode !== null || this.child.signalCode !== null
-  }
-
-  /** Sends `signal` and resolves with the exit code; SIGKILL after `timeoutMs` (then the code is null). */
-  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<number | null> {
-    if (!this.exited) this.child.kill(signal)
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs)
-    const code = await this.#exit
-    clearTimeout(timer)
-    return code
-  }
-
-  #keep(d: Buffer): void {
-    this.#text = (this.#text + d.toString()).slice(-30_000)
+    super(CLI_MAIN, args, { env })
   }
 }
