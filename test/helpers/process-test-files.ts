@@ -6,8 +6,9 @@ import { dirname, join, relative, resolve } from 'node:path'
  * or forks itself. Matched in the test file and in every test module it imports (relative imports
  * under test/), and in the product modules it imports directly.
  */
-const STARTS_PROCESSES = /helpers\/(?:redis-server|influxd|victoria-metrics|managed-process)\.js'|from 'node:child_process'|from 'node:cluster'/
-const PRODUCT_STARTS_PROCESSES = /from 'node:child_process'|cluster\.fork\(/
+// Written so that this file's own text does not match them.
+const STARTS_PROCESSES = /helpers\/(?:redis-server|influxd|victoria-metrics|managed-process)\.js'|from 'node:(?:child_process|cluster)'/
+const PRODUCT_STARTS_PROCESSES = /from 'node:(?:child_process)'|cluster\.fork\(/
 
 function testFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

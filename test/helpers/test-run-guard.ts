@@ -15,6 +15,8 @@ import { describeLeftover, descendantsOf, findLeftovers, killLeftovers, listProc
  */
 
 export const RUN_ENV_NAME = 'SHADOWGATE_TEST_RUN'
+/** The machine's temp dir, as it was before the run pointed TMPDIR at its own root. */
+export const OUTER_TMPDIR_ENV = 'SHADOWGATE_TEST_OUTER_TMPDIR'
 /** Prefix of the run's temp root, beside which nothing of the run is created. */
 export const RUN_TMP_PREFIX = 'sg-test-run-'
 /** Temp folder prefixes of the test helpers and of what the tests start, to name a leftover's owner. */
@@ -31,7 +33,7 @@ const EXIT_GRACE_MS = 3_000
 /** A test run's marks and what setup changed, to undo at the end. */
 export interface TestRun {
   readonly marks: RunMarks
-  readonly previous: { readonly tmpdir: string | undefined; readonly mark: string | undefined }
+  readonly previous: { readonly tmpdir: string | undefined; readonly mark: string | undefined; readonly outer: string | undefined }
 }
 
 /** What the end of a run found: processes still alive (now killed) and what was left in its temp root. */
@@ -57,7 +59,8 @@ export function startRun(): TestRun {
     preexisting: new Set(processes.filter((p) => below.has(p.pid)).map(processKey)),
     isRunnerWorker: isVitestWorker,
   }
-  const run: TestRun = { marks, previous: { tmpdir: process.env['TMPDIR'], mark: process.env[RUN_ENV_NAME] } }
+  const run: TestRun = { marks, previous: { tmpdir: process.env['TMPDIR'], mark: process.env[RUN_ENV_NAME], outer: process.env[OUTER_TMPDIR_ENV] } }
+  process.env[OUTER_TMPDIR_ENV] ??= tmpdir()
   process.env[RUN_ENV_NAME] = marks.envValue
   process.env['TMPDIR'] = marks.tmpRoot
   return run
@@ -83,6 +86,11 @@ function leftoverEntries(tmpRoot: string): string[] {
   }
 }
 
+/** Where a test writes what must outlive the run (a report): the machine's temp dir, not the run's root. */
+export function outerTmpdir(): string {
+  return process.env[OUTER_TMPDIR_ENV] ?? tmpdir()
+}
+
 function restoreEnv(name: string, value: string | undefined): void {
   if (value === undefined) delete process.env[name]
   else process.env[name] = value
@@ -100,6 +108,7 @@ export async function finishRun(run: TestRun, graceMs = EXIT_GRACE_MS): Promise<
   rmSync(marks.tmpRoot, { recursive: true, force: true })
   restoreEnv('TMPDIR', run.previous.tmpdir)
   restoreEnv(RUN_ENV_NAME, run.previous.mark)
+  restoreEnv(OUTER_TMPDIR_ENV, run.previous.outer)
   return { processes, killed, tempEntries }
 }
 
