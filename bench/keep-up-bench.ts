@@ -17,11 +17,10 @@ import { KEEP_UP_USAGE, parseKeepUpOptions, type KeepUpOptions } from './keep-up
 import { formatKeepUpReport, type KeepUpRow } from './keep-up/keep-up-report.js'
 import { machineInfo } from './report/machine-info.js'
 import { AUDIT_CLI, GATEWAY_CLI } from './services/service-entries.js'
-import type { NodeProcess } from '@shadowgate/dev-helpers'
+import { type NodeProcess, freePort } from '@shadowgate/dev-helpers'
 import { startInfluxd, type BenchInflux } from './services/influxd-process.js'
 import { readRouteCounters } from './soak/gateway-counters.js'
 import { runOpenLoop } from './soak/open-loop-load.js'
-import { freePort } from '@shadowgate/dev-helpers'
 
 const INFLUX_DB = 'keepup'
 /** Longest wait for the worker to empty the backlog after the load. */

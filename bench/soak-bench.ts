@@ -16,14 +16,13 @@ import { BenchProcesses } from './bench-processes.js'
 import { machineInfo } from './report/machine-info.js'
 import { Backlog, BACKLOG_ROUTE } from './soak/backlog-jobs.js'
 import { AUDIT_CLI, GATEWAY_CLI } from './services/service-entries.js'
-import type { NodeProcess } from '@shadowgate/dev-helpers'
+import { type NodeProcess, freePort } from '@shadowgate/dev-helpers'
 import { delta, readHeapUsed, readRouteCounters } from './soak/gateway-counters.js'
 import { startInfluxd } from './services/influxd-process.js'
 import { runOpenLoop } from './soak/open-loop-load.js'
 import { RssSampler, rssOf, samplesCsv, summariseRss } from './soak/rss-sampler.js'
 import { SOAK_USAGE, parseSoakOptions, type SoakOptions } from './soak/soak-options.js'
 import { formatSoakReport, type GatewayPhaseRow, type WorkerPhaseRow } from './soak/soak-report.js'
-import { freePort } from '@shadowgate/dev-helpers'
 
 /** Answers after an hour: within any run, a shadow that accepts copies and never answers. */
 const NEVER_MS = 3_600_000

@@ -21,6 +21,8 @@ export interface TestInflux {
   stop(): Promise<void>
   start(): Promise<void>
   close(): Promise<void>
+  /** SIGKILLs the server at once (when close() did not finish); the temp dir stays. */
+  kill(): void
 }
 
 /** Attempts with fresh ports when influxd exits at start-up (a port taken between freePort() and its bind). */
@@ -106,6 +108,7 @@ export async function startInfluxd(): Promise<TestInflux> {
     },
     start,
     stop: () => started.stop(),
+    kill: () => started.kill(),
     async close() {
       await started.stop()
       await rm(dir, { recursive: true, force: true })

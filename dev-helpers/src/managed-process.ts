@@ -49,6 +49,11 @@ export class ManagedProcess {
     this.#child = child
   }
 
+  /** SIGKILL now, without waiting: the last resort when stop() itself did not finish. */
+  kill(): void {
+    if (this.running) this.#child?.kill('SIGKILL')
+  }
+
   async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 5_000): Promise<void> {
     const child = this.#child
     if (!child || !this.running) return

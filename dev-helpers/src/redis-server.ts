@@ -13,6 +13,8 @@ export interface TestRedis {
   /** Starts it again on the same port (after stop()). */
   start(): Promise<void>
   close(): Promise<void>
+  /** SIGKILLs the server at once (when close() did not finish); the temp dir stays. */
+  kill(): void
 }
 
 function ping(port: number): Promise<boolean> {
@@ -47,6 +49,7 @@ export async function startRedis(): Promise<TestRedis> {
     url: `redis://127.0.0.1:${port}`,
     start,
     stop: () => proc.stop(),
+    kill: () => proc.kill(),
     async close() {
       await proc.stop()
       await rm(dir, { recursive: true, force: true })

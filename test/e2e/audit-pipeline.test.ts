@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DifferingRoute } from './differing-upstreams.js'
-import { E2E_DB, mirroredTotal, startE2eStack, type E2eStack } from './e2e-stack.js'
+import { E2E_CLOSE_LIMIT_MS, E2E_DB, mirroredTotal, startE2eStack, type E2eStack } from './e2e-stack.js'
 import { countBy, single, tagValues } from './influx-counts.js'
 import { sendTraffic, type WrongAnswer } from './send-traffic.js'
 
@@ -26,7 +26,7 @@ describe('audit pipeline end to end', () => {
   }, 180_000)
   afterAll(async () => {
     await stack?.close()
-  })
+  }, E2E_CLOSE_LIMIT_MS)
 
   it('answers every client request with the primary response', () => {
     expect(wrong).toEqual([])

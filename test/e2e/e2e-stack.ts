@@ -4,13 +4,22 @@ import { Queue } from 'bullmq'
 import { pino } from 'pino'
 import { createAuditService, type AuditService } from '../../audit-service/src/worker/audit-service.js'
 import { createGatewayService, type GatewayService } from '../../gateway/src/server/gateway-service.js'
-import { freePort, waitFor, type TestServer, startInfluxd, type TestInflux, startRedis, type TestRedis } from '@shadowgate/dev-helpers'
+import { closeInOrder, type CloseStep, freePort, waitFor, type TestServer, startInfluxd, type TestInflux, startRedis, type TestRedis } from '@shadowgate/dev-helpers'
 import { differingRoutesYaml, startDifferingUpstreams } from './differing-upstreams.js'
 
 export const E2E_DB = 'shadowgate'
 const PREFIX = 'e2e'
 /** Retry delays of both InfluxDB writers: an outage of a few seconds is retried many times, not once. */
 const INFLUX_RETRY = { minRetryDelayMs: 100, maxRetryDelayMs: 300 }
+/** Limit of one close step of a process the stack started: ManagedProcess SIGKILLs after 5 s of SIGTERM. */
+const PROCESS_CLOSE_MS = 8_000
+/** Limit of one in-process close step (a client, the gateway); the worker gets its shutdownTimeout on top. */
+const CLIENT_CLOSE_MS = 8_000
+const WORKER_SHUTDOWN_MS = 10_000
+/** Limit of bringing back a Redis or InfluxDB a test left stopped, before the clients close. */
+const RESTART_MS = 20_000
+/** The longest close() can take, every step overrunning: hooks that close a stack allow this much. */
+export const E2E_CLOSE_LIMIT_MS = RESTART_MS + 4 * CLIENT_CLOSE_MS + WORKER_SHUTDOWN_MS + 2 * PROCESS_CLOSE_MS + 5_000
 
 /** Everything real: redis-server, influxd, primary and shadow servers, the gateway service and the audit worker. */
 export interface E2eStack {
@@ -32,7 +41,11 @@ export interface E2eStack {
   drain(timeoutMs?: number): Promise<void>
   /** Closes the gateway: its last counter window is written and its producer flushed. Idempotent. */
   closeGateway(): Promise<void>
-  /** Closes everything this stack started. Idempotent. */
+  /**
+   * Closes everything this stack started, in order, each step bounded (a process past its limit is
+   * SIGKILLed) and every step run even when one fails; then rejects naming each step that failed.
+   * Idempotent.
+   */
   close(): Promise<void>
 }
 
@@ -57,7 +70,7 @@ listen: { host: 127.0.0.1, port: 0 }
 admin: { enabled: false }
 redis: { url: "${redisUrl}", prefix: ${PREFIX} }
 influx: { url: "${influxUrl}", database: ${E2E_DB}, flushInterval: 50ms, gatewayWindow: 1s, maxRetries: 1000 }
-worker: { concurrency: 4, shutdownTimeout: 10s }
+worker: { concurrency: 4, shutdownTimeout: ${WORKER_SHUTDOWN_MS}ms }
 ${differingRoutesYaml(downShadow)}
 `
 }
@@ -66,29 +79,50 @@ export async function startE2eStack(): Promise<E2eStack> {
   // The InfluxDB client logs every failed attempt on the console; the writers count them.
   setLogger({ error: () => undefined, warn: () => undefined })
   const logger = pino({ level: 'silent' })
-  const closers: (() => Promise<void>)[] = []
-  const closeAll = async (): Promise<void> => {
-    for (const c of closers.splice(0).reverse()) await c().catch(() => undefined)
-  }
+  // Pushed in start order, closed in reverse: clients before the servers they talk to.
+  const steps: CloseStep[] = []
+  const closeAll = (): Promise<void> => closeInOrder(steps.splice(0).reverse())
   try {
-    const [redis, influx, upstreams] = await Promise.all([startRedis(), startInfluxd(), startDifferingUpstreams()])
-    closers.push(() => redis.close(), () => influx.close(), () => upstreams.primary.close(), () => upstreams.shadow.close())
+    // Started together; whichever started is closed even when another failed to.
+    const [redisStart, influxStart, upstreamsStart] = await Promise.allSettled([startRedis(), startInfluxd(), startDifferingUpstreams()])
+    if (redisStart.status === 'fulfilled') {
+      const r = redisStart.value
+      steps.push({ name: 'redis-server', limitMs: PROCESS_CLOSE_MS, close: () => r.close(), kill: () => r.kill() })
+    }
+    if (influxStart.status === 'fulfilled') {
+      const i = influxStart.value
+      steps.push({ name: 'influxd', limitMs: PROCESS_CLOSE_MS, close: () => i.close(), kill: () => i.kill() })
+    }
+    if (upstreamsStart.status === 'fulfilled') {
+      const u = upstreamsStart.value
+      steps.push({ name: 'the upstreams', limitMs: CLIENT_CLOSE_MS, close: () => Promise.all([u.primary.close(), u.shadow.close()]) })
+    }
+    if (redisStart.status === 'rejected') throw redisStart.reason
+    if (influxStart.status === 'rejected') throw influxStart.reason
+    if (upstreamsStart.status === 'rejected') throw upstreamsStart.reason
+    const [redis, influx, upstreams] = [redisStart.value, influxStart.value, upstreamsStart.value]
     await influx.createDatabase(E2E_DB)
     // Nothing listens on this port: copies to it are refused (shadow_error).
     const downShadow = `http://127.0.0.1:${await freePort()}`
     const config = parseConfig(configYaml(upstreams.primary.url, upstreams.shadow.url, downShadow, redis.url, influx.url))
 
     const worker = createAuditService(config, { logger, influx: INFLUX_RETRY })
-    closers.push(() => worker.close())
+    steps.push({ name: 'the audit worker', limitMs: WORKER_SHUTDOWN_MS + CLIENT_CLOSE_MS, close: () => worker.close() })
     await worker.start()
     const gateway = await createGatewayService(config, { logger, instanceId: 'e2e-gw', drainTimeoutMs: 2_000, runtimePollMs: 60_000, influx: INFLUX_RETRY })
     let gatewayClosed: Promise<void> | undefined
     const closeGateway = (): Promise<void> => (gatewayClosed ??= gateway.close())
-    closers.push(closeGateway)
+    steps.push({ name: 'the gateway', limitMs: CLIENT_CLOSE_MS, close: closeGateway })
     const { traffic } = await gateway.listen()
+    // The producer connects in the background and counts pairs as dropped_redis until it is
+    // connected: traffic sent before that (a slow connect under load) would be dropped by design.
+    await waitFor(() => gateway.auditStats()?.redisConnected === true, 20_000, "the gateway's audit producer to connect to Redis")
     const queue = new Queue(AUDIT_QUEUE_NAME, { connection: { url: redis.url }, prefix: PREFIX, skipMetasUpdate: true })
     // Closed first, while Redis still runs, so it cannot hang on a reconnect.
-    closers.push(() => queue.close())
+    steps.push({ name: 'the queue view', limitMs: CLIENT_CLOSE_MS, close: () => queue.close() })
+    // Before any client: a test that failed while Redis or InfluxDB was stopped leaves them stopped,
+    // and the clients' closes would wait for them to come back (start() is a no-op on a running one).
+    steps.push({ name: 'restarting stopped servers', limitMs: RESTART_MS, close: () => Promise.all([redis.start(), influx.start()]) })
 
     let closing: Promise<void> | undefined
     return {
@@ -117,7 +151,10 @@ export async function startE2eStack(): Promise<E2eStack> {
       close: () => (closing ??= closeAll()),
     }
   } catch (err) {
-    await closeAll()
+    // The start-up error is the one to see; a close error beside it is attached, not lost.
+    await closeAll().catch((closeErr: unknown) => {
+      if (err instanceof Error) err.message += `\n(and while closing what had started: ${closeErr instanceof Error ? closeErr.message : String(closeErr)})`
+    })
     throw err
   }
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { InfluxSeries } from '@shadowgate/dev-helpers'
 import { ALL_VALUES, PANEL_SHAPES, allPanels, grafanaRegexValue, interpolateQuery, loadDashboards, panelSubstitution } from '../grafana/grafana-dashboards.js'
 import type { DifferingRoute } from './differing-upstreams.js'
-import { E2E_DB, startE2eStack, type E2eStack } from './e2e-stack.js'
+import { E2E_CLOSE_LIMIT_MS, E2E_DB, startE2eStack, type E2eStack } from './e2e-stack.js'
 import { sendRoute, sendTraffic, sendUnmatched, type WrongAnswer } from './send-traffic.js'
 
 // Every panel of every dashboard, run as Grafana would run it, on what the real pipeline wrote:
@@ -57,7 +57,7 @@ describe('Grafana dashboards on real pipeline traffic', () => {
   }, 180_000)
   afterAll(async () => {
     await stack?.close()
-  })
+  }, E2E_CLOSE_LIMIT_MS)
 
   it('drove the traffic the expectations assume', () => {
     expect(wrong).toEqual([])

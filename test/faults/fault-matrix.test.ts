@@ -1,14 +1,14 @@
 import { writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { outerTmpdir } from '../support/test-run-guard.js'
 import { FAULT_CASES, STREAM_MS, STREAM_RPS, type FaultCase } from './fault-cases.js'
 import { startFaultStack, type FaultStack } from './fault-stack.js'
 import { formatFaultMatrix, formatFaultNotes, invariantHolds } from './fault-table.js'
 import { runFaultCase, type CaseResult } from './run-fault-case.js'
 
-/** Where the printed matrix is also written, for docs/faults.md. */
-const FAULT_MATRIX_FILE = join(tmpdir(), 'shadowgate-fault-matrix.md')
+/** Where the printed matrix is also written, for docs/faults.md: the machine's temp dir, which outlives the run's own. */
+const FAULT_MATRIX_FILE = join(outerTmpdir(), 'shadowgate-fault-matrix.md')
 
 const byKey = (key: string): FaultCase => {
   const fc = FAULT_CASES.find((c) => c.key === key)

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setLogger } from '@influxdata/influxdb-client'
-import { AUDIT_BATCH_JOB_NAME, AUDIT_QUEUE_NAME, parseConfig, type AuditJob, type ShadowgateConfig } from '@shadowgate/shared'
+import { AUDIT_PAIR_JOB_NAME, AUDIT_QUEUE_NAME, parseConfig, type AuditJob, type ShadowgateConfig } from '@shadowgate/shared'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { pino } from 'pino'
@@ -11,7 +11,7 @@ import { runMismatchesCommand } from '../../../audit-service/src/cli/run-mismatc
 import type { MismatchGroup } from '../../../audit-service/src/mismatch/mismatch-group.js'
 import { createAuditService, type AuditService } from '../../../audit-service/src/worker/audit-service.js'
 import { waitFor, startInfluxd, type TestInflux, startRedis, type TestRedis } from '@shadowgate/dev-helpers'
-import { jsonResponse, pairJob } from './pair-jobs.js'
+import { enqueueBatches, jsonResponse, pairJob } from './pair-jobs.js'
 
 const PREFIX = 'sgtest'
 
@@ -50,7 +50,7 @@ async function countBy(influx: TestInflux, q: string, tags: readonly string[]): 
   return out
 }
 
-describe('audit service end to end (real Redis, real influxd, BullMQ producer side)', () => {
+describe('audit service end to end (real Redis, real influxd, batch jobs written by the gateway queue writer)', () => {
   let redis: TestRedis
   let influx: TestInflux
   let service: AuditService
@@ -60,8 +60,8 @@ describe('audit service end to end (real Redis, real influxd, BullMQ producer si
   let configPath: string
   const mismatchJobs: AuditJob[] = []
 
-  const enqueue = (jobs: readonly (AuditJob | { id: string; data: unknown })[]): Promise<unknown> =>
-    queue.addBulk(jobs.map((j) => ('data' in j ? { name: 'pair', data: j.data, opts: { jobId: j.id } } : { name: 'pair', data: j, opts: { jobId: j.id } })))
+  // Batch jobs, as the gateway writes them.
+  const enqueue = (pairs: readonly (AuditJob | Record<string, unknown>)[], batchSize?: number): Promise<void> => enqueueBatches(redis.url, PREFIX, pairs, batchSize)
 
   beforeAll(async () => {
     setLogger({ error: () => undefined, warn: () => undefined })
@@ -76,7 +76,7 @@ describe('audit service end to end (real Redis, real influxd, BullMQ producer si
     await service.start()
     queue = new Queue(AUDIT_QUEUE_NAME, { connection: { url: redis.url }, prefix: PREFIX })
 
-    const jobs: (AuditJob | { id: string; data: unknown })[] = []
+    const jobs: (AuditJob | Record<string, unknown>)[] = []
     for (let i = 0; i < 5; i++) jobs.push(pairJob('orders', jsonResponse({ id: i, price: 10 }), jsonResponse({ id: i, price: 10 })))
     for (let i = 0; i < 3; i++) {
       const j = pairJob(
@@ -91,7 +91,7 @@ describe('audit service end to end (real Redis, real influxd, BullMQ producer si
     jobs.push(pairJob('users', jsonResponse({ ok: true }), { kind: 'error', error: 'refused', message: 'connect ECONNREFUSED', latencyMs: 1 }, { method: 'POST' }))
     // A route the config no longer has: judged with the default rules.
     jobs.push(pairJob('legacy', jsonResponse({ a: 1 }), jsonResponse({ a: 1 })))
-    jobs.push({ id: 'not-a-job', data: { v: 1, id: 'not-a-job', route: 'orders', request: { method: 'GET' } } })
+    jobs.push({ v: 1, id: 'not-a-job', route: 'orders', request: { method: 'GET' } })
     // Two gateway instances whose clocks produced the very same capture time: both pairs must count.
     jobs.push(pairJob('users', jsonResponse({}), jsonResponse({}), { instance: 'gw-a', capturedAtNs: '1700000001000000007' }))
     jobs.push(pairJob('users', jsonResponse({}), jsonResponse({}), { instance: 'gw-b', capturedAtNs: '1700000001000000007' }))
@@ -225,8 +225,8 @@ describe('audit service end to end (real Redis, real influxd, BullMQ producer si
     const fresh = [pairJob('legacy', jsonResponse({ b: 1 }), jsonResponse({ b: 1 })), pairJob('legacy', jsonResponse({ b: 2 }), jsonResponse({ b: 3 }))]
     const bad = { v: 1, id: 'bad-in-batch', route: 'legacy', capturedAtNs: '1700000002000000001', request: { method: 'PUT' } }
     // mismatchJobs[2] was audited before: inside a batch it rewrites its point and is a duplicate for its group.
-    const pairs = [fresh[0], bad, mismatchJobs[2], fresh[1]]
-    await queue.add(AUDIT_BATCH_JOB_NAME, { v: 1, kind: 'batch', pairs }, { jobId: 'b-batch-test' })
+    const pairs = [fresh[0]!, bad, mismatchJobs[2]!, fresh[1]!]
+    await enqueue(pairs, pairs.length)
     await waitFor(async () => (await influx.query('SELECT count(mismatch) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1] === before + 3, 15_000, 'three new points')
     await waitFor(async () => (await queue.getJobCounts('wait', 'active')).active === 0, 10_000, 'the batch to complete')
     expect(await countBy(influx, `SELECT count(mismatch) FROM shadowgate_audit WHERE route = 'legacy' GROUP BY outcome`, ['outcome'])).toEqual({ match: 2, mismatch: 1, skipped: 1 })
@@ -236,5 +236,14 @@ describe('audit service end to end (real Redis, real influxd, BullMQ producer si
     const metrics = (await service.http.inject({ url: '/metrics' })).body
     expect(metrics).toMatch(/shadowgate_audit_jobs_total\{route="legacy",outcome="match",reason="[a-z_]+"\} 2/)
     expect(metrics).toContain('shadowgate_audit_jobs_total{route="orders",outcome="mismatch",reason="body"} 5')
+  })
+  it('a single-pair job of an older gateway (legacy "pair" job) is still audited', async () => {
+    const before = (await influx.query('SELECT count(mismatch) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1] as number
+    const job = pairJob('older', jsonResponse({ c: 1 }), jsonResponse({ c: 1 }))
+    await queue.add(AUDIT_PAIR_JOB_NAME, job, { jobId: job.id })
+    await waitFor(async () => (await influx.query('SELECT count(mismatch) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1] === before + 1, 15_000, 'the legacy job to be audited')
+    expect(await countBy(influx, `SELECT count(mismatch) FROM shadowgate_audit WHERE route = 'older' GROUP BY outcome`, ['outcome'])).toEqual({ match: 1 })
+    const metrics = (await service.http.inject({ url: '/metrics' })).body
+    expect(metrics).toMatch(/shadowgate_audit_jobs_total\{route="older",outcome="match",reason="[a-z_]+"\} 1/)
   })
 })

@@ -1,4 +1,6 @@
-import type { AuditJob, CapturedOutcome } from '@shadowgate/shared'
+import { AUDIT_QUEUE_NAME, type AuditJob, type CapturedOutcome } from '@shadowgate/shared'
+import { AuditQueueWriter } from '../../../gateway/src/capture/audit-queue-writer.js'
+import { createProducerConnection } from '../../../gateway/src/capture/producer-connection.js'
 
 let seq = 0
 
@@ -35,5 +37,27 @@ export function pairJob(route: string, primary: CapturedOutcome, shadow: Capture
     },
     primary,
     shadow,
+  }
+}
+
+/** Pairs per batch job when a test does not say: several, as the gateway's batches carry. */
+const TEST_BATCH_SIZE = 4
+
+/**
+ * Writes pairs to the audit queue the way the gateway does: through its queue writer and producer
+ * connection, as batch jobs (AuditBatch envelopes) of `batchSize` pairs each, in order. A pair
+ * the gateway would never send (the worker must still cope) can be passed as untyped data.
+ */
+export async function enqueueBatches(redisUrl: string, prefix: string, pairs: readonly (AuditJob | Record<string, unknown>)[], batchSize = TEST_BATCH_SIZE): Promise<void> {
+  const connection = createProducerConnection(redisUrl)
+  const writer = new AuditQueueWriter(connection, { queueName: AUDIT_QUEUE_NAME, prefix, keepFailedJobs: 100, timeoutMs: 10_000, onError: () => undefined })
+  try {
+    await connection.connect()
+    // The writer takes checked jobs; a test's malformed pair goes through it unchanged, as hostile queue data.
+    const jobs = pairs as readonly AuditJob[]
+    for (let i = 0; i < jobs.length; i += batchSize) await writer.addBatch(jobs.slice(i, i + batchSize))
+  } finally {
+    await writer.close()
+    connection.disconnect()
   }
 }

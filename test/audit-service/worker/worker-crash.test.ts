@@ -8,7 +8,7 @@ import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort, waitFor, startServer, type TestServer, startInfluxd, type TestInflux, startRedis, type TestRedis } from '@shadowgate/dev-helpers'
-import { jsonResponse, pairJob } from './pair-jobs.js'
+import { enqueueBatches, jsonResponse, pairJob } from './pair-jobs.js'
 
 // Processes run the built service (npx tsc -b first), as in production.
 const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..')
@@ -104,9 +104,10 @@ describe('audit worker process faults', () => {
       procs.push(first)
       await waitFor(() => first.output.includes('ready'), 20_000, `the first worker (${first.output})`)
       const job = pairJob('orders', jsonResponse({ total: 1 }), jsonResponse({ total: 2 }))
-      await queue.add('pair', job, { jobId: job.id })
+      await enqueueBatches(redis.url, PREFIX, [job])
       await waitFor(() => forwarded === 1, 20_000, 'the first run to write its point')
-      expect(await queue.getJobState(job.id)).toBe('active')
+      const active = await queue.getJobs(['active'])
+      expect(active.map((j) => (j.data as { pairs?: { id: string }[] }).pairs?.map((p) => p.id))).toEqual([[job.id]])
       await first.kill('SIGKILL')
 
       const second = WorkerProcess.script(yaml(redis.url, influx.url))
@@ -139,7 +140,7 @@ describe('audit worker process faults', () => {
     const queue = new Queue(AUDIT_QUEUE_NAME, { connection: { url: redis.url }, prefix: 'sgcli' })
     try {
       const job = pairJob('orders', jsonResponse({ a: 1 }), jsonResponse({ a: 1 }), { capturedAtNs: '1700000500000000001' })
-      await queue.add('pair', job, { jobId: job.id })
+      await enqueueBatches(redis.url, 'sgcli', [job])
       await waitFor(async () => (await influx.query(`SELECT count(mismatch) FROM shadowgate_audit WHERE time = 1700000500000000001`, 'sg')).length === 1, 20_000, 'the CLI worker to audit')
     } finally {
       await queue.close()

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { judgePair } from '../../../audit-service/src/verdict/judge-pair.js'
 import { createAuditService, type AuditService } from '../../../audit-service/src/worker/audit-service.js'
 import { waitFor, startInfluxd, type TestInflux, startRedis, type TestRedis } from '@shadowgate/dev-helpers'
-import { jsonResponse, pairJob } from './pair-jobs.js'
+import { enqueueBatches, jsonResponse, pairJob } from './pair-jobs.js'
 
 function config(redisUrl: string, influxUrl: string, prefix: string, extra = '', concurrency = 2): ReturnType<typeof parseConfig> {
   return parseConfig(`
@@ -47,12 +47,12 @@ describe('audit worker faults (in process, real Redis and influxd)', () => {
     queues.push(queue)
     return { service, queue }
   }
-  const add = (queue: Queue, n: number, base: number): Promise<unknown> =>
-    queue.addBulk(
-      Array.from({ length: n }, (_, i) => {
-        const job = pairJob('r', jsonResponse({ i }), jsonResponse({ i }), { capturedAtNs: `${base + i}000001` })
-        return { name: 'pair', data: job, opts: { jobId: job.id } }
-      }),
+  /** `n` pairs as batch jobs, written the way the gateway writes them. */
+  const add = (prefix: string, n: number, base: number): Promise<void> =>
+    enqueueBatches(
+      redis.url,
+      prefix,
+      Array.from({ length: n }, (_, i) => pairJob('r', jsonResponse({ i }), jsonResponse({ i }), { capturedAtNs: `${base + i}000001` })),
     )
   const stored = async (from: number, to: number): Promise<number> =>
     ((await influx.query(`SELECT count(mismatch) FROM shadowgate_audit WHERE time >= ${from}000000 AND time <= ${to}000001`, 'sg'))[0]?.values[0]?.[1] as number | undefined) ?? 0
@@ -65,7 +65,7 @@ describe('audit worker faults (in process, real Redis and influxd)', () => {
     const { service, queue } = await setup('out1')
     await influx.stop()
     try {
-      await add(queue, 10, 1_700_001_000_000)
+      await add('out1', 10, 1_700_001_000_000)
       await waitFor(() => drained(queue), 20_000, 'jobs to complete while InfluxDB is down')
       expect(service.influxStats()).toMatchObject({ pendingLines: 10, droppedLines: 0 })
     } finally {
@@ -81,7 +81,7 @@ describe('audit worker faults (in process, real Redis and influxd)', () => {
     const { service, queue } = await setup('out2', ', maxBufferLines: 4')
     await influx.stop()
     try {
-      await add(queue, 12, 1_700_002_000_000)
+      await add('out2', 12, 1_700_002_000_000)
       await waitFor(() => drained(queue), 20_000, 'jobs to complete while InfluxDB is down')
     } finally {
       await influx.start()
@@ -103,10 +103,10 @@ describe('audit worker faults (in process, real Redis and influxd)', () => {
       await gate
       return judgePair(job, rules, limits)
     }, 1)
-    await add(queue, 1, 1_700_003_000_000)
+    await add('grace', 1, 1_700_003_000_000)
     await waitFor(() => started === 1, 10_000, 'the job to start')
     // Waiting behind the active job (concurrency 1): close() must not fetch it.
-    await add(queue, 1, 1_700_003_000_001)
+    await add('grace', 1, 1_700_003_000_001)
     const closing = service.close()
     setTimeout(release, 300)
     await Promise.all([closing, service.close()])

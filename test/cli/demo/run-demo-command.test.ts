@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process'
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { waitFor, startInfluxd, type TestInflux } from '@shadowgate/dev-helpers'
@@ -17,11 +18,17 @@ interface DemoRun {
   readonly stderr: string
 }
 
-/** The environment without anything that would point the demo elsewhere. */
+/**
+ * The demo's temp root (its TMPDIR): the demo's own folders are checked here, so other demo runs on
+ * the machine, which use the shared temp dir, cannot make this file fail.
+ */
+const demoTmp = mkdtempSync(join(tmpdir(), 'sg-demo-tmp-'))
+
+/** The environment without anything that would point the demo elsewhere, temp folders in `demoTmp`. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env }
   for (const name of Object.keys(env)) if (name.startsWith('INFLUX_') || name === 'REDIS_URL' || name === 'NO_COLOR') delete env[name]
-  return { ...env, ...extra }
+  return { ...env, TMPDIR: demoTmp, ...extra }
 }
 
 /**
@@ -50,7 +57,7 @@ async function runDemo(args: readonly string[], env: NodeJS.ProcessEnv, interrup
 }
 
 function demoDirs(): Set<string> {
-  return new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('shadowgate-demo-')))
+  return new Set(readdirSync(demoTmp).filter((n) => n.startsWith('shadowgate-demo-')))
 }
 
 function redisPort(stderr: string): number {
@@ -101,6 +108,7 @@ describe('shadowgate demo', () => {
   let influx: TestInflux | undefined
   afterAll(async () => {
     await influx?.close()
+    rmSync(demoTmp, { recursive: true, force: true })
   })
 
   it('runs the whole pipeline with no configuration, reports what the audit found and leaves nothing behind', { timeout: 60_000 }, async () => {
@@ -137,8 +145,15 @@ describe('shadowgate demo', () => {
 
   it('stops everything and exits 130 on Ctrl-C', { timeout: 60_000 }, async () => {
     const before = demoDirs()
-    const run = await runDemo(['--duration', '30', '--no-color'], cleanEnv(), (stderr) => stderr.includes('mirror 10 % on every catalog route'))
+    let whileRunning = new Set<string>()
+    const run = await runDemo(['--duration', '30', '--no-color'], cleanEnv(), (stderr) => {
+      const ramping = stderr.includes('mirror 10 % on every catalog route')
+      if (ramping) whileRunning = demoDirs()
+      return ramping
+    })
     expect(run.code, explain(run)).toBe(130)
+    // The check below looks in the right place: the running demo's redis-server folder was there.
+    expect(whileRunning.size, explain(run)).toBe(before.size + 1)
     expect(run.stderr).toContain('interrupted')
     expect(run.stdout).not.toContain('shadowgate demo report')
     const port = redisPort(run.stderr)

@@ -3,7 +3,7 @@ import { connect, type AddressInfo, type Socket } from 'node:net'
 import { parseConfig } from '@shadowgate/shared'
 import { pino } from 'pino'
 import { Pool } from 'undici'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ConnectionDrain } from '../../../gateway/src/server/connection-drain.js'
 import { createGatewayService } from '../../../gateway/src/server/gateway-service.js'
 import { startServer, type TestServer } from '@shadowgate/dev-helpers'
@@ -76,7 +76,31 @@ describe('drain keeps serving open keep-alive connections (no 503, no reset on S
   })
 
   it('returns at once for a server that is not listening', async () => {
-    await new ConnectionDrain(createServer()).drain({ timeoutMs: 1_000 })
+    // A server that stopped listening (closed elsewhere) but still holds a busy connection: a drain
+    // that waited for its connections would wait for the grace and the deadline here.
+    const { server, url, drain } = await plainServer(() => undefined) // never answers
+    const client = pool(url)
+    const hanging = get(client, '/hang')
+    await new Promise<void>((resolve) => server.once('request', () => resolve()))
+    server.close()
+    expect(server.listening).toBe(false)
+    const requestListeners = server.listenerCount('request')
+    vi.useFakeTimers()
+    try {
+      let settled = false
+      const drained = drain.drain({ idleGraceMs: 60_000, timeoutMs: 60_000 }).then(() => void (settled = true))
+      // No clock advanced: a drain waiting for its grace or its deadline would still be pending.
+      await vi.advanceTimersByTimeAsync(0)
+      expect(settled).toBe(true)
+      await drained
+      expect(vi.getTimerCount()).toBe(0)
+      expect(server.listenerCount('request')).toBe(requestListeners)
+    } finally {
+      vi.useRealTimers()
+    }
+    // Left alone: the busy connection is still open until the test closes it.
+    server.closeAllConnections()
+    expect(await hanging).toHaveProperty('error')
   })
 
   it('the gateway forwards a request arriving on an open keep-alive connection after close() began', async () => {
