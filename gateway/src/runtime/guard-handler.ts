@@ -1,5 +1,4 @@
 import type { Logger } from 'pino'
-import { logSafeError } from '@shadowgate/shared'
 import type { FaultCounters } from '../metrics/fault-counters.js'
 
 /** Where a guarded handler reports what it caught. */
@@ -12,7 +11,7 @@ export interface HandlerGuard {
 export function reportHandlerError(guard: HandlerGuard, handler: string, err: unknown): void {
   try {
     guard.faults?.handlerError(handler)
-    guard.logger.error({ handler, err: logSafeError(err) }, 'an event handler failed; the event was ignored')
+    guard.logger.error({ handler, err }, 'an event handler failed; the event was ignored')
   } catch {
     // Reporting must not become the throw it is there to prevent.
   }
