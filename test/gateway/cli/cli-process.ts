@@ -30,8 +30,9 @@ export class CliProcess {
   #text = ''
   readonly #exit: Promise<number | null>
 
-  constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [CLI_MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  /** `detached`: the gateway leads its own process group (as under a terminal or systemd), so a test can signal the whole group. */
+  constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}, opts: { detached?: boolean } = {}) {
+    this.child = spawn(process.execPath, [CLI_MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false })
     let partial = ''
     this.child.stdout?.on('data', (d: Buffer) => {
       this.#keep(d)
@@ -62,6 +63,11 @@ export class CliProcess {
   /** Sends `signal` and resolves with the exit code; SIGKILL after `timeoutMs` (then the code is null). */
   async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<number | null> {
     if (!this.exited) this.child.kill(signal)
+    return await this.exit(timeoutMs)
+  }
+
+  /** Resolves with the exit code once the process ends by itself; SIGKILL after `timeoutMs` (then the code is null). */
+  async exit(timeoutMs = 15_000): Promise<number | null> {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs)
     const code = await this.#exit
     clearTimeout(timer)
