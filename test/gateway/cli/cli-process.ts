@@ -23,6 +23,16 @@ export async function runCli(args: readonly string[], opts: { env?: NodeJS.Proce
   return { code, stdout, stderr }
 }
 
+/** Whether a process with this pid still runs (signal 0 checks without signalling). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** A long-running CLI process (the gateway) whose JSON log lines the test can wait for. */
 export class CliProcess {
   readonly child: ChildProcess

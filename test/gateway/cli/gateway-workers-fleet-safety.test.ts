@@ -6,22 +6,13 @@ import { freePort, waitFor } from '../../helpers/free-port.js'
 import { startServer, type TestServer } from '../../helpers/http-server.js'
 import { startRedis, type TestRedis } from '../../helpers/redis-server.js'
 import { configDir } from './cli-config-file.js'
-import { CliProcess } from './cli-process.js'
+import { alive, CliProcess } from './cli-process.js'
 
 const TOKEN = 'fleet-token'
 const auth = { authorization: `Bearer ${TOKEN}` }
 /** Long enough that requests are always in flight when the signal lands. */
 const ORIGIN_DELAY_MS = 100
 const LOAD_CONNECTIONS = 8
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** Ends whatever is left of a detached gateway's process group (primary and workers). */
 function killGroup(gateway: CliProcess | undefined): void {

@@ -4,7 +4,7 @@ import { freePort, waitFor } from '../../helpers/free-port.js'
 import { startServer, type TestServer } from '../../helpers/http-server.js'
 import { startRedis, type TestRedis } from '../../helpers/redis-server.js'
 import { configDir } from './cli-config-file.js'
-import { CliProcess, runCli } from './cli-process.js'
+import { alive, CliProcess, runCli } from './cli-process.js'
 
 /** One GET on a fresh connection, so node:cluster's round robin spreads requests over the workers. */
 function getFresh(url: string): Promise<number> {
@@ -17,15 +17,6 @@ function getFresh(url: string): Promise<number> {
     req.on('error', reject)
     req.end()
   })
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 for (const variant of ['cluster IPC', 'Redis'] as const) {
