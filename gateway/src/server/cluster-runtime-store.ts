@@ -63,7 +63,8 @@ export class ClusterRuntimeStore implements RuntimeStore {
       return undefined
     })
     process.on('message', this.#listener)
-    process.send({ type: 'shadowgate:runtime-request' } satisfies WorkerMessage)
+    // With a callback, a channel that closed meanwhile is an error passed here, not an 'error' event that ends the process.
+    process.send({ type: 'shadowgate:runtime-request' } satisfies WorkerMessage, undefined, undefined, (err: Error | null) => void err)
     await first
   }
 

@@ -75,7 +75,7 @@ export class WorkerSupervisor {
         if (w.isConnected()) w.send({ type: 'shadowgate:shutdown' } satisfies PrimaryMessage, (err: Error | null) => void err)
         else w.process.kill('SIGTERM')
       }
-      const kill = setTimeout(() => this.kill(), timeoutMs)
+      const kill = setTimeout(guardHandler(this.#guard, 'worker-drain-deadline', () => this.kill()), timeoutMs)
       kill.unref()
       await Promise.all(exits)
       clearTimeout(kill)

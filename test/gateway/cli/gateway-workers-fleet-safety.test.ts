@@ -34,8 +34,9 @@ describe('shadowgate gateway --workers 2: fleet safety', () => {
 
   beforeAll(async () => {
     dir = await configDir()
-    origin = await startServer(async (_req, res) => {
-      await new Promise((r) => setTimeout(r, ORIGIN_DELAY_MS))
+    origin = await startServer(async (req, res) => {
+      // `/items/hang` is answered only when the test releases it (bounded), so a drain has something to wait for.
+      await new Promise((r) => setTimeout(r, req.url === '/items/hang' ? 15_000 : ORIGIN_DELAY_MS))
       res.end('primary')
     })
     redis = await startRedis()
@@ -76,6 +77,51 @@ routes:
     return { gateway: g, traffic: `http://127.0.0.1:${trafficPort}`, admin, workers }
   }
 
+  /**
+   * Keeps LOAD_CONNECTIONS keep-alive requests in flight, then calls `stop` (which signals the gateway) and sends
+   * nothing new. Resolves with what the in-flight requests got, once they have all ended.
+   */
+  async function loadThenStop(traffic: string, stop: () => Promise<void>): Promise<{ failures: string[]; inFlight: number; started: number; succeeded: number }> {
+    const pool = new Pool(traffic, { connections: LOAD_CONNECTIONS, pipelining: 1 })
+    let stopped = false
+    let started = 0
+    let succeeded = 0
+    const failures: string[] = []
+    const loop = async (): Promise<void> => {
+      while (!stopped) {
+        started++
+        try {
+          const res = await pool.request({ path: `/items/${started}`, method: 'GET' })
+          const body = await res.body.text()
+          if (res.statusCode === 200 && body === 'primary') succeeded++
+          else failures.push(`status ${res.statusCode}: ${body.slice(0, 100)}`)
+        } catch (err) {
+          failures.push(`${(err as { code?: string }).code ?? ''} ${(err as Error).message}`)
+        }
+      }
+    }
+    const loops = Array.from({ length: LOAD_CONNECTIONS }, () => loop())
+    try {
+      await waitFor(() => succeeded >= LOAD_CONNECTIONS * 4, 20_000, 'steady load through the gateway')
+      // Nothing new is sent once the signal is on its way; what is in flight must finish.
+      stopped = true
+      const inFlight = started - succeeded - failures.length
+      await stop()
+      await Promise.all(loops)
+      return { failures, inFlight, started, succeeded }
+    } finally {
+      stopped = true
+      await Promise.allSettled(loops)
+      await pool.destroy()
+    }
+  }
+
+  function groupOf(g: CliProcess): number {
+    const pid = g.child.pid
+    if (pid === undefined) throw new Error('the gateway has no pid')
+    return -pid
+  }
+
   it('every process survives a stored ttl beyond the Date range (one admin call crashed every gateway sharing Redis)', async () => {
     const prefix = 'fleet-ttl'
     const { gateway: g, traffic, admin, workers } = await startGateway({ redisPrefix: prefix })
@@ -110,6 +156,25 @@ routes:
     expect(await g.stop('SIGTERM')).toBe(0)
   })
 
+  it('a deliberate second signal to the primary still exits at once and kills the workers', async () => {
+    const { gateway: g, traffic, workers } = await startGateway({})
+    const workerPids = workers()
+    const hanging = fetch(`${traffic}/items/hang`).then(
+      (r) => `status ${r.status}`,
+      (err: unknown) => `failed: ${(err as Error).message}`,
+    )
+    await waitFor(() => origin.received.some((r) => r.url === '/items/hang'), 10_000, 'the slow request to reach the origin')
+    process.kill(groupOf(g), 'SIGTERM')
+    await waitFor(() => g.lines.some((l) => l['worker'] === undefined && String(l['msg']).startsWith('shutting down')), 10_000, 'the primary to start draining')
+    // The drain waits for the slow request; a second signal to the primary does not.
+    expect(alive(workerPids[0] ?? 0) || alive(workerPids[1] ?? 0)).toBe(true)
+    g.child.kill('SIGTERM')
+    expect(await g.exit(5_000)).toBe(1)
+    await waitFor(() => workerPids.every((p) => !alive(p)), 5_000, 'the workers to be killed')
+    expect(g.lines.some((l) => l['msg'] === 'second signal: exiting without waiting')).toBe(true)
+    expect(await hanging).toMatch(/^failed/)
+  })
+
   // `paused`: the workers are stopped (SIGSTOP) across the signal and resumed once the primary has sent
   // them its shutdown message, as a loaded machine may leave them unscheduled: each then reads the
   // message before its own signal, the order in which that signal was taken as a second one.
@@ -122,56 +187,25 @@ routes:
     it(`drains in-flight requests when ${signal} reaches the whole process group${paused ? ' after the shutdown message' : ''} (Ctrl-C, systemd stop dropped them)`, async () => {
       const { gateway: g, traffic, workers } = await startGateway({})
       const workerPids = workers()
-      const pool = new Pool(traffic, { connections: LOAD_CONNECTIONS, pipelining: 1 })
-      let stopped = false
-      let started = 0
-      let succeeded = 0
-      const failures: string[] = []
-      const loop = async (): Promise<void> => {
-        while (!stopped) {
-          started++
-          try {
-            const res = await pool.request({ path: `/items/${started}`, method: 'GET' })
-            const body = await res.body.text()
-            if (res.statusCode === 200 && body === 'primary') succeeded++
-            else failures.push(`status ${res.statusCode}: ${body.slice(0, 100)}`)
-          } catch (err) {
-            failures.push(`${(err as { code?: string }).code ?? ''} ${(err as Error).message}`)
-          }
-        }
-      }
-      const loops = Array.from({ length: LOAD_CONNECTIONS }, () => loop())
-      try {
-        await waitFor(() => succeeded >= LOAD_CONNECTIONS * 4, 20_000, 'steady load through the gateway')
-        const pid = g.child.pid
-        if (pid === undefined) throw new Error('the gateway has no pid')
+      const result = await loadThenStop(traffic, async () => {
         if (paused) for (const w of workerPids) process.kill(w, 'SIGSTOP')
-        process.kill(-pid, signal)
-        // Nothing new is sent after the signal; what is in flight must finish.
-        stopped = true
-        const inFlight = started - succeeded - failures.length
-        if (paused) {
-          try {
-            await waitFor(() => g.lines.some((l) => l['worker'] === undefined && String(l['msg']).startsWith('shutting down')), 10_000, 'the primary to start its shutdown')
-            // The primary writes the messages in the tick it logs; a margin for them to reach the pipes (no clock to inject between processes).
-            await new Promise((r) => setTimeout(r, 200))
-          } finally {
-            for (const w of workerPids) process.kill(w, 'SIGCONT')
-          }
+        process.kill(groupOf(g), signal)
+        if (!paused) return
+        try {
+          await waitFor(() => g.lines.some((l) => l['worker'] === undefined && String(l['msg']).startsWith('shutting down')), 10_000, 'the primary to start its shutdown')
+          // The primary writes the messages in the tick it logs; a margin for them to reach the pipes (no clock to inject between processes).
+          await new Promise((r) => setTimeout(r, 200))
+        } finally {
+          for (const w of workerPids) process.kill(w, 'SIGCONT')
         }
-        await Promise.all(loops)
-        expect(failures).toEqual([])
-        expect(inFlight).toBeGreaterThan(0)
-        expect(succeeded).toBe(started)
-        const code = await g.exit(20_000)
-        expect(code, g.output.slice(-3_000)).toBe(0)
-        await waitFor(() => workerPids.every((p) => !alive(p)), 10_000, 'the workers to exit')
-        expect(g.lines.some((l) => l['msg'] === 'second signal: exiting without waiting')).toBe(false)
-      } finally {
-        stopped = true
-        await Promise.allSettled(loops)
-        await pool.destroy()
-      }
+      })
+      expect(result.failures).toEqual([])
+      expect(result.inFlight).toBeGreaterThan(0)
+      expect(result.succeeded).toBe(result.started)
+      const code = await g.exit(20_000)
+      expect(code, g.output.slice(-3_000)).toBe(0)
+      await waitFor(() => workerPids.every((p) => !alive(p)), 10_000, 'the workers to exit')
+      expect(g.lines.some((l) => l['msg'] === 'second signal: exiting without waiting')).toBe(false)
     })
   }
 })
