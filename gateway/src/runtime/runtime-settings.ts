@@ -59,7 +59,6 @@ interface RouteState {
   invalidRaw: string | undefined
 }
 
-// Longer ttls than a timer holds (MAX_TIMER_MS) are waited for in steps.
 const MAX_CAS_ATTEMPTS = 5
 
 /**
@@ -290,6 +289,7 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     throw new RuntimeStoreUnavailableError(`route "${route}" kept changing while this change was being made; nothing was changed, try again`)
   }
 
+  /** Reverts at `expiresAt`; a ttl longer than a timer holds (MAX_TIMER_MS) is waited for in steps. */
   #schedule(state: RouteState, raw: string, expiresAt: number): void {
     const delay = Math.max(0, expiresAt - this.#now())
     const fire = guardHandler(this.#guard, 'runtime-expiry', () => {

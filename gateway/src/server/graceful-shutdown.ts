@@ -36,7 +36,8 @@ export function gracefulShutdown(opts: GracefulShutdownOptions): GracefulShutdow
   const trigger = (reason: string): void => {
     if (started) return
     started = true
-    opts.logger.info({ reason }, 'shutting down: draining in-flight requests (send the signal again to exit at once)')
+    const hint = opts.supervised?.() ? 'a second signal to the cluster primary exits at once' : 'send the signal again to exit at once'
+    opts.logger.info({ reason }, `shutting down: draining in-flight requests (${hint})`)
     opts.close().then(
       () => {
         opts.logger.info('shut down cleanly')
