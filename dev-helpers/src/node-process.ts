@@ -8,6 +8,8 @@ export interface NodeProcessOptions {
   readonly nodeFlags?: readonly string[]
   /** A name for messages; default the script's file name. */
   readonly name?: string
+  /** Lead its own process group (as under a terminal or systemd), so a test can signal the whole group. */
+  readonly detached?: boolean
 }
 
 export interface NodeProcessExit {
@@ -47,7 +49,7 @@ export class NodeProcess {
       exitHookInstalled = true
       process.once('exit', killAllNodeProcesses)
     }
-    this.child = spawn(process.execPath, [...(opts.nodeFlags ?? []), script, ...args], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    this.child = spawn(process.execPath, [...(opts.nodeFlags ?? []), script, ...args], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false })
     running.add(this.child)
     let partial = ''
     this.child.stdout?.on('data', (d: Buffer) => {

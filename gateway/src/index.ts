@@ -17,6 +17,7 @@ export { StaticRouteSettings } from './routes/static-route-settings.js'
 export type { RouteSettingsSource } from './runtime/route-settings-source.js'
 export { GatewayMetrics } from './metrics/gateway-metrics.js'
 export type { RouteCounters, CircuitState } from './metrics/gateway-metrics.js'
+export { FaultCounters } from './metrics/fault-counters.js'
 
 // Runtime control and the admin API.
 export { RuntimeSettings } from './runtime/runtime-settings.js'
@@ -24,6 +25,7 @@ export type { RouteRuntimeView, MirrorChange, RuntimeSettingsOptions } from './r
 export { RedisRuntimeStore, DEFAULT_RUNTIME_POLL_MS } from './runtime/redis-runtime-store.js'
 export type { RedisRuntimeStoreOptions } from './runtime/redis-runtime-store.js'
 export type { RuntimeStore, RuntimeStoreSink, RuntimeChangeSource } from './runtime/runtime-store.js'
+export { MAX_MIRROR_TTL_MS } from './runtime/mirror-ttl.js'
 export { buildAdmin } from './admin/build-admin.js'
 export type { BuildAdminOptions } from './admin/build-admin.js'
 

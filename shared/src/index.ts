@@ -25,7 +25,7 @@ export { AUDIT_BATCH_JOB_NAME, AUDIT_BATCH_VERSION, AUDIT_PAIR_JOB_NAME, auditBa
 export type { AuditBatch } from './audit-batch.js'
 export { UniqueClock } from './unique-clock.js'
 export { stickyBucket } from './sticky-bucket.js'
-export { parseDuration } from './duration.js'
+export { MAX_TIMER_MS, formatDurationBound, parseDuration } from './duration.js'
 export { logSafeError } from './log-safe-error.js'
 export type { LoggedError } from './log-safe-error.js'
 export { compileRouteTemplate, routeTemplateError } from './route-template.js'

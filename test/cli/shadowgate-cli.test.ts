@@ -38,6 +38,7 @@ describe('shadowgate CLI: usage and config errors', () => {
       [['mirror', 'set', 'users'], /mirror set takes <rule> <percent>/],
       [['mirror', 'set', 'users', 'lots'], /percent must be a number between 0 and 100 \(got "lots"\)/],
       [['mirror', 'set', 'users', '5', '--ttl', 'soon'], /--ttl must be a positive duration/],
+      [['mirror', 'set', 'users', '5', '--ttl', '99999999999d'], /--ttl must be at most 30d/],
       [['mirror', 'list', '--admin', 'ftp://x'], /--admin must be an http/],
     ]
     for (const [args, message] of cases) {

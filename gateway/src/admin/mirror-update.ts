@@ -1,5 +1,5 @@
-import { parseDuration } from '@shadowgate/shared'
 import { InvalidSettingError } from '../errors.js'
+import { parseMirrorTtl } from '../runtime/mirror-ttl.js'
 
 /** A validated `PUT /routes/:name/mirror` body. */
 export interface MirrorUpdate {
@@ -24,9 +24,7 @@ export function parseMirrorUpdate(body: unknown): MirrorUpdate {
   }
   const ttl = o['ttl']
   if (ttl === undefined || ttl === null) return { percent, ttlMs: undefined }
-  const ttlMs = typeof ttl === 'string' || typeof ttl === 'number' ? parseDuration(ttl) : undefined
-  if (ttlMs === undefined || ttlMs <= 0) {
-    throw new InvalidSettingError(`ttl must be a positive duration such as 300ms, 30s, 10m or 2h, or a number of milliseconds (got ${JSON.stringify(ttl)})`)
-  }
-  return { percent, ttlMs }
+  const parsed = parseMirrorTtl(ttl)
+  if ('problem' in parsed) throw new InvalidSettingError(parsed.problem)
+  return { percent, ttlMs: parsed.ttlMs }
 }

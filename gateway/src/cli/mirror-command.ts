@@ -1,5 +1,5 @@
-import { parseDuration } from '@shadowgate/shared'
 import type { MirrorChangeJson, RouteListingEntry } from '../admin/route-listing.js'
+import { parseMirrorTtl } from '../runtime/mirror-ttl.js'
 import { callAdmin } from './admin-client.js'
 import { ADMIN_TOKEN_ENV, adminTarget, type AdminTarget } from './admin-target.js'
 import { EXIT_FAILURE, EXIT_OK, printErr, printOut, usageError } from './cli-output.js'
@@ -19,7 +19,7 @@ With Redis configured a change reaches every gateway instance; with --ttl it rev
 Options:
   -c, --config <file>  read admin.host, admin.port and admin.token from this file (default: shadowgate.yaml)
       --admin <url>    admin API base URL instead, e.g. http://127.0.0.1:9901
-      --ttl <duration> revert after this long: 300ms, 30s, 10m, 2h
+      --ttl <duration> revert after this long: 300ms, 30s, 10m, 2h, 7d (at most 30d)
       --json           print the admin API's JSON answer
   -h, --help           show this help
 
@@ -59,10 +59,8 @@ export async function runMirrorCommand(argv: readonly string[]): Promise<number>
     if (text.trim() === '' || !Number.isFinite(percent) || percent < 0 || percent > 100) {
       return usageError(`percent must be a number between 0 and 100 (got "${text}")`, MIRROR_USAGE)
     }
-    const ttlMs = values.ttl === undefined ? undefined : parseDuration(values.ttl)
-    if (values.ttl !== undefined && (ttlMs === undefined || ttlMs <= 0)) {
-      return usageError(`--ttl must be a positive duration such as 300ms, 30s, 10m or 2h (got "${values.ttl}")`, MIRROR_USAGE)
-    }
+    const ttl = values.ttl === undefined ? undefined : parseMirrorTtl(values.ttl)
+    if (ttl !== undefined && 'problem' in ttl) return usageError(`--${ttl.problem}`, MIRROR_USAGE)
   }
   if (values.admin !== undefined && !/^https?:\/\/[^/]/.test(values.admin)) {
     return usageError(`--admin must be an http:// or https:// URL (got "${values.admin}")`, MIRROR_USAGE)

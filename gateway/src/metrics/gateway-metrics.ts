@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { NOT_MIRRORED_REASONS, type NotMirroredReason } from '@shadowgate/shared'
+import { FaultCounters } from './fault-counters.js'
 
 /** Per-route counters kept in plain numbers for the admin API and the InfluxDB `shadowgate_gateway` series. */
 export interface RouteCounters {
@@ -32,6 +33,8 @@ function emptyCounters(): RouteCounters {
  */
 export class GatewayMetrics {
   readonly registry: Registry
+  /** Rejected runtime values and failed event handlers, on the same registry. */
+  readonly faults: FaultCounters
   readonly #routes = new Map<string, RouteCounters>()
   readonly #inFlightByShadow = new Map<string, number>()
   readonly #requests: Counter<'route'>
@@ -46,6 +49,7 @@ export class GatewayMetrics {
 
   constructor(opts: { registry?: Registry; defaultMetrics?: boolean } = {}) {
     this.registry = opts.registry ?? new Registry()
+    this.faults = new FaultCounters(this.registry)
     const registers = [this.registry]
     this.#requests = new Counter({
       name: 'shadowgate_requests_total',

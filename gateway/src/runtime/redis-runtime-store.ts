@@ -2,6 +2,8 @@ import { Redis } from 'ioredis'
 import { pino, type Logger } from 'pino'
 import { runtimeChannel, runtimeSettingsKey } from '@shadowgate/shared'
 import { RuntimeStoreUnavailableError } from '../errors.js'
+import type { FaultCounters } from '../metrics/fault-counters.js'
+import { guardHandler, reportHandlerError, type HandlerGuard } from './guard-handler.js'
 import type { RuntimeStore, RuntimeStoreSink } from './runtime-store.js'
 
 export interface RedisRuntimeStoreOptions {
@@ -14,6 +16,8 @@ export interface RedisRuntimeStoreOptions {
   readonly startWaitMs?: number
   /** Bound on each Redis command, so an admin change never hangs on a stalled Redis. */
   readonly commandTimeoutMs?: number
+  /** Where rejected announcements and failed handlers are counted. */
+  readonly faults?: FaultCounters
 }
 
 export const DEFAULT_RUNTIME_POLL_MS = 5_000
@@ -64,6 +68,7 @@ export class RedisRuntimeStore implements RuntimeStore {
   readonly #channel: string
   readonly #opts: RedisRuntimeStoreOptions
   readonly #logger: Logger
+  readonly #guard: HandlerGuard
   #client: Redis | undefined
   #sub: Redis | undefined
   #sink: RuntimeStoreSink | undefined
@@ -80,6 +85,7 @@ export class RedisRuntimeStore implements RuntimeStore {
     this.#key = runtimeSettingsKey(opts.prefix)
     this.#channel = runtimeChannel(opts.prefix)
     this.#logger = opts.logger ?? pino({ level: 'silent' })
+    this.#guard = { logger: this.#logger, faults: opts.faults }
   }
 
   connected(): boolean {
@@ -100,36 +106,40 @@ export class RedisRuntimeStore implements RuntimeStore {
     const sub = new Redis(this.#opts.url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true })
     this.#client = client
     this.#sub = sub
+    // Every handler is guarded: one bad message on the channel reaches every instance at once, and a
+    // throw in an ioredis listener would end each of them.
+    const guard = <A extends unknown[]>(name: string, fn: (...args: A) => unknown): ((...args: A) => void) => guardHandler(this.#guard, name, fn)
     const firstOutcome = new Promise<void>((resolve) => {
-      client.once('ready', () => void this.#resync().finally(resolve))
+      client.once('ready', guard('redis-ready', () => this.#resync().finally(resolve)))
       client.once('error', () => resolve())
       setTimeout(resolve, this.#opts.startWaitMs ?? DEFAULT_START_WAIT_MS).unref()
     })
-    client.on('ready', () => {
+    client.on('ready', guard('redis-ready', () => {
       if (this.#down) this.#logger.info({ store: 'redis' }, 'runtime store reconnected; re-reading runtime settings')
       this.#down = false
-      void this.#resync()
-    })
-    client.on('error', (err: Error) => this.#markDown(err))
-    client.on('close', () => this.#markDown())
+      return this.#resync()
+    }))
+    client.on('error', guard('redis-error', (err: Error) => this.#markDown(err)))
+    client.on('close', guard('redis-close', () => this.#markDown()))
     sub.on('error', () => {
       // Reported through the command connection; both reconnect on their own.
     })
-    sub.on('ready', () => void this.#resync())
-    sub.on('message', (channel: string, text: string) => {
+    sub.on('ready', guard('redis-ready', () => this.#resync()))
+    sub.on('message', guard('redis-message', (channel: string, text: string) => {
       if (channel !== this.#channel) return
       const msg = parseMessage(text)
       if (!msg) {
+        this.#guard.faults?.rejectedValue('fleet')
         this.#logger.warn({ message: text.slice(0, 200) }, 'ignoring an invalid runtime announcement; re-reading the runtime settings')
-        void this.#resync()
-        return
+        return this.#resync()
       }
       this.#dirty?.add(msg.route)
       this.#sink?.applyStored(msg.route, msg.value, 'fleet')
-    })
+      return undefined
+    }))
     // The message only: an ioredis error carries its command's arguments, and a failed AUTH's argument is the password.
     sub.subscribe(this.#channel).catch((err: unknown) => this.#logger.debug({ err: (err as Error).message }, 'runtime channel subscription failed; retried on reconnect'))
-    this.#poll = setInterval(() => void this.#resync(), this.#opts.pollMs ?? DEFAULT_RUNTIME_POLL_MS)
+    this.#poll = setInterval(guard('runtime-poll', () => this.#resync()), this.#opts.pollMs ?? DEFAULT_RUNTIME_POLL_MS)
     this.#poll.unref()
     await firstOutcome
   }
@@ -199,11 +209,16 @@ export class RedisRuntimeStore implements RuntimeStore {
         if (this.#closed || !client || client.status !== 'ready') return
         const dirty = new Set<string>()
         this.#dirty = dirty
+        let values: Record<string, string> | undefined
         try {
-          const values = await client.hgetall(this.#key)
-          this.#sink?.applySnapshot(new Map(Object.entries(values)), dirty, 'fleet')
+          values = await client.hgetall(this.#key)
         } catch (err) {
           this.#logger.debug({ err: (err as Error).message }, 'could not re-read the runtime settings; retrying later')
+        }
+        try {
+          if (values) this.#sink?.applySnapshot(new Map(Object.entries(values)), dirty, 'fleet')
+        } catch (err) {
+          reportHandlerError(this.#guard, 'runtime-snapshot', err)
         } finally {
           this.#dirty = undefined
         }

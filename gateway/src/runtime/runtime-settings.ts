@@ -1,6 +1,9 @@
 import { pino, type Logger } from 'pino'
-import type { RouteConfig, ShadowgateConfig } from '@shadowgate/shared'
+import { MAX_TIMER_MS, type RouteConfig, type ShadowgateConfig } from '@shadowgate/shared'
 import { InvalidSettingError, RuntimeStoreUnavailableError, UnknownRouteError } from '../errors.js'
+import type { FaultCounters } from '../metrics/fault-counters.js'
+import { guardHandler, reportHandlerError, type HandlerGuard } from './guard-handler.js'
+import { mirrorTtlProblem } from './mirror-ttl.js'
 import type { RouteSettingsSource } from './route-settings-source.js'
 import type { RuntimeChangeSource, RuntimeStore, RuntimeStoreSink } from './runtime-store.js'
 import { decodeStoredSetting, encodeStoredSetting, type StoredMirrorSetting } from './stored-mirror-setting.js'
@@ -42,6 +45,8 @@ export interface RuntimeSettingsOptions {
   /** Shared store (Redis, or the cluster primary) that makes changes fleet-wide; default: this process only. */
   readonly store?: RuntimeStore
   readonly now?: () => number
+  /** Where rejected stored values and failed handlers are counted (the process's Prometheus registry). */
+  readonly faults?: FaultCounters
 }
 
 interface RouteState {
@@ -54,8 +59,6 @@ interface RouteState {
   invalidRaw: string | undefined
 }
 
-// setTimeout keeps delays in a signed 32-bit integer; longer ttls are waited for in steps.
-const MAX_TIMER_MS = 2_147_483_647
 const MAX_CAS_ATTEMPTS = 5
 
 /**
@@ -70,6 +73,7 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
   readonly #logger: Logger
   readonly #store: RuntimeStore | undefined
   readonly #now: () => number
+  readonly #guard: HandlerGuard
   readonly #listeners = new Set<(route: string, raw: string | null) => void>()
   #closed = false
 
@@ -78,6 +82,7 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     this.#logger = opts.logger ?? pino({ level: 'silent' })
     this.#store = opts.store
     this.#now = opts.now ?? Date.now
+    this.#guard = { logger: this.#logger, faults: opts.faults }
     for (const route of config.routes) {
       this.#routes.set(route.name, { config: route, percent: route.mirror.percent, raw: null, stored: null, timer: undefined, invalidRaw: undefined })
     }
@@ -138,7 +143,8 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
       throw new InvalidSettingError(`percent must be a number between 0 and 100 (got ${JSON.stringify(percent)})`)
     }
     const ttlMs = opts.ttlMs
-    if (ttlMs !== undefined && (!Number.isFinite(ttlMs) || ttlMs <= 0)) throw new InvalidSettingError(`ttl must be a positive duration (got ${ttlMs})`)
+    const ttlProblem = ttlMs === undefined ? undefined : mirrorTtlProblem(ttlMs)
+    if (ttlProblem !== undefined) throw new InvalidSettingError(ttlProblem)
     const by = opts.by ?? 'admin'
     return await this.#change(state, (current, now) => {
       if (ttlMs === undefined) return { percent, expiresAt: null, revertTo: null, updatedAt: now, by }
@@ -157,7 +163,11 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     if (!state || this.#closed || raw === state.raw) return
     const stored = raw === null ? null : decodeStoredSetting(raw)
     if (stored === undefined) {
-      if (raw !== state.invalidRaw) this.#logger.warn({ route, value: raw, source }, 'ignoring an invalid stored runtime setting')
+      // Once per distinct value: the poll re-reads the same bad value every few seconds.
+      if (raw !== state.invalidRaw) {
+        this.#guard.faults?.rejectedValue(source)
+        this.#logger.warn({ route, value: raw?.slice(0, 500), source }, 'ignoring an invalid stored runtime setting')
+      }
       state.invalidRaw = raw ?? undefined
       return
     }
@@ -170,7 +180,7 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     const expired = stored?.expiresAt != null && stored.expiresAt <= now
     state.percent = stored === null ? state.config.mirror.percent : expired ? (stored.revertTo ?? state.config.mirror.percent) : stored.percent
     if (raw !== null && stored?.expiresAt != null) {
-      if (expired) queueMicrotask(() => this.#expire(state, raw))
+      if (expired) queueMicrotask(guardHandler(this.#guard, 'runtime-expiry', () => this.#expire(state, raw)))
       else this.#schedule(state, raw, stored.expiresAt)
     }
     // Changes made here are logged by #change with their caller; the others when they change the percent.
@@ -189,7 +199,13 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
         source === 'ttl' ? 'mirror percent reverted after its ttl' : stored === null ? 'mirror percent reset to the config file' : 'mirror percent changed',
       )
     }
-    for (const l of this.#listeners) l(route, raw)
+    for (const l of this.#listeners) {
+      try {
+        l(route, raw)
+      } catch (err) {
+        reportHandlerError(this.#guard, 'runtime-change-listener', err)
+      }
+    }
   }
 
   applySnapshot(values: ReadonlyMap<string, string>, skip: ReadonlySet<string>, source: RuntimeChangeSource): void {
@@ -273,13 +289,15 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     throw new RuntimeStoreUnavailableError(`route "${route}" kept changing while this change was being made; nothing was changed, try again`)
   }
 
+  /** Reverts at `expiresAt`; a ttl longer than a timer holds (MAX_TIMER_MS) is waited for in steps. */
   #schedule(state: RouteState, raw: string, expiresAt: number): void {
     const delay = Math.max(0, expiresAt - this.#now())
-    state.timer = setTimeout(() => {
+    const fire = guardHandler(this.#guard, 'runtime-expiry', () => {
       state.timer = undefined
       if (this.#now() < expiresAt) this.#schedule(state, raw, expiresAt)
       else this.#expire(state, raw)
-    }, Math.min(delay, MAX_TIMER_MS))
+    })
+    state.timer = setTimeout(fire, Math.min(delay, MAX_TIMER_MS))
     state.timer.unref()
   }
 

@@ -1,3 +1,5 @@
+import { mirrorTtlProblem } from './mirror-ttl.js'
+
 /**
  * A runtime mirror setting as it is stored (one field of the Redis hash `runtimeSettingsKey(prefix)`,
  * keyed by route name) and announced between instances. The encoded JSON string is the unit of
@@ -25,11 +27,19 @@ function isPercent(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 100
 }
 
-function isTimeOrNull(v: unknown): v is number | null {
-  return v === null || (typeof v === 'number' && Number.isFinite(v))
+/** Latest instant a JavaScript Date holds: a later one makes toISOString() throw. */
+const MAX_EPOCH_MS = 8.64e15
+
+function isTime(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_EPOCH_MS
 }
 
-/** Decodes a stored value; returns undefined when it is not a valid setting (the caller logs and ignores it). */
+/**
+ * Decodes a stored value; returns undefined when it is not a valid setting (the caller logs, counts
+ * and ignores it). Whatever Redis holds is untrusted: another version, a hand edit or a bug may have
+ * written it, so a temporary change must also be one the admin API could have made (its ttl, from
+ * `updatedAt` to `expiresAt`, within MAX_MIRROR_TTL_MS), and every time must be a valid date.
+ */
 export function decodeStoredSetting(raw: string): StoredMirrorSetting | undefined {
   let v: unknown
   try {
@@ -42,9 +52,11 @@ export function decodeStoredSetting(raw: string): StoredMirrorSetting | undefine
   if (!isPercent(o['percent'])) return undefined
   const expiresAt = o['expiresAt'] ?? null
   const revertTo = o['revertTo'] ?? null
-  if (!isTimeOrNull(expiresAt) || !(revertTo === null || isPercent(revertTo))) return undefined
+  if (!(expiresAt === null || isTime(expiresAt)) || !(revertTo === null || isPercent(revertTo))) return undefined
   if (expiresAt !== null && revertTo === null) return undefined
-  const updatedAt = typeof o['updatedAt'] === 'number' && Number.isFinite(o['updatedAt']) ? o['updatedAt'] : 0
+  const updatedAt = o['updatedAt'] ?? (expiresAt === null ? 0 : undefined)
+  if (!isTime(updatedAt)) return undefined
+  if (expiresAt !== null && mirrorTtlProblem(expiresAt - updatedAt) !== undefined) return undefined
   const by = typeof o['by'] === 'string' ? o['by'] : 'unknown'
   return { percent: o['percent'], expiresAt, revertTo, updatedAt, by }
 }

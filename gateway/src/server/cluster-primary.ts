@@ -1,7 +1,9 @@
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import type { ShadowgateConfig } from '@shadowgate/shared'
+import { Registry } from 'prom-client'
 import { buildAdmin } from '../admin/build-admin.js'
+import { FaultCounters } from '../metrics/fault-counters.js'
 import { RedisRuntimeStore } from '../runtime/redis-runtime-store.js'
 import { RuntimeSettings } from '../runtime/runtime-settings.js'
 import { ClusterMetrics } from './cluster-metrics.js'
@@ -16,18 +18,23 @@ import { WorkerSupervisor } from './worker-supervisor.js'
  */
 export async function runClusterPrimary(config: ShadowgateConfig, opts: { logger: Logger; workers: number }): Promise<number> {
   const { logger } = opts
-  const store = config.redis ? new RedisRuntimeStore({ url: config.redis.url, prefix: config.redis.prefix, logger }) : undefined
+  // The primary's own series (what it rejected or survived) join the workers' in /metrics.
+  const registry = new Registry()
+  const faults = new FaultCounters(registry)
+  const guard = { logger, faults }
+  const store = config.redis ? new RedisRuntimeStore({ url: config.redis.url, prefix: config.redis.prefix, logger, faults }) : undefined
   if (!store) logger.warn('no redis configured: runtime changes reach this cluster\'s workers over IPC only, and audit capture is off')
-  const settings = new RuntimeSettings(config, { logger, store })
+  const settings = new RuntimeSettings(config, { logger, store, faults })
   await settings.start()
-  const stopRelay = store ? undefined : relayRuntimeToWorkers(settings)
-  const metrics = new ClusterMetrics()
+  const stopRelay = store ? undefined : relayRuntimeToWorkers(settings, guard)
+  const metrics = new ClusterMetrics({ guard, local: registry })
   let closing = false
   const drainMs = config.proxy.timeoutMs + 1_000
   let failed = false
   const supervisor = new WorkerSupervisor({
     count: opts.workers,
     logger,
+    faults,
     onGiveUp: () => {
       failed = true
       shutdown.trigger('workers cannot start')

@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster'
+import { guardHandler, type HandlerGuard } from '../runtime/guard-handler.js'
 import type { RuntimeSettings } from '../runtime/runtime-settings.js'
 import { isWorkerMessage, type PrimaryMessage } from './cluster-messages.js'
 
@@ -12,15 +13,15 @@ function send(worker: Worker, msg: PrimaryMessage): void {
  * source of truth (its admin API changes them), every applied value is sent to every worker, and a
  * worker that asks gets the whole current state. Returns a function that stops relaying.
  */
-export function relayRuntimeToWorkers(settings: RuntimeSettings): () => void {
+export function relayRuntimeToWorkers(settings: RuntimeSettings, guard: HandlerGuard): () => void {
   const stopChanges = settings.onChange((route, value) => {
     for (const w of Object.values(cluster.workers ?? {})) if (w) send(w, { type: 'shadowgate:runtime-change', route, value })
   })
-  const onMessage = (worker: Worker, m: unknown): void => {
+  const onMessage = guardHandler(guard, 'cluster-runtime-request', (worker: Worker, m: unknown) => {
     if (isWorkerMessage(m) && m.type === 'shadowgate:runtime-request') {
       send(worker, { type: 'shadowgate:runtime-snapshot', values: [...settings.storedValues()] })
     }
-  }
+  })
   cluster.on('message', onMessage)
   return () => {
     stopChanges()

@@ -20,6 +20,8 @@ export interface GatewayServiceOptions {
   readonly instanceId?: string
   /** Whether to run the admin listener; default `config.admin.enabled`. Cluster workers leave it to the primary. */
   readonly admin?: boolean
+  /** The process's metrics; default: a new GatewayMetrics with the process metrics (a cluster worker passes its own, shared with its IPC store). */
+  readonly metrics?: GatewayMetrics
   /** Where runtime settings are shared; default: Redis when configured, else this process only. Not closed here. */
   readonly runtimeStore?: RuntimeStore
   /** Re-read period of the Redis runtime hash (safety net for missed announcements). */
@@ -87,15 +89,16 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
     }
   }
   try {
-    const metrics = new GatewayMetrics({ defaultMetrics: true })
+    const metrics = opts.metrics ?? new GatewayMetrics({ defaultMetrics: true })
+    const faults = metrics.faults
     let store = opts.runtimeStore
     if (!store && config.redis) {
-      const own = new RedisRuntimeStore({ url: config.redis.url, prefix: config.redis.prefix, logger, pollMs: opts.runtimePollMs })
+      const own = new RedisRuntimeStore({ url: config.redis.url, prefix: config.redis.prefix, logger, pollMs: opts.runtimePollMs, faults })
       cleanups.push(() => own.close())
       store = own
     }
     if (!config.redis && !opts.runtimeStore) logger.warn('no redis configured: runtime changes stay on this instance and audit capture is off')
-    const settings = new RuntimeSettings(config, { logger, store })
+    const settings = new RuntimeSettings(config, { logger, store, faults })
     cleanups.push(() => settings.close())
     await settings.start()
 

@@ -1,10 +1,14 @@
 import cluster, { type Worker } from 'node:cluster'
 import type { Logger } from 'pino'
+import type { FaultCounters } from '../metrics/fault-counters.js'
+import { guardHandler, type HandlerGuard } from '../runtime/guard-handler.js'
 import type { PrimaryMessage } from './cluster-messages.js'
 
 export interface WorkerSupervisorOptions {
   readonly count: number
   readonly logger: Logger
+  /** Where failed cluster event handlers are counted. */
+  readonly faults?: FaultCounters
   /** First restart delay after a crash; doubles with each crash in a row, up to maxBackoffMs. */
   readonly minBackoffMs?: number
   readonly maxBackoffMs?: number
@@ -27,6 +31,7 @@ interface Tracked {
  */
 export class WorkerSupervisor {
   readonly #opts: WorkerSupervisorOptions
+  readonly #guard: HandlerGuard
   readonly #workers = new Map<number, Tracked>()
   readonly #restarts = new Set<NodeJS.Timeout>()
   #crashStreak = 0
@@ -37,16 +42,17 @@ export class WorkerSupervisor {
 
   constructor(opts: WorkerSupervisorOptions) {
     this.#opts = opts
+    this.#guard = { logger: opts.logger, faults: opts.faults }
   }
 
   start(): void {
-    cluster.on('listening', (worker) => {
+    cluster.on('listening', guardHandler(this.#guard, 'cluster-listening', (worker: Worker) => {
       const t = this.#workers.get(worker.id)
       if (t) t.listening = true
       this.#everListened = true
       this.#failuresBeforeListening = 0
-    })
-    cluster.on('exit', (worker, code, signal) => this.#onExit(worker, code, signal))
+    }))
+    cluster.on('exit', guardHandler(this.#guard, 'cluster-exit', (worker: Worker, code: number | null, signal: string | null) => this.#onExit(worker, code, signal)))
     for (let i = 0; i < this.#opts.count; i++) this.#fork()
   }
 
@@ -69,7 +75,7 @@ export class WorkerSupervisor {
         if (w.isConnected()) w.send({ type: 'shadowgate:shutdown' } satisfies PrimaryMessage, (err: Error | null) => void err)
         else w.process.kill('SIGTERM')
       }
-      const kill = setTimeout(() => this.kill(), timeoutMs)
+      const kill = setTimeout(guardHandler(this.#guard, 'worker-drain-deadline', () => this.kill()), timeoutMs)
       kill.unref()
       await Promise.all(exits)
       clearTimeout(kill)
@@ -104,10 +110,10 @@ export class WorkerSupervisor {
     this.#crashStreak = lived >= (this.#opts.stableMs ?? 10_000) ? 1 : this.#crashStreak + 1
     const delay = Math.min((this.#opts.minBackoffMs ?? 100) * 2 ** (this.#crashStreak - 1), this.#opts.maxBackoffMs ?? 10_000)
     this.#opts.logger.error({ worker: worker.process.pid, code, signal, restartInMs: delay }, 'gateway worker exited; restarting it')
-    const timer = setTimeout(() => {
+    const timer = setTimeout(guardHandler(this.#guard, 'worker-restart', () => {
       this.#restarts.delete(timer)
       if (!this.#stopping) this.#fork()
-    }, delay)
+    }), delay)
     this.#restarts.add(timer)
   }
 }

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js'
-import { parseDuration } from '../duration.js'
+import { MAX_TIMER_MS, formatDurationBound, parseDuration } from '../duration.js'
 import { maskUrlCredentials } from './mask-url-credentials.js'
 
 /**
@@ -59,11 +59,13 @@ export class ConfigReader {
     return n
   }
 
+  /** A duration in ms; at most `max`, by default MAX_TIMER_MS, since a longer one would fire a timer at once. */
   duration(k: string, def: number, opts: { min?: number; max?: number } = {}): number {
     const v = this.raw(k)
     if (v === undefined || v === null) return def
     const n = typeof v === 'string' || typeof v === 'number' ? parseDuration(v) : undefined
     if (n === undefined) throw new ConfigError(this.key(k), 'must be a duration such as 500ms, 5s or 10m (a bare number is milliseconds)')
+    if (opts.max === undefined && n > MAX_TIMER_MS) throw new ConfigError(this.key(k), `must be at most ${formatDurationBound(MAX_TIMER_MS)}`)
     checkRange(this.key(k), n, opts)
     return n
   }

@@ -43,6 +43,8 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000
 export const DEFAULT_SAMPLES_PER_GROUP = 5
 export const DEFAULT_MAX_GROUPS = 1_000
 export const DEFAULT_SAMPLE_TTL_MS = 7 * 86_400_000
+/** A Redis expiry, not a timer, so it may pass MAX_TIMER_MS; a year keeps it a plain bound. */
+export const MAX_SAMPLE_TTL_MS = 365 * 86_400_000
 export const DEFAULT_MAX_PATHS_PER_ROUTE = 200
 export const DEFAULT_KEEP_FAILED_JOBS = 1_000
 export const DEFAULT_WORKER_HTTP_HOST = '127.0.0.1'

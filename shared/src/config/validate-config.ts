@@ -235,7 +235,7 @@ function worker(r: ConfigReader): AuditWorkerConfig {
     shutdownTimeoutMs: r.duration('shutdownTimeout', D.DEFAULT_SHUTDOWN_TIMEOUT_MS, { min: 0 }),
     samplesPerGroup: r.number('samplesPerGroup', D.DEFAULT_SAMPLES_PER_GROUP, { min: 0, max: 100, integer: true }),
     maxGroups: r.number('maxGroups', D.DEFAULT_MAX_GROUPS, { min: 1, integer: true }),
-    sampleTtlMs: r.duration('sampleTtl', D.DEFAULT_SAMPLE_TTL_MS, { min: 1_000 }),
+    sampleTtlMs: r.duration('sampleTtl', D.DEFAULT_SAMPLE_TTL_MS, { min: 1_000, max: D.MAX_SAMPLE_TTL_MS }),
     maxPathsPerRoute: r.number('maxPathsPerRoute', D.DEFAULT_MAX_PATHS_PER_ROUTE, { min: 1, integer: true }),
     keepFailedJobs: r.number('keepFailedJobs', D.DEFAULT_KEEP_FAILED_JOBS, { min: 0, integer: true }),
     http: listen(http, D.DEFAULT_WORKER_HTTP_HOST, D.DEFAULT_WORKER_HTTP_PORT),

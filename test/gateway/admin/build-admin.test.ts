@@ -123,6 +123,10 @@ describe('admin API', () => {
       ['users', '{}', 'application/json', 400, 'SG_INVALID_SETTING', /percent is required/],
       ['users', '{"percent":5,"ttl":"soon"}', 'application/json', 400, 'SG_INVALID_SETTING', /ttl must be a positive duration/],
       ['users', '{"percent":5,"ttl":0}', 'application/json', 400, 'SG_INVALID_SETTING', /ttl/],
+      // Unbounded, these stored an expiry beyond the Date range that crashed every instance reading it.
+      ['users', '{"percent":50,"ttl":"99999999999d"}', 'application/json', 400, 'SG_INVALID_SETTING', /ttl must be at most 30d \(2592000000 ms\)/],
+      ['users', '{"percent":50,"ttl":1e16}', 'application/json', 400, 'SG_INVALID_SETTING', /ttl must be at most 30d/],
+      ['users', '{"percent":50,"ttl":"30.5d"}', 'application/json', 400, 'SG_INVALID_SETTING', /ttl must be at most 30d/],
       ['users', '{"percent":5,"tll":"1m"}', 'application/json', 400, 'SG_INVALID_SETTING', /unknown field "tll"/],
       ['users', '{"percent":', 'application/json', 400, 'SG_INVALID_SETTING', /JSON/],
       ['users', 'percent=5', 'text/plain', 400, 'SG_INVALID_SETTING', /JSON/],

@@ -24,9 +24,27 @@ export async function runCli(args: readonly string[], opts: { env?: NodeJS.Proce
   return { code, stdout, stderr }
 }
 
+/** Whether a process with this pid still runs (signal 0 checks without signalling). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** A long-running CLI process (the gateway) whose JSON log lines the test can wait for; see NodeProcess. */
 export class CliProcess extends NodeProcess {
-  constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
-    super(CLI_MAIN, args, { env })
+  /** `detached`: the gateway leads its own process group (as under a terminal or systemd), so a test can signal the whole group. */
+  constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}, opts: { detached?: boolean } = {}) {
+    super(CLI_MAIN, args, { env, detached: opts.detached ?? false })
+  }
+
+  /** Resolves with the exit code once the process ends by itself; SIGKILL after `timeoutMs` (then the code is null). */
+  async exit(timeoutMs = 15_000): Promise<number | null> {
+    const res = await this.waitExit(timeoutMs)
+    if (!res.timedOut) return res.code
+    return await this.stop('SIGKILL', timeoutMs)
   }
 }

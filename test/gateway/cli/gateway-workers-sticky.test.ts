@@ -162,5 +162,5 @@ routes:
     const raised = await round('b')
     expectStickyRound(raised, 70)
     for (const key of inAt(30)) expect(raised.copies.get(key)).toBe(PER_KEY)
-  })
+  }, 90_000) // two workers and a few hundred fresh connections: slow on a loaded machine, never a hang (every request has its own timeout)
 })

@@ -2,7 +2,7 @@ import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort, waitFor, startServer, type TestServer, startRedis, type TestRedis } from '@shadowgate/dev-helpers'
 import { configDir } from './cli-config-file.js'
-import { CliProcess, runCli } from './cli-process.js'
+import { alive, CliProcess, runCli } from './cli-process.js'
 
 /** One GET on a fresh connection, so node:cluster's round robin spreads requests over the workers. */
 function getFresh(url: string): Promise<number> {
@@ -15,15 +15,6 @@ function getFresh(url: string): Promise<number> {
     req.on('error', reject)
     req.end()
   })
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 for (const variant of ['cluster IPC', 'Redis'] as const) {

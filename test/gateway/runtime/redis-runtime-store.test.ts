@@ -30,10 +30,10 @@ describe('RuntimeSettings shared through Redis', () => {
     prefix = ''
   })
 
-  async function instance(opts: { pollMs?: number; logger?: ReturnType<typeof memoryLogger>['logger'] } = {}): Promise<RuntimeSettings> {
+  async function instance(opts: { pollMs?: number; logger?: ReturnType<typeof memoryLogger>['logger']; now?: () => number } = {}): Promise<RuntimeSettings> {
     if (!prefix) prefix = `t${++prefixN}`
     const store = new RedisRuntimeStore({ url: redis.url, prefix, pollMs: opts.pollMs ?? 60_000, logger: opts.logger })
-    const settings = new RuntimeSettings(runtimeTestConfig(), { store, logger: opts.logger })
+    const settings = new RuntimeSettings(runtimeTestConfig(), { store, logger: opts.logger, now: opts.now })
     open.push({ settings, store })
     await settings.start()
     return settings
@@ -77,15 +77,17 @@ describe('RuntimeSettings shared through Redis', () => {
   })
 
   it('reverts an expired change when no instance was running at expiry', async () => {
-    const a = await instance()
+    let clock = Date.now()
+    const now = (): number => clock
+    const a = await instance({ now })
     await a.setMirror('users', 75, { ttlMs: 150 })
     a.close()
     await open[0]?.store.close()
     open.splice(0)
     // Nothing runs at expiry; the stored value still says 75 until an instance starts.
-    await new Promise((r) => setTimeout(r, 300))
+    clock += 300
     expect(decodeStoredSetting((await admin.hget(runtimeSettingsKey(prefix), 'users')) ?? '')?.percent).toBe(75)
-    const b = await instance()
+    const b = await instance({ now })
     expect(b.mirrorPercent('users')).toBe(10)
     await waitFor(async () => decodeStoredSetting((await admin.hget(runtimeSettingsKey(prefix), 'users')) ?? '')?.by === 'ttl', 5_000, 'the stored revert')
   })

@@ -1,10 +1,14 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { RuntimeSettings } from '../../../gateway/src/runtime/runtime-settings.js'
 import { encodeStoredSetting } from '../../../gateway/src/runtime/stored-mirror-setting.js'
 import { waitFor } from '@shadowgate/dev-helpers'
 import { memoryLogger, runtimeTestConfig } from './runtime-test-config.js'
 
 describe('RuntimeSettings without a store', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
   it('starts from the config file', async () => {
     const s = new RuntimeSettings(runtimeTestConfig())
     await s.start()
@@ -44,25 +48,31 @@ describe('RuntimeSettings without a store', () => {
   })
 
   it('reverts a temporary change when its ttl expires', async () => {
+    vi.useFakeTimers()
     const { logger, lines } = memoryLogger()
     const s = new RuntimeSettings(runtimeTestConfig(), { logger })
     const change = await s.setMirror('users', 60, { ttlMs: 300 })
     expect(change).toMatchObject({ old: 10, new: 60, ttlMs: 300, revertTo: 10 })
     expect(s.mirrorPercent('users')).toBe(60)
     expect(s.view('users').expiresAt).toBe(change.expiresAt)
-    await waitFor(() => s.mirrorPercent('users') === 10, 5_000, 'the ttl revert')
+    vi.advanceTimersByTime(299)
+    expect(s.mirrorPercent('users')).toBe(60)
+    vi.advanceTimersByTime(1)
+    expect(s.mirrorPercent('users')).toBe(10)
     expect(s.view('users')).toMatchObject({ percent: 10, expiresAt: null, updatedBy: 'ttl' })
     expect(lines.find((l) => l['msg'] === 'mirror percent reverted after its ttl')).toMatchObject({ route: 'users', old: 60, new: 10 })
     s.close()
   })
 
   it('reverts stacked temporary changes to the last lasting percent', async () => {
+    vi.useFakeTimers()
     const s = new RuntimeSettings(runtimeTestConfig())
     await s.setMirror('users', 30)
     await s.setMirror('users', 80, { ttlMs: 5_000 })
     const second = await s.setMirror('users', 90, { ttlMs: 200 })
     expect(second).toMatchObject({ old: 80, new: 90, revertTo: 30 })
-    await waitFor(() => s.mirrorPercent('users') === 30, 5_000, 'the revert to the lasting percent')
+    vi.advanceTimersByTime(200)
+    expect(s.mirrorPercent('users')).toBe(30)
     s.close()
   })
 
@@ -94,11 +104,13 @@ describe('RuntimeSettings without a store', () => {
   })
 
   it('stops reverting after close', async () => {
+    vi.useFakeTimers()
     const s = new RuntimeSettings(runtimeTestConfig())
     await s.setMirror('users', 50, { ttlMs: 100 })
     s.close()
     s.close()
-    await new Promise((r) => setTimeout(r, 250))
+    vi.advanceTimersByTime(250)
+    expect(vi.getTimerCount()).toBe(0)
     expect(s.mirrorPercent('users')).toBe(50)
   })
 })

@@ -53,6 +53,12 @@ describe('validateConfig', () => {
     [{ ...MINIMAL, influx: { url: 'http://i' } }, 'influx', 'needs either database'],
     [{ ...MINIMAL, influx: { url: 'http://i', database: 'd', bucket: 'b' } }, 'influx', 'either v1 options'],
     [{ ...MINIMAL, audit: { flushInterval: '200ms' } }, 'audit.flushInterval', 'must be between 1 and 50'],
+    // Past a timer's range, setTimeout fires after 1 ms: a 30-day proxy timeout would time out every request.
+    [{ ...MINIMAL, proxy: { timeout: '30d' } }, 'proxy.timeout', 'must be at most 24.8d (2147483647 ms)'],
+    [{ ...MINIMAL, mirror: { timeout: '99999999999d' } }, 'mirror.timeout', 'must be at most 24.8d'],
+    [{ ...MINIMAL, mirror: { timeout: 1e16 } }, 'mirror.timeout', 'must be at most 24.8d'],
+    [{ ...MINIMAL, mirror: { timeout: '9'.repeat(400) } }, 'mirror.timeout', 'must be a duration'],
+    [{ ...MINIMAL, worker: { sampleTtl: '400d' } }, 'worker.sampleTtl', 'must be between 1000 and 31536000000'],
     [{ ...MINIMAL, colour: 'blue' }, 'colour', 'is not a known option'],
   ])('rejects %j at %s', (raw, key, constraint) => {
     const err = errorOf(raw)
