@@ -13,7 +13,7 @@ import type { RouteSettingsSource } from '../runtime/route-settings-source.js'
 import { CircuitBreaker, type CircuitPass } from './circuit-breaker.js'
 import { InFlightLimiter } from './in-flight-limiter.js'
 import { MIRROR_MARKER_HEADER } from './mirror-marker.js'
-import { MirrorExchange, type ExchangeHost } from './mirror-exchange.js'
+import { MirrorExchange, type AbandonReason, type ExchangeHost } from './mirror-exchange.js'
 import type { MirrorPair, ObservedOutcome, PairSink } from './mirror-pair.js'
 import type { NotMirroredReason } from './not-mirrored-reason.js'
 import { isSampled } from './sampler.js'
@@ -49,17 +49,13 @@ export interface MirrorStats {
 
 const SILENT: MirrorLog = { warn: () => {}, info: () => {} }
 
-function endBody(exchange: MirrorExchange): void {
-  exchange.bodyEnd()
-}
-
 /**
  * Everything mirroring does, independent of how requests arrive (the Fastify plugin and the
  * http-proxy adapter both drive it): route matching, the sampling decision with its one counted
  * reason, sending copies through separate pools with a deadline, the per-shadow in-flight cap
  * and circuit breaker, and pairing responses for the audit. Nothing here can delay or fail the
- * client's request: copies leave after the primary was dispatched and their outcome is only
- * counted.
+ * client's request: copies leave only after the primary has been sent the same request, and
+ * their outcome is only counted.
  */
 export class MirrorCore implements ExchangeHost {
   readonly routes: RouteTable
@@ -98,7 +94,8 @@ export class MirrorCore implements ExchangeHost {
   /**
    * Counts one incoming request and decides whether it is copied. Returns the exchange that
    * carries the copy, or null (the reason is already counted). When the exchange is
-   * `awaitingBody`, the caller must feed it the request body as it streams to the primary.
+   * `awaitingBody`, the caller must feed it the request body as it streams to the primary; in
+   * every case it must call `onRequestSent()` once the primary has been sent the whole request.
    */
   begin(req: IncomingMessage, res: ServerResponse, route: CompiledRoute | undefined): MirrorExchange | null {
     const metrics = this.#metrics
@@ -138,10 +135,7 @@ export class MirrorCore implements ExchangeHost {
         this.#log.warn({ err, route: name }, 'pair sink failed to answer accepts(); the pair is not captured')
       }
     }
-    const exchange = new MirrorExchange(this, { id, route, shadow, req, res, bodyLimit, captureBytes })
-    // No body to wait for: the copy leaves on the next turn of the event loop, after the primary.
-    if (bodyLimit === undefined) setImmediate(endBody, exchange)
-    return exchange
+    return new MirrorExchange(this, { id, route, shadow, req, res, bodyLimit, captureBytes })
   }
 
   /** Counts an upgrade request: proxied, never mirrored. */
@@ -184,7 +178,7 @@ export class MirrorCore implements ExchangeHost {
     return true
   }
 
-  abandon(exchange: MirrorExchange, reason: 'body_too_large' | 'body_incomplete'): void {
+  abandon(exchange: MirrorExchange, reason: AbandonReason): void {
     this.#notSent(exchange, reason)
   }
 

@@ -7,12 +7,15 @@ import type { MirrorPair, ObservedOutcome } from './mirror-pair.js'
 
 const EMPTY = Buffer.alloc(0)
 
+/** Why a copy decided on was never sent. */
+export type AbandonReason = 'body_too_large' | 'body_incomplete' | 'not_forwarded'
+
 /** What an exchange needs from the mirror that created it. */
 export interface ExchangeHost {
   /** Sends the copy (or counts why not); true when it was sent. */
   sendCopy(exchange: MirrorExchange, body: Buffer): boolean
-  /** Counts a copy abandoned before sending it (body over the limit, or never complete). */
-  abandon(exchange: MirrorExchange, reason: 'body_too_large' | 'body_incomplete'): void
+  /** Counts a copy abandoned before sending it (body over the limit, never complete, or never forwarded). */
+  abandon(exchange: MirrorExchange, reason: AbandonReason): void
   /** Hands over a completed pair. */
   deliver(pair: MirrorPair): void
 }
@@ -26,7 +29,10 @@ interface ResponseHead {
  * One request chosen for mirroring, from the sampling decision to the delivered pair.
  *
  * The request body is copied as it streams to the primary (bodyChunk/bodyEnd) - never read
- * ahead of it - and the copy leaves once the body is complete. When the request is also audited
+ * ahead of it - and the copy leaves once the body is complete and the primary has been sent the
+ * whole request (onRequestSent). A request refused or cut before that point (by Node's parser, the
+ * gateway, a client that went away, a primary that could not be reached) is copied nowhere: the
+ * shadow must never see a request production did not. When the request is also audited
  * (`capturing`), the exchange observes the primary response as it streams to the client (it is a
  * PrimaryObserver) and joins it with the shadow's outcome into a MirrorPair, delivered once.
  */
@@ -47,6 +53,8 @@ export class MirrorExchange implements PrimaryObserver {
   #res: ServerResponse | null
   #stage: 'body' | 'sent' | 'dropped'
   #body: BodyCapture | undefined
+  #bodyComplete: boolean
+  #primarySent = false
   #requestBody: Buffer = EMPTY
   #capturing: boolean
   readonly #captureBytes: number
@@ -68,9 +76,10 @@ export class MirrorExchange implements PrimaryObserver {
     this.clientIp = init.req.socket.remoteAddress ?? ''
     this.#stage = 'body'
     this.#body = init.bodyLimit === undefined ? undefined : new BodyCapture(init.bodyLimit)
+    this.#bodyComplete = this.#body === undefined
     this.#capturing = init.captureBytes !== undefined
     this.#captureBytes = init.captureBytes ?? 0
-    if (this.#body !== undefined || this.#capturing) init.res.once('close', this.#onResponseClose)
+    init.res.once('close', this.#onResponseClose)
     if (this.#capturing) init.res.once('finish', this.#onResponseFinish)
   }
 
@@ -82,7 +91,12 @@ export class MirrorExchange implements PrimaryObserver {
 
   /** True while the request body is still being copied (a tee must feed bodyChunk/bodyEnd). */
   get awaitingBody(): boolean {
-    return this.#stage === 'body' && this.#body !== undefined
+    return this.#stage === 'body' && !this.#bodyComplete
+  }
+
+  /** True until the copy left or was dropped: whoever forwards the request must call onRequestSent. */
+  get awaitingPrimary(): boolean {
+    return this.#stage === 'body'
   }
 
   /** True when the primary response is wanted for an audit pair. */
@@ -101,11 +115,26 @@ export class MirrorExchange implements PrimaryObserver {
     }
   }
 
-  /** The request body is complete (or there is none): the copy can leave. */
+  /** The request body is complete: the copy leaves once the primary has been sent the request too. */
   bodyEnd(): void {
-    if (this.#stage !== 'body') return
+    if (this.#stage !== 'body' || this.#bodyComplete) return
     this.#requestBody = this.#body?.toBuffer() ?? EMPTY
     this.#body = undefined
+    this.#bodyComplete = true
+    if (this.#primarySent) this.#send()
+  }
+
+  /**
+   * The primary has been sent the whole request (headers and, when there is one, the complete
+   * body): the copy may leave once the body is complete here too.
+   */
+  onRequestSent(): void {
+    if (this.#stage !== 'body' || this.#primarySent) return
+    this.#primarySent = true
+    if (this.#bodyComplete) this.#send()
+  }
+
+  #send(): void {
     // 'sent' before sending: the shadow's outcome may be reported before sendCopy returns.
     this.#stage = 'sent'
     if (this.#host.sendCopy(this, this.#requestBody)) {
@@ -160,8 +189,15 @@ export class MirrorExchange implements PrimaryObserver {
   }
 
   readonly #onResponseClose = (): void => {
-    // A response that ends while the body is still awaited means the body never completed.
-    if (this.#stage === 'body' && this.#body !== undefined) this.bodyIncomplete()
+    // A response that ends while the copy still waits means the body never completed, or the
+    // request never reached the primary (refused, cut, or the primary unreachable).
+    if (this.#stage === 'body') {
+      if (!this.#bodyComplete) this.bodyIncomplete()
+      else {
+        this.#host.abandon(this, 'not_forwarded')
+        this.#drop()
+      }
+    }
     if (this.#capturing && this.#primary === undefined) this.onResponseError('aborted', 'client connection closed before the response completed')
   }
 

@@ -61,7 +61,7 @@ export class PrimaryForwarder implements PrimaryFailureSink {
     }
     // The upstream's Date header is relayed as is; Node must not add its own.
     res.sendDate = false
-    const handler = new PrimaryResponseHandler(this, req, res, route, upstream, observer)
+    const handler = new PrimaryResponseHandler(this, req, res, route, upstream, observer, body)
     try {
       this.#dispatcher.dispatch(
         {

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import type { Readable } from 'node:stream'
 import type { UpstreamErrorKind } from '@shadowgate/shared'
 import { errors, type Dispatcher } from 'undici'
 import { clientResponseHeaders, headerRecord } from './response-headers.js'
@@ -27,14 +28,19 @@ export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
   #settled = false
   #clientGone = false
   #onDrain: (() => void) | undefined
+  readonly #hasBody: boolean
 
-  constructor(sink: PrimaryFailureSink, req: IncomingMessage, res: ServerResponse, route: string, upstream: string, observer: PrimaryObserver | undefined) {
+  constructor(sink: PrimaryFailureSink, req: IncomingMessage, res: ServerResponse, route: string, upstream: string, observer: PrimaryObserver | undefined, body: Readable | null) {
     this.#sink = sink
     this.req = req
     this.res = res
     this.route = route
     this.upstream = upstream
     this.#observer = observer
+    this.#hasBody = body !== null
+    // 'end' means the reader - undici, writing each chunk to the primary as it reads it - took the
+    // last byte; a body cut or abandoned is destroyed instead and never ends.
+    if (body !== null && observer !== undefined) body.once('end', () => observer.onRequestSent())
     res.on('close', this.#onClientClose)
   }
 
@@ -52,7 +58,13 @@ export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller
-    if (this.#clientGone) controller.abort(new errors.RequestAbortedError('client closed the connection'))
+    if (this.clientGone) {
+      controller.abort(new errors.RequestAbortedError('client closed the connection'))
+      return
+    }
+    // Called once connected, right before undici writes the request head: without a body, that
+    // head is the whole request. A body is reported sent when undici has read all of it.
+    if (!this.#hasBody) this.#observer?.onRequestSent()
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
