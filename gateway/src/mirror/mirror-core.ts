@@ -6,6 +6,7 @@ import type { Dispatcher } from 'undici'
 import { GatewayMetrics, type CircuitState } from '../metrics/gateway-metrics.js'
 import { hasRequestBody } from '../proxy/request-body.js'
 import { upstreamPath } from '../proxy/request-target.js'
+import { TrustedProxies } from '../proxy/trusted-proxies.js'
 import { UpstreamTargets, type UpstreamTarget } from '../proxy/upstream-target.js'
 import { RouteTable, UNMATCHED_ROUTE, type CompiledRoute } from '../routes/route-table.js'
 import { StaticRouteSettings } from '../routes/static-route-settings.js'
@@ -67,6 +68,7 @@ export class MirrorCore implements ExchangeHost {
   readonly #ownedDispatcher: Dispatcher | undefined
   readonly #log: MirrorLog
   readonly #preserveHost: boolean
+  readonly #trusted: TrustedProxies
   readonly #targets = new UpstreamTargets()
   readonly #limiter: InFlightLimiter
   readonly #breakers = new Map<string, CircuitBreaker>()
@@ -84,6 +86,7 @@ export class MirrorCore implements ExchangeHost {
     this.#dispatcher = options.shadowDispatcher ?? (this.#ownedDispatcher as Dispatcher)
     this.#log = options.log ?? SILENT
     this.#preserveHost = config.proxy.hostHeader === 'preserve'
+    this.#trusted = new TrustedProxies(config.proxy.trustedProxies)
     // With its own pools, a copy beyond the pool's connections would only wait in the pool's queue,
     // holding its request, buffers and deadline while adding nothing the shadow can take sooner: it
     // is dropped at once instead, so the cap is whichever is lower.
@@ -172,7 +175,7 @@ export class MirrorCore implements ExchangeHost {
       origin: target.origin,
       path,
       method: req.method ?? 'GET',
-      headers: shadowRequestHeaders(req, this.#preserveHost, exchange.route.shadowHeaders),
+      headers: shadowRequestHeaders(req, this.#preserveHost, this.#trusted, exchange.route.shadowHeaders),
       body: body.length === 0 && !hasRequestBody(req) ? null : body,
     })
     return true

@@ -9,6 +9,7 @@ import { PrimaryResponseHandler, type PrimaryFailureSink } from './primary-respo
 import type { PrimaryObserver } from './primary-observer.js'
 import { upstreamPath } from './request-target.js'
 import { sendGatewayError } from './send-gateway-error.js'
+import { TrustedProxies } from './trusted-proxies.js'
 import { upstreamRequestHeaders } from './upstream-request-headers.js'
 import { UpstreamTargets } from './upstream-target.js'
 
@@ -18,6 +19,8 @@ export interface PrimaryForwarderOptions {
   /** Time allowed for the upstream's response headers, and for each pause between body chunks. */
   readonly timeoutMs: number
   readonly hostHeader: 'preserve' | 'upstream'
+  /** Peers whose forwarding headers are kept. Default: none. */
+  readonly trustedProxies?: TrustedProxies
   readonly metrics: GatewayMetrics
   readonly log: FastifyBaseLogger
 }
@@ -32,6 +35,7 @@ export class PrimaryForwarder implements PrimaryFailureSink {
   readonly #dispatcher: Dispatcher
   readonly #timeoutMs: number
   readonly #preserveHost: boolean
+  readonly #trusted: TrustedProxies
   readonly #metrics: GatewayMetrics
   readonly #log: FastifyBaseLogger
   readonly #targets = new UpstreamTargets()
@@ -40,6 +44,7 @@ export class PrimaryForwarder implements PrimaryFailureSink {
     this.#dispatcher = options.dispatcher
     this.#timeoutMs = options.timeoutMs
     this.#preserveHost = options.hostHeader === 'preserve'
+    this.#trusted = options.trustedProxies ?? TrustedProxies.NONE
     this.#metrics = options.metrics
     this.#log = options.log
   }
@@ -68,7 +73,7 @@ export class PrimaryForwarder implements PrimaryFailureSink {
           origin: target.origin,
           path,
           method: req.method as Dispatcher.HttpMethod,
-          headers: upstreamRequestHeaders(req, this.#preserveHost),
+          headers: upstreamRequestHeaders(req, this.#preserveHost, this.#trusted),
           body,
           headersTimeout: this.#timeoutMs,
           bodyTimeout: this.#timeoutMs,
