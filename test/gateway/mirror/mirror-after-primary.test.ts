@@ -3,7 +3,7 @@ import { freePort, waitFor } from '../../helpers/free-port.js'
 import { startServer, type TestServer } from '../../helpers/http-server.js'
 import type { MirrorPair, PairSink } from '../../../gateway/src/mirror/mirror-pair.js'
 import { rawExchange, type RawStep } from '../../edge/raw-exchange.js'
-import { send, startGateway, type RunningGateway } from '../proxy/gateway-fixture.js'
+import { send, startGateway } from '../proxy/gateway-fixture.js'
 
 class AccountingSink implements PairSink {
   readonly maxBodyBytes = 1_000
