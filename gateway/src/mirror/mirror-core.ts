@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ShadowgateConfig } from '@shadowgate/shared'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Dispatcher } from 'undici'
+import { CaptureBudget } from '../capture/capture-budget.js'
 import { GatewayMetrics, type CircuitState } from '../metrics/gateway-metrics.js'
 import { hasRequestBody } from '../proxy/request-body.js'
 import { upstreamPath } from '../proxy/request-target.js'
@@ -46,6 +47,8 @@ export interface ShadowStats {
 /** Live state of the mirror, per shadow upstream. */
 export interface MirrorStats {
   readonly shadows: Readonly<Record<string, ShadowStats>>
+  /** Body bytes audit captures in progress hold (bounded by `audit.maxCaptureBytesTotal`). */
+  readonly captureBytes: number
 }
 
 const SILENT: MirrorLog = { warn: () => {}, info: () => {} }
@@ -73,6 +76,8 @@ export class MirrorCore implements ExchangeHost {
   readonly #limiter: InFlightLimiter
   readonly #breakers = new Map<string, CircuitBreaker>()
   readonly #calls = new Set<ShadowCall>()
+  readonly #budget: CaptureBudget | undefined
+  #budgetExhausted = false
   #closed = false
 
   constructor(options: MirrorCoreOptions) {
@@ -92,6 +97,7 @@ export class MirrorCore implements ExchangeHost {
     // is dropped at once instead, so the cap is whichever is lower.
     const cap = this.#ownedDispatcher === undefined ? config.mirror.maxInFlight : Math.min(config.mirror.maxInFlight, config.mirror.connections)
     this.#limiter = new InFlightLimiter(cap, { onChange: (shadow, n) => this.#metrics.inFlight(shadow, n) })
+    if (this.#sink !== undefined) this.#budget = new CaptureBudget(config.audit.maxCaptureBytesTotal, (used) => this.#metrics.captureBytes(used))
   }
 
   /**
@@ -138,7 +144,7 @@ export class MirrorCore implements ExchangeHost {
         this.#log.warn({ err, route: name }, 'pair sink failed to answer accepts(); the pair is not captured')
       }
     }
-    return new MirrorExchange(this, { id, route, shadow, req, res, bodyLimit, captureBytes })
+    return new MirrorExchange(this, { id, route, shadow, req, res, bodyLimit, captureBytes, budget: this.#budget })
   }
 
   /** Counts an upgrade request: proxied, never mirrored. */
@@ -167,6 +173,7 @@ export class MirrorCore implements ExchangeHost {
       timeoutMs: this.#config.mirror.timeoutMs,
       maxResponseBytes: this.#config.mirror.maxResponseBytes,
       captureBytes: exchange.capturing ? this.#sink?.maxBodyBytes : undefined,
+      captureTake: exchange.capturing ? (bytes) => exchange.captureTake(bytes) : undefined,
       onDone: (done, outcome) => this.#callDone(done, outcome, exchange, breaker, pass),
     })
     this.#calls.add(call)
@@ -188,7 +195,7 @@ export class MirrorCore implements ExchangeHost {
   /** Counts a copy that was decided but not sent, and tells the sink no pair will come for it. */
   #notSent(exchange: MirrorExchange, reason: NotMirroredReason): false {
     this.#metrics.notMirrored(exchange.route.name, reason)
-    if (exchange.capturing) {
+    if (exchange.pairOwed) {
       try {
         this.#sink?.withdraw?.(exchange.route.name, exchange.id)
       } catch (err) {
@@ -198,7 +205,21 @@ export class MirrorCore implements ExchangeHost {
     return false
   }
 
+  captureDropped(exchange: MirrorExchange): void {
+    const route = exchange.route.name
+    if (!this.#budgetExhausted) {
+      this.#budgetExhausted = true
+      this.#log.warn({ route, captureBytes: this.#budget?.used, limit: this.#budget?.limit }, 'audit capture budget exhausted: pairs are dropped (dropped_capture_budget) until captures in progress end')
+    }
+    try {
+      this.#sink?.drop?.(route, exchange.id, 'capture_budget')
+    } catch (err) {
+      this.#log.warn({ err, route }, 'pair sink failed to take a dropped pair')
+    }
+  }
+
   deliver(pair: MirrorPair): void {
+    this.#budgetExhausted = false
     try {
       this.#sink?.push(pair)
     } catch (err) {
@@ -209,7 +230,7 @@ export class MirrorCore implements ExchangeHost {
   stats(): MirrorStats {
     const shadows: Record<string, ShadowStats> = {}
     for (const [shadow, breaker] of this.#breakers) shadows[shadow] = { circuit: breaker.state, inFlight: this.#limiter.count(shadow) }
-    return { shadows }
+    return { shadows, captureBytes: this.#budget?.used ?? 0 }
   }
 
   /** Aborts copies in flight and releases the pools it created. Idempotent. */

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { UpstreamErrorKind } from '@shadowgate/shared'
 import type { PrimaryObserver } from '../proxy/primary-observer.js'
 import type { CompiledRoute } from '../routes/route-table.js'
+import type { CaptureBudget } from '../capture/capture-budget.js'
 import { BodyCapture } from './body-capture.js'
 import type { MirrorPair, ObservedOutcome } from './mirror-pair.js'
 
@@ -18,6 +19,8 @@ export interface ExchangeHost {
   abandon(exchange: MirrorExchange, reason: AbandonReason): void
   /** Hands over a completed pair. */
   deliver(pair: MirrorPair): void
+  /** The copy left but its pair will never be delivered: the capture budget ran out. */
+  captureDropped(exchange: MirrorExchange): void
 }
 
 interface ResponseHead {
@@ -57,7 +60,12 @@ export class MirrorExchange implements PrimaryObserver {
   #primarySent = false
   #requestBody: Buffer = EMPTY
   #capturing: boolean
+  /** The sink accepted the pair and is still owed its end: a push, a withdrawal or a drop. */
+  #pairOwed: boolean
   readonly #captureBytes: number
+  readonly #budget: CaptureBudget | undefined
+  /** Bytes of this pair's captures taken from the budget. */
+  #held = 0
   #head: ResponseHead | undefined
   #primaryBody: BodyCapture | undefined
   #primary: ObservedOutcome | undefined
@@ -65,7 +73,16 @@ export class MirrorExchange implements PrimaryObserver {
 
   constructor(
     host: ExchangeHost,
-    init: { id: string; route: CompiledRoute; shadow: string; req: IncomingMessage; res: ServerResponse; bodyLimit: number | undefined; captureBytes: number | undefined },
+    init: {
+      id: string
+      route: CompiledRoute
+      shadow: string
+      req: IncomingMessage
+      res: ServerResponse
+      bodyLimit: number | undefined
+      captureBytes: number | undefined
+      budget?: CaptureBudget | undefined
+    },
   ) {
     this.#host = host
     this.id = init.id
@@ -78,7 +95,9 @@ export class MirrorExchange implements PrimaryObserver {
     this.#body = init.bodyLimit === undefined ? undefined : new BodyCapture(init.bodyLimit)
     this.#bodyComplete = this.#body === undefined
     this.#capturing = init.captureBytes !== undefined
+    this.#pairOwed = this.#capturing
     this.#captureBytes = init.captureBytes ?? 0
+    this.#budget = init.budget
     init.res.once('close', this.#onResponseClose)
     if (this.#capturing) init.res.once('finish', this.#onResponseFinish)
   }
@@ -104,6 +123,47 @@ export class MirrorExchange implements PrimaryObserver {
     return this.#capturing
   }
 
+  /** True while the sink that accepted this pair has not been told how it ended. */
+  get pairOwed(): boolean {
+    return this.#pairOwed
+  }
+
+  /**
+   * Takes `n` captured bytes of this pair from the capture budget. When they do not fit, the pair
+   * is given up (its captures released, the copy unaffected) and false returned: capture no more.
+   */
+  captureTake(n: number): boolean {
+    if (!this.#capturing) return false
+    const budget = this.#budget
+    if (budget === undefined || budget.take(n)) {
+      this.#held += n
+      return true
+    }
+    this.#giveUpCapture()
+    return false
+  }
+
+  #giveUpCapture(): void {
+    this.#capturing = false
+    this.#primaryBody = undefined
+    this.#shadowOutcome = undefined
+    this.#requestBody = this.#stage === 'body' ? this.#requestBody : EMPTY
+    this.#giveBack()
+    // Before the copy left, whether it leaves decides: a withdrawal if not, a drop if it does.
+    if (this.#stage === 'sent') this.#reportCaptureDropped()
+  }
+
+  #reportCaptureDropped(): void {
+    if (!this.#pairOwed) return
+    this.#pairOwed = false
+    this.#host.captureDropped(this)
+    this.#release()
+  }
+
+  #giveBack(): void {
+    this.#budget?.give(this.#held)
+    this.#held = 0
+  }
   bodyChunk(chunk: Buffer): void {
     const body = this.#body
     if (this.#stage !== 'body' || body === undefined) return
@@ -135,10 +195,12 @@ export class MirrorExchange implements PrimaryObserver {
   }
 
   #send(): void {
+    if (this.#capturing) this.captureTake(this.#requestBody.length)
     // 'sent' before sending: the shadow's outcome may be reported before sendCopy returns.
     this.#stage = 'sent'
     if (this.#host.sendCopy(this, this.#requestBody)) {
       if (this.#capturing) this.#maybeDeliver()
+      else if (this.#pairOwed) this.#reportCaptureDropped()
       else this.#release()
     } else this.#drop()
   }
@@ -157,7 +219,11 @@ export class MirrorExchange implements PrimaryObserver {
   }
 
   onResponseData(chunk: Buffer): void {
-    this.#primaryBody?.add(chunk)
+    const body = this.#primaryBody
+    if (body === undefined) return
+    const kept = Math.min(chunk.length, body.room)
+    if (kept > 0 && !this.captureTake(kept)) return
+    body.add(chunk)
   }
 
   onResponseError(kind: UpstreamErrorKind, message: string): void {
@@ -168,6 +234,7 @@ export class MirrorExchange implements PrimaryObserver {
   }
 
   shadowDone(outcome: ObservedOutcome): void {
+    if (!this.#capturing) return
     this.#shadowOutcome = outcome
     this.#maybeDeliver()
   }
@@ -205,7 +272,10 @@ export class MirrorExchange implements PrimaryObserver {
     this.#stage = 'dropped'
     this.#body = undefined
     this.#capturing = false
+    // The host withdrew the pair when it counted why the copy was not sent.
+    this.#pairOwed = false
     this.#primaryBody = undefined
+    this.#giveBack()
     this.#release()
   }
 
@@ -218,8 +288,11 @@ export class MirrorExchange implements PrimaryObserver {
     if (!this.#capturing || this.#stage !== 'sent' || this.#primary === undefined || this.#shadowOutcome === undefined) return
     // Delivered once: capturing is switched off before handing the pair over.
     this.#capturing = false
+    this.#pairOwed = false
     const req = this.req
     this.#release()
+    // The bytes now belong to the sink, whose buffer has its own bound.
+    this.#giveBack()
     this.#host.deliver({
       request: {
         id: this.id,

@@ -19,6 +19,8 @@ export interface PrimaryForwarderOptions {
   /** Time allowed for the upstream's response headers, and for each pause between body chunks. */
   readonly timeoutMs: number
   readonly hostHeader: 'preserve' | 'upstream'
+  /** Milliseconds a client may take no response bytes before it is disconnected (0: no limit). Default 0. */
+  readonly clientWriteTimeoutMs?: number
   /** Peers whose forwarding headers are kept. Default: none. */
   readonly trustedProxies?: TrustedProxies
   readonly metrics: GatewayMetrics
@@ -32,6 +34,7 @@ export interface PrimaryForwarderOptions {
  * body is never mistaken for a complete one.
  */
 export class PrimaryForwarder implements PrimaryFailureSink {
+  readonly clientWriteTimeoutMs: number
   readonly #dispatcher: Dispatcher
   readonly #timeoutMs: number
   readonly #preserveHost: boolean
@@ -45,6 +48,7 @@ export class PrimaryForwarder implements PrimaryFailureSink {
     this.#timeoutMs = options.timeoutMs
     this.#preserveHost = options.hostHeader === 'preserve'
     this.#trusted = options.trustedProxies ?? TrustedProxies.NONE
+    this.clientWriteTimeoutMs = options.clientWriteTimeoutMs ?? 0
     this.#metrics = options.metrics
     this.#log = options.log
   }
@@ -83,6 +87,11 @@ export class PrimaryForwarder implements PrimaryFailureSink {
     } catch (err) {
       handler.onResponseError(null, err as Error)
     }
+  }
+
+  clientWriteTimedOut(handler: PrimaryResponseHandler): void {
+    this.#metrics.clientWriteTimeout(handler.route)
+    this.#log.warn({ route: handler.route, url: handler.req.url, timeoutMs: this.clientWriteTimeoutMs }, 'client took no response bytes within proxy.clientWriteTimeout; connection closed')
   }
 
   primaryFailed(handler: PrimaryResponseHandler, err: Error, kind: UpstreamErrorKind, headersSent: boolean): void {

@@ -9,6 +9,10 @@ import { upstreamErrorKind } from './upstream-error-kind.js'
 /** What the handler reports back to its forwarder when the primary fails. */
 export interface PrimaryFailureSink {
   primaryFailed(handler: PrimaryResponseHandler, err: Error, kind: UpstreamErrorKind, headersSent: boolean): void
+  /** Milliseconds a client may take no bytes while the response waits for it (0: no limit). */
+  readonly clientWriteTimeoutMs: number
+  /** The client took no bytes for clientWriteTimeoutMs: it is about to be disconnected. */
+  clientWriteTimedOut(handler: PrimaryResponseHandler): void
 }
 
 /**
@@ -28,6 +32,7 @@ export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
   #settled = false
   #clientGone = false
   #onDrain: (() => void) | undefined
+  #writeTimer: NodeJS.Timeout | undefined
   readonly #hasBody: boolean
 
   constructor(sink: PrimaryFailureSink, req: IncomingMessage, res: ServerResponse, route: string, upstream: string, observer: PrimaryObserver | undefined, body: Readable | null) {
@@ -50,6 +55,7 @@ export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
   }
 
   readonly #onClientClose = (): void => {
+    clearTimeout(this.#writeTimer)
     if (this.#settled) return
     // The client left: stop the upstream exchange instead of reading a body nobody will get.
     this.#clientGone = true
@@ -92,17 +98,34 @@ export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
     if (!this.res.write(chunk)) {
       if (this.#onDrain === undefined) {
         // Created on first need: most responses never fill the client socket.
-        this.#onDrain = () => this.#controller?.resume()
+        this.#onDrain = () => {
+          clearTimeout(this.#writeTimer)
+          this.#writeTimer = undefined
+          this.#controller?.resume()
+        }
         this.res.on('drain', this.#onDrain)
       }
       controller.pause()
+      // A client that takes nothing would otherwise hold this exchange - its upstream connection
+      // and whatever is captured of it - for as long as it likes: proxy.timeout only watches the upstream.
+      const ms = this.#sink.clientWriteTimeoutMs
+      if (ms > 0 && this.#writeTimer === undefined) this.#writeTimer = setTimeout(this.#onWriteTimeout, ms).unref()
     }
+  }
+
+  readonly #onWriteTimeout = (): void => {
+    this.#writeTimer = undefined
+    if (this.res.writableFinished || this.clientGone) return
+    this.#sink.clientWriteTimedOut(this)
+    // 'close' follows: the upstream exchange is aborted and an observer sees the response cut.
+    this.res.destroy()
   }
 
   onResponseEnd(): void {
     if (this.#settled) return
     this.#settled = true
     this.res.end()
+    // A timer armed by a full send buffer keeps running: the rest must still drain in time.
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {

@@ -62,6 +62,7 @@ const proxyPlugin: FastifyPluginCallback<ProxyPluginOptions> = (fastify, opts, d
   const forwarder = new PrimaryForwarder({
     dispatcher: opts.dispatcher ?? (ownedDispatcher as Dispatcher),
     timeoutMs: config.proxy.timeoutMs,
+    clientWriteTimeoutMs: config.proxy.clientWriteTimeoutMs,
     hostHeader: config.proxy.hostHeader,
     trustedProxies,
     metrics: opts.metrics ?? new GatewayMetrics(),
