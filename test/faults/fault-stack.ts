@@ -1,8 +1,9 @@
-import { createServer, type Server, type ServerResponse } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { Redis } from 'ioredis'
 import { configDir } from '../gateway/cli/cli-config-file.js'
 import { startInfluxd, type TestInflux } from '../helpers/influxd.js'
+import { streamFiller } from '../helpers/http-server.js'
 import { startRedis, type TestRedis } from '../helpers/redis-server.js'
 import { itemBody } from './item-body.js'
 
@@ -17,31 +18,16 @@ export interface FaultStack {
   close(): Promise<void>
 }
 
-/** Paths the primary answers with LARGE_ITEM_BYTES of JSON-ish filler, streamed at the reader's pace. */
+/** Paths the primary answers with LARGE_ITEM_BYTES of filler, streamed at the reader's pace. */
 export const LARGE_ITEM_PREFIX = '/items/large-'
 const LARGE_ITEM_BYTES = 32 * 1_048_576
-const FILLER = Buffer.alloc(64 * 1_024, 0x20)
-
-function streamLarge(res: ServerResponse): void {
-  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': LARGE_ITEM_BYTES })
-  let left = LARGE_ITEM_BYTES
-  const pump = (): void => {
-    while (left > 0 && !res.destroyed) {
-      const n = Math.min(left, FILLER.length)
-      left -= n
-      if (!res.write(n === FILLER.length ? FILLER : FILLER.subarray(0, n))) return void res.once('drain', pump)
-    }
-    res.end()
-  }
-  pump()
-}
 
 async function startPrimary(): Promise<{ url: string; served: () => number; close: () => Promise<void> }> {
   let served = 0
   const sockets = new Set<Socket>()
   const server: Server = createServer((req, res) => {
     req.resume()
-    if (req.url?.startsWith(LARGE_ITEM_PREFIX)) return void streamLarge(res)
+    if (req.url?.startsWith(LARGE_ITEM_PREFIX)) return void streamFiller(res, LARGE_ITEM_BYTES)
     req.once('end', () => {
       const body = Buffer.from(itemBody(req.url ?? '/'))
       served++

@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { validateConfig } from '@shadowgate/shared'
 import { waitFor } from '../../helpers/free-port.js'
-import { startServer, type TestServer } from '../../helpers/http-server.js'
+import { startServer, streamFiller, type TestServer } from '../../helpers/http-server.js'
 import type { MirrorPair, PairSink } from '../../../gateway/src/mirror/mirror-pair.js'
 import { send, startGateway, type RunningGateway } from '../proxy/gateway-fixture.js'
 
@@ -35,21 +35,6 @@ class AccountingSink implements PairSink {
   }
 }
 
-const CHUNK = Buffer.alloc(64 * 1024, 98)
-
-function stream(res: ServerResponse, bytes: number): void {
-  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes) })
-  let left = bytes
-  const pump = (): void => {
-    while (left > 0) {
-      const n = Math.min(left, CHUNK.length)
-      left -= n
-      if (!res.write(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n))) return void res.once('drain', pump)
-    }
-    res.end()
-  }
-  pump()
-}
 
 // Regression: at 100 % audit every client that read its response slowly kept its capture (up to
 // audit.maxBodyBytes of primary body, plus the request and the shadow's answer) alive until it
@@ -66,7 +51,7 @@ describe('audit.maxCaptureBytesTotal: captures in progress hold a bounded number
 
   beforeAll(async () => {
     primary = await startServer((req, res) => {
-      if (req.url?.startsWith('/huge')) stream(res, 200 * 1_048_576)
+      if (req.url?.startsWith('/huge')) streamFiller(res, 200 * 1_048_576)
       else res.end(Buffer.alloc(CAPTURE, 97))
     })
     shadow = await startServer((_req, res) => {

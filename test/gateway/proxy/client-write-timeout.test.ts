@@ -3,25 +3,9 @@ import { connect, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { validateConfig } from '@shadowgate/shared'
 import { waitFor } from '../../helpers/free-port.js'
-import { startServer, type TestServer } from '../../helpers/http-server.js'
+import { startServer, streamFiller, type TestServer } from '../../helpers/http-server.js'
 import { send, startGateway, type RunningGateway } from './gateway-fixture.js'
 
-const CHUNK = Buffer.alloc(64 * 1024, 97)
-
-/** Streams `bytes` with backpressure, so the primary only sends what the gateway reads. */
-function stream(res: ServerResponse, bytes: number): void {
-  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes) })
-  let left = bytes
-  const pump = (): void => {
-    while (left > 0) {
-      const n = Math.min(left, CHUNK.length)
-      left -= n
-      if (!res.write(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n))) return void res.once('drain', pump)
-    }
-    res.end()
-  }
-  pump()
-}
 
 /** A client over a raw socket that sends one request and reads nothing of the answer until told to. */
 function stalledClient(port: number, path: string): { socket: Socket; received: () => number; closed: Promise<void> } {
@@ -51,7 +35,7 @@ describe('proxy.clientWriteTimeout: a client that takes no response bytes is dis
   beforeAll(async () => {
     primary = await startServer((req, res) => {
       primaryResponses.push(res)
-      stream(res, req.url === '/huge' ? 200 * 1_048_576 : 8 * 1_048_576)
+      streamFiller(res, req.url === '/huge' ? 200 * 1_048_576 : 8 * 1_048_576)
     })
     gateway = await startGateway({ primary: primary.url, proxy: { clientWriteTimeout: '300ms' }, routes: [{ name: 'files', match: '/*' }] })
   })
