@@ -94,7 +94,7 @@ describe('audit.maxCaptureBytesTotal: captures in progress hold a bounded number
 
   it('stays within the budget with many clients that never read, and frees it when they are cut', async () => {
     holdShadow = false
-    await start({ clientWriteTimeout: '500ms' })
+    await start({ clientWriteTimeout: '2s' })
     let peak = 0
     const sampler = setInterval(() => (peak = Math.max(peak, gateway.mirror.stats().captureBytes)), 1)
     try {
@@ -112,9 +112,11 @@ describe('audit.maxCaptureBytesTotal: captures in progress hold a bounded number
     }
     expect(peak).toBeLessThanOrEqual(BUDGET)
     expect(peak).toBeGreaterThan(0)
-    // At most three 10,000-byte captures fit at a time; the rest were counted, not held.
-    expect(sink.pushed.length).toBeLessThanOrEqual(3)
+    // At most three 10,000-byte captures fit at a time (more are kept over the run only as cut
+    // clients free their share); the rest were counted, not held.
+    expect(sink.dropped).toBeGreaterThan(0)
     expect(sink.pushed.length + sink.dropped).toBe(12)
+    expect(sink.withdrawn).toBe(0)
     // The pairs that were kept saw their slow client cut by the write timeout.
     for (const p of sink.pushed) expect(p.primary).toMatchObject({ kind: 'error', error: 'aborted' })
     expect(gateway.mirror.stats().captureBytes).toBe(0)
