@@ -164,6 +164,7 @@ export class MirrorExchange implements PrimaryObserver {
     this.#budget?.give(this.#held)
     this.#held = 0
   }
+
   bodyChunk(chunk: Buffer): void {
     const body = this.#body
     if (this.#stage !== 'body' || body === undefined) return
