@@ -53,3 +53,23 @@ export async function startServer(handler: (req: IncomingMessage & { body: Buffe
     },
   }
 }
+
+const FILLER = Buffer.alloc(64 * 1_024, 0x61)
+
+/**
+ * Answers 200 with `bytes` of filler at the reader's pace (each write waits for 'drain'), so a
+ * large response costs the server nothing while its reader stalls.
+ */
+export function streamFiller(res: ServerResponse, bytes: number): void {
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes) })
+  let left = bytes
+  const pump = (): void => {
+    while (left > 0 && !res.destroyed) {
+      const n = Math.min(left, FILLER.length)
+      left -= n
+      if (!res.write(n === FILLER.length ? FILLER : FILLER.subarray(0, n))) return void res.once('drain', pump)
+    }
+    res.end()
+  }
+  pump()
+}

@@ -1,6 +1,7 @@
+import { connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { CaseRig } from './case-rig.js'
-import type { FaultStack } from './fault-stack.js'
+import { LARGE_ITEM_PREFIX, type FaultStack } from './fault-stack.js'
 import type { StreamEvent } from './steady-stream.js'
 
 /** The client stream of every case: 2,000 requests over 20 s, all of them mirrored (percent 100). */
@@ -22,6 +23,30 @@ export interface FaultCase {
   readonly events: (rig: CaseRig, stack: FaultStack) => readonly StreamEvent[]
   /** The gateway itself goes away during the stream. */
   readonly gatewayExits?: boolean
+}
+
+/** Clients of the slow-reader case: each asks for a large response and reads none of it. */
+export const SLOW_READERS = 100
+
+function slowReaders(rig: CaseRig): readonly StreamEvent[] {
+  const sockets: Socket[] = []
+  return window(
+    async () => {
+      const { port, hostname } = new URL(rig.trafficUrl)
+      for (let i = 0; i < SLOW_READERS; i++) {
+        const socket = connect(Number(port), hostname)
+        socket.pause()
+        socket.on('error', () => {})
+        socket.write(`GET ${LARGE_ITEM_PREFIX}${i} HTTP/1.1\r\nHost: faults.test\r\n\r\n`)
+        sockets.push(socket)
+      }
+    },
+    async () => {
+      const open = sockets.filter((s) => !s.destroyed && !s.readableEnded).length
+      for (const s of sockets.splice(0)) s.destroy()
+      rig.notes.push(`${SLOW_READERS} clients that read nothing of a 32 MiB response from 5 s, ${open} still connected when they hung up at 12 s`)
+    },
+  )
 }
 
 const window = (inject: () => Promise<void>, heal: () => Promise<void>): readonly StreamEvent[] => [
@@ -92,6 +117,12 @@ export const FAULT_CASES: readonly FaultCase[] = [
       },
       { atMs: FAULT_AT_MS + WORKER_DOWN_MS, run: () => rig.startWorker() },
     ],
+  },
+  {
+    key: 'slow_readers',
+    title: `${SLOW_READERS} clients never read a large response`,
+    fault: `from 5 s to 12 s, ${SLOW_READERS} raw-socket clients each ask for a 32 MiB response and read none of it, then hang up`,
+    events: (rig) => slowReaders(rig),
   },
   {
     key: 'gateway_sigterm',

@@ -26,6 +26,8 @@ const FAULT_EVIDENCE: Record<string, (r: CaseResult) => void> = {
   redis_restart: (r) => expect(r.counts.dropped['dropped_redis'] ?? 0).toBeGreaterThan(0),
   influx_restart: (r) => expect(r.counts.droppedTotal).toBe(0),
   worker_kill: (r) => expect(r.counts.droppedTotal).toBe(0),
+  // The captures the stalled clients kept alive filled audit.maxCaptureBytesTotal: later pairs were dropped and counted.
+  slow_readers: (r) => expect(r.counts.dropped['dropped_capture_budget'] ?? 0).toBeGreaterThan(0),
   gateway_sigterm: (r) => {
     expect(r.gatewayExit?.code).toBe(0)
     // proxy.timeout (30 s) + 1 s is the drain deadline.

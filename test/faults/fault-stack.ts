@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { Redis } from 'ioredis'
 import { configDir } from '../gateway/cli/cli-config-file.js'
-import { startInfluxd, type TestInflux, startRedis, type TestRedis } from '@shadowgate/dev-helpers'
+import { startInfluxd, type TestInflux, streamFiller, startRedis, type TestRedis } from '@shadowgate/dev-helpers'
 import { itemBody } from './item-body.js'
 
 /** The parts every fault case shares: Redis, InfluxDB, the primary and a temp dir for configs. */
@@ -16,11 +16,16 @@ export interface FaultStack {
   close(): Promise<void>
 }
 
+/** Paths the primary answers with LARGE_ITEM_BYTES of filler, streamed at the reader's pace. */
+export const LARGE_ITEM_PREFIX = '/items/large-'
+const LARGE_ITEM_BYTES = 32 * 1_048_576
+
 async function startPrimary(): Promise<{ url: string; served: () => number; close: () => Promise<void> }> {
   let served = 0
   const sockets = new Set<Socket>()
   const server: Server = createServer((req, res) => {
     req.resume()
+    if (req.url?.startsWith(LARGE_ITEM_PREFIX)) return void streamFiller(res, LARGE_ITEM_BYTES)
     req.once('end', () => {
       const body = Buffer.from(itemBody(req.url ?? '/'))
       served++

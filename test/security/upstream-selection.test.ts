@@ -22,12 +22,12 @@ interface Row {
 const ROWS: readonly Row[] = [
   { name: 'Host naming another server', request: 'GET /h HTTP/1.1\r\nHost: EVIL\r\n\r\n', reaches: 'primary', url: '/h', mirrored: true, check: (r, evil) => expect(r.headers.host).toBe(evil) },
   {
-    name: 'X-Forwarded-Host / -Proto / -For sent by the client',
-    request: 'GET /xf HTTP/1.1\r\nHost: edge.test\r\nX-Forwarded-Host: EVIL\r\nX-Forwarded-Proto: https\r\nX-Forwarded-For: 6.6.6.6\r\n\r\n',
+    name: 'X-Forwarded-Host / -Proto / -For and Forwarded sent by the client',
+    request: 'GET /xf HTTP/1.1\r\nHost: edge.test\r\nX-Forwarded-Host: EVIL\r\nX-Forwarded-Proto: https\r\nX-Forwarded-For: 6.6.6.6\r\nForwarded: for=6.6.6.6;host=EVIL\r\n\r\n',
     reaches: 'primary',
     url: '/xf',
     mirrored: true,
-    check: (r) => expect([r.headers['x-forwarded-host'], r.headers['x-forwarded-proto'], r.headers['x-forwarded-for']]).toEqual(['edge.test', 'http', '6.6.6.6, 127.0.0.1']),
+    check: (r) => expect([r.headers['x-forwarded-host'], r.headers['x-forwarded-proto'], r.headers['x-forwarded-for'], r.headers.forwarded]).toEqual(['edge.test', 'http', '127.0.0.1', undefined]),
   },
   { name: 'absolute-form http target', request: 'GET http://EVIL/steal?x=1 HTTP/1.1\r\nHost: edge.test\r\n\r\n', reaches: 'primary', url: '/steal?x=1', mirrored: true },
   { name: 'absolute-form https target', request: 'GET https://EVIL/steal HTTP/1.1\r\nHost: edge.test\r\n\r\n', reaches: 'primary', url: '/steal', mirrored: true },

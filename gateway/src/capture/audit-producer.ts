@@ -132,6 +132,11 @@ export class AuditProducer implements PairSink {
     this.#counters.offered--
   }
 
+  /** The mirror gave up the pair of a copy it sent (capture budget): counted dropped, never pushed. */
+  drop(_route: string, _requestId: string, reason: 'capture_budget'): void {
+    this.#counters.countDropped(reason)
+  }
+
   /** Takes a completed pair. Synchronous, never throws, never waits: the pair is buffered or counted dropped. */
   push(pair: MirrorPair): void {
     this.#counters.pushed++

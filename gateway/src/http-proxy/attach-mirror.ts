@@ -36,27 +36,30 @@ function tapRequestBody(req: IncomingMessage, exchange: MirrorExchange): void {
  *
  * It listens to the proxy server's events: `start` decides and taps the request body (the tap is
  * attached in the same tick as http-proxy's own pipe, so no chunk is missed and the body still
- * flows at the primary's pace), `proxyReq`/`proxyRes` observe the primary for audit pairs, and
+ * flows at the primary's pace), `proxyReq` releases the copy once the primary request is finished
+ * (never before) and, with `proxyRes`, observes the primary for audit pairs, and
  * `proxyReqWs` counts upgrades. It never writes to the client response.
  */
 export function attachMirror(proxyServer: httpProxy, options: AttachMirrorOptions): MirrorAttachment {
   const core = new MirrorCore(options)
-  const audited = new WeakMap<IncomingMessage, MirrorExchange>()
+  const exchanges = new WeakMap<IncomingMessage, MirrorExchange>()
 
   const onStart = (req: IncomingMessage, res: ServerResponse): void => {
     const exchange = core.begin(req, res, core.routes.match(req.method ?? 'GET', req.url ?? '/'))
     if (exchange === null) return
     if (exchange.awaitingBody) tapRequestBody(req, exchange)
-    if (exchange.capturing) audited.set(req, exchange)
+    exchanges.set(req, exchange)
   }
   const onProxyReq = (proxyReq: ClientRequest, req: IncomingMessage): void => {
-    const exchange = audited.get(req)
+    const exchange = exchanges.get(req)
     if (exchange === undefined) return
-    proxyReq.once('error', (err: Error) => exchange.onResponseError(upstreamErrorKind(err), err.message))
+    // 'finish': the whole request, body included, was handed to the primary's connection.
+    proxyReq.once('finish', () => exchange.onRequestSent())
+    if (exchange.capturing) proxyReq.once('error', (err: Error) => exchange.onResponseError(upstreamErrorKind(err), err.message))
   }
   const onProxyRes = (proxyRes: IncomingMessage, req: IncomingMessage): void => {
-    const exchange = audited.get(req)
-    if (exchange === undefined) return
+    const exchange = exchanges.get(req)
+    if (exchange === undefined || !exchange.capturing) return
     exchange.onResponseHead(proxyRes.statusCode ?? 0, headerRecord(clientResponseHeaders(proxyRes.rawHeaders)))
     proxyRes.on('data', (chunk: Buffer) => exchange.onResponseData(chunk))
     proxyRes.once('error', (err: Error) => exchange.onResponseError(upstreamErrorKind(err), err.message))

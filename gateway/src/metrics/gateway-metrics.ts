@@ -46,6 +46,8 @@ export class GatewayMetrics {
   readonly #circuit: Gauge<'shadow'>
   readonly #inFlight: Gauge<'shadow'>
   readonly #audit: Counter<'result'>
+  readonly #clientWriteTimeouts: Counter<'route'>
+  #captureBytes = 0
 
   constructor(opts: { registry?: Registry; defaultMetrics?: boolean } = {}) {
     this.registry = opts.registry ?? new Registry()
@@ -95,6 +97,18 @@ export class GatewayMetrics {
       },
     })
     this.#audit = new Counter({ name: 'shadowgate_audit_pairs_total', help: 'Captured pairs by what happened to them: enqueued, not_sampled, or dropped_<reason>', labelNames: ['result'], registers })
+    this.#clientWriteTimeouts = new Counter({
+      name: 'shadowgate_client_write_timeouts_total',
+      help: 'Client connections closed because they took no response bytes for proxy.clientWriteTimeout',
+      labelNames: ['route'],
+      registers,
+    })
+    const captureGauge: Gauge = new Gauge({
+      name: 'shadowgate_audit_capture_bytes',
+      help: 'Body bytes held by audit captures in progress (bounded by audit.maxCaptureBytesTotal)',
+      registers,
+      collect: () => captureGauge.set(this.#captureBytes),
+    })
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry })
   }
 
@@ -139,6 +153,14 @@ export class GatewayMetrics {
 
   primaryError(route: string, kind: string): void {
     this.#primaryErrors.inc({ route, kind })
+  }
+
+  clientWriteTimeout(route: string): void {
+    this.#clientWriteTimeouts.inc({ route })
+  }
+
+  captureBytes(bytes: number): void {
+    this.#captureBytes = bytes
   }
 
   circuitState(shadow: string, state: CircuitState): void {

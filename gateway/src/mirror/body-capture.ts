@@ -23,6 +23,11 @@ export class BodyCapture {
     this.#kept += part.length
   }
 
+  /** How many of the next bytes would be kept. */
+  get room(): number {
+    return Math.max(0, this.limit - this.#kept)
+  }
+
   /** Bytes seen so far, kept or not. */
   get size(): number {
     return this.#seen

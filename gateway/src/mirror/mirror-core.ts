@@ -3,9 +3,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ShadowgateConfig, NotMirroredReason } from '@shadowgate/shared'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Dispatcher } from 'undici'
+import { CaptureBudget } from '../capture/capture-budget.js'
 import { GatewayMetrics, type CircuitState } from '../metrics/gateway-metrics.js'
 import { hasRequestBody } from '../proxy/request-body.js'
 import { upstreamPath } from '../proxy/request-target.js'
+import { TrustedProxies } from '../proxy/trusted-proxies.js'
 import { UpstreamTargets, type UpstreamTarget } from '../proxy/upstream-target.js'
 import { RouteTable, UNMATCHED_ROUTE, type CompiledRoute } from '../routes/route-table.js'
 import { StaticRouteSettings } from '../routes/static-route-settings.js'
@@ -13,7 +15,7 @@ import type { RouteSettingsSource } from '../runtime/route-settings-source.js'
 import { CircuitBreaker, type CircuitPass } from './circuit-breaker.js'
 import { InFlightLimiter } from './in-flight-limiter.js'
 import { MIRROR_MARKER_HEADER } from './mirror-marker.js'
-import { MirrorExchange, type ExchangeHost } from './mirror-exchange.js'
+import { MirrorExchange, type AbandonReason, type ExchangeHost } from './mirror-exchange.js'
 import type { MirrorPair, ObservedOutcome, PairSink } from './mirror-pair.js'
 import { isSampled } from './sampler.js'
 import { createShadowAgent } from './shadow-agent.js'
@@ -44,21 +46,19 @@ export interface ShadowStats {
 /** Live state of the mirror, per shadow upstream. */
 export interface MirrorStats {
   readonly shadows: Readonly<Record<string, ShadowStats>>
+  /** Body bytes audit captures in progress hold (bounded by `audit.maxCaptureBytesTotal`). */
+  readonly captureBytes: number
 }
 
 const SILENT: MirrorLog = { warn: () => {}, info: () => {} }
-
-function endBody(exchange: MirrorExchange): void {
-  exchange.bodyEnd()
-}
 
 /**
  * Everything mirroring does, independent of how requests arrive (the Fastify plugin and the
  * http-proxy adapter both drive it): route matching, the sampling decision with its one counted
  * reason, sending copies through separate pools with a deadline, the per-shadow in-flight cap
  * and circuit breaker, and pairing responses for the audit. Nothing here can delay or fail the
- * client's request: copies leave after the primary was dispatched and their outcome is only
- * counted.
+ * client's request: copies leave only after the primary has been sent the same request, and
+ * their outcome is only counted.
  */
 export class MirrorCore implements ExchangeHost {
   readonly routes: RouteTable
@@ -70,10 +70,13 @@ export class MirrorCore implements ExchangeHost {
   readonly #ownedDispatcher: Dispatcher | undefined
   readonly #log: MirrorLog
   readonly #preserveHost: boolean
+  readonly #trusted: TrustedProxies
   readonly #targets = new UpstreamTargets()
   readonly #limiter: InFlightLimiter
   readonly #breakers = new Map<string, CircuitBreaker>()
   readonly #calls = new Set<ShadowCall>()
+  readonly #budget: CaptureBudget | undefined
+  #budgetExhausted = false
   #closed = false
 
   constructor(options: MirrorCoreOptions) {
@@ -87,17 +90,20 @@ export class MirrorCore implements ExchangeHost {
     this.#dispatcher = options.shadowDispatcher ?? (this.#ownedDispatcher as Dispatcher)
     this.#log = options.log ?? SILENT
     this.#preserveHost = config.proxy.hostHeader === 'preserve'
+    this.#trusted = new TrustedProxies(config.proxy.trustedProxies)
     // With its own pools, a copy beyond the pool's connections would only wait in the pool's queue,
     // holding its request, buffers and deadline while adding nothing the shadow can take sooner: it
     // is dropped at once instead, so the cap is whichever is lower.
     const cap = this.#ownedDispatcher === undefined ? config.mirror.maxInFlight : Math.min(config.mirror.maxInFlight, config.mirror.connections)
     this.#limiter = new InFlightLimiter(cap, { onChange: (shadow, n) => this.#metrics.inFlight(shadow, n) })
+    if (this.#sink !== undefined) this.#budget = new CaptureBudget(config.audit.maxCaptureBytesTotal, (used) => this.#metrics.captureBytes(used))
   }
 
   /**
    * Counts one incoming request and decides whether it is copied. Returns the exchange that
    * carries the copy, or null (the reason is already counted). When the exchange is
-   * `awaitingBody`, the caller must feed it the request body as it streams to the primary.
+   * `awaitingBody`, the caller must feed it the request body as it streams to the primary; in
+   * every case it must call `onRequestSent()` once the primary has been sent the whole request.
    */
   begin(req: IncomingMessage, res: ServerResponse, route: CompiledRoute | undefined): MirrorExchange | null {
     const metrics = this.#metrics
@@ -137,10 +143,7 @@ export class MirrorCore implements ExchangeHost {
         this.#log.warn({ err, route: name }, 'pair sink failed to answer accepts(); the pair is not captured')
       }
     }
-    const exchange = new MirrorExchange(this, { id, route, shadow, req, res, bodyLimit, captureBytes })
-    // No body to wait for: the copy leaves on the next turn of the event loop, after the primary.
-    if (bodyLimit === undefined) setImmediate(endBody, exchange)
-    return exchange
+    return new MirrorExchange(this, { id, route, shadow, req, res, bodyLimit, captureBytes, budget: this.#budget })
   }
 
   /** Counts an upgrade request: proxied, never mirrored. */
@@ -169,6 +172,7 @@ export class MirrorCore implements ExchangeHost {
       timeoutMs: this.#config.mirror.timeoutMs,
       maxResponseBytes: this.#config.mirror.maxResponseBytes,
       captureBytes: exchange.capturing ? this.#sink?.maxBodyBytes : undefined,
+      captureTake: exchange.capturing ? (bytes) => exchange.captureTake(bytes) : undefined,
       onDone: (done, outcome) => this.#callDone(done, outcome, exchange, breaker, pass),
     })
     this.#calls.add(call)
@@ -177,20 +181,20 @@ export class MirrorCore implements ExchangeHost {
       origin: target.origin,
       path,
       method: req.method ?? 'GET',
-      headers: shadowRequestHeaders(req, this.#preserveHost, exchange.route.shadowHeaders),
+      headers: shadowRequestHeaders(req, this.#preserveHost, this.#trusted, exchange.route.shadowHeaders),
       body: body.length === 0 && !hasRequestBody(req) ? null : body,
     })
     return true
   }
 
-  abandon(exchange: MirrorExchange, reason: 'body_too_large' | 'body_incomplete'): void {
+  abandon(exchange: MirrorExchange, reason: AbandonReason): void {
     this.#notSent(exchange, reason)
   }
 
   /** Counts a copy that was decided but not sent, and tells the sink no pair will come for it. */
   #notSent(exchange: MirrorExchange, reason: NotMirroredReason): false {
     this.#metrics.notMirrored(exchange.route.name, reason)
-    if (exchange.capturing) {
+    if (exchange.pairOwed) {
       try {
         this.#sink?.withdraw?.(exchange.route.name, exchange.id)
       } catch (err) {
@@ -200,7 +204,21 @@ export class MirrorCore implements ExchangeHost {
     return false
   }
 
+  captureDropped(exchange: MirrorExchange): void {
+    const route = exchange.route.name
+    if (!this.#budgetExhausted) {
+      this.#budgetExhausted = true
+      this.#log.warn({ route, captureBytes: this.#budget?.used, limit: this.#budget?.limit }, 'audit capture budget exhausted: pairs are dropped (dropped_capture_budget) until captures in progress end')
+    }
+    try {
+      this.#sink?.drop?.(route, exchange.id, 'capture_budget')
+    } catch (err) {
+      this.#log.warn({ err, route }, 'pair sink failed to take a dropped pair')
+    }
+  }
+
   deliver(pair: MirrorPair): void {
+    this.#budgetExhausted = false
     try {
       this.#sink?.push(pair)
     } catch (err) {
@@ -211,7 +229,7 @@ export class MirrorCore implements ExchangeHost {
   stats(): MirrorStats {
     const shadows: Record<string, ShadowStats> = {}
     for (const [shadow, breaker] of this.#breakers) shadows[shadow] = { circuit: breaker.state, inFlight: this.#limiter.count(shadow) }
-    return { shadows }
+    return { shadows, captureBytes: this.#budget?.used ?? 0 }
   }
 
   /** Aborts copies in flight and releases the pools it created. Idempotent. */

@@ -2,19 +2,25 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { UpstreamErrorKind } from '@shadowgate/shared'
 import type { PrimaryObserver } from '../proxy/primary-observer.js'
 import type { CompiledRoute } from '../routes/route-table.js'
+import type { CaptureBudget } from '../capture/capture-budget.js'
 import { BodyCapture } from './body-capture.js'
 import type { MirrorPair, ObservedOutcome } from './mirror-pair.js'
 
 const EMPTY = Buffer.alloc(0)
 
+/** Why a copy decided on was never sent. */
+export type AbandonReason = 'body_too_large' | 'body_incomplete' | 'not_forwarded'
+
 /** What an exchange needs from the mirror that created it. */
 export interface ExchangeHost {
   /** Sends the copy (or counts why not); true when it was sent. */
   sendCopy(exchange: MirrorExchange, body: Buffer): boolean
-  /** Counts a copy abandoned before sending it (body over the limit, or never complete). */
-  abandon(exchange: MirrorExchange, reason: 'body_too_large' | 'body_incomplete'): void
+  /** Counts a copy abandoned before sending it (body over the limit, never complete, or never forwarded). */
+  abandon(exchange: MirrorExchange, reason: AbandonReason): void
   /** Hands over a completed pair. */
   deliver(pair: MirrorPair): void
+  /** The copy left but its pair will never be delivered: the capture budget ran out. */
+  captureDropped(exchange: MirrorExchange): void
 }
 
 interface ResponseHead {
@@ -26,7 +32,10 @@ interface ResponseHead {
  * One request chosen for mirroring, from the sampling decision to the delivered pair.
  *
  * The request body is copied as it streams to the primary (bodyChunk/bodyEnd) - never read
- * ahead of it - and the copy leaves once the body is complete. When the request is also audited
+ * ahead of it - and the copy leaves once the body is complete and the primary has been sent the
+ * whole request (onRequestSent). A request refused or cut before that point (by Node's parser, the
+ * gateway, a client that went away, a primary that could not be reached) is copied nowhere: the
+ * shadow must never see a request production did not. When the request is also audited
  * (`capturing`), the exchange observes the primary response as it streams to the client (it is a
  * PrimaryObserver) and joins it with the shadow's outcome into a MirrorPair, delivered once.
  */
@@ -47,9 +56,16 @@ export class MirrorExchange implements PrimaryObserver {
   #res: ServerResponse | null
   #stage: 'body' | 'sent' | 'dropped'
   #body: BodyCapture | undefined
+  #bodyComplete: boolean
+  #primarySent = false
   #requestBody: Buffer = EMPTY
   #capturing: boolean
+  /** The sink accepted the pair and is still owed its end: a push, a withdrawal or a drop. */
+  #pairOwed: boolean
   readonly #captureBytes: number
+  readonly #budget: CaptureBudget | undefined
+  /** Bytes of this pair's captures taken from the budget. */
+  #held = 0
   #head: ResponseHead | undefined
   #primaryBody: BodyCapture | undefined
   #primary: ObservedOutcome | undefined
@@ -57,7 +73,16 @@ export class MirrorExchange implements PrimaryObserver {
 
   constructor(
     host: ExchangeHost,
-    init: { id: string; route: CompiledRoute; shadow: string; req: IncomingMessage; res: ServerResponse; bodyLimit: number | undefined; captureBytes: number | undefined },
+    init: {
+      id: string
+      route: CompiledRoute
+      shadow: string
+      req: IncomingMessage
+      res: ServerResponse
+      bodyLimit: number | undefined
+      captureBytes: number | undefined
+      budget?: CaptureBudget | undefined
+    },
   ) {
     this.#host = host
     this.id = init.id
@@ -68,9 +93,12 @@ export class MirrorExchange implements PrimaryObserver {
     this.clientIp = init.req.socket.remoteAddress ?? ''
     this.#stage = 'body'
     this.#body = init.bodyLimit === undefined ? undefined : new BodyCapture(init.bodyLimit)
+    this.#bodyComplete = this.#body === undefined
     this.#capturing = init.captureBytes !== undefined
+    this.#pairOwed = this.#capturing
     this.#captureBytes = init.captureBytes ?? 0
-    if (this.#body !== undefined || this.#capturing) init.res.once('close', this.#onResponseClose)
+    this.#budget = init.budget
+    init.res.once('close', this.#onResponseClose)
     if (this.#capturing) init.res.once('finish', this.#onResponseFinish)
   }
 
@@ -82,12 +110,59 @@ export class MirrorExchange implements PrimaryObserver {
 
   /** True while the request body is still being copied (a tee must feed bodyChunk/bodyEnd). */
   get awaitingBody(): boolean {
-    return this.#stage === 'body' && this.#body !== undefined
+    return this.#stage === 'body' && !this.#bodyComplete
+  }
+
+  /** True until the copy left or was dropped: whoever forwards the request must call onRequestSent. */
+  get awaitingPrimary(): boolean {
+    return this.#stage === 'body'
   }
 
   /** True when the primary response is wanted for an audit pair. */
   get capturing(): boolean {
     return this.#capturing
+  }
+
+  /** True while the sink that accepted this pair has not been told how it ended. */
+  get pairOwed(): boolean {
+    return this.#pairOwed
+  }
+
+  /**
+   * Takes `n` captured bytes of this pair from the capture budget. When they do not fit, the pair
+   * is given up (its captures released, the copy unaffected) and false returned: capture no more.
+   */
+  captureTake(n: number): boolean {
+    if (!this.#capturing) return false
+    const budget = this.#budget
+    if (budget === undefined || budget.take(n)) {
+      this.#held += n
+      return true
+    }
+    this.#giveUpCapture()
+    return false
+  }
+
+  #giveUpCapture(): void {
+    this.#capturing = false
+    this.#primaryBody = undefined
+    this.#shadowOutcome = undefined
+    this.#requestBody = this.#stage === 'body' ? this.#requestBody : EMPTY
+    this.#giveBack()
+    // Before the copy left, whether it leaves decides: a withdrawal if not, a drop if it does.
+    if (this.#stage === 'sent') this.#reportCaptureDropped()
+  }
+
+  #reportCaptureDropped(): void {
+    if (!this.#pairOwed) return
+    this.#pairOwed = false
+    this.#host.captureDropped(this)
+    this.#release()
+  }
+
+  #giveBack(): void {
+    this.#budget?.give(this.#held)
+    this.#held = 0
   }
 
   bodyChunk(chunk: Buffer): void {
@@ -101,15 +176,32 @@ export class MirrorExchange implements PrimaryObserver {
     }
   }
 
-  /** The request body is complete (or there is none): the copy can leave. */
+  /** The request body is complete: the copy leaves once the primary has been sent the request too. */
   bodyEnd(): void {
-    if (this.#stage !== 'body') return
+    if (this.#stage !== 'body' || this.#bodyComplete) return
     this.#requestBody = this.#body?.toBuffer() ?? EMPTY
     this.#body = undefined
+    this.#bodyComplete = true
+    if (this.#primarySent) this.#send()
+  }
+
+  /**
+   * The primary has been sent the whole request (headers and, when there is one, the complete
+   * body): the copy may leave once the body is complete here too.
+   */
+  onRequestSent(): void {
+    if (this.#stage !== 'body' || this.#primarySent) return
+    this.#primarySent = true
+    if (this.#bodyComplete) this.#send()
+  }
+
+  #send(): void {
+    if (this.#capturing) this.captureTake(this.#requestBody.length)
     // 'sent' before sending: the shadow's outcome may be reported before sendCopy returns.
     this.#stage = 'sent'
     if (this.#host.sendCopy(this, this.#requestBody)) {
       if (this.#capturing) this.#maybeDeliver()
+      else if (this.#pairOwed) this.#reportCaptureDropped()
       else this.#release()
     } else this.#drop()
   }
@@ -128,7 +220,11 @@ export class MirrorExchange implements PrimaryObserver {
   }
 
   onResponseData(chunk: Buffer): void {
-    this.#primaryBody?.add(chunk)
+    const body = this.#primaryBody
+    if (body === undefined) return
+    const kept = Math.min(chunk.length, body.room)
+    if (kept > 0 && !this.captureTake(kept)) return
+    body.add(chunk)
   }
 
   onResponseError(kind: UpstreamErrorKind, message: string): void {
@@ -139,6 +235,7 @@ export class MirrorExchange implements PrimaryObserver {
   }
 
   shadowDone(outcome: ObservedOutcome): void {
+    if (!this.#capturing) return
     this.#shadowOutcome = outcome
     this.#maybeDeliver()
   }
@@ -160,8 +257,15 @@ export class MirrorExchange implements PrimaryObserver {
   }
 
   readonly #onResponseClose = (): void => {
-    // A response that ends while the body is still awaited means the body never completed.
-    if (this.#stage === 'body' && this.#body !== undefined) this.bodyIncomplete()
+    // A response that ends while the copy still waits means the body never completed, or the
+    // request never reached the primary (refused, cut, or the primary unreachable).
+    if (this.#stage === 'body') {
+      if (!this.#bodyComplete) this.bodyIncomplete()
+      else {
+        this.#host.abandon(this, 'not_forwarded')
+        this.#drop()
+      }
+    }
     if (this.#capturing && this.#primary === undefined) this.onResponseError('aborted', 'client connection closed before the response completed')
   }
 
@@ -169,7 +273,10 @@ export class MirrorExchange implements PrimaryObserver {
     this.#stage = 'dropped'
     this.#body = undefined
     this.#capturing = false
+    // The host withdrew the pair when it counted why the copy was not sent.
+    this.#pairOwed = false
     this.#primaryBody = undefined
+    this.#giveBack()
     this.#release()
   }
 
@@ -182,8 +289,11 @@ export class MirrorExchange implements PrimaryObserver {
     if (!this.#capturing || this.#stage !== 'sent' || this.#primary === undefined || this.#shadowOutcome === undefined) return
     // Delivered once: capturing is switched off before handing the pair over.
     this.#capturing = false
+    this.#pairOwed = false
     const req = this.req
     this.#release()
+    // The bytes now belong to the sink, whose buffer has its own bound.
+    this.#giveBack()
     this.#host.deliver({
       request: {
         id: this.id,

@@ -62,4 +62,9 @@ export interface PairSink {
    * no pair will be pushed for it. Lets the sink keep exact accounts.
    */
   withdraw?(route: string, requestId: string): void
+  /**
+   * The copy of a request `accepts` said yes to was sent, but its pair will never be pushed: the
+   * captures in progress already hold `audit.maxCaptureBytesTotal`. The sink counts it dropped.
+   */
+  drop?(route: string, requestId: string, reason: 'capture_budget'): void
 }

@@ -43,7 +43,7 @@ declare module 'fastify' {
     mirrorRoute: CompiledRoute | null
     /** The copy of this request under way, null when it is not mirrored. */
     mirrorExchange: MirrorExchange | null
-    /** The observer a proxy should feed with the primary response, when the pair is captured. */
+    /** The observer a proxy should feed with the primary request and response, when the request is mirrored. */
     readonly mirrorObserver: PrimaryObserver | undefined
   }
 }
@@ -70,7 +70,9 @@ function teeReplyStream(source: Readable, exchange: MirrorExchange): Readable {
 
 /**
  * Mirrors a share of an app's requests to a shadow. Works with any handler: the request body is
- * copied through a preParsing tee, so body parsers and proxies read it as usual. The primary
+ * copied through a preParsing tee, so body parsers and proxies read it as usual. A copy leaves
+ * once the primary has the request: when a proxy reports it sent (`request.mirrorObserver`), or
+ * when the request reaches the app's own handler (preHandler). The primary
  * response of audited requests is observed through `request.mirrorObserver` (for handlers that
  * write the raw response themselves, like the shadowgate proxy) or through onSend otherwise.
  */
@@ -91,7 +93,7 @@ const mirrorPlugin: FastifyPluginCallback<MirrorPluginOptions> = (fastify, opts,
   fastify.decorateRequest('mirrorObserver', {
     getter(this: { mirrorExchange: MirrorExchange | null }): PrimaryObserver | undefined {
       const exchange = this.mirrorExchange
-      return exchange !== null && exchange.capturing ? exchange : undefined
+      return exchange !== null && (exchange.capturing || exchange.awaitingPrimary) ? exchange : undefined
     },
   })
 
@@ -107,6 +109,13 @@ const mirrorPlugin: FastifyPluginCallback<MirrorPluginOptions> = (fastify, opts,
     const exchange = request.mirrorExchange
     if (exchange !== null && exchange.awaitingBody) hookDone(null, teeRequestBody(payload, exchange))
     else hookDone(null, payload)
+  })
+
+  // For a handler of the app itself (no proxy hijacked the request in preParsing), reaching the
+  // handler is reaching the primary: the body was read and parsed, and nothing refused the request.
+  fastify.addHook('preHandler', (request, _reply, hookDone) => {
+    request.mirrorExchange?.onRequestSent()
+    hookDone()
   })
 
   fastify.addHook('onSend', (request, reply, payload, hookDone) => {

@@ -21,6 +21,8 @@ export interface ShadowCallOptions {
   readonly maxResponseBytes: number
   /** Capture headers and up to this many body bytes for an audit pair; undefined captures nothing. */
   readonly captureBytes: number | undefined
+  /** Asked before keeping each captured part (the capture budget); false stops capturing for good. */
+  readonly captureTake?: (bytes: number) => boolean
   readonly onDone: (call: ShadowCall, outcome: ObservedOutcome) => void
 }
 
@@ -96,7 +98,12 @@ export class ShadowCall implements Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#settled) return
     this.#read += chunk.length
-    this.#capture?.add(chunk)
+    const capture = this.#capture
+    if (capture !== undefined) {
+      const kept = Math.min(chunk.length, capture.room)
+      if (kept > 0 && this.#opts.captureTake?.(kept) === false) this.#capture = undefined
+      else capture.add(chunk)
+    }
     if (this.#read > this.#opts.maxResponseBytes) {
       // Enough read: the rest is not worth a socket. The response counts, marked truncated.
       this.#succeed(true)

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import type { TrustedProxies } from '../proxy/trusted-proxies.js'
 import { upstreamRequestHeaders } from '../proxy/upstream-request-headers.js'
 import type { CompiledHeaderRewrites } from '../routes/route-table.js'
 import { MIRROR_MARKER_HEADER } from './mirror-marker.js'
@@ -8,8 +9,8 @@ import { MIRROR_MARKER_HEADER } from './mirror-marker.js'
  * plus X-Forwarded-*), then the route's rewrites, then the mirror marker - last, so no rewrite can
  * remove it.
  */
-export function shadowRequestHeaders(req: IncomingMessage, preserveHost: boolean, rewrites: CompiledHeaderRewrites): string[] {
-  const base = upstreamRequestHeaders(req, preserveHost)
+export function shadowRequestHeaders(req: IncomingMessage, preserveHost: boolean, trusted: TrustedProxies, rewrites: CompiledHeaderRewrites): string[] {
+  const base = upstreamRequestHeaders(req, preserveHost, trusted)
   const out: string[] = []
   for (let i = 0; i < base.length; i += 2) {
     const lower = (base[i] as string).toLowerCase()

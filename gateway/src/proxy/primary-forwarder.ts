@@ -9,6 +9,7 @@ import { PrimaryResponseHandler, type PrimaryFailureSink } from './primary-respo
 import type { PrimaryObserver } from './primary-observer.js'
 import { upstreamPath } from './request-target.js'
 import { sendGatewayError } from './send-gateway-error.js'
+import { TrustedProxies } from './trusted-proxies.js'
 import { upstreamRequestHeaders } from './upstream-request-headers.js'
 import { UpstreamTargets } from './upstream-target.js'
 
@@ -18,6 +19,10 @@ export interface PrimaryForwarderOptions {
   /** Time allowed for the upstream's response headers, and for each pause between body chunks. */
   readonly timeoutMs: number
   readonly hostHeader: 'preserve' | 'upstream'
+  /** Milliseconds a client may take no response bytes before it is disconnected (0: no limit). Default 0. */
+  readonly clientWriteTimeoutMs?: number
+  /** Peers whose forwarding headers are kept. Default: none. */
+  readonly trustedProxies?: TrustedProxies
   readonly metrics: GatewayMetrics
   readonly log: FastifyBaseLogger
 }
@@ -29,9 +34,11 @@ export interface PrimaryForwarderOptions {
  * body is never mistaken for a complete one.
  */
 export class PrimaryForwarder implements PrimaryFailureSink {
+  readonly clientWriteTimeoutMs: number
   readonly #dispatcher: Dispatcher
   readonly #timeoutMs: number
   readonly #preserveHost: boolean
+  readonly #trusted: TrustedProxies
   readonly #metrics: GatewayMetrics
   readonly #log: FastifyBaseLogger
   readonly #targets = new UpstreamTargets()
@@ -40,6 +47,8 @@ export class PrimaryForwarder implements PrimaryFailureSink {
     this.#dispatcher = options.dispatcher
     this.#timeoutMs = options.timeoutMs
     this.#preserveHost = options.hostHeader === 'preserve'
+    this.#trusted = options.trustedProxies ?? TrustedProxies.NONE
+    this.clientWriteTimeoutMs = options.clientWriteTimeoutMs ?? 0
     this.#metrics = options.metrics
     this.#log = options.log
   }
@@ -61,14 +70,14 @@ export class PrimaryForwarder implements PrimaryFailureSink {
     }
     // The upstream's Date header is relayed as is; Node must not add its own.
     res.sendDate = false
-    const handler = new PrimaryResponseHandler(this, req, res, route, upstream, observer)
+    const handler = new PrimaryResponseHandler(this, req, res, route, upstream, observer, body)
     try {
       this.#dispatcher.dispatch(
         {
           origin: target.origin,
           path,
           method: req.method as Dispatcher.HttpMethod,
-          headers: upstreamRequestHeaders(req, this.#preserveHost),
+          headers: upstreamRequestHeaders(req, this.#preserveHost, this.#trusted),
           body,
           headersTimeout: this.#timeoutMs,
           bodyTimeout: this.#timeoutMs,
@@ -78,6 +87,11 @@ export class PrimaryForwarder implements PrimaryFailureSink {
     } catch (err) {
       handler.onResponseError(null, err as Error)
     }
+  }
+
+  clientWriteTimedOut(handler: PrimaryResponseHandler): void {
+    this.#metrics.clientWriteTimeout(handler.route)
+    this.#log.warn({ route: handler.route, url: handler.req.url, timeoutMs: this.clientWriteTimeoutMs }, 'client took no response bytes within proxy.clientWriteTimeout; connection closed')
   }
 
   primaryFailed(handler: PrimaryResponseHandler, err: Error, kind: UpstreamErrorKind, headersSent: boolean): void {

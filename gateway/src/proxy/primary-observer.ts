@@ -1,12 +1,18 @@
 import type { UpstreamErrorKind } from '@shadowgate/shared'
 
 /**
- * Watches the primary response of one request as it streams to the client (the mirror uses it to
- * capture the primary side of an audit pair). Calls are synchronous and must be cheap: they run
+ * Watches one request's way to the primary and the primary response as it streams to the client
+ * (the mirror uses it to hold a copy until the primary has the request, and to capture the primary
+ * side of an audit pair). Calls are synchronous and must be cheap: they run
  * between receiving a chunk from the upstream and writing it to the client. Completion is not
  * reported here; observers watch the client response's `finish` / `close`.
  */
 export interface PrimaryObserver {
+  /**
+   * The primary has been sent the whole request: headers, and the complete body when there is one.
+   * Never called for a request that did not reach the primary (client gone first, primary unreachable).
+   */
+  onRequestSent(): void
   /** Status and headers as sent to the client (hop-by-hop removed, lower-cased names). */
   onResponseHead(statusCode: number, headers: Readonly<Record<string, string | string[]>>): void
   onResponseData(chunk: Buffer): void

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import type { Readable } from 'node:stream'
 import type { UpstreamErrorKind } from '@shadowgate/shared'
 import { errors, type Dispatcher } from 'undici'
 import { clientResponseHeaders, headerRecord } from './response-headers.js'
@@ -8,6 +9,10 @@ import { upstreamErrorKind } from './upstream-error-kind.js'
 /** What the handler reports back to its forwarder when the primary fails. */
 export interface PrimaryFailureSink {
   primaryFailed(handler: PrimaryResponseHandler, err: Error, kind: UpstreamErrorKind, headersSent: boolean): void
+  /** Milliseconds a client may take no bytes while the response waits for it (0: no limit). */
+  readonly clientWriteTimeoutMs: number
+  /** The client took no bytes for clientWriteTimeoutMs: it is about to be disconnected. */
+  clientWriteTimedOut(handler: PrimaryResponseHandler): void
 }
 
 /**
@@ -27,14 +32,20 @@ export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
   #settled = false
   #clientGone = false
   #onDrain: (() => void) | undefined
+  #writeTimer: NodeJS.Timeout | undefined
+  readonly #hasBody: boolean
 
-  constructor(sink: PrimaryFailureSink, req: IncomingMessage, res: ServerResponse, route: string, upstream: string, observer: PrimaryObserver | undefined) {
+  constructor(sink: PrimaryFailureSink, req: IncomingMessage, res: ServerResponse, route: string, upstream: string, observer: PrimaryObserver | undefined, body: Readable | null) {
     this.#sink = sink
     this.req = req
     this.res = res
     this.route = route
     this.upstream = upstream
     this.#observer = observer
+    this.#hasBody = body !== null
+    // 'end' means the reader - undici, writing each chunk to the primary as it reads it - took the
+    // last byte; a body cut or abandoned is destroyed instead and never ends.
+    if (body !== null && observer !== undefined) body.once('end', () => observer.onRequestSent())
     res.on('close', this.#onClientClose)
   }
 
@@ -44,6 +55,7 @@ export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
   }
 
   readonly #onClientClose = (): void => {
+    clearTimeout(this.#writeTimer)
     if (this.#settled) return
     // The client left: stop the upstream exchange instead of reading a body nobody will get.
     this.#clientGone = true
@@ -52,7 +64,13 @@ export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller
-    if (this.#clientGone) controller.abort(new errors.RequestAbortedError('client closed the connection'))
+    if (this.clientGone) {
+      controller.abort(new errors.RequestAbortedError('client closed the connection'))
+      return
+    }
+    // Called once connected, right before undici writes the request head: without a body, that
+    // head is the whole request. A body is reported sent when undici has read all of it.
+    if (!this.#hasBody) this.#observer?.onRequestSent()
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
@@ -80,17 +98,34 @@ export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
     if (!this.res.write(chunk)) {
       if (this.#onDrain === undefined) {
         // Created on first need: most responses never fill the client socket.
-        this.#onDrain = () => this.#controller?.resume()
+        this.#onDrain = () => {
+          clearTimeout(this.#writeTimer)
+          this.#writeTimer = undefined
+          this.#controller?.resume()
+        }
         this.res.on('drain', this.#onDrain)
       }
       controller.pause()
+      // A client that takes nothing would otherwise hold this exchange - its upstream connection
+      // and whatever is captured of it - for as long as it likes: proxy.timeout only watches the upstream.
+      const ms = this.#sink.clientWriteTimeoutMs
+      if (ms > 0 && this.#writeTimer === undefined) this.#writeTimer = setTimeout(this.#onWriteTimeout, ms).unref()
     }
+  }
+
+  readonly #onWriteTimeout = (): void => {
+    this.#writeTimer = undefined
+    if (this.res.writableFinished || this.clientGone) return
+    this.#sink.clientWriteTimedOut(this)
+    // 'close' follows: the upstream exchange is aborted and an observer sees the response cut.
+    this.res.destroy()
   }
 
   onResponseEnd(): void {
     if (this.#settled) return
     this.#settled = true
     this.res.end()
+    // A timer armed by a full send buffer keeps running: the rest must still drain in time.
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {

@@ -15,6 +15,7 @@ import { PrimaryForwarder } from './primary-forwarder.js'
 import type { PrimaryObserver } from './primary-observer.js'
 import { hasRequestBody } from './request-body.js'
 import { sendGatewayError } from './send-gateway-error.js'
+import { TrustedProxies } from './trusted-proxies.js'
 import { WebSocketPassthrough } from './websocket-passthrough.js'
 
 export interface ProxyPluginOptions {
@@ -57,10 +58,13 @@ const proxyPlugin: FastifyPluginCallback<ProxyPluginOptions> = (fastify, opts, d
   const { config } = opts
   const settings = opts.settings ?? new StaticRouteSettings(config)
   const ownedDispatcher = opts.dispatcher === undefined ? createPrimaryAgent(config.proxy) : undefined
+  const trustedProxies = new TrustedProxies(config.proxy.trustedProxies)
   const forwarder = new PrimaryForwarder({
     dispatcher: opts.dispatcher ?? (ownedDispatcher as Dispatcher),
     timeoutMs: config.proxy.timeoutMs,
+    clientWriteTimeoutMs: config.proxy.clientWriteTimeoutMs,
     hostHeader: config.proxy.hostHeader,
+    trustedProxies,
     metrics: opts.metrics ?? new GatewayMetrics(),
     log: fastify.log,
   })
@@ -110,7 +114,7 @@ const proxyPlugin: FastifyPluginCallback<ProxyPluginOptions> = (fastify, opts, d
     },
   })
 
-  const ws = new WebSocketPassthrough({ hostHeader: config.proxy.hostHeader, log: fastify.log })
+  const ws = new WebSocketPassthrough({ hostHeader: config.proxy.hostHeader, log: fastify.log, trustedProxies })
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     // Upgrades skip Fastify's hooks, so the gateway's refusal of ambiguous requests is repeated here.
     if (hasDuplicateHost(req.rawHeaders)) {

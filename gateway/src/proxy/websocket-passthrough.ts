@@ -3,6 +3,10 @@ import type { Duplex } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 import httpProxy from 'http-proxy'
 import { UpstreamUnavailableError } from '../errors.js'
+import { TrustedProxies } from './trusted-proxies.js'
+
+/** Forwarding headers http-proxy appends to (xfwd); only a trusted proxy's values may stay. */
+const FORWARDING_HEADERS = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'forwarded'] as const
 
 /**
  * Relays WebSocket (and any other HTTP Upgrade) requests to an upstream with http-proxy's `ws`
@@ -13,10 +17,12 @@ export class WebSocketPassthrough {
   readonly #proxy: httpProxy
   readonly #log: FastifyBaseLogger
   readonly #sockets = new Set<Duplex>()
+  readonly #trusted: TrustedProxies
   #closed = false
 
-  constructor(options: { hostHeader: 'preserve' | 'upstream'; log: FastifyBaseLogger }) {
+  constructor(options: { hostHeader: 'preserve' | 'upstream'; log: FastifyBaseLogger; trustedProxies?: TrustedProxies }) {
     this.#log = options.log
+    this.#trusted = options.trustedProxies ?? TrustedProxies.NONE
     this.#proxy = httpProxy.createProxyServer({ ws: true, xfwd: true, changeOrigin: options.hostHeader === 'upstream' })
     this.#proxy.on('open', (upstreamSocket) => this.#track(upstreamSocket))
     // Errors are handled per call (see relay); this listener keeps http-proxy from throwing.
@@ -30,6 +36,7 @@ export class WebSocketPassthrough {
       return
     }
     this.#track(socket)
+    if (!this.#trusted.trusts(req.socket.remoteAddress)) for (const name of FORWARDING_HEADERS) delete req.headers[name]
     this.#proxy.ws(req, socket, head, { target: upstream }, (err: Error) => {
       this.#log.warn({ route, upstream, err }, 'upgrade request could not be relayed to the primary upstream')
       if (socket.writable && !socket.destroyed) {

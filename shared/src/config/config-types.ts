@@ -79,6 +79,10 @@ export interface ProxyConfig {
   readonly clientHeadersTimeoutMs: number
   /** Time a client has to send a complete request, headers and body (0: no limit). */
   readonly clientRequestTimeoutMs: number
+  /** Time a client may take no response bytes (the gateway's send buffer stays full) before it is disconnected (0: no limit). */
+  readonly clientWriteTimeoutMs: number
+  /** CIDRs (IPv4 or IPv6) of peers whose X-Forwarded-* and Forwarded headers are trusted and kept. */
+  readonly trustedProxies: readonly string[]
 }
 
 export interface ListenConfig {
@@ -107,6 +111,8 @@ export interface AuditProducerConfig {
   readonly bufferSize: number
   /** Bytes of captured bodies the in-process buffer may hold before new pairs are dropped. */
   readonly maxBufferBytes: number
+  /** Bytes of bodies all pairs still being captured (not yet handed to the buffer) may hold together. */
+  readonly maxCaptureBytesTotal: number
   readonly batchSize: number
   readonly flushMs: number
   readonly maxQueueDepth: number

@@ -12,6 +12,8 @@ export const DEFAULT_CONNECTIONS = 256
 export const DEFAULT_CLIENT_HEADERS_TIMEOUT_MS = 30_000
 /** Node's own default for a whole request; Fastify turns it off, the gateway puts it back. */
 export const DEFAULT_CLIENT_REQUEST_TIMEOUT_MS = 300_000
+/** As nginx's send_timeout: a client that takes no response bytes for this long is cut. */
+export const DEFAULT_CLIENT_WRITE_TIMEOUT_MS = 60_000
 export const DEFAULT_MIRROR_PERCENT = 0
 export const DEFAULT_MIRROR_METHODS: readonly string[] = ['GET', 'HEAD', 'OPTIONS']
 export const DEFAULT_MIRROR_TIMEOUT_MS = 5_000
@@ -30,6 +32,7 @@ export const ALWAYS_REDACTED_HEADERS: readonly string[] = ['authorization', 'pro
 export const DEFAULT_REDACT_QUERY: readonly string[] = ['token', 'access_token', 'api_key', 'apikey', 'password', 'secret']
 export const DEFAULT_AUDIT_BUFFER_SIZE = 10_000
 export const DEFAULT_AUDIT_MAX_BUFFER_BYTES = 64 * 1_048_576
+export const DEFAULT_AUDIT_MAX_CAPTURE_BYTES_TOTAL = 64 * 1_048_576
 export const DEFAULT_AUDIT_BATCH_SIZE = 100
 export const DEFAULT_AUDIT_FLUSH_MS = 50
 export const DEFAULT_MAX_QUEUE_DEPTH = 100_000

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { ConfigError } from '../errors.js'
 import { parsePathPattern, type PathPattern } from '../path-grammar.js'
 import { routeTemplateError } from '../route-template.js'
@@ -90,6 +91,20 @@ function redis(v: unknown): RedisConfig | undefined {
   return { url, prefix }
 }
 
+/** A CIDR such as 10.0.0.0/8 or fd00::/8; a bare address is the one host. Returns it as written. */
+function cidr(key: string, text: string): string {
+  const slash = text.indexOf('/')
+  const address = slash < 0 ? text : text.slice(0, slash)
+  const family = isIP(address)
+  if (family === 0) throw new ConfigError(key, `must be an IPv4 or IPv6 address or CIDR such as 10.0.0.0/8 or fd00::/8 (got "${text}")`)
+  if (slash >= 0) {
+    const bits = text.slice(slash + 1)
+    const max = family === 4 ? 32 : 128
+    if (!/^\d{1,3}$/.test(bits) || Number(bits) > max) throw new ConfigError(key, `has an invalid prefix length "/${bits}" (0-${max} for IPv${family})`)
+  }
+  return text
+}
+
 function proxy(r: ConfigReader): ProxyConfig {
   const out: ProxyConfig = {
     hostHeader: r.oneOf('hostHeader', ['preserve', 'upstream'] as const, D.DEFAULT_HOST_HEADER),
@@ -99,6 +114,8 @@ function proxy(r: ConfigReader): ProxyConfig {
     connections: r.number('connections', D.DEFAULT_CONNECTIONS, { min: 1, integer: true }),
     clientHeadersTimeoutMs: r.duration('clientHeadersTimeout', D.DEFAULT_CLIENT_HEADERS_TIMEOUT_MS, { min: 1 }),
     clientRequestTimeoutMs: r.duration('clientRequestTimeout', D.DEFAULT_CLIENT_REQUEST_TIMEOUT_MS, { min: 0 }),
+    clientWriteTimeoutMs: r.duration('clientWriteTimeout', D.DEFAULT_CLIENT_WRITE_TIMEOUT_MS, { min: 0 }),
+    trustedProxies: r.stringList('trustedProxies', []).map((c, i) => cidr(`${r.key('trustedProxies')}[${i}]`, c)),
   }
   r.done()
   // Node refuses a header deadline beyond the whole-request deadline.
@@ -215,6 +232,7 @@ function auditProducer(r: ConfigReader): AuditProducerConfig {
     identityHeader: identityHeader(r),
     bufferSize: r.number('bufferSize', D.DEFAULT_AUDIT_BUFFER_SIZE, { min: 1, integer: true }),
     maxBufferBytes: r.number('maxBufferBytes', D.DEFAULT_AUDIT_MAX_BUFFER_BYTES, { min: 1, integer: true }),
+    maxCaptureBytesTotal: r.number('maxCaptureBytesTotal', D.DEFAULT_AUDIT_MAX_CAPTURE_BYTES_TOTAL, { min: 1, integer: true }),
     batchSize: r.number('batchSize', D.DEFAULT_AUDIT_BATCH_SIZE, { min: 1, max: 10_000, integer: true }),
     flushMs: r.duration('flushInterval', D.DEFAULT_AUDIT_FLUSH_MS, { min: 1, max: 50 }),
     maxQueueDepth: r.number('maxQueueDepth', D.DEFAULT_MAX_QUEUE_DEPTH, { min: 1, integer: true }),

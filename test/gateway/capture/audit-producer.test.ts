@@ -109,6 +109,21 @@ describe('AuditProducer', () => {
     expect(accounted(stats)).toBe(stats.offered)
   })
 
+  it('counts a pair the mirror gave up for the capture budget as dropped_capture_budget, keeping its accounts exact', async () => {
+    const { producer, metrics } = startProducer()
+    await connected(producer)
+    expect(producer.accepts('api', 'over-budget-1')).toBe(true)
+    expect(producer.accepts('api', 'over-budget-2')).toBe(true)
+    producer.drop('api', 'over-budget-1', 'capture_budget')
+    producer.drop('api', 'over-budget-2', 'capture_budget')
+    const stats = producer.stats()
+    expect(stats.offered).toBe(2)
+    expect(stats.pushed).toBe(0)
+    expect(stats.dropped.capture_budget).toBe(2)
+    expect(accounted(stats)).toBe(stats.offered)
+    expect(await auditMetric(metrics, 'dropped_capture_budget')).toBe(2)
+  })
+
   it('samples by route audit.percent: 0 enqueues nothing and counts not_sampled, 100 enqueues all', async () => {
     const routes = [
       { name: 'none', match: '/none', mirror: { percent: 100 }, audit: { percent: 0 } },

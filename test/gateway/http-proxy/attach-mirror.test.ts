@@ -23,6 +23,7 @@ describe('attachMirror on a real http-proxy server', () => {
 
   beforeAll(async () => {
     origin = await startServer((req, res) => {
+      if (req.url === '/api/reset') return void req.socket.destroy()
       res.writeHead(200, { 'content-type': 'text/plain', 'x-origin': 'yes' })
       res.end(`primary ${req.method} ${req.url} ${req.body.toString()}`)
     })
@@ -83,9 +84,19 @@ describe('attachMirror on a real http-proxy server', () => {
   })
 
   it('observes a primary failure through the proxy request error', async () => {
+    expect((await send(url, '/api/reset')).status).toBe(502)
+    await waitFor(() => pairs.some((p) => p.request.url === '/api/reset'), 10_000, 'the pair')
+    expect(pairs.find((p) => p.request.url === '/api/reset')?.primary).toMatchObject({ kind: 'error', error: 'reset' })
+  })
+
+  // Regression: a request the primary never received (connection refused) was copied to the shadow anyway.
+  it('copies nothing of a request that never reached the primary', async () => {
+    const before = shadow.received.length
     expect((await send(url, '/down/x')).status).toBe(502)
-    await waitFor(() => pairs.some((p) => p.request.url === '/down/x'), 10_000, 'the pair')
-    expect(pairs.find((p) => p.request.url === '/down/x')?.primary).toMatchObject({ kind: 'error', error: 'refused' })
+    await waitFor(() => metrics.snapshot()['down']?.notMirrored.not_forwarded === 1, 10_000, 'the copy counted as not forwarded')
+    expect(metrics.snapshot()['down']?.mirrored ?? 0).toBe(0)
+    expect(pairs.some((p) => p.request.url === '/down/x')).toBe(false)
+    expect(shadow.received.length).toBe(before)
   })
 
   it('counts decisions with the same reasons as the plugin, upgrades included', async () => {
@@ -106,7 +117,7 @@ describe('attachMirror on a real http-proxy server', () => {
     expect(snap['quiet']?.notMirrored.not_sampled).toBe(1)
     expect(snap['(unmatched)']?.notMirrored.no_route).toBe(1)
     expect(snap['api']?.notMirrored.upgrade).toBe(1)
-    expect(snap['api']?.mirrored).toBe(2)
+    expect(snap['api']?.mirrored).toBe(3)
     expect(attachment.stats().shadows[shadow.url]).toMatchObject({ circuit: 'closed', inFlight: 0 })
   })
 

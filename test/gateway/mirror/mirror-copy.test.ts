@@ -52,7 +52,8 @@ describe('mirror: what the copy carries and which requests are copied', () => {
       host: 'shop.example',
       'x-request-id': 'abc',
       cookie: 'sid=1',
-      'x-forwarded-for': '198.51.100.1, 127.0.0.1',
+      // The client is no trusted proxy: its X-Forwarded-For is replaced, as for the primary.
+      'x-forwarded-for': '127.0.0.1',
       'x-forwarded-proto': 'http',
       'x-shadowgate-mirror': '1',
     })

@@ -4,13 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort } from '@shadowgate/dev-helpers'
 import { startGateway, type RunningGateway } from './gateway-fixture.js'
 
-const HANDSHAKE = (path: string): string =>
-  `GET ${path} HTTP/1.1\r\nHost: chat.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`
+const HANDSHAKE = (path: string, extra = ''): string =>
+  `GET ${path} HTTP/1.1\r\nHost: chat.example\r\n${extra}Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`
 
 /** Opens a raw connection, sends the upgrade handshake, waits for the 101 and returns the socket. */
-async function upgrade(port: number, path: string): Promise<{ socket: Socket; head: string }> {
+async function upgrade(port: number, path: string, extraHeaders = ''): Promise<{ socket: Socket; head: string }> {
   return await new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(HANDSHAKE(path)))
+    const socket = connect(port, '127.0.0.1', () => socket.write(HANDSHAKE(path, extraHeaders)))
     let data = ''
     const onData = (c: Buffer): void => {
       data += c.toString('latin1')
@@ -76,6 +76,19 @@ describe('proxy: upgrade (WebSocket) pass-through', () => {
       expect(await echo(socket, 'hello over the tunnel')).toBe('hello over the tunnel')
       expect(upgrades.at(-1)?.url).toBe('/chat/room-1?token=a%20b')
       expect(upgrades.at(-1)?.headers['x-forwarded-for']).toBe('127.0.0.1')
+    } finally {
+      socket.destroy()
+    }
+  })
+
+  // Regression: http-proxy appended to whatever forwarding headers the client sent, trusted or not.
+  it('replaces the forwarding headers of a peer that is no trusted proxy', async () => {
+    const { socket, head } = await upgrade(gateway.port, '/chat/xff', 'X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: https\r\nForwarded: for=6.6.6.6\r\n')
+    try {
+      expect(head).toMatch(/^HTTP\/1\.1 101 /)
+      const seen = upgrades.at(-1)?.headers
+      // http-proxy names the scheme of a tunnel ws/wss.
+      expect([seen?.['x-forwarded-for'], seen?.['x-forwarded-proto'], seen?.forwarded]).toEqual(['127.0.0.1', 'ws', undefined])
     } finally {
       socket.destroy()
     }

@@ -33,6 +33,22 @@ describe('RouteTable', () => {
     expect(new RouteTable([]).match('GET', '/anything')).toBeUndefined()
   })
 
+  // Regression: `{id}` was a literal segment, so an OpenAPI-style rule never matched and its traffic fell through.
+  it('matches {param} rules like :param, with or without one trailing slash', () => {
+    const openApi = new RouteTable(
+      validateConfig({ primary: 'http://127.0.0.1:1', routes: [{ name: 'product', match: '/products/{id}' }, { name: 'list', match: '/products' }, { name: 'rest', match: '/*' }] }).routes,
+    )
+    expect(openApi.match('GET', '/products/1')?.name).toBe('product')
+    expect(openApi.match('GET', '/products/1/?q=2')?.name).toBe('product')
+    expect(openApi.match('GET', '/products/')?.name).toBe('list')
+    expect(openApi.match('GET', '/products/1//')?.name).toBe('rest')
+    expect(openApi.match('GET', '/products/1/x')?.name).toBe('rest')
+  })
+
+  it('refuses a brace that is not a whole parameter segment, naming the rule', () => {
+    expect(() => validateConfig({ primary: 'http://127.0.0.1:1', routes: [{ name: 'bad', match: '/products/{id}.json' }] })).toThrow(/routes\[0\]\.match.*\{name\} or :name/)
+  })
+
   it('compiles header rewrites: set names are also dropped from the base headers', () => {
     const rewrites = table.byName('static')?.shadowHeaders
     expect(rewrites?.set).toEqual([['x-env', 'shadow']])
