@@ -1,4 +1,5 @@
 export { ShadowgateError, ConfigError, JobSchemaError, PathSyntaxError } from './errors.js'
+export type { ConfigIssue } from './errors.js'
 export {
   AUDIT_QUEUE_NAME,
   DEFAULT_REDIS_PREFIX,

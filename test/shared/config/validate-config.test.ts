@@ -49,7 +49,8 @@ describe('validateConfig', () => {
     [{ ...MINIMAL, admin: { host: '0.0.0.0' } }, 'admin.token', 'is required when admin.host is not a loopback address'],
     [{ ...MINIMAL, listen: { port: 70000 } }, 'listen.port', 'must be between 0 and 65535'],
     [{ ...MINIMAL, mirror: { timeout: 'soon' } }, 'mirror.timeout', 'must be a duration'],
-    [{ ...MINIMAL, redis: 'http://r' }, 'redis.url', 'must be a redis:// or rediss:// URL'],
+    [{ ...MINIMAL, redis: 'http://r' }, 'redis', 'must be a redis:// or rediss:// URL'],
+    [{ ...MINIMAL, redis: { url: 'http://r' } }, 'redis.url', 'must be a redis:// or rediss:// URL'],
     [{ ...MINIMAL, influx: { url: 'http://i' } }, 'influx', 'needs either database'],
     [{ ...MINIMAL, influx: { url: 'http://i', database: 'd', bucket: 'b' } }, 'influx', 'either v1 options'],
     [{ ...MINIMAL, audit: { flushInterval: '200ms' } }, 'audit.flushInterval', 'must be between 1 and 50'],
@@ -75,9 +76,9 @@ routes:
     methods: [GET]
     mirror: { percent: 25, sticky: header:x-user-id }
 `,
-      { SHADOWGATE_ADMIN_TOKEN: 's3cr#t: yes' },
+      { SHADOWGATE_ADMIN_TOKEN: 's3cr#t: yes, 16+ chars' },
     )
-    expect(cfg.admin.token).toBe('s3cr#t: yes')
+    expect(cfg.admin.token).toBe('s3cr#t: yes, 16+ chars')
     expect(cfg.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'shadowgate' })
     expect(cfg.routes[0]?.mirror.sticky).toEqual({ source: 'header', name: 'x-user-id' })
     expect(cfg.routes[0]?.methods).toEqual(['GET'])
