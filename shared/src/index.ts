@@ -28,12 +28,17 @@ export { UniqueClock } from './unique-clock.js'
 export { stickyBucket } from './sticky-bucket.js'
 export { parseDuration } from './duration.js'
 export { logSafeError } from './log-safe-error.js'
+export { bearerAccessAllowed, bearerToken, isLoopbackAddress, tokenMatches } from './bearer-access.js'
 export type { LoggedError } from './log-safe-error.js'
 export { compileRouteTemplate, routeTemplateError } from './route-template.js'
 export type { RouteTemplate } from './route-template.js'
 export { interpolateEnv, referencedEnvNames } from './config/interpolate-env.js'
 export { validateConfig } from './config/validate-config.js'
 export { parseConfig } from './config/parse-config.js'
+export { shadowgateConfigSchema, MIN_TOKEN_LENGTH } from './config/config-schema.js'
+export type { ShadowgateConfigFile } from './config/config-schema.js'
+export { CONFIG_JSON_SCHEMA_FILE, configJsonSchema, configJsonSchemaText } from './config/config-json-schema.js'
+export { isLoopbackHost } from './config/cross-key-rules.js'
 export {
   DEFAULT_LISTEN_HOST,
   DEFAULT_LISTEN_PORT,
@@ -105,4 +110,5 @@ export type {
   ShadowgateConfig,
   StickyKey,
   ToleranceRule,
+  WorkerHttpConfig,
 } from './config/config-types.js'

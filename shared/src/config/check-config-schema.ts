@@ -160,6 +160,21 @@ function issueOf(e: ErrorObject, data: unknown): ConfigIssue | undefined {
   }
 }
 
+/**
+ * Errors of our own keywords under `propertyNames` do not carry the name checked; the summary
+ * error ajv adds after them does, so it is copied onto them.
+ */
+function withPropertyNames(errors: readonly ErrorObject[]): ErrorObject[] {
+  const out = errors.map((e) => ({ ...e }))
+  out.forEach((e, i) => {
+    if (e.propertyName !== undefined || !e.schemaPath.includes('/propertyNames/')) return
+    const summary = out.slice(i + 1).find((x) => x.keyword === 'propertyNames' && x.instancePath === e.instancePath)
+    const name = summary?.params['propertyName']
+    if (typeof name === 'string') e.propertyName = name
+  })
+  return out
+}
+
 /** A deep copy without null members: an empty YAML key (`port:`) means "use the default", as if absent. */
 function withoutNulls(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(withoutNulls)
@@ -177,7 +192,7 @@ export function checkConfigSchema(raw: unknown): { data: unknown; issues: Config
   if (validator(data)) return { data, issues: [] }
   const seen = new Set<string>()
   const issues: ConfigIssue[] = []
-  for (const e of narrowAnyOf(validator.errors ?? [])) {
+  for (const e of narrowAnyOf(withPropertyNames(validator.errors ?? []))) {
     const issue = issueOf(e, data)
     if (!issue || seen.has(`${issue.key} ${issue.constraint}`)) continue
     seen.add(`${issue.key} ${issue.constraint}`)
