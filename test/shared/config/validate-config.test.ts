@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, parseConfig, validateConfig, DEFAULT_MIRROR_METHODS, DEFAULT_MAX_IN_FLIGHT } from '@shadowgate/shared'
+import { ConfigError, parseConfig, validateConfig, DEFAULT_MIRROR_METHODS, DEFAULT_MAX_IN_FLIGHT, MIN_TOKEN_LENGTH } from '@shadowgate/shared'
 
 const MINIMAL = { primary: 'http://127.0.0.1:3000' }
 
@@ -103,5 +103,71 @@ routes:
     expect(v1.influx).toMatchObject({ version: 1, database: 'shadowgate', retentionPolicy: undefined })
     const v2 = validateConfig({ ...MINIMAL, influx: { url: 'http://i:8086', token: 't', org: 'o', bucket: 'b' } })
     expect(v2.influx).toMatchObject({ version: 2, bucket: 'b' })
+  })
+
+  it('reports every problem at once, each with its key path and constraint', () => {
+    const err = errorOf({
+      primary: 'ftp://x',
+      listen: { port: 'eighty' },
+      colour: 'blue',
+      routes: [{ name: 'a', match: '/a', mirror: { percent: 101, percnt: 5 } }, { name: 'a', match: '/b' }],
+      audit: { flushInterval: '200ms' },
+    })
+    expect(err.issues).toEqual(
+      expect.arrayContaining([
+        { key: 'primary', constraint: 'must use http:// or https:// (got "ftp:")' },
+        { key: 'listen.port', constraint: 'must be a number' },
+        { key: 'colour', constraint: 'is not a known option' },
+        { key: 'routes[0].mirror.percent', constraint: 'must be between 0 and 100' },
+        { key: 'routes[0].mirror.percnt', constraint: 'is not a known option' },
+        { key: 'routes[1].name', constraint: 'must be unique ("a" is used twice)' },
+        { key: 'audit.flushInterval', constraint: 'must be between 1 and 50' },
+        { key: 'routes[0].shadow', constraint: 'is required when mirror.percent is above 0 (set it here or at the top level)' },
+      ]),
+    )
+    expect(err.issues).toHaveLength(8)
+    expect(err.message.split('\n')).toHaveLength(8)
+    expect(err.message.startsWith(err.key)).toBe(true)
+  })
+
+  it('treats an empty key as absent and numbers and booleans from ${ENV} as such', () => {
+    const cfg = parseConfig('primary: http://127.0.0.1:3000\nlisten: { port: "${PORT}", host: }\nadmin: { enabled: "${ADMIN}" }\n', { PORT: '8181', ADMIN: 'false' })
+    expect(cfg.listen).toEqual({ host: '0.0.0.0', port: 8181 })
+    expect(cfg.admin.enabled).toBe(false)
+  })
+
+  describe('finding 10: header values and tokens', () => {
+    it.each([
+      ['CR LF', 'v\r\nx-injected: 1'],
+      ['LF', 'v\nx'],
+      ['NUL', 'v\u0000'],
+      ['DEL', 'v\u007f'],
+      ['a character beyond Latin-1', 'v\u2028'],
+    ])('rejects a header value with %s coming from the environment, naming the key', (_what, value) => {
+      const text = 'primary: http://127.0.0.1:3000\nroutes:\n  - { name: a, match: /a, mirror: { headers: { set: { x-tenant: "${TENANT}" } } } }\n'
+      expect(() => parseConfig(text, { TENANT: value })).toThrow('routes[0].mirror.headers.set.x-tenant must not contain CR, LF or other control characters (not allowed in an HTTP header value)')
+    })
+
+    it('accepts tabs, spaces, visible ASCII and obs-text in a header value', () => {
+      const cfg = validateConfig({ ...MINIMAL, routes: [{ name: 'a', match: '/a', mirror: { headers: { set: { 'x-a': 'a\tb c~!\u00e9' } } } }] })
+      expect(cfg.routes[0]?.mirror.headers.set['x-a']).toBe('a\tb c~!\u00e9')
+    })
+
+    it(`requires admin.token to be at least ${MIN_TOKEN_LENGTH} characters, on any host`, () => {
+      for (const host of ['0.0.0.0', '127.0.0.1']) {
+        const err = errorOf({ ...MINIMAL, admin: { host, token: 'x' } })
+        expect([err.key, err.message]).toEqual(['admin.token', `admin.token must be at least ${MIN_TOKEN_LENGTH} characters long`])
+      }
+      expect(validateConfig({ ...MINIMAL, admin: { host: '0.0.0.0', token: 'x'.repeat(MIN_TOKEN_LENGTH) } }).admin.token).toHaveLength(MIN_TOKEN_LENGTH)
+    })
+
+    it('requires worker.http.token when worker.http.host is not a loopback address, of the same length', () => {
+      const err = errorOf({ ...MINIMAL, worker: { http: { host: '0.0.0.0' } } })
+      expect(err.message).toBe('worker.http.token is required when worker.http.host is not a loopback address (got "0.0.0.0")')
+      expect(errorOf({ ...MINIMAL, worker: { http: { host: '0.0.0.0', token: 'short' } } }).message).toBe(`worker.http.token must be at least ${MIN_TOKEN_LENGTH} characters long`)
+      const ok = validateConfig({ ...MINIMAL, worker: { http: { host: '0.0.0.0', token: 'w'.repeat(20) } } })
+      expect(ok.worker.http).toEqual({ host: '0.0.0.0', port: 9902, token: 'w'.repeat(20) })
+      for (const host of ['127.0.0.1', '127.0.0.2', '::1', 'localhost']) expect(validateConfig({ ...MINIMAL, worker: { http: { host } } }).worker.http.token).toBeUndefined()
+    })
   })
 })
