@@ -20,9 +20,12 @@ function present(v: unknown): boolean {
   return v !== undefined && v !== ''
 }
 
-/** Addresses only this machine can reach. */
+/**
+ * Listen addresses that need no token: the usual loopback names only. Another 127.x address is
+ * refused too, since some container and VM set-ups forward to it.
+ */
 export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  return host === '127.0.0.1' || host === '::1' || host === 'localhost'
 }
 
 function tokenRule(data: unknown, section: string[], name: string, when: boolean): ConfigIssue[] {

@@ -4,7 +4,7 @@ import { startServer, type TestServer } from '../../helpers/http-server.js'
 import { configDir } from './cli-config-file.js'
 import { CliProcess, runCli } from './cli-process.js'
 
-const TOKEN = 'cli-test-token'
+const TOKEN = 'cli-test-token-0123456789'
 
 describe('shadowgate CLI: usage and config errors', () => {
   let dir: Awaited<ReturnType<typeof configDir>>

@@ -6,7 +6,7 @@ import { startServer, type TestServer } from '../../helpers/http-server.js'
 import { startRedis, type TestRedis } from '../../helpers/redis-server.js'
 import { memoryLogger } from '../runtime/runtime-test-config.js'
 
-const TOKEN = 'service-token'
+const TOKEN = 'service-token-0123456789'
 const auth = { authorization: `Bearer ${TOKEN}` }
 
 describe('gateway service', () => {
