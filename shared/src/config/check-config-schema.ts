@@ -61,7 +61,8 @@ function buildValidator(): ValidateFunction {
   })
   keyword(ajv, 'routeTemplate', 'string', 'boolean', (data) => routeTemplateError(data))
   keyword(ajv, 'upstreamUrl', 'string', 'boolean', (data) => upstreamUrlError(data))
-  keyword(ajv, 'redisUrl', 'string', 'boolean', (data) => (/^rediss?:\/\//.test(data) ? undefined : `must be a redis:// or rediss:// URL (got "${maskUrlCredentials(data)}")`))
+  // An empty URL is "no Redis" (`redis: ${REDIS_URL:-}`); the object form's url has a minLength for that.
+  keyword(ajv, 'redisUrl', 'string', 'boolean', (data) => (data === '' || /^rediss?:\/\//.test(data) ? undefined : `must be a redis:// or rediss:// URL (got "${maskUrlCredentials(data)}")`))
   return ajv.compile(configJsonSchema())
 }
 

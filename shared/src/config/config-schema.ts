@@ -148,7 +148,7 @@ const route = Type.Object(
 
 const redisObject = Type.Object(
   {
-    url: Type.String({ redisUrl: true, description: 'redis:// or rediss:// URL.' }),
+    url: Type.String({ redisUrl: true, minLength: 1, description: 'redis:// or rediss:// URL.' }),
     // No schema default: defaults inside an anyOf are not applied.
     prefix: Type.Optional(Type.String({ minLength: 1, description: `Prefix of every Redis key (default: ${DEFAULT_REDIS_PREFIX}).` })),
   },
@@ -192,7 +192,7 @@ export const shadowgateConfigSchema = Type.Object(
     primary: upstream('Production upstream: http(s)://host[:port][/base].'),
     shadow: Type.Optional(upstream('Shadow upstream that receives the copies.')),
     redis: Type.Optional(
-      Type.Union([Type.String({ redisUrl: true }), redisObject], { errorMessage: 'must be a redis:// URL or a mapping with url and prefix', description: 'Redis of the audit queue: a URL or { url, prefix }.' }),
+      Type.Union([Type.String({ redisUrl: true }), redisObject], { errorMessage: 'must be a redis:// URL or a mapping with url and prefix', description: 'Redis of the runtime settings and the audit queue: a URL or { url, prefix }; empty means none.' }),
     ),
     proxy: section(
       {

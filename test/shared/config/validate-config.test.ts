@@ -130,6 +130,11 @@ routes:
     expect(err.message.startsWith(err.key)).toBe(true)
   })
 
+  it('reads an empty redis URL as no Redis, but not an empty redis.url', () => {
+    expect(parseConfig('primary: http://127.0.0.1:3000\nredis: ${REDIS_URL:-}\n', {}).redis).toBeUndefined()
+    expect(errorOf({ ...MINIMAL, redis: { url: '' } }).message).toBe('redis.url must not be empty')
+  })
+
   it('treats an empty key as absent and numbers and booleans from ${ENV} as such', () => {
     const cfg = parseConfig('primary: http://127.0.0.1:3000\nlisten: { port: "${PORT}", host: }\nadmin: { enabled: "${ADMIN}" }\n', { PORT: '8181', ADMIN: 'false' })
     expect(cfg.listen).toEqual({ host: '0.0.0.0', port: 8181 })
