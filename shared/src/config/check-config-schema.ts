@@ -4,6 +4,7 @@ import { parseDuration } from '../duration.js'
 import { parsePathPattern } from '../path-grammar.js'
 import { routeTemplateError } from '../route-template.js'
 import { configJsonSchema } from './config-json-schema.js'
+import { DURATION_MESSAGE } from './config-schema.js'
 import { maskUrlCredentials } from './mask-url-credentials.js'
 
 type Json = { [key: string]: unknown }
@@ -46,7 +47,8 @@ function buildValidator(): ValidateFunction {
   ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' })
   keyword(ajv, 'duration', ['string', 'number'], 'object', (data, range) => {
     const ms = parseDuration(data)
-    if (ms === undefined) return undefined // the pattern next to it reports the syntax
+    // A malformed string is reported by the pattern next to this keyword; a pattern does not apply to numbers.
+    if (ms === undefined) return typeof data === 'number' ? DURATION_MESSAGE : undefined
     const min = typeof range['min'] === 'number' ? range['min'] : undefined
     const max = typeof range['max'] === 'number' ? range['max'] : undefined
     return (min !== undefined && ms < min) || (max !== undefined && ms > max) ? rangeMessage(min, max) : undefined

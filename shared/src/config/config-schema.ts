@@ -24,7 +24,7 @@ export const HEADER_VALUE_PATTERN = '^[\\t\\x20-\\x7e\\x80-\\xff]*$'
 /** A token shorter than this is refused: it would be guessable by anyone who can reach the port. */
 export const MIN_TOKEN_LENGTH = 16
 const DURATION_PATTERN = '^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h|d)?\\s*$'
-const DURATION_MESSAGE = 'must be a duration such as 500ms, 5s or 10m (a bare number is milliseconds)'
+export const DURATION_MESSAGE = 'must be a duration such as 500ms, 5s or 10m (a bare number is milliseconds)'
 
 /** `GET` → `[Gg][Ee][Tt]`: methods are case-insensitive, and a JSON Schema pattern has no `i` flag. */
 function caseInsensitive(word: string): string {

@@ -49,6 +49,9 @@ describe('validateConfig', () => {
     [{ ...MINIMAL, admin: { host: '0.0.0.0' } }, 'admin.token', 'is required when admin.host is not a loopback address'],
     [{ ...MINIMAL, listen: { port: 70000 } }, 'listen.port', 'must be between 0 and 65535'],
     [{ ...MINIMAL, mirror: { timeout: 'soon' } }, 'mirror.timeout', 'must be a duration'],
+    [{ ...MINIMAL, mirror: { timeout: -5 } }, 'mirror.timeout', 'must be a duration'],
+    [{ ...MINIMAL, proxy: { timeout: Infinity } }, 'proxy.timeout', 'must be a duration'],
+    [{ ...MINIMAL, routes: [{ name: 'a', match: '/a', audit: { percent: NaN } }] }, 'routes[0].audit.percent', 'must be a number'],
     [{ ...MINIMAL, redis: 'http://r' }, 'redis', 'must be a redis:// or rediss:// URL'],
     [{ ...MINIMAL, redis: { url: 'http://r' } }, 'redis.url', 'must be a redis:// or rediss:// URL'],
     [{ ...MINIMAL, influx: { url: 'http://i' } }, 'influx', 'needs either database'],
@@ -128,6 +131,17 @@ routes:
     expect(err.issues).toHaveLength(8)
     expect(err.message.split('\n')).toHaveLength(8)
     expect(err.message.startsWith(err.key)).toBe(true)
+  })
+
+  it.each([
+    [null],
+    ['just text'],
+    [[1, 2]],
+    [{ primary: 'http://a', routes: [null, 'x', { name: 5, match: {}, mirror: [], audit: { arrays: [], tolerance: { '$.a': 'x' } } }] }],
+    [{ primary: 'http://a', proxy: [], mirror: 'x', influx: 'x', redis: 5, admin: { host: 5, enabled: 'maybe' }, worker: { http: 'x' }, audit: null }],
+    [{ primary: 'http://a', proxy: { clientHeadersTimeout: [], clientRequestTimeout: {} }, influx: { url: 7, database: [], bucket: {} } }],
+  ])('answers %j with a ConfigError, never another error', (raw) => {
+    expect(errorOf(raw).code).toBe('SG_CONFIG_INVALID')
   })
 
   it('reads an empty redis URL as no Redis, but not an empty redis.url', () => {
