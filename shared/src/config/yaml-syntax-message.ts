@@ -1,32 +1,54 @@
-/** Splits the inside of a flow sequence at its top-level commas (`$.items[*].id` has brackets of its own). */
-function flowItems(inner: string): string[] {
-  const items: string[] = []
+/** Where the field path starting at `start` ends: its own brackets are balanced, YAML's are not. */
+function pathEnd(line: string, start: number): number {
   let depth = 0
-  let cur = ''
-  for (const c of inner) {
-    if (c === '[' || c === '{') depth++
-    if (c === ']' || c === '}') depth--
-    if (c === ',' && depth === 0) {
-      items.push(cur.trim())
-      cur = ''
-    } else cur += c
+  let j = start
+  for (; j < line.length; j++) {
+    const d = line[j] ?? ''
+    if (d === '[') depth++
+    else if (d === ']') {
+      if (depth === 0) break
+      depth--
+    } else if (depth === 0 && (d === ',' || d === '}' || /\s/.test(d) || (d === ':' && /^\s?$/.test(line[j + 1] ?? '')))) break
   }
-  if (cur.trim() !== '') items.push(cur.trim())
-  return items
+  return j
 }
 
-const quoted = (item: string): string => (/^['"]/.test(item) ? item : `'${item.replace(/'/g, "''")}'`)
+/** The line with every unquoted field path (`$.items[*].id`) single-quoted, or undefined when it has none. */
+function quotePaths(line: string): string | undefined {
+  let out = ''
+  let quote: string | undefined
+  let changed = false
+  for (let i = 0; i < line.length; ) {
+    const c = line[i] ?? ''
+    if (quote !== undefined) {
+      if (c === quote) quote = undefined
+    } else if (c === '#' && (i === 0 || /\s/.test(line[i - 1] ?? ''))) {
+      out += line.slice(i)
+      break
+    } else if (c === '"' || c === "'") {
+      quote = c
+    } else if (c === '$' && /[.[]/.test(line[i + 1] ?? '') && (i === 0 || /[\s,[{]/.test(line[i - 1] ?? ''))) {
+      const end = pathEnd(line, i)
+      out += `'${line.slice(i, end).replace(/'/g, "''")}'`
+      changed = true
+      i = end
+      continue
+    }
+    out += c
+    i++
+  }
+  return changed ? out : undefined
+}
 
 /**
  * The commonest YAML mistake in a shadowgate config: field paths such as `$.items[*].id` written
- * unquoted in a flow sequence, where `[`, `]` and `*` are YAML syntax. Returns the line rewritten
- * with every item quoted, or undefined when the line is not that case.
+ * unquoted inside `[ ]` or `{ }`, where `[`, `]` and `*` are YAML syntax. Returns the advice with the
+ * line rewritten, every path quoted, or undefined when the line has no unquoted path.
  */
 export function quotedPathsHint(line: string): string | undefined {
-  const m = /^(\s*(?:-\s+)?[A-Za-z0-9_-]+:\s*)\[(.*)\]\s*(#.*)?$/.exec(line)
-  if (!m || !/(^|[\s,[])\$[.[]/.test(m[2] ?? '')) return undefined
-  const items = flowItems(m[2] ?? '')
-  return `field paths contain [ ] and *, which YAML reads as syntax inside [ ]: quote each one, as in\n    ${(m[1] ?? '').trim()} [${items.map(quoted).join(', ')}]`
+  const fixed = quotePaths(line)
+  if (fixed === undefined) return undefined
+  return `field paths contain [ ] and *, which YAML reads as syntax inside [ ] and { }: quote each one, as in\n    ${fixed.trim()}`
 }
 
 /**

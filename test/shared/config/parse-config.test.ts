@@ -20,10 +20,19 @@ describe('a YAML syntax error shows the line, an excerpt and how to fix it', () 
         '  5 |     audit:',
         '  6 |       ignore: [$.time, $.items[*].id]',
         '    |                               ^',
-        '  field paths contain [ ] and *, which YAML reads as syntax inside [ ]: quote each one, as in',
+        '  field paths contain [ ] and *, which YAML reads as syntax inside [ ] and { }: quote each one, as in',
         "    ignore: ['$.time', '$.items[*].id']",
       ].join('\n'),
     )
+  })
+
+  it.each([
+    ['a flow map key', '      arrays: { $.items[*].tags: unordered, "$.done": ordered }', "arrays: { '$.items[*].tags': unordered, \"$.done\": ordered }"],
+    ['a nested flow map', '      audit: { ignore: [$.items[*].id, $..requestId] } # noise', "audit: { ignore: ['$.items[*].id', '$..requestId'] } # noise"],
+  ])('says to quote unquoted field paths in %s', (_where, line, fixed) => {
+    const message = yamlError(`primary: http://127.0.0.1:3000\nroutes:\n  - name: a\n    match: /a\n    audit:\n${line}\n`)
+    expect(message).toMatch(/^config is not valid YAML at line 6, column \d+: /)
+    expect(message.endsWith(`quote each one, as in\n    ${fixed}`)).toBe(true)
   })
 
   it('points at the original text, ${ENV} references included', () => {
