@@ -13,10 +13,26 @@ export class ShadowgateError extends Error {
 /** A configuration value is missing, of the wrong type or outside its range. `key` names it, e.g. `routes[2].mirror.percent`. */
 export class ConfigError extends ShadowgateError {
   readonly key: string
-  constructor(key: string, constraint: string) {
-    super('SG_CONFIG_INVALID', `${key} ${constraint}`)
+  /** Every problem found, the first one being `key`: a config is checked whole, not up to its first error. */
+  readonly issues: readonly ConfigIssue[]
+  constructor(key: string, constraint: string, more: readonly ConfigIssue[] = []) {
+    const issues = [{ key, constraint }, ...more]
+    super('SG_CONFIG_INVALID', issues.map((i) => `${i.key} ${i.constraint}`).join('\n'))
     this.key = key
+    this.issues = issues
   }
+
+  /** One error for a non-empty list of problems. */
+  static of(issues: readonly [ConfigIssue, ...ConfigIssue[]]): ConfigError {
+    const [first, ...more] = issues
+    return new ConfigError(first.key, first.constraint, more)
+  }
+}
+
+/** One problem of a config: the key path and the constraint it breaks. */
+export interface ConfigIssue {
+  readonly key: string
+  readonly constraint: string
 }
 
 /** An audit job does not match the versioned job schema. */

@@ -1,4 +1,5 @@
 export { ShadowgateError, ConfigError, JobSchemaError, PathSyntaxError } from './errors.js'
+export type { ConfigIssue } from './errors.js'
 export {
   AUDIT_QUEUE_NAME,
   DEFAULT_REDIS_PREFIX,
@@ -27,12 +28,17 @@ export { UniqueClock } from './unique-clock.js'
 export { stickyBucket } from './sticky-bucket.js'
 export { MAX_TIMER_MS, formatDurationBound, parseDuration } from './duration.js'
 export { logSafeError } from './log-safe-error.js'
+export { bearerAccessAllowed, bearerToken, isLoopbackAddress, tokenMatches } from './bearer-access.js'
 export type { LoggedError } from './log-safe-error.js'
 export { compileRouteTemplate, routeTemplateError } from './route-template.js'
 export type { RouteTemplate } from './route-template.js'
 export { interpolateEnv, referencedEnvNames } from './config/interpolate-env.js'
 export { validateConfig } from './config/validate-config.js'
 export { parseConfig } from './config/parse-config.js'
+export { shadowgateConfigSchema, MIN_TOKEN_LENGTH } from './config/config-schema.js'
+export type { ShadowgateConfigFile } from './config/config-schema.js'
+export { CONFIG_JSON_SCHEMA_FILE, configJsonSchema, configJsonSchemaText } from './config/config-json-schema.js'
+export { isLoopbackHost } from './config/cross-key-rules.js'
 export {
   DEFAULT_LISTEN_HOST,
   DEFAULT_LISTEN_PORT,
@@ -104,6 +110,7 @@ export type {
   ShadowgateConfig,
   StickyKey,
   ToleranceRule,
+  WorkerHttpConfig,
 } from './config/config-types.js'
 export { NOT_MIRRORED_REASONS } from './not-mirrored-reason.js'
 export type { NotMirroredReason } from './not-mirrored-reason.js'

@@ -3,7 +3,7 @@ import { freePort, waitFor, startServer, type TestServer } from '@shadowgate/dev
 import { configDir } from '../gateway/cli/cli-config-file.js'
 import { CliProcess, runCli } from '../gateway/cli/cli-process.js'
 
-const TOKEN = 'cli-test-token'
+const TOKEN = 'cli-test-token-0123456789'
 
 describe('shadowgate CLI: usage and config errors', () => {
   let dir: Awaited<ReturnType<typeof configDir>>
@@ -51,7 +51,7 @@ describe('shadowgate CLI: usage and config errors', () => {
   })
 
   it('reports a bad config as "config error", naming the key, with exit 2 and no stack trace', async () => {
-    const bad = await dir.write('bad.yaml', 'primary: http://127.0.0.1:9\nroutes:\n  - name: users\n    match: /users/*\n    mirror: { percent: 150 }\n')
+    const bad = await dir.write('bad.yaml', 'primary: http://127.0.0.1:9\nshadow: http://127.0.0.1:10\nroutes:\n  - name: users\n    match: /users/*\n    mirror: { percent: 150 }\n')
     const r = await runCli(['gateway', '--config', bad])
     expect(r.code).toBe(2)
     expect(r.stderr.trim()).toBe('shadowgate: config error: routes[0].mirror.percent must be between 0 and 100')

@@ -14,7 +14,8 @@ export const MISMATCHES_USAGE = `Usage: shadowgate mismatches [--route name] [--
 
 Lists mismatch groups (route, count, first and last seen, paths) with the colored diff of the latest
 sample of each, largest group first. Reads Redis directly (--config) or asks a running audit worker
-(--url, its GET /mismatches).
+(--url, its GET /mismatches; the worker's worker.http.token, if it has one, is read from the
+SHADOWGATE_WORKER_TOKEN environment variable).
 
 Options:
   -r, --route <name>   only this route
@@ -29,7 +30,7 @@ Options:
 
 const FETCH_TIMEOUT_MS = 10_000
 
-async function fromUrl(base: string, route: string | undefined, limit: number): Promise<MismatchGroup[]> {
+async function fromUrl(base: string, token: string | undefined, route: string | undefined, limit: number): Promise<MismatchGroup[]> {
   let url: URL
   try {
     url = new URL('/mismatches', base)
@@ -39,7 +40,8 @@ async function fromUrl(base: string, route: string | undefined, limit: number): 
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliUsageError(`--url must use http:// or https:// (got "${base}")`)
   if (route !== undefined) url.searchParams.set('route', route)
   url.searchParams.set('limit', String(limit))
-  const res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
+  const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
+  if (res.status === 401) throw new Error(`${url.origin} answered 401: set SHADOWGATE_WORKER_TOKEN to the worker's worker.http.token`)
   const body = (await res.json().catch(() => undefined)) as { groups?: MismatchGroup[]; message?: string } | undefined
   if (!res.ok || !body || !Array.isArray(body.groups)) throw new Error(`${url.origin} answered ${res.status}${body?.message ? `: ${body.message}` : ''}`)
   return body.groups
@@ -89,7 +91,7 @@ export async function runMismatchesCommand(argv: string[], io: CliIo = processIo
   }
   let groups: MismatchGroup[]
   try {
-    groups = values.url !== undefined ? await fromUrl(values.url, values.route, limit) : (await fromRedis(values.config ?? 'shadowgate.yaml', io.env, values.route, limit)).groups
+    groups = values.url !== undefined ? await fromUrl(values.url, io.env['SHADOWGATE_WORKER_TOKEN'] || undefined, values.route, limit) : (await fromRedis(values.config ?? 'shadowgate.yaml', io.env, values.route, limit)).groups
   } catch (err) {
     if (err instanceof CliUsageError) {
       io.stderr.write(`${err.message}\n`)

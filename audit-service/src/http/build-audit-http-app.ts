@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { bearerAccessAllowed } from '@shadowgate/shared'
 import type { Registry } from 'prom-client'
 import type { MismatchGroup } from '../mismatch/mismatch-group.js'
 
@@ -12,8 +13,16 @@ export interface AuditHttpAppOptions {
   readonly registry: Registry
   /** True while the worker runs; /healthz answers 503 otherwise. */
   readonly healthy: () => boolean
+  /**
+   * worker.http.token: with it, every endpoint but /healthz wants `Authorization: Bearer <token>`;
+   * without it (the config allows that on a loopback host only), only loopback callers are served.
+   */
+  readonly token: string | undefined
   readonly logger?: FastifyBaseLogger
 }
+
+/** Probes need no token, as the admin API's /healthz and /readyz. */
+const PUBLIC_PATHS = new Set(['/healthz'])
 
 function bad(message: string): { statusCode: number; body: { error: string; message: string } } {
   return { statusCode: 400, body: { error: 'bad_request', message } }
@@ -21,11 +30,19 @@ function bad(message: string): { statusCode: number; body: { error: string; mess
 
 /**
  * The audit worker's HTTP API: `GET /mismatches?route=&limit=` (mismatch groups as JSON),
- * `GET /healthz` and `GET /metrics`. Returns the app; it never listens (the CLI entry does).
+ * `GET /healthz` and `GET /metrics`, under the admin API's token rule. Returns the app; it never
+ * listens (the CLI entry does).
  */
 export function buildAuditHttpApp(options: AuditHttpAppOptions): FastifyInstance {
   // Request logs are info-level noise for a scrape endpoint: only warnings and errors of the app are logged.
   const app = Fastify(options.logger ? { loggerInstance: options.logger.child({ component: 'http' }, { level: 'warn' }) } : { logger: false })
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (PUBLIC_PATHS.has(req.url.split('?')[0] ?? '')) return
+    if (!bearerAccessAllowed(options.token, req.headers.authorization, req.socket.remoteAddress)) {
+      await reply.code(401).header('www-authenticate', 'Bearer realm="shadowgate-audit"').send({ error: 'unauthorized', message: 'a valid bearer token is required' })
+    }
+  })
 
   app.get('/healthz', async (_req, reply) => {
     const ok = options.healthy()

@@ -1,37 +1,12 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { bearerAccessAllowed } from '@shadowgate/shared'
 
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest()
-}
-
-/**
- * Compares a presented token with the configured one in constant time. Both are hashed first, so the
- * buffers handed to timingSafeEqual always have equal length and the comparison reveals neither the
- * token's length nor how many leading characters matched.
- */
-export function tokenMatches(presented: string, expected: string): boolean {
-  return timingSafeEqual(digest(presented), digest(expected))
-}
-
-/** The token of an `Authorization: Bearer <token>` header, or undefined. */
-export function bearerToken(header: string | undefined): string | undefined {
-  if (!header) return undefined
-  const m = /^\s*bearer\s+(\S+)\s*$/i.exec(header)
-  return m?.[1]
-}
-
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (!address) return false
-  const a = address.startsWith('::ffff:') ? address.slice(7) : address
-  return a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a)
-}
+export { bearerToken, isLoopbackAddress, tokenMatches } from '@shadowgate/shared'
 
 /**
  * The admin API's access rule: with a token configured, a matching bearer token is required from
  * everyone; without one (only allowed on a loopback listener), only loopback callers are served.
+ * The audit worker's HTTP API applies the same rule (shared/src/bearer-access.ts).
  */
 export function adminAccessAllowed(token: string | undefined, authorization: string | undefined, remoteAddress: string | undefined): boolean {
-  if (token === undefined) return isLoopbackAddress(remoteAddress)
-  const presented = bearerToken(authorization)
-  return presented !== undefined && tokenMatches(presented, token)
+  return bearerAccessAllowed(token, authorization, remoteAddress)
 }

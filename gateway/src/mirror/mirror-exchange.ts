@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { UpstreamErrorKind } from '@shadowgate/shared'
 import type { PrimaryObserver } from '../proxy/primary-observer.js'
 import type { CompiledRoute } from '../routes/route-table.js'
-import type { CaptureBudget } from '../capture/capture-budget.js'
+import type { CaptureBudget } from './capture-budget.js'
 import { BodyCapture } from './body-capture.js'
 import type { MirrorPair, ObservedOutcome } from './mirror-pair.js'
 

@@ -131,7 +131,12 @@ export interface AuditWorkerConfig {
   readonly sampleTtlMs: number
   readonly maxPathsPerRoute: number
   readonly keepFailedJobs: number
-  readonly http: ListenConfig
+  readonly http: WorkerHttpConfig
+}
+
+export interface WorkerHttpConfig extends ListenConfig {
+  /** Bearer token of the audit HTTP API; undefined serves loopback callers only. */
+  readonly token: string | undefined
 }
 
 export type InfluxConfig =
@@ -161,7 +166,11 @@ export type InfluxConfig =
       readonly gatewayWindowMs: number
     }
 
-/** The validated, defaulted and frozen configuration shared by the gateway and the audit worker. */
+/**
+ * The validated, defaulted and frozen configuration shared by the gateway and the audit worker: the
+ * runtime form of a ShadowgateConfigFile (config-schema.ts), with durations in milliseconds, field
+ * paths parsed and header names lower-cased.
+ */
 export interface ShadowgateConfig {
   readonly listen: ListenConfig
   readonly admin: AdminConfig

@@ -1,7 +1,8 @@
-import { parse as parseYaml } from 'yaml'
+import { parse as parseYaml, YAMLParseError } from 'yaml'
 import { ConfigError } from '../errors.js'
-import { interpolateEnv, protectEnvReferences } from './interpolate-env.js'
+import { interpolateEnv, originalOffset, protectEnvReferences } from './interpolate-env.js'
 import { validateConfig } from './validate-config.js'
+import { yamlSyntaxMessage } from './yaml-syntax-message.js'
 import type { ShadowgateConfig } from './config-types.js'
 
 /**
@@ -9,12 +10,13 @@ import type { ShadowgateConfig } from './config-types.js'
  * file and passes the environment, so tests and the CLI share one path.
  */
 export function parseConfig(text: string, env: Readonly<Record<string, string | undefined>> = {}): ShadowgateConfig {
-  const { text: safe, refs } = protectEnvReferences(text)
+  const prot = protectEnvReferences(text)
   let doc: unknown
   try {
-    doc = parseYaml(safe, { prettyErrors: true, uniqueKeys: true })
+    doc = parseYaml(prot.text, { prettyErrors: false, uniqueKeys: true })
   } catch (err) {
-    throw new ConfigError('config', `is not valid YAML: ${(err as Error).message.split('\n')[0]}`)
+    if (err instanceof YAMLParseError) throw new ConfigError('config', yamlSyntaxMessage(text, originalOffset(prot, err.pos[0]), err.message))
+    throw new ConfigError('config', `is not valid YAML: ${(err as Error).message.split('\n')[0] ?? ''}`)
   }
-  return validateConfig(interpolateEnv(doc, env, '', refs))
+  return validateConfig(interpolateEnv(doc, env, '', prot))
 }

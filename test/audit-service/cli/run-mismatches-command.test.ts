@@ -4,6 +4,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runAuditCommand } from '../../../audit-service/src/cli/run-audit-command.js'
 import { runMismatchesCommand } from '../../../audit-service/src/cli/run-mismatches-command.js'
+import { buildAuditHttpApp } from '../../../audit-service/src/http/build-audit-http-app.js'
+import { Registry } from 'prom-client'
 import { freePort } from '@shadowgate/dev-helpers'
 
 function capture(): { io: { stdout: { write(s: string): boolean; isTTY: boolean }; stderr: { write(s: string): boolean }; env: Record<string, string> }; out: () => string; err: () => string } {
@@ -72,5 +74,22 @@ describe('command line parsing of `mismatches` and `audit`', () => {
     const u = capture()
     expect(await runMismatchesCommand(['--url', 'ftp://127.0.0.1'], u.io)).toBe(2)
     expect(u.err()).toContain('--url must use http:// or https://')
+  })
+
+  it('worker.http.token: `mismatches --url` sends SHADOWGATE_WORKER_TOKEN and explains a 401', async () => {
+    const token = 'audit-cli-0c4b9a2f5e83d1e7'
+    const app = buildAuditHttpApp({ listMismatches: async () => [], registry: new Registry(), healthy: () => true, token })
+    try {
+      const url = await app.listen({ host: '127.0.0.1', port: 0 })
+      const ok = capture()
+      ok.io.env['SHADOWGATE_WORKER_TOKEN'] = token
+      expect(await runMismatchesCommand(['--url', url, '--json'], ok.io)).toBe(0)
+      expect(JSON.parse(ok.out())).toEqual({ groups: [] })
+      const refused = capture()
+      expect(await runMismatchesCommand(['--url', url, '--json'], refused.io)).toBe(1)
+      expect(refused.err()).toContain('answered 401: set SHADOWGATE_WORKER_TOKEN')
+    } finally {
+      await app.close()
+    }
   })
 })

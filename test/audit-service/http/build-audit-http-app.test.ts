@@ -13,6 +13,7 @@ describe('buildAuditHttpApp', () => {
     },
     registry: new Registry(),
     healthy: () => healthy,
+    token: undefined,
   })
   afterAll(() => app.close())
 
@@ -40,5 +41,39 @@ describe('buildAuditHttpApp', () => {
     const metrics = await app.inject({ url: '/metrics' })
     expect(metrics.statusCode).toBe(200)
     expect(metrics.headers['content-type']).toContain('text/plain')
+  })
+
+  it('without worker.http.token serves loopback callers only', async () => {
+    expect((await app.inject({ url: '/mismatches', remoteAddress: '127.0.0.1' })).statusCode).toBe(200)
+    const remote = await app.inject({ url: '/mismatches', remoteAddress: '10.1.2.3' })
+    expect(remote.statusCode).toBe(401)
+    expect((await app.inject({ url: '/metrics', remoteAddress: '10.1.2.3' })).statusCode).toBe(401)
+  })
+})
+
+describe('worker.http.token: the audit HTTP API wants the same bearer token rule as the admin API', () => {
+  const TOKEN = 'audit-7d1e0c4b9a2f5e83'
+  const app = buildAuditHttpApp({ listMismatches: async () => [], registry: new Registry(), healthy: () => true, token: TOKEN })
+  afterAll(() => app.close())
+
+  it.each([
+    ['no token', {}],
+    ['a wrong token', { authorization: 'Bearer audit-7d1e0c4b9a2f5e84' }],
+    ['the token without Bearer', { authorization: TOKEN }],
+    ['an empty bearer', { authorization: 'Bearer ' }],
+  ])('refuses %s with 401, from loopback too', async (_what, headers: Record<string, string>) => {
+    for (const url of ['/mismatches', '/metrics', '/nothing-here']) {
+      const res = await app.inject({ url, headers, remoteAddress: '127.0.0.1' })
+      expect(res.statusCode, url).toBe(401)
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="shadowgate-audit"')
+      expect(res.json()).toEqual({ error: 'unauthorized', message: 'a valid bearer token is required' })
+    }
+  })
+
+  it('serves the right token from anywhere and /healthz to everyone', async () => {
+    const headers = { authorization: `Bearer ${TOKEN}` }
+    expect((await app.inject({ url: '/mismatches', headers, remoteAddress: '10.1.2.3' })).json()).toEqual({ groups: [] })
+    expect((await app.inject({ url: '/metrics', headers, remoteAddress: '10.1.2.3' })).statusCode).toBe(200)
+    expect((await app.inject({ url: '/healthz', remoteAddress: '10.1.2.3' })).statusCode).toBe(200)
   })
 })

@@ -49,7 +49,7 @@ for (const variant of ['cluster IPC', 'Redis'] as const) {
         `primary: ${origin.url}
 shadow: ${shadow.url}
 listen: { host: 127.0.0.1, port: ${trafficPort} }
-admin: { host: 127.0.0.1, port: ${adminPort}, token: workers-token }
+admin: { host: 127.0.0.1, port: ${adminPort}, token: workers-token-0123456789 }
 ${redis ? `redis: { url: "${redis.url}", prefix: workers }\naudit: { enabled: false }` : ''}
 routes:
   - name: items
@@ -106,11 +106,11 @@ routes:
       expect(alive(victim)).toBe(false)
       expect(await mirroredOf(12)).toBe(12)
 
-      const routes = (await (await fetch(`${adminUrl}/routes`, { headers: { authorization: 'Bearer workers-token' } })).json()) as {
+      const routes = (await (await fetch(`${adminUrl}/routes`, { headers: { authorization: 'Bearer workers-token-0123456789' } })).json()) as {
         routes: { name: string; percent: number; counters: { requests: number; mirrored: number } }[]
       }
       expect(routes.routes[0]).toMatchObject({ name: 'items', percent: 100 })
-      const metrics = await (await fetch(`${adminUrl}/metrics`, { headers: { authorization: 'Bearer workers-token' } })).text()
+      const metrics = await (await fetch(`${adminUrl}/metrics`, { headers: { authorization: 'Bearer workers-token-0123456789' } })).text()
       expect(metrics).toMatch(/shadowgate_requests_total\{route="items"\} \d+/)
 
       const off = await runCli(['mirror', 'set', 'items', '0', '--config', configPath])

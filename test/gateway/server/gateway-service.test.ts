@@ -4,7 +4,7 @@ import { createGatewayService, type GatewayService } from '../../../gateway/src/
 import { waitFor, startServer, type TestServer, startRedis, type TestRedis } from '@shadowgate/dev-helpers'
 import { memoryLogger } from '../runtime/runtime-test-config.js'
 
-const TOKEN = 'service-token'
+const TOKEN = 'service-token-0123456789'
 const auth = { authorization: `Bearer ${TOKEN}` }
 
 describe('gateway service', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, parseConfig, validateConfig, DEFAULT_MIRROR_METHODS, DEFAULT_MAX_IN_FLIGHT } from '@shadowgate/shared'
+import { ConfigError, parseConfig, validateConfig, DEFAULT_MIRROR_METHODS, DEFAULT_MAX_IN_FLIGHT, MIN_TOKEN_LENGTH } from '@shadowgate/shared'
 
 const MINIMAL = { primary: 'http://127.0.0.1:3000' }
 
@@ -49,7 +49,11 @@ describe('validateConfig', () => {
     [{ ...MINIMAL, admin: { host: '0.0.0.0' } }, 'admin.token', 'is required when admin.host is not a loopback address'],
     [{ ...MINIMAL, listen: { port: 70000 } }, 'listen.port', 'must be between 0 and 65535'],
     [{ ...MINIMAL, mirror: { timeout: 'soon' } }, 'mirror.timeout', 'must be a duration'],
-    [{ ...MINIMAL, redis: 'http://r' }, 'redis.url', 'must be a redis:// or rediss:// URL'],
+    [{ ...MINIMAL, mirror: { timeout: -5 } }, 'mirror.timeout', 'must be a duration'],
+    [{ ...MINIMAL, proxy: { timeout: Infinity } }, 'proxy.timeout', 'must be a duration'],
+    [{ ...MINIMAL, routes: [{ name: 'a', match: '/a', audit: { percent: NaN } }] }, 'routes[0].audit.percent', 'must be a number'],
+    [{ ...MINIMAL, redis: 'http://r' }, 'redis', 'must be a redis:// or rediss:// URL'],
+    [{ ...MINIMAL, redis: { url: 'http://r' } }, 'redis.url', 'must be a redis:// or rediss:// URL'],
     [{ ...MINIMAL, influx: { url: 'http://i' } }, 'influx', 'needs either database'],
     [{ ...MINIMAL, influx: { url: 'http://i', database: 'd', bucket: 'b' } }, 'influx', 'either v1 options'],
     [{ ...MINIMAL, audit: { flushInterval: '200ms' } }, 'audit.flushInterval', 'must be between 1 and 50'],
@@ -81,9 +85,9 @@ routes:
     methods: [GET]
     mirror: { percent: 25, sticky: header:x-user-id }
 `,
-      { SHADOWGATE_ADMIN_TOKEN: 's3cr#t: yes' },
+      { SHADOWGATE_ADMIN_TOKEN: 's3cr#t: yes, 16+ chars' },
     )
-    expect(cfg.admin.token).toBe('s3cr#t: yes')
+    expect(cfg.admin.token).toBe('s3cr#t: yes, 16+ chars')
     expect(cfg.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'shadowgate' })
     expect(cfg.routes[0]?.mirror.sticky).toEqual({ source: 'header', name: 'x-user-id' })
     expect(cfg.routes[0]?.methods).toEqual(['GET'])
@@ -108,5 +112,88 @@ routes:
     expect(v1.influx).toMatchObject({ version: 1, database: 'shadowgate', retentionPolicy: undefined })
     const v2 = validateConfig({ ...MINIMAL, influx: { url: 'http://i:8086', token: 't', org: 'o', bucket: 'b' } })
     expect(v2.influx).toMatchObject({ version: 2, bucket: 'b' })
+  })
+
+  it('reports every problem at once, each with its key path and constraint', () => {
+    const err = errorOf({
+      primary: 'ftp://x',
+      listen: { port: 'eighty' },
+      colour: 'blue',
+      routes: [{ name: 'a', match: '/a', mirror: { percent: 101, percnt: 5 } }, { name: 'a', match: '/b' }],
+      audit: { flushInterval: '200ms' },
+    })
+    expect(err.issues).toEqual(
+      expect.arrayContaining([
+        { key: 'primary', constraint: 'must use http:// or https:// (got "ftp:")' },
+        { key: 'listen.port', constraint: 'must be a number' },
+        { key: 'colour', constraint: 'is not a known option' },
+        { key: 'routes[0].mirror.percent', constraint: 'must be between 0 and 100' },
+        { key: 'routes[0].mirror.percnt', constraint: 'is not a known option' },
+        { key: 'routes[1].name', constraint: 'must be unique ("a" is used twice)' },
+        { key: 'audit.flushInterval', constraint: 'must be between 1 and 50' },
+        { key: 'routes[0].shadow', constraint: 'is required when mirror.percent is above 0 (set it here or at the top level)' },
+      ]),
+    )
+    expect(err.issues).toHaveLength(8)
+    expect(err.message.split('\n')).toHaveLength(8)
+    expect(err.message.startsWith(err.key)).toBe(true)
+  })
+
+  it.each([
+    [null],
+    ['just text'],
+    [[1, 2]],
+    [{ primary: 'http://a', routes: [null, 'x', { name: 5, match: {}, mirror: [], audit: { arrays: [], tolerance: { '$.a': 'x' } } }] }],
+    [{ primary: 'http://a', proxy: [], mirror: 'x', influx: 'x', redis: 5, admin: { host: 5, enabled: 'maybe' }, worker: { http: 'x' }, audit: null }],
+    [{ primary: 'http://a', proxy: { clientHeadersTimeout: [], clientRequestTimeout: {} }, influx: { url: 7, database: [], bucket: {} } }],
+  ])('answers %j with a ConfigError, never another error', (raw) => {
+    expect(errorOf(raw).code).toBe('SG_CONFIG_INVALID')
+  })
+
+  it('reads an empty redis URL as no Redis, but not an empty redis.url', () => {
+    expect(parseConfig('primary: http://127.0.0.1:3000\nredis: ${REDIS_URL:-}\n', {}).redis).toBeUndefined()
+    expect(errorOf({ ...MINIMAL, redis: { url: '' } }).message).toBe('redis.url must not be empty')
+  })
+
+  it('treats an empty key as absent and numbers and booleans from ${ENV} as such', () => {
+    const cfg = parseConfig('primary: http://127.0.0.1:3000\nlisten: { port: "${PORT}", host: }\nadmin: { enabled: "${ADMIN}" }\n', { PORT: '8181', ADMIN: 'false' })
+    expect(cfg.listen).toEqual({ host: '0.0.0.0', port: 8181 })
+    expect(cfg.admin.enabled).toBe(false)
+  })
+
+  describe('finding 10: header values and tokens', () => {
+    it.each([
+      ['CR LF', 'v\r\nx-injected: 1'],
+      ['LF', 'v\nx'],
+      ['NUL', 'v\u0000'],
+      ['DEL', 'v\u007f'],
+      ['a character beyond Latin-1', 'v\u2028'],
+    ])('rejects a header value with %s coming from the environment, naming the key', (_what, value) => {
+      const text = 'primary: http://127.0.0.1:3000\nroutes:\n  - { name: a, match: /a, mirror: { headers: { set: { x-tenant: "${TENANT}" } } } }\n'
+      expect(() => parseConfig(text, { TENANT: value })).toThrow('routes[0].mirror.headers.set.x-tenant must not contain CR, LF or other control characters (not allowed in an HTTP header value)')
+    })
+
+    it('accepts tabs, spaces, visible ASCII and obs-text in a header value', () => {
+      const cfg = validateConfig({ ...MINIMAL, routes: [{ name: 'a', match: '/a', mirror: { headers: { set: { 'x-a': 'a\tb c~!\u00e9' } } } }] })
+      expect(cfg.routes[0]?.mirror.headers.set['x-a']).toBe('a\tb c~!\u00e9')
+    })
+
+    it(`requires admin.token to be at least ${MIN_TOKEN_LENGTH} characters, on any host`, () => {
+      for (const host of ['0.0.0.0', '127.0.0.1']) {
+        const err = errorOf({ ...MINIMAL, admin: { host, token: 'x' } })
+        expect([err.key, err.message]).toEqual(['admin.token', `admin.token must be at least ${MIN_TOKEN_LENGTH} characters long`])
+      }
+      expect(validateConfig({ ...MINIMAL, admin: { host: '0.0.0.0', token: 'x'.repeat(MIN_TOKEN_LENGTH) } }).admin.token).toHaveLength(MIN_TOKEN_LENGTH)
+    })
+
+    it('requires worker.http.token when worker.http.host is not a loopback address, of the same length', () => {
+      const err = errorOf({ ...MINIMAL, worker: { http: { host: '0.0.0.0' } } })
+      expect(err.message).toBe('worker.http.token is required when worker.http.host is not a loopback address (got "0.0.0.0")')
+      expect(errorOf({ ...MINIMAL, worker: { http: { host: '0.0.0.0', token: 'short' } } }).message).toBe(`worker.http.token must be at least ${MIN_TOKEN_LENGTH} characters long`)
+      const ok = validateConfig({ ...MINIMAL, worker: { http: { host: '0.0.0.0', token: 'w'.repeat(20) } } })
+      expect(ok.worker.http).toEqual({ host: '0.0.0.0', port: 9902, token: 'w'.repeat(20) })
+      expect(errorOf({ ...MINIMAL, worker: { http: { host: '127.0.0.2' } } }).key).toBe('worker.http.token')
+      for (const host of ['127.0.0.1', '::1', 'localhost']) expect(validateConfig({ ...MINIMAL, worker: { http: { host } } }).worker.http.token).toBeUndefined()
+    })
   })
 })

@@ -1,0 +1,281 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { DEFAULT_REDIS_PREFIX } from '../queue-names.js'
+import * as D from './defaults.js'
+
+/*
+ * The one definition of shadowgate.yaml: key names, types, bounds, defaults and descriptions. The
+ * validator (check-config-schema.ts), the file type (ShadowgateConfigFile) and the published JSON
+ * Schema (shadowgate.schema.json) are all derived from it.
+ *
+ * Conventions the derivations rely on:
+ * - a property with a `default` is filled in before anything reads it, so its static type is
+ *   required while the published schema and the validator treat it as optional;
+ * - `errorMessage` replaces the generic message of a type, pattern, minLength or anyOf failure
+ *   (VS Code and yaml-language-server show it too);
+ * - `duration`, `fieldPath`, `routeTemplate`, `upstreamUrl` and `redisUrl` are checks of their own
+ *   (see check-config-schema.ts); editors ignore them and still apply the `pattern` next to them.
+ */
+
+export const HTTP_METHODS: readonly string[] = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE', 'TRACE', 'CONNECT']
+/** RFC 9110 token: the characters allowed in a header name. */
+export const HEADER_NAME_PATTERN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"
+/** RFC 9110 field-value characters (HTAB, SP, VCHAR, obs-text): no CR, LF, NUL or other controls. */
+export const HEADER_VALUE_PATTERN = '^[\\t\\x20-\\x7e\\x80-\\xff]*$'
+/** A token shorter than this is refused: it would be guessable by anyone who can reach the port. */
+export const MIN_TOKEN_LENGTH = 16
+const DURATION_PATTERN = '^\\s*[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h|d)?\\s*$'
+export const DURATION_MESSAGE = 'must be a duration such as 500ms, 5s or 10m (a bare number is milliseconds)'
+
+/** `GET` → `[Gg][Ee][Tt]`: methods are case-insensitive, and a JSON Schema pattern has no `i` flag. */
+function caseInsensitive(word: string): string {
+  return [...word].map((c) => `[${c.toUpperCase()}${c.toLowerCase()}]`).join('')
+}
+
+/** 30000 → '30s': defaults are published in the form people write them. */
+function durationText(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`
+  }
+  return `${ms}ms`
+}
+
+function duration(def: number, range: { min?: number; max?: number }, description: string): TSchema & { static: string | number } {
+  return Type.Unsafe<string | number>({ type: ['string', 'number'], pattern: DURATION_PATTERN, duration: range, default: durationText(def), description, errorMessage: DURATION_MESSAGE })
+}
+
+function port(def: number, description: string) {
+  return Type.Integer({ minimum: 0, maximum: 65535, default: def, description })
+}
+
+function count(def: number, min: number, description: string, max?: number) {
+  return Type.Integer({ minimum: min, ...(max === undefined ? {} : { maximum: max }), default: def, description })
+}
+
+function percent(def: number, description: string) {
+  return Type.Number({ minimum: 0, maximum: 100, default: def, description })
+}
+
+function stringList(def: readonly string[], description: string) {
+  return Type.Array(Type.String({ minLength: 1, errorMessage: 'must be a non-empty string' }), { default: [...def], description, errorMessage: 'must be a list of strings' })
+}
+
+function headerList(def: readonly string[], description: string) {
+  return Type.Array(Type.String({ pattern: HEADER_NAME_PATTERN, errorMessage: 'must be a valid header name' }), { default: [...def], description, errorMessage: 'must be a list of strings' })
+}
+
+function methodList(def: readonly string[] | undefined, description: string) {
+  const method = Type.String({ pattern: `^(${HTTP_METHODS.map(caseInsensitive).join('|')})$`, errorMessage: `must be an HTTP method (${HTTP_METHODS.join(', ')})` })
+  return Type.Array(method, { ...(def ? { default: [...def] } : {}), description, errorMessage: 'must be a list of strings' })
+}
+
+const fieldPath = Type.String({ fieldPath: true, errorMessage: 'must be a field path string such as $.items[*].price' })
+
+function fieldPathList(description: string) {
+  return Type.Array(fieldPath, { default: [], description, errorMessage: 'must be a list' })
+}
+
+function token(description: string) {
+  return Type.Optional(Type.String({ minLength: MIN_TOKEN_LENGTH, description }))
+}
+
+function section<T extends Parameters<typeof Type.Object>[0]>(properties: T, description: string) {
+  return Type.Object(properties, { additionalProperties: false, default: {}, description })
+}
+
+function listen(host: string, portDefault: number, what: string) {
+  return {
+    host: Type.String({ default: host, description: `Address the ${what} listens on.` }),
+    port: port(portDefault, `Port of the ${what} (0: any free port).`),
+  }
+}
+
+const upstream = (description: string) => Type.String({ upstreamUrl: true, description })
+
+const routeMirror = section(
+  {
+    percent: percent(D.DEFAULT_MIRROR_PERCENT, 'Share of matching requests copied to the shadow, 0-100.'),
+    sticky: Type.Optional(Type.String({ pattern: '^(header|cookie|query):.+$', errorMessage: 'must be header:<name>, cookie:<name> or query:<name>', description: 'Mirror the same callers every time: header:<name>, cookie:<name> or query:<name>.' })),
+    methods: methodList(D.DEFAULT_MIRROR_METHODS, 'Methods copied to the shadow; add writes only when the shadow has its own datastore.'),
+    maxBodyBytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Largest request body copied (default: mirror.maxBodyBytes).' })),
+    headers: section(
+      {
+        set: Type.Record(Type.String(), Type.String({ pattern: HEADER_VALUE_PATTERN, errorMessage: 'must not contain CR, LF or other control characters (not allowed in an HTTP header value)' }), {
+          default: {},
+          propertyNames: { pattern: HEADER_NAME_PATTERN, errorMessage: 'must be a valid header name' },
+          description: 'Headers set on the copy sent to the shadow.',
+        }),
+        remove: headerList([], 'Headers removed from the copy sent to the shadow.'),
+      },
+      'Header rewrites of the copy sent to the shadow.',
+    ),
+  },
+  'How this route is copied to the shadow.',
+)
+
+const tolerance = Type.Object(
+  { absolute: Type.Optional(Type.Number({ minimum: 0 })), relative: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })) },
+  { additionalProperties: false, anyOf: [{ required: ['absolute'] }, { required: ['relative'] }], errorMessage: 'needs absolute or relative' },
+)
+
+const routeAudit = section(
+  {
+    percent: percent(D.DEFAULT_AUDIT_PERCENT, 'Share of mirrored pairs sent to the audit queue, 0-100.'),
+    ignore: fieldPathList('Field paths left out of the comparison, such as $.generatedAt.'),
+    ignoreHeaders: headerList([], 'Headers left out of the comparison.'),
+    compareHeaders: headerList(D.DEFAULT_COMPARE_HEADERS, 'Response headers compared.'),
+    arrays: Type.Record(Type.String(), Type.String({ pattern: '^(ordered|unordered|keyed:[A-Za-z_][A-Za-z0-9_]*)$', errorMessage: 'must be ordered, unordered or keyed:<field>' }), {
+      default: {},
+      propertyNames: { fieldPath: true },
+      description: 'How arrays at these field paths are compared: ordered, unordered or keyed:<field>.',
+    }),
+    tolerance: Type.Record(Type.String(), tolerance, { default: {}, propertyNames: { fieldPath: true }, description: 'Numeric tolerance at these field paths.' }),
+  },
+  'How the pairs of this route are compared.',
+)
+
+const route = Type.Object(
+  {
+    name: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', errorMessage: 'must be 1-64 characters of letters, digits, "_", "-" or "."', description: 'Unique name, used in metrics and the admin API.' }),
+    match: Type.String({ routeTemplate: true, description: 'Path template such as /products/:id or /static/*.' }),
+    methods: Type.Optional(methodList(undefined, 'Methods this rule matches (default: every method).')),
+    primary: Type.Optional(upstream('Primary upstream of this route (default: the top-level primary).')),
+    shadow: Type.Optional(upstream('Shadow upstream of this route (default: the top-level shadow).')),
+    mirror: routeMirror,
+    audit: routeAudit,
+  },
+  { additionalProperties: false },
+)
+
+const redisObject = Type.Object(
+  {
+    url: Type.String({ redisUrl: true, minLength: 1, description: 'redis:// or rediss:// URL.' }),
+    // No schema default: defaults inside an anyOf are not applied.
+    prefix: Type.Optional(Type.String({ minLength: 1, description: `Prefix of every Redis key (default: ${DEFAULT_REDIS_PREFIX}).` })),
+  },
+  { additionalProperties: false },
+)
+
+const influx = Type.Object(
+  {
+    url: upstream('InfluxDB base URL.'),
+    token: Type.Optional(Type.String({ minLength: 1, description: 'InfluxDB 2.x/3.x token.' })),
+    org: Type.Optional(Type.String({ minLength: 1, description: 'InfluxDB 2.x organisation.' })),
+    bucket: Type.Optional(Type.String({ minLength: 1, description: 'InfluxDB 2.x bucket.' })),
+    database: Type.Optional(Type.String({ minLength: 1, description: 'InfluxDB 1.x database.' })),
+    retentionPolicy: Type.Optional(Type.String({ description: 'InfluxDB 1.x retention policy.' })),
+    username: Type.Optional(Type.String({ description: 'InfluxDB 1.x user.' })),
+    password: Type.Optional(Type.String({ description: 'InfluxDB 1.x password.' })),
+    flushInterval: duration(D.DEFAULT_INFLUX_FLUSH_MS, { min: 1 }, 'Longest a point waits before it is written.'),
+    batchSize: count(D.DEFAULT_INFLUX_BATCH_SIZE, 1, 'Points per write.'),
+    maxBufferLines: count(D.DEFAULT_INFLUX_MAX_BUFFER_LINES, 1, 'Points kept while InfluxDB is unreachable; older ones are dropped and counted.'),
+    maxRetries: count(D.DEFAULT_INFLUX_MAX_RETRIES, 0, 'Retries of a failed write.'),
+    gatewayWindow: duration(D.DEFAULT_GATEWAY_WINDOW_MS, { min: 1_000 }, 'Window of the gateway series.'),
+  },
+  {
+    additionalProperties: false,
+    anyOf: [{ required: ['database'] }, { required: ['bucket'] }],
+    errorMessage: 'needs either database (InfluxDB 1.x) or token, org and bucket (InfluxDB 2.x/3.x)',
+  },
+)
+
+export const shadowgateConfigSchema = Type.Object(
+  {
+    listen: section(listen(D.DEFAULT_LISTEN_HOST, D.DEFAULT_LISTEN_PORT, 'traffic listener'), 'The traffic listener.'),
+    admin: section(
+      {
+        ...listen(D.DEFAULT_ADMIN_HOST, D.DEFAULT_ADMIN_PORT, 'admin API'),
+        token: token(`Bearer token of the admin API, at least ${MIN_TOKEN_LENGTH} characters; required when admin.host is not a loopback address.`),
+        enabled: Type.Boolean({ default: true, description: 'Serve the admin API.' }),
+      },
+      'The admin API.',
+    ),
+    primary: upstream('Production upstream: http(s)://host[:port][/base].'),
+    shadow: Type.Optional(upstream('Shadow upstream that receives the copies.')),
+    redis: Type.Optional(
+      Type.Union([Type.String({ redisUrl: true }), redisObject], { errorMessage: 'must be a redis:// URL or a mapping with url and prefix', description: 'Redis of the runtime settings and the audit queue: a URL or { url, prefix }; empty means none.' }),
+    ),
+    proxy: section(
+      {
+        hostHeader: Type.Unsafe<'preserve' | 'upstream'>({ type: 'string', enum: ['preserve', 'upstream'], default: D.DEFAULT_HOST_HEADER, description: 'Host header sent to the primary: the one the client sent (preserve) or the upstream host (upstream).' }),
+        timeout: duration(D.DEFAULT_PROXY_TIMEOUT_MS, { min: 1 }, 'Longest wait for the response of the primary.'),
+        connectTimeout: duration(D.DEFAULT_CONNECT_TIMEOUT_MS, { min: 1 }, 'Longest wait for a connection to the primary.'),
+        keepAliveTimeout: duration(D.DEFAULT_KEEP_ALIVE_TIMEOUT_MS, { min: 1 }, 'Idle time before a pooled connection is closed.'),
+        connections: count(D.DEFAULT_CONNECTIONS, 1, 'Connections to the primary per origin.'),
+        clientHeadersTimeout: duration(D.DEFAULT_CLIENT_HEADERS_TIMEOUT_MS, { min: 1 }, 'Time a client has to send complete request headers (408 after).'),
+        clientRequestTimeout: duration(D.DEFAULT_CLIENT_REQUEST_TIMEOUT_MS, { min: 0 }, 'Time a client has to send a complete request (0: no limit).'),
+        clientWriteTimeout: duration(D.DEFAULT_CLIENT_WRITE_TIMEOUT_MS, { min: 0 }, 'Time a client may take no response bytes (the send buffer stays full) before it is disconnected (0: no limit).'),
+        trustedProxies: Type.Array(Type.String({ cidr: true, errorMessage: 'must be an IPv4 or IPv6 address or CIDR' }), {
+          default: [],
+          description: 'Peers (CIDRs or addresses) whose X-Forwarded-* and Forwarded headers are kept; from anyone else they are replaced.',
+          errorMessage: 'must be a list of strings',
+        }),
+      },
+      'Forwarding to the primary.',
+    ),
+    mirror: section(
+      {
+        timeout: duration(D.DEFAULT_MIRROR_TIMEOUT_MS, { min: 1 }, 'Longest wait for the response of the shadow.'),
+        maxInFlight: count(D.DEFAULT_MAX_IN_FLIGHT, 1, 'Copies in flight at once; more are skipped and counted.'),
+        maxBodyBytes: count(D.DEFAULT_MAX_BODY_BYTES, 0, 'Largest request body copied.'),
+        maxResponseBytes: count(D.DEFAULT_MAX_SHADOW_RESPONSE_BYTES, 0, 'Largest shadow response read.'),
+        connections: count(D.DEFAULT_SHADOW_CONNECTIONS, 1, 'Connections to the shadow per origin.'),
+        circuitBreaker: section(
+          {
+            consecutiveFailures: count(D.DEFAULT_CIRCUIT_FAILURES, 1, 'Failures in a row that open the breaker.'),
+            openDuration: duration(D.DEFAULT_CIRCUIT_OPEN_MS, { min: 1 }, 'Time the breaker stays open.'),
+          },
+          'Stops copying to a failing shadow.',
+        ),
+      },
+      'Defaults of mirroring, for every route.',
+    ),
+    routes: Type.Array(route, { default: [], description: 'Routes, first match wins.', errorMessage: 'must be a list' }),
+    audit: section(
+      {
+        enabled: Type.Boolean({ default: true, description: 'Send mirrored pairs to the audit queue.' }),
+        maxBodyBytes: count(D.DEFAULT_MAX_AUDIT_BODY_BYTES, 0, 'Largest body captured per response.'),
+        captureRequestHeaders: headerList(D.DEFAULT_CAPTURE_REQUEST_HEADERS, 'Request headers stored with a pair.'),
+        redactHeaders: headerList([], `Headers stored as a hash; ${D.ALWAYS_REDACTED_HEADERS.join(', ')} always are.`),
+        redactQuery: stringList(D.DEFAULT_REDACT_QUERY, 'Query parameters stored as a hash.'),
+        redactPaths: fieldPathList('Body field paths stored as a hash.'),
+        identityHeader: Type.Optional(Type.String({ pattern: HEADER_NAME_PATTERN, errorMessage: 'must be a valid header name', description: 'Request header that names the caller (stored hashed).' })),
+        bufferSize: count(D.DEFAULT_AUDIT_BUFFER_SIZE, 1, 'Pairs buffered in the gateway before new ones are dropped.'),
+        maxBufferBytes: count(D.DEFAULT_AUDIT_MAX_BUFFER_BYTES, 1, 'Bytes of bodies buffered before new pairs are dropped.'),
+        maxCaptureBytesTotal: count(D.DEFAULT_AUDIT_MAX_CAPTURE_BYTES_TOTAL, 1, 'Bytes of bodies all pairs still being captured may hold together; beyond it pairs are dropped (dropped_capture_budget).'),
+        batchSize: count(D.DEFAULT_AUDIT_BATCH_SIZE, 1, 'Pairs per queue job.', 10_000),
+        flushInterval: duration(D.DEFAULT_AUDIT_FLUSH_MS, { min: 1, max: 50 }, 'Longest a pair waits before its batch is queued.'),
+        maxQueueDepth: count(D.DEFAULT_MAX_QUEUE_DEPTH, 1, 'Queue depth above which new pairs are dropped.'),
+        depthCheckInterval: duration(D.DEFAULT_DEPTH_CHECK_MS, { min: 100 }, 'How often the queue depth is read.'),
+        compressAboveBytes: count(D.DEFAULT_COMPRESS_ABOVE_BYTES, 0, 'Bodies larger than this are compressed in the queue.'),
+      },
+      'Capture of mirrored pairs (gateway side).',
+    ),
+    worker: section(
+      {
+        concurrency: count(D.DEFAULT_WORKER_CONCURRENCY, 1, 'Jobs processed at once.', 1_000),
+        maxDecodedBytes: count(D.DEFAULT_MAX_DECODED_BYTES, 1, 'Largest decoded body compared.'),
+        maxJsonDepth: count(D.DEFAULT_MAX_JSON_DEPTH, 1, 'Deepest JSON nesting compared.', 100_000),
+        diffTimeout: duration(D.DEFAULT_DIFF_TIMEOUT_MS, { min: 1 }, 'Longest time one comparison may take.'),
+        shutdownTimeout: duration(D.DEFAULT_SHUTDOWN_TIMEOUT_MS, { min: 0 }, 'Time running jobs get to finish on shutdown.'),
+        samplesPerGroup: count(D.DEFAULT_SAMPLES_PER_GROUP, 0, 'Mismatch samples kept per group.', 100),
+        maxGroups: count(D.DEFAULT_MAX_GROUPS, 1, 'Mismatch groups kept.'),
+        sampleTtl: duration(D.DEFAULT_SAMPLE_TTL_MS, { min: 1_000, max: D.MAX_SAMPLE_TTL_MS }, 'How long mismatch samples are kept.'),
+        maxPathsPerRoute: count(D.DEFAULT_MAX_PATHS_PER_ROUTE, 1, 'Distinct field paths counted per route.'),
+        keepFailedJobs: count(D.DEFAULT_KEEP_FAILED_JOBS, 0, 'Failed jobs kept for inspection.'),
+        http: section(
+          {
+            ...listen(D.DEFAULT_WORKER_HTTP_HOST, D.DEFAULT_WORKER_HTTP_PORT, 'audit worker HTTP API'),
+            token: token(`Bearer token of the audit worker HTTP API, at least ${MIN_TOKEN_LENGTH} characters; required when worker.http.host is not a loopback address.`),
+          },
+          'The audit worker HTTP API (/mismatches, /metrics, /healthz).',
+        ),
+      },
+      'The audit worker.',
+    ),
+    influx: Type.Optional(influx),
+  },
+  { additionalProperties: false, title: 'shadowgate configuration', description: 'shadowgate.yaml: one file for the gateway and the audit worker.' },
+)
+
+/** A config file after validation, with every default filled in. */
+export type ShadowgateConfigFile = Static<typeof shadowgateConfigSchema>
