@@ -23,6 +23,7 @@ export type {
 } from './job-schema.js'
 export { AUDIT_BATCH_JOB_NAME, AUDIT_BATCH_VERSION, AUDIT_PAIR_JOB_NAME, auditBatchPairs, isAuditBatch, parseAuditBatch, parseBatchPair } from './audit-batch.js'
 export type { AuditBatch } from './audit-batch.js'
+export { REDACTED, headerRedactionName, queryParamBaseName, queryRedactionNames, redactPathParameters, redactQueryString } from './redact-query.js'
 export { UniqueClock } from './unique-clock.js'
 export { stickyBucket } from './sticky-bucket.js'
 export { parseDuration } from './duration.js'
