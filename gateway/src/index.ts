@@ -57,4 +57,10 @@ export {
   InvalidRequestTargetError,
   DemoPrerequisiteError,
   AmbiguousRequestError,
+  AdminHostNotAllowedError,
+  AdminOriginNotAllowedError,
+  AdminBadUrlError,
+  AdminUrlTooLongError,
+  AdminBodyTooLargeError,
+  AdminUnsupportedMediaTypeError,
 } from './errors.js'

@@ -24,6 +24,8 @@ export type {
 export { AUDIT_BATCH_JOB_NAME, AUDIT_BATCH_VERSION, AUDIT_PAIR_JOB_NAME, auditBatchPairs, isAuditBatch, parseAuditBatch, parseBatchPair } from './audit-batch.js'
 export type { AuditBatch } from './audit-batch.js'
 export { REDACTED, headerRedactionName, queryParamBaseName, queryRedactionNames, redactPathParameters, redactQueryString } from './redact-query.js'
+export { hostHeaderName, hostOriginRefusal, isLoopbackAddress } from './host-origin-policy.js'
+export type { HostOriginRefusal, HostOriginRequest, HostOriginRules } from './host-origin-policy.js'
 export { UniqueClock } from './unique-clock.js'
 export { stickyBucket } from './sticky-bucket.js'
 export { parseDuration } from './duration.js'
@@ -97,6 +99,7 @@ export type {
   InfluxConfig,
   ListenConfig,
   MirrorDefaults,
+  OperatorListenConfig,
   ProxyConfig,
   RedisConfig,
   RouteAuditConfig,

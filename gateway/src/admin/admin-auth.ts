@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
+import { isLoopbackAddress } from '@shadowgate/shared'
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest()
@@ -18,12 +19,6 @@ export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined
   const m = /^\s*bearer\s+(\S+)\s*$/i.exec(header)
   return m?.[1]
-}
-
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (!address) return false
-  const a = address.startsWith('::ffff:') ? address.slice(7) : address
-  return a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a)
 }
 
 /**

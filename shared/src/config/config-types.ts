@@ -86,7 +86,15 @@ export interface ListenConfig {
   readonly port: number
 }
 
-export interface AdminConfig extends ListenConfig {
+/** An operator HTTP listener (admin API, audit worker API): which Host and Origin headers it serves. */
+export interface OperatorListenConfig extends ListenConfig {
+  /** Host names served besides loopback names, the bound address and the address a connection arrived on. */
+  readonly allowedHosts: readonly string[]
+  /** Origins (`https://ops.example`) whose browser pages may call the listener; none by default. */
+  readonly allowedOrigins: readonly string[]
+}
+
+export interface AdminConfig extends OperatorListenConfig {
   readonly enabled: boolean
   readonly token: string | undefined
 }
@@ -125,7 +133,7 @@ export interface AuditWorkerConfig {
   readonly sampleTtlMs: number
   readonly maxPathsPerRoute: number
   readonly keepFailedJobs: number
-  readonly http: ListenConfig
+  readonly http: OperatorListenConfig
 }
 
 export type InfluxConfig =

@@ -12,6 +12,7 @@ import type {
   AuditWorkerConfig,
   InfluxConfig,
   MirrorDefaults,
+  OperatorListenConfig,
   ProxyConfig,
   RedisConfig,
   RouteAuditConfig,
@@ -70,8 +71,33 @@ function listen(r: ConfigReader, host: string, port: number): { host: string; po
   return out
 }
 
+const HOST_NAME = /^(\*|\.?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*|\[?[0-9A-Fa-f:.]+\]?)$/
+
+/** A listener's own address plus its Host and Origin allow-lists (see host-origin-policy.ts). */
+function operatorListen(r: ConfigReader, host: string, port: number): OperatorListenConfig {
+  const allowedHosts = r.stringList('allowedHosts', []).map((h, i) => {
+    if (!HOST_NAME.test(h)) throw new ConfigError(`${r.key('allowedHosts')}[${i}]`, `must be a host name without scheme or port, ".domain" or "*" (got ${JSON.stringify(h)})`)
+    return h.toLowerCase()
+  })
+  const allowedOrigins = r.stringList('allowedOrigins', []).map((o, i) => {
+    let origin: string | undefined
+    try {
+      const url = new URL(o)
+      // Scheme, host and port only: a path, query or user part would never equal a browser's Origin.
+      origin = url.origin !== 'null' && url.href === `${url.origin}/` ? url.origin : undefined
+    } catch {
+      origin = undefined
+    }
+    if (origin === undefined) {
+      throw new ConfigError(`${r.key('allowedOrigins')}[${i}]`, `must be an origin such as https://ops.example:8443, scheme and host only (got ${JSON.stringify(o)})`)
+    }
+    return origin
+  })
+  return { ...listen(r, host, port), allowedHosts, allowedOrigins }
+}
+
 function admin(r: ConfigReader): AdminConfig {
-  const base = listen(r, D.DEFAULT_ADMIN_HOST, D.DEFAULT_ADMIN_PORT)
+  const base = operatorListen(r, D.DEFAULT_ADMIN_HOST, D.DEFAULT_ADMIN_PORT)
   const token = r.string('token')
   const enabled = r.boolean('enabled', true)
   r.done()
@@ -238,7 +264,7 @@ function worker(r: ConfigReader): AuditWorkerConfig {
     sampleTtlMs: r.duration('sampleTtl', D.DEFAULT_SAMPLE_TTL_MS, { min: 1_000 }),
     maxPathsPerRoute: r.number('maxPathsPerRoute', D.DEFAULT_MAX_PATHS_PER_ROUTE, { min: 1, integer: true }),
     keepFailedJobs: r.number('keepFailedJobs', D.DEFAULT_KEEP_FAILED_JOBS, { min: 0, integer: true }),
-    http: listen(http, D.DEFAULT_WORKER_HTTP_HOST, D.DEFAULT_WORKER_HTTP_PORT),
+    http: operatorListen(http, D.DEFAULT_WORKER_HTTP_HOST, D.DEFAULT_WORKER_HTTP_PORT),
   }
   http.done()
   r.done()
