@@ -41,3 +41,40 @@ export class CliUsageError extends AuditError {
     super('SG_CLI_USAGE', message)
   }
 }
+
+/** The worker's HTTP API refused a request; `statusCode` is the answer's status, `code` is in its body. */
+export class AuditApiError extends AuditError {
+  readonly statusCode: number
+  constructor(code: string, statusCode: number, message: string) {
+    super(code, message)
+    this.statusCode = statusCode
+  }
+}
+
+/** HTTP API: the Host header names another site (DNS rebinding) or none: 403. */
+export class ApiHostNotAllowedError extends AuditApiError {
+  constructor(message: string) {
+    super('SG_AUDIT_API_HOST_NOT_ALLOWED', 403, message)
+  }
+}
+
+/** HTTP API: a browser page of an origin not in `worker.http.allowedOrigins` made the request: 403. */
+export class ApiOriginNotAllowedError extends AuditApiError {
+  constructor(message: string) {
+    super('SG_AUDIT_API_ORIGIN_NOT_ALLOWED', 403, message)
+  }
+}
+
+/** HTTP API: a malformed request (query, URL, body) or one the router or HTTP parser refused: 4xx. */
+export class ApiBadRequestError extends AuditApiError {
+  constructor(message: string, statusCode = 400) {
+    super('SG_AUDIT_API_BAD_REQUEST', statusCode, message)
+  }
+}
+
+/** HTTP API: no endpoint at this method and path: 404. */
+export class ApiNotFoundError extends AuditApiError {
+  constructor(method: string, url: string) {
+    super('SG_AUDIT_API_NOT_FOUND', 404, `no endpoint ${method} ${url.slice(0, 200)}; the API serves GET /mismatches, /healthz and /metrics`)
+  }
+}

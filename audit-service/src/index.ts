@@ -1,5 +1,16 @@
 // Public API of @shadowgate/audit-service.
-export { AuditError, DecodeError, DiffBudgetError, InfluxWriteError, CliUsageError } from './errors.js'
+export {
+  AuditError,
+  DecodeError,
+  DiffBudgetError,
+  InfluxWriteError,
+  CliUsageError,
+  AuditApiError,
+  ApiHostNotAllowedError,
+  ApiOriginNotAllowedError,
+  ApiBadRequestError,
+  ApiNotFoundError,
+} from './errors.js'
 export { AUDIT_WORKER_NODE_FLAGS } from './cli/worker-node-flags.js'
 
 // Verdicts and the judge.

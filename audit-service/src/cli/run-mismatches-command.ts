@@ -40,8 +40,11 @@ async function fromUrl(base: string, route: string | undefined, limit: number): 
   if (route !== undefined) url.searchParams.set('route', route)
   url.searchParams.set('limit', String(limit))
   const res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
-  const body = (await res.json().catch(() => undefined)) as { groups?: MismatchGroup[]; message?: string } | undefined
-  if (!res.ok || !body || !Array.isArray(body.groups)) throw new Error(`${url.origin} answered ${res.status}${body?.message ? `: ${body.message}` : ''}`)
+  const body = (await res.json().catch(() => undefined)) as { groups?: MismatchGroup[]; error?: { code?: string; message?: string } } | undefined
+  if (!res.ok || !body || !Array.isArray(body.groups)) {
+    const why = body?.error?.message ? `: ${body.error.code ?? 'error'}: ${body.error.message}` : ''
+    throw new Error(`${url.origin} answered ${res.status}${why}`)
+  }
   return body.groups
 }
 

@@ -84,7 +84,13 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
   let worker: Worker | undefined
   let running = false
   let closing: Promise<void> | undefined
-  const http = buildAuditHttpApp({ listMismatches: (o) => store.list(o), registry: metrics.registry, healthy: () => running, logger })
+  const http = buildAuditHttpApp({
+    listMismatches: (o) => store.list(o),
+    registry: metrics.registry,
+    healthy: () => running,
+    access: { boundHost: config.worker.http.host, allowedHosts: config.worker.http.allowedHosts, allowedOrigins: config.worker.http.allowedOrigins },
+    logger,
+  })
 
   const start = async (): Promise<void> => {
     if (worker || closing) return
