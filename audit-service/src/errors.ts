@@ -1,3 +1,5 @@
+import { maskUrlCredentials } from '@shadowgate/shared'
+
 /**
  * Errors of the audit service. Callers match on `code`; the table test in
  * test/audit-service/errors.test.ts lists every class with its code.
@@ -76,5 +78,21 @@ export class ApiBadRequestError extends AuditApiError {
 export class ApiNotFoundError extends AuditApiError {
   constructor(method: string, url: string) {
     super('SG_AUDIT_API_NOT_FOUND', 404, `no endpoint ${method} ${url.slice(0, 200)}; the API serves GET /mismatches, /healthz and /metrics`)
+  }
+}
+
+/** A service the command needs (Redis, an audit worker's API) could not be reached; the message names it, credentials masked. */
+export class ConnectionFailedError extends AuditError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SG_CONNECTION_FAILED', message, options)
+  }
+
+  /** "cannot reach <what> (<why>)" from a client library's error (ioredis, fetch): its `cause` code when there is one. */
+  static reaching(what: string, err: unknown): ConnectionFailedError {
+    const cause = (err as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause
+    const code = (err as { code?: unknown } | undefined)?.code
+    const why =
+      typeof cause?.code === 'string' ? cause.code : typeof code === 'string' ? code : typeof cause?.message === 'string' ? cause.message : err instanceof Error ? err.message : String(err)
+    return new ConnectionFailedError(`cannot reach ${maskUrlCredentials(what)} (${why})`, { cause: err })
   }
 }

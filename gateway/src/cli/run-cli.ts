@@ -1,4 +1,5 @@
-import { EXIT_OK, EXIT_USAGE, printErr, printOut } from './cli-output.js'
+import { packageVersion } from '@shadowgate/shared'
+import { EXIT_OK, EXIT_USAGE, printErr, printOut, usageError } from './cli-output.js'
 import { isDelegatedCommand, runDelegatedCommand } from './delegated-command.js'
 
 export const CLI_USAGE = `Usage: shadowgate <command> [options]
@@ -10,6 +11,10 @@ Commands:
   mismatches   show recorded mismatch groups with sample diffs
   demo         run a local demo: sample primary and shadow, gateway, audit worker, traffic
 
+Options:
+  -h, --help     show this help
+  -V, --version  print the version
+
 Run "shadowgate <command> --help" for a command's options.
 `
 
@@ -20,6 +25,11 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     printOut(CLI_USAGE)
     return EXIT_OK
   }
+  if (command === '--version' || command === '-V') {
+    // The package this CLI ships in; a build without its package.json still answers.
+    printOut(packageVersion(import.meta.url) ?? 'unknown')
+    return EXIT_OK
+  }
   if (command === undefined) {
     printErr(CLI_USAGE)
     return EXIT_USAGE
@@ -28,6 +38,5 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   if (command === 'gateway') return await (await import('./gateway-command.js')).runGatewayCommand(rest)
   if (command === 'mirror') return await (await import('./mirror-command.js')).runMirrorCommand(rest)
   if (isDelegatedCommand(command)) return await runDelegatedCommand(command, rest)
-  printErr(`shadowgate: unknown command "${command}"\n\n${CLI_USAGE}`)
-  return EXIT_USAGE
+  return usageError(`unknown command "${command}"`, CLI_USAGE)
 }
