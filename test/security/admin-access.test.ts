@@ -224,6 +224,9 @@ routes:
       expect(() => validateConfig({ primary: 'http://127.0.0.1:9', admin: { allowedOrigins: ['https://ops.example/path'] } })).toThrow(/^admin\.allowedOrigins\[0\] must be an origin/)
       expect(() => validateConfig({ primary: 'http://127.0.0.1:9', admin: { allowedOrigins: ['*'] } })).toThrow(/^admin\.allowedOrigins\[0\] must be an origin/)
       expect(validateConfig({ primary: 'http://127.0.0.1:9', admin: { allowedOrigins: ['HTTPS://Ops.Example:443'] } }).admin.allowedOrigins).toEqual(['https://ops.example'])
+      expect(() => validateConfig({ primary: 'http://127.0.0.1:9', worker: { http: { allowedHosts: ['audit.internal:9902'] } } })).toThrow(/^worker\.http\.allowedHosts\[0\] must be a host name/)
+      expect(validateConfig({ primary: 'http://127.0.0.1:9', worker: { http: { allowedHosts: ['Audit.Internal', '.corp.example', '*'] } } }).worker.http.allowedHosts).toEqual(['audit.internal', '.corp.example', '*'])
+      expect(validateConfig({ primary: 'http://127.0.0.1:9' }).admin).toMatchObject({ allowedHosts: [], allowedOrigins: [] })
     })
   })
 
