@@ -12,6 +12,8 @@ export interface HostOriginRules {
   readonly allowedHosts: readonly string[]
   /** Exact origins (`https://ops.example`) whose pages may call the listener; none by default. */
   readonly allowedOrigins: readonly string[]
+  /** The config section of the lists (`admin`, `worker.http`), named in refusals; default: none. */
+  readonly configKey?: string
 }
 
 export interface HostOriginRequest {
@@ -75,15 +77,16 @@ function hostAllowed(name: string, rules: HostOriginRules, localAddress: string 
  * no Origin, or an allowed one. A missing Host is refused: every HTTP/1.1 client sends one.
  */
 export function hostOriginRefusal(req: HostOriginRequest, rules: HostOriginRules): HostOriginRefusal | undefined {
+  const key = rules.configKey === undefined ? '' : `${rules.configKey}.`
   const name = req.host === undefined ? undefined : hostHeaderName(req.host)
   if (name === undefined || !hostAllowed(name, rules, req.localAddress)) {
     const shown = req.host === undefined ? 'no Host header' : `Host ${JSON.stringify(req.host.slice(0, 200))}`
-    return { refused: 'host', message: `${shown} does not name this listener; add the name to allowedHosts to serve it` }
+    return { refused: 'host', message: `${shown} does not name this listener; add the name to ${key}allowedHosts to serve it` }
   }
   if (req.origin !== undefined) {
     const origin = req.origin.trim().toLowerCase()
     if (!rules.allowedOrigins.some((o) => o.toLowerCase() === origin)) {
-      return { refused: 'origin', message: `Origin ${JSON.stringify(req.origin.slice(0, 200))} is not allowed; add it to allowedOrigins to serve it` }
+      return { refused: 'origin', message: `Origin ${JSON.stringify(req.origin.slice(0, 200))} is not allowed; add it to ${key}allowedOrigins to serve it` }
     }
   }
   return undefined

@@ -193,7 +193,7 @@ routes:
         for (const [method, path, body] of [['PUT', '/routes/api/mirror', '{"percent": 100}'], ['GET', '/routes', undefined], ['GET', '/metrics', undefined], ['GET', '/nope', undefined]] as const) {
           const res = await rawCall(base, method, path, { ...auth, ...headers, ...(body ? json : {}) }, body)
           expect({ what, path, status: res.status }).toEqual({ what, path, status: 403 })
-          expect(JSON.parse(res.text)).toEqual({ error: { code, message: expect.stringMatching(code === 'SG_ADMIN_HOST_NOT_ALLOWED' ? /^Host ".*" does not name this listener/ : /^Origin ".*" is not allowed/) } })
+          expect(JSON.parse(res.text)).toEqual({ error: { code, message: expect.stringMatching(code === 'SG_ADMIN_HOST_NOT_ALLOWED' ? /^Host ".*" does not name this listener; add the name to admin\.allowedHosts/ : /^Origin ".*" is not allowed; add it to admin\.allowedOrigins/) } })
         }
       }
       const view = await rawCall(base, 'GET', '/routes/api', { ...auth, host: `127.0.0.1:${port}` })

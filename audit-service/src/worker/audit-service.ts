@@ -94,7 +94,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     listMismatches: (o) => store.list(o),
     registry: metrics.registry,
     healthy: () => running,
-    access: { boundHost: config.worker.http.host, allowedHosts: config.worker.http.allowedHosts, allowedOrigins: config.worker.http.allowedOrigins },
+    access: { boundHost: config.worker.http.host, allowedHosts: config.worker.http.allowedHosts, allowedOrigins: config.worker.http.allowedOrigins, configKey: 'worker.http' },
     logger,
   })
 

@@ -18,7 +18,7 @@ export function adminAdmissionError(admin: AdminConfig, req: FastifyRequest): Ga
   const origin = req.headers.origin
   const refusal = hostOriginRefusal(
     { host: req.headers.host, origin: typeof origin === 'string' ? origin : undefined, localAddress: req.socket.localAddress },
-    { boundHost: admin.host, allowedHosts: admin.allowedHosts, allowedOrigins: admin.allowedOrigins },
+    { boundHost: admin.host, allowedHosts: admin.allowedHosts, allowedOrigins: admin.allowedOrigins, configKey: 'admin' },
   )
   if (refusal?.refused === 'host') return new AdminHostNotAllowedError(refusal.message)
   if (refusal?.refused === 'origin') return new AdminOriginNotAllowedError(refusal.message)
