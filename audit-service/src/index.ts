@@ -1,5 +1,17 @@
 // Public API of @shadowgate/audit-service.
-export { AuditError, DecodeError, DiffBudgetError, InfluxWriteError, CliUsageError } from './errors.js'
+export {
+  AuditError,
+  DecodeError,
+  DiffBudgetError,
+  InfluxWriteError,
+  CliUsageError,
+  AuditApiError,
+  ApiHostNotAllowedError,
+  ApiOriginNotAllowedError,
+  ApiBadRequestError,
+  ApiNotFoundError,
+  ApiUnauthorizedError,
+} from './errors.js'
 
 // Verdicts and the judge.
 export { OUTCOMES, DIFF_KINDS, BODY_COMPARISONS } from './verdict/verdict.js'

@@ -1,4 +1,4 @@
-import { EXIT_FAILURE, printErr } from '@shadowgate/gateway/cli'
+import { EXIT_FAILURE, printCliError } from '@shadowgate/gateway/cli'
 
 type CommandFn = (argv: string[]) => Promise<number>
 
@@ -30,11 +30,11 @@ export async function runCommand(name: CommandName, argv: readonly string[]): Pr
     const mod = (await import(specifier)) as Record<string, unknown>
     fn = mod[exportName]
   } catch (err) {
-    printErr(`shadowgate: the ${name} command could not be loaded from ${module}: ${(err as Error).message}`)
+    printCliError('start', `the ${name} command could not be loaded from ${module}: ${(err as Error).message}`)
     return EXIT_FAILURE
   }
   if (typeof fn !== 'function') {
-    printErr(`shadowgate: the ${name} command is not available in this build (${module} does not export ${exportName})`)
+    printCliError('start', `the ${name} command is not available in this build (${module} does not export ${exportName})`)
     return EXIT_FAILURE
   }
   return await (fn as CommandFn)([...argv])

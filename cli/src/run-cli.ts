@@ -1,4 +1,5 @@
-import { EXIT_OK, EXIT_USAGE, printErr, printOut } from '@shadowgate/gateway/cli'
+import { packageVersion } from '@shadowgate/shared'
+import { EXIT_OK, EXIT_USAGE, printErr, printOut, usageError } from '@shadowgate/gateway/cli'
 import { isCommand, runCommand } from './command-loader.js'
 
 export const CLI_USAGE = `Usage: shadowgate <command> [options]
@@ -10,6 +11,10 @@ Commands:
   mismatches   show recorded mismatch groups with sample diffs
   demo         run a local demo: sample primary and shadow, gateway, audit worker, traffic
 
+Options:
+  -h, --help     show this help
+  -V, --version  print the version
+
 Run "shadowgate <command> --help" for a command's options.
 `
 
@@ -20,11 +25,15 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     printOut(CLI_USAGE)
     return EXIT_OK
   }
+  if (command === '--version' || command === '-V') {
+    // The package this CLI ships in; a build without its package.json still answers.
+    printOut(packageVersion(import.meta.url) ?? 'unknown')
+    return EXIT_OK
+  }
   if (command === undefined) {
     printErr(CLI_USAGE)
     return EXIT_USAGE
   }
   if (isCommand(command)) return await runCommand(command, rest)
-  printErr(`shadowgate: unknown command "${command}"\n\n${CLI_USAGE}`)
-  return EXIT_USAGE
+  return usageError(`unknown command "${command}"`, CLI_USAGE)
 }

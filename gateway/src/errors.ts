@@ -83,3 +83,45 @@ export class AmbiguousRequestError extends GatewayError {
     super('SG_AMBIGUOUS_REQUEST', 400, `the request is ambiguous and is not forwarded: ${what}`)
   }
 }
+
+/** Admin API: the Host header names another site (DNS rebinding) or none: 403, nothing is served. */
+export class AdminHostNotAllowedError extends GatewayError {
+  constructor(message: string) {
+    super('SG_ADMIN_HOST_NOT_ALLOWED', 403, message)
+  }
+}
+
+/** Admin API: a browser page of an origin not in `admin.allowedOrigins` made the request: 403, nothing is changed. */
+export class AdminOriginNotAllowedError extends GatewayError {
+  constructor(message: string) {
+    super('SG_ADMIN_ORIGIN_NOT_ALLOWED', 403, message)
+  }
+}
+
+/** Admin API: the request target has a malformed percent-encoding: 400. */
+export class AdminBadUrlError extends GatewayError {
+  constructor(url: string) {
+    super('SG_ADMIN_BAD_URL', 400, `the request target ${JSON.stringify(url.slice(0, 200))} is not a valid URL (bad percent-encoding?)`)
+  }
+}
+
+/** Admin API: a path segment (a route name) longer than any route name can be: 414. */
+export class AdminUrlTooLongError extends GatewayError {
+  constructor() {
+    super('SG_ADMIN_URL_TOO_LONG', 414, 'a path segment of the request target is too long for a route name')
+  }
+}
+
+/** Admin API: a request body above the admin API's limit: 413. */
+export class AdminBodyTooLargeError extends GatewayError {
+  constructor(limitBytes: number) {
+    super('SG_ADMIN_BODY_TOO_LARGE', 413, `the request body exceeds ${limitBytes} bytes; send JSON such as {"percent": 25, "ttl": "10m"}`)
+  }
+}
+
+/** Admin API: a request body of a media type the admin API does not read: 415. */
+export class AdminUnsupportedMediaTypeError extends GatewayError {
+  constructor(contentType: string) {
+    super('SG_ADMIN_UNSUPPORTED_MEDIA_TYPE', 415, `content-type ${JSON.stringify(contentType.slice(0, 100))} is not accepted; send application/json`)
+  }
+}

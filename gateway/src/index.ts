@@ -52,4 +52,10 @@ export {
   AuditEnqueueError,
   InvalidRequestTargetError,
   AmbiguousRequestError,
+  AdminHostNotAllowedError,
+  AdminOriginNotAllowedError,
+  AdminBadUrlError,
+  AdminUrlTooLongError,
+  AdminBodyTooLargeError,
+  AdminUnsupportedMediaTypeError,
 } from './errors.js'

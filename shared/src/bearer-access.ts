@@ -1,3 +1,4 @@
+import { isLoopbackAddress } from './host-origin-policy.js'
 import { createHash, timingSafeEqual } from 'node:crypto'
 
 function digest(text: string): Buffer {
@@ -18,13 +19,6 @@ export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined
   const m = /^\s*bearer\s+(\S+)\s*$/i.exec(header)
   return m?.[1]
-}
-
-/** Whether a peer address (as a socket reports it) is this machine. */
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (!address) return false
-  const a = address.startsWith('::ffff:') ? address.slice(7) : address
-  return a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a)
 }
 
 /**

@@ -24,11 +24,17 @@ export type {
 } from './job-schema.js'
 export { AUDIT_BATCH_JOB_NAME, AUDIT_BATCH_VERSION, AUDIT_PAIR_JOB_NAME, auditBatchPairs, isAuditBatch, parseAuditBatch, parseBatchPair } from './audit-batch.js'
 export type { AuditBatch } from './audit-batch.js'
+export { REDACTED, headerRedactionName, queryParamBaseName, queryRedactionNames, redactPathParameters, redactQueryString } from './redact-query.js'
+export { hostHeaderName, hostOriginRefusal, isLoopbackAddress } from './host-origin-policy.js'
+export type { HostOriginRefusal, HostOriginRequest, HostOriginRules } from './host-origin-policy.js'
+export { cliErrorLine, colorEnabled, packageVersion } from './cli-conventions.js'
+export type { CliErrorKind } from './cli-conventions.js'
+export { maskUrlCredentials } from './config/mask-url-credentials.js'
 export { UniqueClock } from './unique-clock.js'
 export { stickyBucket } from './sticky-bucket.js'
 export { MAX_TIMER_MS, formatDurationBound, parseDuration } from './duration.js'
 export { logSafeError } from './log-safe-error.js'
-export { bearerAccessAllowed, bearerToken, isLoopbackAddress, tokenMatches } from './bearer-access.js'
+export { bearerAccessAllowed, bearerToken, tokenMatches } from './bearer-access.js'
 export type { LoggedError } from './log-safe-error.js'
 export { compileRouteTemplate, routeTemplateError } from './route-template.js'
 export type { RouteTemplate } from './route-template.js'
@@ -102,6 +108,7 @@ export type {
   InfluxConfig,
   ListenConfig,
   MirrorDefaults,
+  OperatorListenConfig,
   ProxyConfig,
   RedisConfig,
   RouteAuditConfig,

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { AuditError, CliUsageError, DecodeError, DiffBudgetError, InfluxWriteError } from '@shadowgate/audit-service'
+import {
+  ApiBadRequestError,
+  ApiHostNotAllowedError,
+  ApiNotFoundError,
+  ApiOriginNotAllowedError,
+  AuditApiError,
+  AuditError,
+  CliUsageError,
+  DecodeError,
+  DiffBudgetError,
+  InfluxWriteError,
+} from '@shadowgate/audit-service'
 
 // Callers match on `code`: the codes are a contract, listed once here.
 describe('audit-service errors', () => {
@@ -8,10 +19,26 @@ describe('audit-service errors', () => {
     [new DiffBudgetError('diff exceeded 2000 ms'), 'SG_DIFF_BUDGET'],
     [new InfluxWriteError('influx is down'), 'SG_INFLUX_WRITE'],
     [new CliUsageError('unknown option --x'), 'SG_CLI_USAGE'],
+    [new AuditApiError('SG_AUDIT_API_INTERNAL', 500, 'failed'), 'SG_AUDIT_API_INTERNAL'],
+    [new ApiHostNotAllowedError('Host "x" does not name this listener'), 'SG_AUDIT_API_HOST_NOT_ALLOWED'],
+    [new ApiOriginNotAllowedError('Origin "x" is not allowed'), 'SG_AUDIT_API_ORIGIN_NOT_ALLOWED'],
+    [new ApiBadRequestError('limit must be…'), 'SG_AUDIT_API_BAD_REQUEST'],
+    [new ApiNotFoundError('GET', '/x'), 'SG_AUDIT_API_NOT_FOUND'],
   ])('%s has code %s', (err, code) => {
     expect(err).toBeInstanceOf(AuditError)
     expect(err.code).toBe(code)
     expect(err.name).toBe(err.constructor.name)
+  })
+
+  it.each([
+    [new ApiHostNotAllowedError('x'), 403],
+    [new ApiOriginNotAllowedError('x'), 403],
+    [new ApiBadRequestError('x'), 400],
+    [new ApiBadRequestError('x', 413), 413],
+    [new ApiNotFoundError('GET', '/x'), 404],
+  ])('%s answers HTTP %i', (err, status) => {
+    expect(err).toBeInstanceOf(AuditApiError)
+    expect(err.statusCode).toBe(status)
   })
 
   it('keeps the decode sub-reason for the verdict', () => {

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort, waitFor, startServer, type TestServer } from '@shadowgate/dev-helpers'
 import { configDir } from '../gateway/cli/cli-config-file.js'
@@ -47,6 +48,35 @@ describe('shadowgate CLI: usage and config errors', () => {
       expect(r.stdout, args.join(' ')).toBe('')
       expect(r.stderr, args.join(' ')).toMatch(message)
       expect(r.stderr).toContain('Usage:')
+      if (args.length > 0) expect(r.stderr, args.join(' ')).toMatch(/^shadowgate: usage error: /)
+    }
+  })
+
+  // Regression: "`shadowgate --version` (and `-V`) printed nothing useful".
+  it('prints the version from its package.json with --version and -V', async () => {
+    const { version } = JSON.parse(await readFile(new URL('../../cli/package.json', import.meta.url), 'utf8')) as { version: string }
+    expect(version).toMatch(/^\d+\.\d+\.\d+/)
+    for (const flag of ['--version', '-V']) {
+      const r = await runCli([flag])
+      expect([r.code, r.stdout, r.stderr]).toEqual([0, `${version}\n`, ''])
+    }
+  })
+
+  // Regression: "the audit and mismatches commands drop the `shadowgate: <kind> error:` prefix".
+  it('prints every command\'s errors as "shadowgate: <kind> error: ..."', async () => {
+    const port = await freePort()
+    const cases: [string[], number, RegExp][] = [
+      [['audit', '--bogus'], 2, /^shadowgate: usage error: Unknown option '--bogus'/],
+      [['mismatches', '--limit', '0'], 2, /^shadowgate: usage error: --limit must be/],
+      [['mismatches', '--url', `http://127.0.0.1:${port}`], 1, new RegExp(`^shadowgate: connection error: cannot reach the audit worker at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)\n$`)],
+      [['audit', '--config', '/nonexistent/shadowgate.yaml'], 2, /^shadowgate: config error: /],
+      [['mirror', 'list', '--admin', `http://127.0.0.1:${port}`], 1, /^shadowgate: connection error: cannot reach the admin API/],
+      [['demo', '--rate', '0'], 2, /^shadowgate: usage error: --rate must be/],
+    ]
+    for (const [args, code, message] of cases) {
+      const r = await runCli(args)
+      expect({ args, code: r.code }).toEqual({ args, code })
+      expect(r.stderr, args.join(' ')).toMatch(message)
     }
   })
 
@@ -147,13 +177,13 @@ routes:
 
   it('reports refusals from the admin API with exit 1', async () => {
     const unknown = await runCli(['mirror', 'set', 'nope', '5', '--config', configPath], { env })
-    expect([unknown.code, unknown.stderr.trim()]).toEqual([1, 'shadowgate: no route rule is named "nope" (SG_UNKNOWN_ROUTE)'])
+    expect([unknown.code, unknown.stderr.trim()]).toEqual([1, 'shadowgate: admin error: no route rule is named "nope" (SG_UNKNOWN_ROUTE)'])
     const wrongToken = await runCli(['mirror', 'list', '--admin', adminUrl], { env: { SHADOWGATE_ADMIN_TOKEN: 'wrong' } })
     expect(wrongToken.code).toBe(1)
     expect(wrongToken.stderr).toContain('SG_ADMIN_UNAUTHORIZED')
     const down = await runCli(['mirror', 'list', '--admin', `http://127.0.0.1:${await freePort()}`])
     expect(down.code).toBe(1)
-    expect(down.stderr).toMatch(/cannot reach the admin API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/)
+    expect(down.stderr).toMatch(/^shadowgate: connection error: cannot reach the admin API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/)
   })
 
   it('drains and exits 0 on SIGTERM', async () => {

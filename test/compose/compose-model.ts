@@ -56,10 +56,10 @@ export function bindMounts(service: ComposeService): { host: string; container: 
     })
 }
 
-/** `[host_ip:]host_port:container_port` mappings. */
+/** `[host_ip:]host_port:container_port` mappings, `${NAME:-default}` resolved as on a fresh checkout. */
 export function publishedPorts(service: ComposeService): { hostIp: string | undefined; host: number; container: number }[] {
   return (service.ports ?? []).map((p) => {
-    const parts = p.split(':')
+    const parts = resolveComposeValue(p).split(':')
     const container = Number(parts.at(-1))
     const host = Number(parts.at(-2))
     return { hostIp: parts.length === 3 ? parts[0] : undefined, host, container }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import {
+  AdminBadUrlError,
+  AdminBodyTooLargeError,
+  AdminHostNotAllowedError,
   AdminNotFoundError,
+  AdminOriginNotAllowedError,
+  AdminUnsupportedMediaTypeError,
+  AdminUrlTooLongError,
   AdminUnauthorizedError,
   AmbiguousRequestError,
   AuditEnqueueError,
@@ -26,6 +32,12 @@ describe('gateway errors', () => {
     [new AuditEnqueueError('redis is down'), 'SG_AUDIT_ENQUEUE', 503],
     [new InvalidRequestTargetError('*'), 'SG_INVALID_REQUEST_TARGET', 400],
     [new AmbiguousRequestError('two Host headers'), 'SG_AMBIGUOUS_REQUEST', 400],
+    [new AdminHostNotAllowedError('Host "rebind.example" does not name this listener'), 'SG_ADMIN_HOST_NOT_ALLOWED', 403],
+    [new AdminOriginNotAllowedError('Origin "http://x" is not allowed'), 'SG_ADMIN_ORIGIN_NOT_ALLOWED', 403],
+    [new AdminBadUrlError('/%zz'), 'SG_ADMIN_BAD_URL', 400],
+    [new AdminUrlTooLongError(), 'SG_ADMIN_URL_TOO_LONG', 414],
+    [new AdminBodyTooLargeError(16_384), 'SG_ADMIN_BODY_TOO_LARGE', 413],
+    [new AdminUnsupportedMediaTypeError('application/xml'), 'SG_ADMIN_UNSUPPORTED_MEDIA_TYPE', 415],
   ])('%s has code %s and status %i', (err, code, status) => {
     expect(err).toBeInstanceOf(GatewayError)
     expect(err).toBeInstanceOf(Error)

@@ -19,7 +19,12 @@ const SECRETS = {
   primarySetCookie: 'primary-set-cookie-5',
   shadowSetCookie: 'shadow-set-cookie-6',
   requestBody: 'request-body-secret-7',
+  queryTokenArray: 'query-secret-array-8',
+  queryAfterSemicolon: 'query-secret-semicolon-9',
 }
+/** The same parameters in spellings PHP, Rails, Express and Rack read as `token` and `api_key`. */
+const QUERY = `token=${SECRETS.queryToken}&keep=1&Token[]=${SECRETS.queryTokenArray};api%5Fkey[0]=${SECRETS.queryAfterSemicolon}`
+const REDACTED_QUERY = 'token=[redacted]&keep=1&Token[]=[redacted];api%5Fkey[0]=[redacted]'
 /** A job's hash key: the queue prefix and the job id (the pair's UUID). */
 // One BullMQ job carries a batch of pairs; its id is `b-` and the first pair's id.
 const JOB_KEY = new RegExp(`^${PREFIX}:${AUDIT_QUEUE_NAME}:b-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
@@ -99,7 +104,7 @@ routes:
   it('puts a job on the queue with credentials redacted and response bodies as captured', async () => {
     const traffic = (gateway as GatewayService).gateway.server.address()
     const port = typeof traffic === 'object' && traffic !== null ? traffic.port : 0
-    const res = await send(`http://127.0.0.1:${port}`, `/orders?token=${SECRETS.queryToken}&keep=1`, {
+    const res = await send(`http://127.0.0.1:${port}`, `/orders?${QUERY}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${SECRETS.authorization}`, cookie: `sid=${SECRETS.cookie}`, 'x-api-secret': SECRETS.apiSecret, 'content-type': 'text/plain' },
       body: SECRETS.requestBody,
@@ -115,7 +120,7 @@ routes:
     const batch = JSON.parse(job['data'] ?? '{}') as { pairs: { request: { query: string; headers: Record<string, unknown>; bodySize: number } }[] }
     expect(batch.pairs).toHaveLength(1)
     const data = batch.pairs[0]!
-    expect(data.request.query).toBe('token=[redacted]&keep=1')
+    expect(data.request.query).toBe(REDACTED_QUERY)
     expect(data.request.headers).toMatchObject({ authorization: '[redacted]', cookie: '[redacted]', 'x-api-secret': '[redacted]' })
     expect(data.request.bodySize).toBe(SECRETS.requestBody.length)
     // Response bodies travel whole (up to audit.maxBodyBytes); audit.redactPaths applies to what is kept after the diff.
@@ -145,7 +150,7 @@ routes:
         { path: '$.version', exactPath: '$.version', kind: 'changed', primary: 1, shadow: 2 },
       ]),
     )
-    expect(sample?.query).toBe('token=[redacted]&keep=1')
+    expect(sample?.query).toBe(REDACTED_QUERY)
     expect(sample?.primary).toMatchObject({ headers: { 'set-cookie': '[redacted]' } })
     expect(sample?.requestHeaders).toMatchObject({ authorization: '[redacted]', cookie: '[redacted]', 'x-api-secret': '[redacted]' })
 

@@ -1,8 +1,16 @@
-import { ShadowgateError } from '@shadowgate/shared'
+import { cliErrorLine, maskUrlCredentials, type CliErrorKind } from '@shadowgate/shared'
 import { EXIT_FAILURE, EXIT_USAGE } from './cli-io.js'
 
-/** The message and exit code for an error that stopped a command before it ran. */
-export function describeStartupError(err: unknown): { message: string; code: number } {
-  if (err instanceof ShadowgateError && err.code === 'SG_CONFIG_INVALID') return { message: `config error: ${err.message}`, code: EXIT_USAGE }
-  return { message: `error: ${(err as Error).message ?? String(err)}`, code: EXIT_FAILURE }
+/**
+ * The stderr line (`shadowgate: <kind> error: …`) and exit code for an error that stopped a command.
+ * `stage` names what failed for anything unclassified: `start` before the command ran, `runtime` after.
+ */
+export function describeStartupError(err: unknown, stage: 'start' | 'runtime' = 'start'): { message: string; code: number } {
+  const text = err instanceof Error ? err.message : String(err)
+  const line = (kind: CliErrorKind, code: number): { message: string; code: number } => ({ message: cliErrorLine(kind, maskUrlCredentials(text)), code })
+  const code = (err as { code?: unknown } | undefined)?.code
+  if (code === 'SG_CONFIG_INVALID') return line('config', EXIT_USAGE)
+  if (code === 'SG_CLI_USAGE') return line('usage', EXIT_USAGE)
+  if (code === 'SG_CONNECTION_FAILED') return line('connection', EXIT_FAILURE)
+  return line(stage, EXIT_FAILURE)
 }

@@ -1,4 +1,4 @@
-import { logSafeError } from '@shadowgate/shared'
+import { cliErrorLine, logSafeError } from '@shadowgate/shared'
 import { pino, type Logger } from 'pino'
 import { CliUsageError } from '../errors.js'
 import { routeInfluxClientLogs } from '@shadowgate/influx'
@@ -37,7 +37,7 @@ export async function runAuditCommand(argv: string[], io: CliIo = processIo()): 
     })
     if (values['log-level'] !== undefined && !LEVELS.includes(values['log-level'])) throw new CliUsageError(`--log-level must be one of ${LEVELS.join(', ')}`)
   } catch (err) {
-    io.stderr.write(`${(err as Error).message}\n\n${AUDIT_USAGE}`)
+    io.stderr.write(`${cliErrorLine('usage', (err as Error).message)}\n\n${AUDIT_USAGE}`)
     return EXIT_USAGE
   }
   if (values.help) {

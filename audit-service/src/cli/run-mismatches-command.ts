@@ -1,6 +1,7 @@
+import { cliErrorLine, colorEnabled } from '@shadowgate/shared'
 import { Redis } from 'ioredis'
 import { renderDiff } from '../diff/render-diff.js'
-import { CliUsageError } from '../errors.js'
+import { CliUsageError, ConnectionFailedError } from '../errors.js'
 import { DEFAULT_MISMATCH_LIMIT, MAX_MISMATCH_LIMIT } from '../http/build-audit-http-app.js'
 import type { MismatchGroup } from '../mismatch/mismatch-group.js'
 import { MismatchStore } from '../mismatch/mismatch-store.js'
@@ -24,7 +25,7 @@ Options:
   -u, --url <url>      base URL of an audit worker's HTTP API
       --json           print the groups as JSON
       --color          ANSI colors even when stdout is not a terminal
-      --no-color       no ANSI colors (the default when NO_COLOR is set or stdout is not a terminal)
+      --no-color       no ANSI colors (the default when NO_COLOR is set and not empty, or stdout is not a terminal)
   -h, --help           show this help
 `
 
@@ -40,10 +41,18 @@ async function fromUrl(base: string, token: string | undefined, route: string | 
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliUsageError(`--url must use http:// or https:// (got "${base}")`)
   if (route !== undefined) url.searchParams.set('route', route)
   url.searchParams.set('limit', String(limit))
-  const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
+  let res: Response
+  try {
+    res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
+  } catch (err) {
+    throw ConnectionFailedError.reaching(`the audit worker at ${url.origin}`, err)
+  }
   if (res.status === 401) throw new Error(`${url.origin} answered 401: set SHADOWGATE_WORKER_TOKEN to the worker's worker.http.token`)
-  const body = (await res.json().catch(() => undefined)) as { groups?: MismatchGroup[]; message?: string } | undefined
-  if (!res.ok || !body || !Array.isArray(body.groups)) throw new Error(`${url.origin} answered ${res.status}${body?.message ? `: ${body.message}` : ''}`)
+  const body = (await res.json().catch(() => undefined)) as { groups?: MismatchGroup[]; error?: { code?: string; message?: string } } | undefined
+  if (!res.ok || !body || !Array.isArray(body.groups)) {
+    const why = body?.error?.message ? `: ${body.error.code ?? 'error'}: ${body.error.message}` : ''
+    throw new Error(`${url.origin} answered ${res.status}${why}`)
+  }
   return body.groups
 }
 
@@ -51,9 +60,15 @@ async function fromRedis(configPath: string, env: CliIo['env'], route: string | 
   const config = await loadConfigFile(configPath, env)
   if (!config.redis) throw new CliUsageError(`${configPath} has no redis section: give --url of an audit worker instead`)
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, connectTimeout: FETCH_TIMEOUT_MS, lazyConnect: true, retryStrategy: () => null })
-  redis.on('error', () => undefined)
+  // connect() rejects with a bare "Connection is closed."; the last error event says why (ECONNREFUSED, auth).
+  let lastError: unknown
+  redis.on('error', (err: unknown) => {
+    lastError = err
+  })
   try {
-    await redis.connect()
+    await redis.connect().catch((err: unknown) => {
+      throw ConnectionFailedError.reaching(`Redis at ${config.redis?.url ?? ''}`, lastError ?? err)
+    })
     const store = new MismatchStore(redis, config.redis.prefix, config.worker)
     return { groups: await store.list({ route, limit }) }
   } finally {
@@ -82,7 +97,7 @@ export async function runMismatchesCommand(argv: string[], io: CliIo = processIo
     }
     if (values.url !== undefined && values.config !== undefined) throw new CliUsageError('give either --config or --url, not both')
   } catch (err) {
-    io.stderr.write(`${(err as Error).message}\n\n${MISMATCHES_USAGE}`)
+    io.stderr.write(`${cliErrorLine('usage', (err as Error).message)}\n\n${MISMATCHES_USAGE}`)
     return EXIT_USAGE
   }
   if (values.help) {
@@ -93,11 +108,7 @@ export async function runMismatchesCommand(argv: string[], io: CliIo = processIo
   try {
     groups = values.url !== undefined ? await fromUrl(values.url, io.env['SHADOWGATE_WORKER_TOKEN'] || undefined, values.route, limit) : (await fromRedis(values.config ?? 'shadowgate.yaml', io.env, values.route, limit)).groups
   } catch (err) {
-    if (err instanceof CliUsageError) {
-      io.stderr.write(`${err.message}\n`)
-      return EXIT_USAGE
-    }
-    const { message, code } = describeStartupError(err)
+    const { message, code } = describeStartupError(err, 'runtime')
     io.stderr.write(`${message}\n`)
     return code === EXIT_USAGE ? EXIT_USAGE : EXIT_FAILURE
   }
@@ -105,7 +116,7 @@ export async function runMismatchesCommand(argv: string[], io: CliIo = processIo
     io.stdout.write(`${JSON.stringify({ groups }, null, 2)}\n`)
     return EXIT_OK
   }
-  const color = values['no-color'] ? false : values.color === true || (io.env['NO_COLOR'] === undefined && io.stdout.isTTY === true)
+  const color = colorEnabled({ color: values.color, noColor: values['no-color'], env: io.env, isTTY: io.stdout.isTTY })
   io.stdout.write(formatMismatchGroups(groups, { color, route: values.route, render: renderDiff }))
   return EXIT_OK
 }

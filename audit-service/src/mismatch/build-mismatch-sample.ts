@@ -1,13 +1,29 @@
-import { ALWAYS_REDACTED_HEADERS, type AuditJob, type CapturedOutcome, type PathPattern } from '@shadowgate/shared'
+import {
+  ALWAYS_REDACTED_HEADERS,
+  REDACTED,
+  headerRedactionName,
+  queryRedactionNames,
+  redactPathParameters,
+  redactQueryString,
+  type AuditJob,
+  type CapturedOutcome,
+  type PathPattern,
+} from '@shadowgate/shared'
 import type { FieldDifference, Verdict } from '../verdict/verdict.js'
 import type { MismatchSample, SampleSide } from './mismatch-group.js'
-import { REDACTED, exactPathSegments, redactHeaders, redactValue } from './redact-value.js'
+import { caseInsensitivePatterns, exactPathSegments, redactHeaders, redactValue } from './redact-value.js'
 
 export interface SampleRedaction {
   /** Header names (any case) never stored in clear, in addition to the always-redacted credentials. */
   readonly headers: readonly string[]
-  /** Body paths never stored in clear. */
+  /** Body paths never stored in clear (keys in any case). */
   readonly paths: readonly PathPattern[]
+  /**
+   * Query and path parameters never stored in clear. The gateway redacts them before queueing;
+   * the worker applies them again so a job from an older or differently configured gateway cannot
+   * put one into a sample.
+   */
+  readonly query?: readonly string[] | undefined
   /** The caller identity header: when it is redacted, so is the caller. */
   readonly identityHeader?: string | undefined
 }
@@ -32,7 +48,7 @@ function redactDifference(d: FieldDifference, headers: ReadonlySet<string>, path
   let primary = d.primary
   let shadow = d.shadow
   if (d.path.startsWith('header:')) {
-    if (headers.has(d.path.slice('header:'.length).toLowerCase())) {
+    if (headers.has(headerRedactionName(d.path.slice('header:'.length)))) {
       primary = primary === undefined ? undefined : REDACTED
       shadow = shadow === undefined ? undefined : REDACTED
     }
@@ -55,21 +71,23 @@ function isoFromNs(ns: string): string {
 
 /** Builds the redacted, bounded sample of a mismatching pair that the mismatch group keeps. */
 export function buildMismatchSample(job: AuditJob, verdict: Verdict, redaction: SampleRedaction): MismatchSample {
-  const headers = new Set([...ALWAYS_REDACTED_HEADERS, ...redaction.headers.map((h) => h.toLowerCase())])
-  const identity = redaction.identityHeader?.toLowerCase()
+  const headers = new Set([...ALWAYS_REDACTED_HEADERS, ...redaction.headers].map(headerRedactionName))
+  const identity = redaction.identityHeader === undefined ? undefined : headerRedactionName(redaction.identityHeader)
+  const query = queryRedactionNames(redaction.query ?? [])
+  const paths = caseInsensitivePatterns(redaction.paths)
   return {
     jobId: job.id,
     instance: job.instance,
     capturedAt: isoFromNs(job.capturedAtNs),
     capturedAtNs: job.capturedAtNs,
     method: job.request.method,
-    path: job.request.path,
-    query: job.request.query,
+    path: redactPathParameters(job.request.path, query),
+    query: redactQueryString(job.request.query, query),
     caller: identity !== undefined && headers.has(identity) ? REDACTED : job.request.caller,
     requestHeaders: redactHeaders(job.request.headers, headers),
     primary: side(job.primary, headers),
     shadow: side(job.shadow, headers),
-    differences: verdict.differences.slice(0, MAX_SAMPLE_DIFFERENCES).map((d) => redactDifference(d, headers, redaction.paths)),
+    differences: verdict.differences.slice(0, MAX_SAMPLE_DIFFERENCES).map((d) => redactDifference(d, headers, paths)),
     differenceCount: verdict.differenceCount,
   }
 }

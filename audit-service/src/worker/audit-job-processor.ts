@@ -210,7 +210,12 @@ export class AuditJobProcessor {
     }
     const sample =
       verdict.outcome === 'mismatch' && verdict.fingerprint !== undefined
-        ? buildMismatchSample(job, verdict, { headers: d.config.audit.redactHeaders, paths: d.config.audit.redactPaths, identityHeader: d.config.audit.identityHeader })
+        ? buildMismatchSample(job, verdict, {
+            headers: d.config.audit.redactHeaders,
+            paths: d.config.audit.redactPaths,
+            query: d.config.audit.redactQuery,
+            identityHeader: d.config.audit.identityHeader,
+          })
         : undefined
     return { route, seenMs: Number(job.capturedAtNs.slice(0, -6) || '0'), sample, verdict, points, started }
   }

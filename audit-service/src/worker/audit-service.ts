@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
+import { ConnectionFailedError } from '../errors.js'
 import { buildAuditHttpApp } from '../http/build-audit-http-app.js'
 import { InfluxWriter, type InfluxWriterOptions, type InfluxWriterStats } from '@shadowgate/influx'
 import { PathBudget } from '../influx/path-budget.js'
@@ -66,7 +67,12 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
   const logger = options.logger
   const ownRedis = options.connection === undefined
   const redis = options.connection ?? new Redis(redisCfg.url, { maxRetriesPerRequest: null, lazyConnect: true })
-  redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'))
+  // connect() rejects with a bare "Connection is closed."; the last error event says why (ECONNREFUSED, auth).
+  let lastRedisError: Error | undefined
+  redis.on('error', (err: Error) => {
+    lastRedisError = err
+    logger.warn({ err: err.message }, 'redis connection error')
+  })
   const metrics = new AuditMetrics(options.registry ? { registry: options.registry } : {})
   const writer = config.influx ? new InfluxWriter(config.influx, { ...options.influx, logger }) : undefined
   metrics.observeInflux(() => writer?.stats())
@@ -84,12 +90,25 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
   let worker: Worker | undefined
   let running = false
   let closing: Promise<void> | undefined
-  const http = buildAuditHttpApp({ listMismatches: (o) => store.list(o), registry: metrics.registry, healthy: () => running, token: config.worker.http.token, logger })
+  const http = buildAuditHttpApp({
+    listMismatches: (o) => store.list(o),
+    registry: metrics.registry,
+    healthy: () => running,
+    token: config.worker.http.token,
+    access: { boundHost: config.worker.http.host, allowedHosts: config.worker.http.allowedHosts, allowedOrigins: config.worker.http.allowedOrigins, configKey: 'worker.http' },
+    logger,
+  })
 
   const start = async (): Promise<void> => {
     if (worker || closing) return
     if (!writer) logger.warn('influx is not configured: verdicts are not written to InfluxDB')
-    if (ownRedis && redis.status === 'wait') await redis.connect()
+    if (ownRedis && redis.status === 'wait') {
+      try {
+        await redis.connect()
+      } catch (err) {
+        throw ConnectionFailedError.reaching(`Redis at ${redisCfg.url}`, lastRedisError ?? err)
+      }
+    }
     worker = new Worker<unknown, AuditResult | AuditBatchResult>(AUDIT_QUEUE_NAME, (job: Job<unknown, AuditResult | AuditBatchResult>) => processor.processAny({ id: job.id, data: job.data, timestamp: job.timestamp }), {
       connection: redis,
       prefix: redisCfg.prefix,

@@ -1,9 +1,9 @@
 import { routeInfluxClientLogs } from '@shadowgate/influx'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ConfigError, logSafeError } from '@shadowgate/shared'
+import { ConfigError, colorEnabled, logSafeError, type CliErrorKind } from '@shadowgate/shared'
 import { pino, type Logger } from 'pino'
 import { Agent } from 'undici'
-import { EXIT_FAILURE, EXIT_OK, printErr, printOut, usageError, isExit, parseCommandArgs, LOG_LEVELS } from '@shadowgate/gateway/cli'
+import { EXIT_FAILURE, EXIT_OK, printCliError, printErr, printOut, usageError, isExit, parseCommandArgs, LOG_LEVELS } from '@shadowgate/gateway/cli'
 import { GatewayError } from '@shadowgate/gateway'
 import { DEMO_MIRRORED_ROUTES, DEMO_NOISE_PATHS, newDemoRunIdentity } from './demo-config.js'
 import { demoInfluxFromEnv, type DemoInflux } from './demo-influx-env.js'
@@ -29,7 +29,7 @@ Ctrl-C (a second Ctrl-C exits at once).
 Options:
       --duration <s>       seconds of traffic (default 20)
       --rate <n>           requests per second through the gateway (default 50)
-      --no-color           no ANSI colors (also when NO_COLOR is set or stdout is not a terminal)
+      --no-color           no ANSI colors (also when NO_COLOR is set and not empty, or stdout is not a terminal)
       --color              ANSI colors even when stdout is not a terminal
       --log-level <level>  log level of the services, JSON on stderr (default error)
   -h, --help               show this help
@@ -87,14 +87,16 @@ function parseDemoArgs(argv: readonly string[]): DemoArgs | { exitCode: number }
   const logLevel = values['log-level'] ?? 'error'
   if (!LOG_LEVELS.includes(logLevel)) return { exitCode: usageError(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`, DEMO_USAGE) }
   if (values.color && values['no-color']) return { exitCode: usageError('--color and --no-color exclude each other', DEMO_USAGE) }
-  const color = values.color === true || (values['no-color'] !== true && process.stdout.isTTY === true && !process.env['NO_COLOR'])
+  const color = colorEnabled({ color: values.color, noColor: values['no-color'], env: process.env, isTTY: process.stdout.isTTY })
   return { durationMs: Math.round(duration * 1_000), rate, color, logLevel }
 }
 
-function describeError(err: unknown): { message: string; code: number } {
-  if (err instanceof ConfigError) return { message: `config error: ${err.message}`, code: 2 }
-  if (err instanceof GatewayError && err.code === 'SG_INVALID_SETTING') return { message: err.message, code: 2 }
-  return { message: err instanceof Error ? err.message : String(err), code: EXIT_FAILURE }
+function describeError(err: unknown): { kind: CliErrorKind; message: string; code: number } {
+  if (err instanceof ConfigError) return { kind: 'config', message: err.message, code: 2 }
+  if (err instanceof GatewayError && err.code === 'SG_INVALID_SETTING') return { kind: 'usage', message: err.message, code: 2 }
+  // redis-server missing or REDIS_URL unreachable: the demo could not start.
+  if (err instanceof GatewayError && err.code === 'SG_DEMO_PREREQUISITE') return { kind: 'start', message: `demo: ${err.message}`, code: EXIT_FAILURE }
+  return { kind: 'runtime', message: `demo: ${err instanceof Error ? err.message : String(err)}`, code: EXIT_FAILURE }
 }
 
 async function waitForDrain(stack: DemoStack, signal: AbortSignal): Promise<{ tally: DemoTally; drained: boolean }> {
@@ -232,8 +234,8 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
   } catch (err) {
     progress.finish()
     if (interruption.aborted) return interruption.exitCode
-    const { message, code: failure } = describeError(err)
-    printErr(`shadowgate demo: ${message}`)
+    const { kind, message, code: failure } = describeError(err)
+    printCliError(kind, message)
     code = failure
   } finally {
     code = await cleanUp({ stack, redis, prefix: run.redisPrefix, logger, interruption, dispatcher, code })
@@ -254,7 +256,7 @@ async function cleanUp(opts: { stack: DemoStack | undefined; redis: DemoRedis | 
       try {
         await deletePrefixedKeys(redis.url, opts.prefix)
       } catch (err) {
-        printErr(`shadowgate demo: could not delete the demo's keys "${opts.prefix}:*" from REDIS_URL: ${(err as Error).message}`)
+        printCliError('runtime', `demo: could not delete the demo's keys "${opts.prefix}:*" from REDIS_URL: ${(err as Error).message}`)
       }
     }
     await redis?.close()
@@ -266,7 +268,7 @@ async function cleanUp(opts: { stack: DemoStack | undefined; redis: DemoRedis | 
   try {
     const result = await Promise.race([steps().then(() => 'done' as const), timedOut])
     if (result === 'timeout') {
-      printErr(`shadowgate demo: stopping took longer than ${CLEANUP_TIMEOUT_MS / 1_000} s; killing what is left`)
+      printCliError('runtime', `demo: stopping took longer than ${CLEANUP_TIMEOUT_MS / 1_000} s; killing what is left`)
       opts.interruption.emergency()
       if (code === EXIT_OK) code = EXIT_FAILURE
     }

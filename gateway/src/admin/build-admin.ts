@@ -1,8 +1,10 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { ShadowgateConfig } from '@shadowgate/shared'
-import { AdminNotFoundError, AdminUnauthorizedError, GatewayError, InvalidSettingError } from '../errors.js'
+import { AdminNotFoundError, AdminUnauthorizedError, GatewayError } from '../errors.js'
+import { clientErrorHandler } from '../proxy/answer-client-error.js'
 import type { RuntimeSettings } from '../runtime/runtime-settings.js'
-import { adminAccessAllowed } from './admin-auth.js'
+import { adminAdmissionError } from './admin-admission.js'
+import { adminFrameworkError, type FrameworkError } from './admin-framework-error.js'
 import type { AdminMetricsSource } from './admin-metrics-source.js'
 import { parseMirrorUpdate } from './mirror-update.js'
 import { mirrorChangeJson, routeListingEntry } from './route-listing.js'
@@ -21,13 +23,23 @@ interface RouteParams {
   name: string
 }
 
-/** Load balancers probe these without credentials; they reveal nothing but up/down. */
-const PUBLIC_PATHS = new Set(['/healthz', '/readyz'])
 /** Names who made a change in the log and the stored setting (the CLI sends the local user). */
 const ACTOR_HEADER = 'x-shadowgate-actor'
 
+const BODY_LIMIT_BYTES = 16_384
+
 function sendError(reply: FastifyReply, err: GatewayError): FastifyReply {
+  if (err instanceof AdminUnauthorizedError) reply.header('www-authenticate', 'Bearer realm="shadowgate-admin"')
   return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message } })
+}
+
+/** Requests the parser refused never reach a route or a hook: answered in the admin API's shape. */
+const answerAdminClientError = clientErrorHandler((a) => ({
+  error: { code: a.code, message: a.code === 'SG_CLIENT_TIMEOUT' ? 'the request was not received in time' : a.message },
+}))
+
+function internalError(): GatewayError {
+  return new GatewayError('SG_ADMIN_INTERNAL', 500, 'the admin API failed to answer; see the gateway log')
 }
 
 function actor(req: FastifyRequest): string {
@@ -48,26 +60,27 @@ export async function buildAdmin(opts: BuildAdminOptions): Promise<FastifyInstan
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     // Probes and scrapes would flood the log; changes are logged by RuntimeSettings with their author.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 16_384,
+    bodyLimit: BODY_LIMIT_BYTES,
+    clientErrorHandler: answerAdminClientError,
+    // The router's own refusals (bad percent-encoding, an overlong segment) skip every hook: check access first here too.
+    frameworkErrors: (err: FrameworkError, req, reply) => {
+      const refused = adminAdmissionError(config.admin, req) ?? adminFrameworkError(err, req, BODY_LIMIT_BYTES)
+      return sendError(reply, refused ?? internalError())
+    },
   }) as unknown as FastifyInstance
 
   app.addHook('onRequest', async (req, reply) => {
-    if (PUBLIC_PATHS.has(req.url.split('?')[0] ?? '')) return
-    if (!adminAccessAllowed(config.admin.token, req.headers.authorization, req.socket.remoteAddress)) {
-      await sendError(reply.header('www-authenticate', 'Bearer realm="shadowgate-admin"'), new AdminUnauthorizedError())
-    }
+    const refused = adminAdmissionError(config.admin, req)
+    if (refused) await sendError(reply, refused)
   })
 
   app.setNotFoundHandler((req, reply) => sendError(reply, new AdminNotFoundError(req.method, req.url)))
 
-  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
-    if (err instanceof GatewayError) return sendError(reply, err)
-    // Fastify's own body errors (not JSON, empty, too large): the only bodies here are mirror settings.
-    if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
-      return sendError(reply, new InvalidSettingError(`${err.message}: send JSON such as {"percent": 25, "ttl": "10m"}`))
-    }
+  app.setErrorHandler((err: FrameworkError, req, reply) => {
+    const known = adminFrameworkError(err, req, BODY_LIMIT_BYTES)
+    if (known) return sendError(reply, known)
     req.log.error({ err }, 'admin request failed')
-    return sendError(reply, new GatewayError('SG_ADMIN_INTERNAL', 500, 'the admin API failed to answer; see the gateway log'))
+    return sendError(reply, internalError())
   })
 
   app.get('/healthz', async () => ({ status: 'ok' }))

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto'
-import { AUDIT_JOB_VERSION, SAME_AS_PRIMARY, type AuditJob, type AuditProducerConfig, type CapturedOutcome, type EncodedBody } from '@shadowgate/shared'
+import { AUDIT_JOB_VERSION, SAME_AS_PRIMARY, headerRedactionName, queryRedactionNames, type AuditJob, type AuditProducerConfig, type CapturedOutcome, type EncodedBody } from '@shadowgate/shared'
 import type { MirrorPair, ObservedOutcome } from '../mirror/mirror-pair.js'
 import { encodeBody, encodeBodyNow, worthCompressing } from './body-encoding.js'
 import { callerIdentity } from './caller-identity.js'
 import { captureHeaders, type HeaderCaptureRules } from './header-capture.js'
-import { redactionNames, splitAndRedactUrl } from './query-redaction.js'
+import { splitAndRedactUrl } from './query-redaction.js'
 import { queueJobId } from './queue-job-id.js'
 
 /** Upstream error messages are diagnostics, not payload: a runaway one must not bloat the job. */
@@ -14,7 +14,7 @@ const MAX_ERROR_MESSAGE_CHARS = 1_000
 export interface CaptureRules {
   readonly maxBodyBytes: number
   readonly compressAboveBytes: number
-  /** Lower-cased query parameter names to redact. */
+  /** Query parameter names to redact, as queryRedactionNames compares them. */
   readonly redactQuery: ReadonlySet<string>
   readonly identityHeader: string | undefined
   readonly request: HeaderCaptureRules
@@ -22,11 +22,11 @@ export interface CaptureRules {
 }
 
 export function captureRules(audit: AuditProducerConfig): CaptureRules {
-  const redact = new Set(audit.redactHeaders)
+  const redact = new Set(audit.redactHeaders.map(headerRedactionName))
   return {
     maxBodyBytes: audit.maxBodyBytes,
     compressAboveBytes: audit.compressAboveBytes,
-    redactQuery: redactionNames(audit.redactQuery),
+    redactQuery: queryRedactionNames(audit.redactQuery),
     identityHeader: audit.identityHeader,
     request: { keep: new Set(audit.captureRequestHeaders), redact },
     response: { keep: undefined, redact },

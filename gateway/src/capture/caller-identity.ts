@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { headerRedactionName } from '@shadowgate/shared'
 import type { MirroredRequest } from '../mirror/mirror-pair.js'
 
 /**
@@ -11,7 +12,7 @@ export function callerIdentity(request: MirroredRequest, identityHeader: string 
     const raw = request.headers[identityHeader]
     const value = typeof raw === 'string' ? raw : raw?.[0]
     if (value !== undefined && value !== '') {
-      return redacted.has(identityHeader) ? `sha256:${createHash('sha256').update(value).digest('hex').slice(0, 16)}` : value
+      return redacted.has(headerRedactionName(identityHeader)) ? `sha256:${createHash('sha256').update(value).digest('hex').slice(0, 16)}` : value
     }
   }
   return request.clientIp

@@ -1,5 +1,4 @@
-import type { CapturedHeaders } from '@shadowgate/shared'
-import { REDACTED } from './query-redaction.js'
+import { REDACTED, headerRedactionName, type CapturedHeaders } from '@shadowgate/shared'
 
 /**
  * The worker needs these to decode a body (the captured body keeps its HTTP content-encoding),
@@ -12,7 +11,7 @@ export type RawHeaders = Readonly<Record<string, string | readonly string[] | un
 export interface HeaderCaptureRules {
   /** Lower-cased names to keep; undefined keeps every header. */
   readonly keep: ReadonlySet<string> | undefined
-  /** Lower-cased names whose values are replaced by `[redacted]`. */
+  /** Names (as headerRedactionName spells them) whose values are replaced by `[redacted]`. */
   readonly redact: ReadonlySet<string>
 }
 
@@ -30,7 +29,7 @@ export function captureHeaders(headers: RawHeaders, rules: HeaderCaptureRules): 
     if (value === undefined) continue
     const name = rawName.toLowerCase()
     if (rules.keep && !rules.keep.has(name)) continue
-    const redact = rules.redact.has(name) && !NEVER_REDACTED.has(name)
+    const redact = rules.redact.has(headerRedactionName(name)) && !NEVER_REDACTED.has(name)
     const prev = out[name]
     // The common case, one plain value seen for the first time, allocates nothing.
     if (prev === undefined && typeof value === 'string') {

@@ -4,6 +4,8 @@ import type { AdminTarget } from './admin-target.js'
 /** The admin API answered with an error (`code` from its JSON), or could not be reached. */
 export interface AdminCallFailure {
   readonly ok: false
+  /** `connection`: nothing answered; `admin`: the admin API answered with an error. */
+  readonly kind: 'connection' | 'admin'
   readonly message: string
 }
 
@@ -34,7 +36,7 @@ export async function callAdmin(target: AdminTarget, method: string, path: strin
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause
     const why = cause?.code ?? cause?.message ?? (err as Error).message
-    return { ok: false, message: `cannot reach the admin API at ${target.baseUrl} (${why}); is the gateway running, and are admin.host/admin.port or --admin right?` }
+    return { ok: false, kind: 'connection', message: `cannot reach the admin API at ${target.baseUrl} (${why}); is the gateway running, and are admin.host/admin.port or --admin right?` }
   }
   const text = await res.text()
   let json: unknown
@@ -46,8 +48,8 @@ export async function callAdmin(target: AdminTarget, method: string, path: strin
   if (res.ok && json !== undefined) return { ok: true, body: json }
   const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error
   if (error?.code === 'SG_ADMIN_UNAUTHORIZED') {
-    return { ok: false, message: `the admin API refused the token (SG_ADMIN_UNAUTHORIZED): set admin.token in the config or SHADOWGATE_ADMIN_TOKEN` }
+    return { ok: false, kind: 'admin', message: `the admin API refused the token (SG_ADMIN_UNAUTHORIZED): set admin.token in the config or SHADOWGATE_ADMIN_TOKEN` }
   }
-  if (error?.message) return { ok: false, message: `${error.message} (${error.code ?? res.status})` }
-  return { ok: false, message: `the admin API at ${target.baseUrl} answered ${res.status} ${text.slice(0, 200)}` }
+  if (error?.message) return { ok: false, kind: 'admin', message: `${error.message} (${error.code ?? res.status})` }
+  return { ok: false, kind: 'admin', message: `the admin API at ${target.baseUrl} answered ${res.status} ${text.slice(0, 200)}` }
 }

@@ -1,6 +1,6 @@
 import { routeInfluxClientLogs } from '@shadowgate/influx'
 import cluster from 'node:cluster'
-import { EXIT_FAILURE, EXIT_OK, printErr, printOut, usageError } from './cli-output.js'
+import { EXIT_FAILURE, EXIT_OK, printCliError, printOut, usageError } from './cli-output.js'
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from './load-config-file.js'
 import { isExit, parseCommandArgs } from './parse-command-args.js'
 import { LOG_LEVELS, createServiceLogger } from './service-logger.js'
@@ -63,7 +63,7 @@ export async function runGatewayCommand(argv: readonly string[]): Promise<number
     return await (await import('../server/cluster-worker.js')).runClusterWorker(config, { logger })
   } catch (err) {
     logger.error({ err }, 'the gateway could not start')
-    printErr(`shadowgate: the gateway could not start: ${(err as Error).message}`)
+    printCliError('start', `the gateway could not start: ${(err as Error).message}`)
     return EXIT_FAILURE
   }
 }

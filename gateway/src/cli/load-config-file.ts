@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { parseConfig, type ShadowgateConfig } from '@shadowgate/shared'
-import { EXIT_USAGE, printErr } from './cli-output.js'
+import { EXIT_USAGE, printCliError } from './cli-output.js'
 
 /** The config file commands read unless given --config. */
 export const DEFAULT_CONFIG_PATH = 'shadowgate.yaml'
@@ -15,13 +15,13 @@ export function loadConfigFile(path: string): { config: ShadowgateConfig } | { e
     text = readFileSync(path, 'utf8')
   } catch (err) {
     const e = err as NodeJS.ErrnoException
-    printErr(`shadowgate: config error: cannot read ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)
+    printCliError('config', `cannot read ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)
     return { exitCode: EXIT_USAGE }
   }
   try {
     return { config: parseConfig(text, process.env) }
   } catch (err) {
-    printErr(`shadowgate: config error: ${(err as Error).message}`)
+    printCliError('config', (err as Error).message)
     return { exitCode: EXIT_USAGE }
   }
 }

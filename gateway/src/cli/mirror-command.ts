@@ -2,7 +2,7 @@ import type { MirrorChangeJson, RouteListingEntry } from '../admin/route-listing
 import { parseMirrorTtl } from '../runtime/mirror-ttl.js'
 import { callAdmin } from './admin-client.js'
 import { ADMIN_TOKEN_ENV, adminTarget, type AdminTarget } from './admin-target.js'
-import { EXIT_FAILURE, EXIT_OK, printErr, printOut, usageError } from './cli-output.js'
+import { EXIT_FAILURE, EXIT_OK, printCliError, printOut, usageError } from './cli-output.js'
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from './load-config-file.js'
 import { isExit, parseCommandArgs } from './parse-command-args.js'
 import { formatChange, formatRouteTable } from './route-table-text.js'
@@ -73,7 +73,7 @@ export async function runMirrorCommand(argv: readonly string[]): Promise<number>
     const loaded = loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH)
     if (isExit(loaded)) return loaded.exitCode
     if (!loaded.config.admin.enabled && values.admin === undefined) {
-      printErr('shadowgate: the admin API is disabled in this config (admin.enabled: false)')
+      printCliError('config', 'the admin API is disabled in this config (admin.enabled: false)')
       return EXIT_FAILURE
     }
     target = adminTarget({ adminUrl: values.admin, config: loaded.config })
@@ -87,7 +87,7 @@ export async function runMirrorCommand(argv: readonly string[]): Promise<number>
         ? await callAdmin(target, 'PUT', `/routes/${rule}/mirror`, { percent, ...(values.ttl !== undefined ? { ttl: values.ttl } : {}) })
         : await callAdmin(target, 'DELETE', `/routes/${rule}/mirror`)
   if (!result.ok) {
-    printErr(`shadowgate: ${result.message}`)
+    printCliError(result.kind, result.message)
     return EXIT_FAILURE
   }
   if (values.json) printOut(JSON.stringify(result.body, null, 2))

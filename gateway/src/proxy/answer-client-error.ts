@@ -10,14 +10,14 @@ export const CLIENT_ERROR_CODES = {
   chunkExtensionsTooLarge: 'SG_CHUNK_EXTENSIONS_TOO_LARGE',
 } as const
 
-interface ClientErrorAnswer {
+export interface ClientErrorAnswer {
   readonly status: number
   readonly reason: string
   readonly code: string
   readonly message: string
 }
 
-function answerFor(err: Error & { code?: string }): ClientErrorAnswer {
+function clientErrorAnswer(err: Error & { code?: string }): ClientErrorAnswer {
   switch (err.code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return { status: 408, reason: 'Request Timeout', code: CLIENT_ERROR_CODES.timeout, message: 'the request was not received in time (proxy.clientHeadersTimeout / proxy.clientRequestTimeout)' }
@@ -34,23 +34,29 @@ function answerFor(err: Error & { code?: string }): ClientErrorAnswer {
 }
 
 /**
- * Fastify `clientErrorHandler` of the gateway: answers what Node's HTTP parser refused (smuggling
- * attempts, invalid methods or header bytes, oversized headers) and the client timeouts, then
- * closes the connection. Unlike Fastify's default, it never writes an answer into a response that
- * is already on the wire (a primary answering before the slow request body completed): splicing
- * error bytes into a relayed body could hand the client a "complete" but corrupted response.
+ * Builds a Fastify `clientErrorHandler` that answers what Node's HTTP parser refused (smuggling
+ * attempts, invalid methods or header bytes, oversized headers) and the client timeouts with
+ * `body(answer)` as JSON, then closes the connection. Unlike Fastify's default, it never writes an
+ * answer into a response that is already on the wire (a primary answering before the slow request
+ * body completed): splicing error bytes into a relayed body could hand the client a "complete" but
+ * corrupted response.
  */
-export function answerClientError(this: FastifyInstance, err: Error & { code?: string }, socket: Socket): void {
-  if (err.code === 'ECONNRESET' || socket.destroyed) return
-  const answer = answerFor(err)
-  this.log.debug({ code: err.code, status: answer.status }, 'client request refused by the HTTP parser or timed out')
-  // The response Node attached to this connection (undocumented, but what Node's own handler checks).
-  const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage
-  if (socket.writable && (current === undefined || current === null || !current.headersSent)) {
-    const body = JSON.stringify({ error: answer.message, code: answer.code })
-    socket.write(
-      `HTTP/1.1 ${answer.status} ${answer.reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    )
+export function clientErrorHandler(body: (answer: ClientErrorAnswer) => unknown): (this: FastifyInstance, err: Error & { code?: string }, socket: Socket) => void {
+  return function answer(this: FastifyInstance, err: Error & { code?: string }, socket: Socket): void {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return
+    const answer = clientErrorAnswer(err)
+    this.log.debug({ code: err.code, status: answer.status }, 'client request refused by the HTTP parser or timed out')
+    // The response Node attached to this connection (undocumented, but what Node's own handler checks).
+    const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage
+    if (socket.writable && (current === undefined || current === null || !current.headersSent)) {
+      const text = JSON.stringify(body(answer))
+      socket.write(
+        `HTTP/1.1 ${answer.status} ${answer.reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+      )
+    }
+    socket.destroy(err)
   }
-  socket.destroy(err)
 }
+
+/** The traffic listener's clientErrorHandler: `{"error": message, "code": code}`. */
+export const answerClientError = clientErrorHandler((answer) => ({ error: answer.message, code: answer.code }))

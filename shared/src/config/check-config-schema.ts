@@ -19,6 +19,18 @@ export function rangeMessage(min: number | undefined, max: number | undefined): 
   return min !== undefined ? `must be at least ${min}` : `must be at most ${String(max)}`
 }
 
+const ALLOWED_HOST = /^(\*|\.?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*|\[?[0-9A-Fa-f:.]+\]?)$/
+
+/** `scheme://host[:port]` as a browser sends it in Origin, or undefined when `text` is not only that (a path, query or user part never equals an Origin). */
+export function originOf(text: string): string | undefined {
+  try {
+    const url = new URL(text)
+    return url.origin !== 'null' && url.href === `${url.origin}/` ? url.origin : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** Why `text` is not an IPv4 or IPv6 address or CIDR (10.0.0.0/8, fd00::/8; a bare address is one host), or undefined. */
 export function cidrError(text: string): string | undefined {
   const slash = text.indexOf('/')
@@ -82,6 +94,8 @@ function buildValidator(): ValidateFunction {
   })
   keyword(ajv, 'routeTemplate', 'string', 'boolean', (data) => routeTemplateError(data))
   keyword(ajv, 'cidr', 'string', 'boolean', (data) => cidrError(data))
+  keyword(ajv, 'allowedHost', 'string', 'boolean', (data) => (ALLOWED_HOST.test(data) ? undefined : `must be a host name without scheme or port, ".domain" or "*" (got ${JSON.stringify(data)})`))
+  keyword(ajv, 'allowedOrigin', 'string', 'boolean', (data) => (originOf(data) === undefined ? `must be an origin such as https://ops.example:8443, scheme and host only (got ${JSON.stringify(data)})` : undefined))
   keyword(ajv, 'upstreamUrl', 'string', 'boolean', (data) => upstreamUrlError(data))
   // An empty URL is "no Redis" (`redis: ${REDIS_URL:-}`); the object form's url has a minLength for that.
   keyword(ajv, 'redisUrl', 'string', 'boolean', (data) => (data === '' || /^rediss?:\/\//.test(data) ? undefined : `must be a redis:// or rediss:// URL (got "${maskUrlCredentials(data)}")`))

@@ -178,6 +178,22 @@ const influx = Type.Object(
   },
 )
 
+/** Host and Origin allow-lists of an operator listener (admin API, audit worker API): DNS rebinding. */
+function operatorAccess(what: string) {
+  return {
+    allowedHosts: Type.Array(Type.String({ allowedHost: true, errorMessage: 'must be a host name without scheme or port, ".domain" or "*"' }), {
+      default: [],
+      description: `Host names the ${what} answers besides loopback names, its bound address and the address a connection arrived on: a name, ".domain" for it and its subdomains, or "*" for any.`,
+      errorMessage: 'must be a list of strings',
+    }),
+    allowedOrigins: Type.Array(Type.String({ allowedOrigin: true, errorMessage: 'must be an origin such as https://ops.example:8443' }), {
+      default: [],
+      description: `Origins (scheme://host[:port]) whose browser pages may call the ${what}; none by default.`,
+      errorMessage: 'must be a list of strings',
+    }),
+  }
+}
+
 export const shadowgateConfigSchema = Type.Object(
   {
     listen: section(listen(D.DEFAULT_LISTEN_HOST, D.DEFAULT_LISTEN_PORT, 'traffic listener'), 'The traffic listener.'),
@@ -186,6 +202,7 @@ export const shadowgateConfigSchema = Type.Object(
         ...listen(D.DEFAULT_ADMIN_HOST, D.DEFAULT_ADMIN_PORT, 'admin API'),
         token: token(`Bearer token of the admin API, at least ${MIN_TOKEN_LENGTH} characters; required when admin.host is not a loopback address.`),
         enabled: Type.Boolean({ default: true, description: 'Serve the admin API.' }),
+        ...operatorAccess('admin API'),
       },
       'The admin API.',
     ),
@@ -266,6 +283,7 @@ export const shadowgateConfigSchema = Type.Object(
           {
             ...listen(D.DEFAULT_WORKER_HTTP_HOST, D.DEFAULT_WORKER_HTTP_PORT, 'audit worker HTTP API'),
             token: token(`Bearer token of the audit worker HTTP API, at least ${MIN_TOKEN_LENGTH} characters; required when worker.http.host is not a loopback address.`),
+            ...operatorAccess('audit worker HTTP API'),
           },
           'The audit worker HTTP API (/mismatches, /metrics, /healthz).',
         ),

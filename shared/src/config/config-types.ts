@@ -90,7 +90,15 @@ export interface ListenConfig {
   readonly port: number
 }
 
-export interface AdminConfig extends ListenConfig {
+/** An operator HTTP listener (admin API, audit worker API): which Host and Origin headers it serves. */
+export interface OperatorListenConfig extends ListenConfig {
+  /** Host names served besides loopback names, the bound address and the address a connection arrived on. */
+  readonly allowedHosts: readonly string[]
+  /** Origins (`https://ops.example`) whose browser pages may call the listener; none by default. */
+  readonly allowedOrigins: readonly string[]
+}
+
+export interface AdminConfig extends OperatorListenConfig {
   readonly enabled: boolean
   readonly token: string | undefined
 }
@@ -134,7 +142,7 @@ export interface AuditWorkerConfig {
   readonly http: WorkerHttpConfig
 }
 
-export interface WorkerHttpConfig extends ListenConfig {
+export interface WorkerHttpConfig extends OperatorListenConfig {
   /** Bearer token of the audit HTTP API; undefined serves loopback callers only. */
   readonly token: string | undefined
 }

@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js'
 import { parseDuration } from '../duration.js'
 import { parsePathPattern } from '../path-grammar.js'
-import { checkConfigSchema } from './check-config-schema.js'
+import { checkConfigSchema, originOf } from './check-config-schema.js'
 import type { ShadowgateConfigFile } from './config-schema.js'
 import { crossKeyIssues } from './cross-key-rules.js'
 import { ALWAYS_REDACTED_HEADERS } from './defaults.js'
@@ -91,12 +91,17 @@ function influx(v: File['influx']): InfluxConfig | undefined {
   return { version: 2, ...common, token: v.token ?? '', org: v.org ?? '', bucket: v.bucket ?? '' }
 }
 
+/** Allow-lists as the Host and Origin checks compare them: host names lower-case, origins as URL.origin gives them. */
+function operatorAccess(l: { allowedHosts: readonly string[]; allowedOrigins: readonly string[] }): { allowedHosts: string[]; allowedOrigins: string[] } {
+  return { allowedHosts: l.allowedHosts.map((h) => h.toLowerCase()), allowedOrigins: l.allowedOrigins.map((o) => originOf(o) ?? o) }
+}
+
 /** The runtime shape of a checked, defaulted file: durations in ms, parsed paths, normalised names. */
 function resolve(f: File): ShadowgateConfig {
   const { proxy: p, mirror: m, audit: a, worker: w } = f
   return {
     listen: { host: f.listen.host, port: f.listen.port },
-    admin: { host: f.admin.host, port: f.admin.port, enabled: f.admin.enabled, token: f.admin.token || undefined },
+    admin: { host: f.admin.host, port: f.admin.port, enabled: f.admin.enabled, token: f.admin.token || undefined, ...operatorAccess(f.admin) },
     primary: stripSlash(f.primary),
     shadow: f.shadow === undefined ? undefined : stripSlash(f.shadow),
     redis: redis(f.redis),
@@ -148,7 +153,7 @@ function resolve(f: File): ShadowgateConfig {
       sampleTtlMs: ms(w.sampleTtl),
       maxPathsPerRoute: w.maxPathsPerRoute,
       keepFailedJobs: w.keepFailedJobs,
-      http: { host: w.http.host, port: w.http.port, token: w.http.token || undefined },
+      http: { host: w.http.host, port: w.http.port, token: w.http.token || undefined, ...operatorAccess(w.http) },
     },
     influx: influx(f.influx),
   }

@@ -6,7 +6,7 @@ import { runAuditCommand } from '../../../audit-service/src/cli/run-audit-comman
 import { runMismatchesCommand } from '../../../audit-service/src/cli/run-mismatches-command.js'
 import { buildAuditHttpApp } from '../../../audit-service/src/http/build-audit-http-app.js'
 import { Registry } from 'prom-client'
-import { freePort } from '@shadowgate/dev-helpers'
+import { freePort, startServer } from '@shadowgate/dev-helpers'
 
 function capture(): { io: { stdout: { write(s: string): boolean; isTTY: boolean }; stderr: { write(s: string): boolean }; env: Record<string, string> }; out: () => string; err: () => string } {
   let out = ''
@@ -44,10 +44,10 @@ describe('command line parsing of `mismatches` and `audit`', () => {
     }
     const c = capture()
     await runMismatchesCommand(['--limit', '0'], c.io)
-    expect(c.err()).toContain('--limit must be a whole number between 1 and 1000 (got "0")')
+    expect(c.err()).toMatch(/^shadowgate: usage error: --limit must be a whole number between 1 and 1000 \(got "0"\)\n\nUsage: /)
     const a = capture()
     expect(await runAuditCommand(['--log-level', 'loud'], a.io)).toBe(2)
-    expect(a.err()).toContain('--log-level must be one of')
+    expect(a.err()).toMatch(/^shadowgate: usage error: --log-level must be one of/)
   })
 
   it('a bad or missing config file exits 2 naming the key', async () => {
@@ -55,25 +55,63 @@ describe('command line parsing of `mismatches` and `audit`', () => {
     await writeFile(bad, 'primary: http://127.0.0.1:1\nworker: { samplesPerGroup: 500 }\n')
     const c = capture()
     expect(await runMismatchesCommand(['--config', bad], c.io)).toBe(2)
-    expect(c.err()).toBe('config error: worker.samplesPerGroup must be between 0 and 100\n')
+    expect(c.err()).toBe('shadowgate: config error: worker.samplesPerGroup must be between 0 and 100\n')
     const m = capture()
     expect(await runMismatchesCommand(['--config', join(dir, 'missing.yaml')], m.io)).toBe(2)
-    expect(m.err()).toMatch(/config error: config file ".*missing.yaml" cannot be read: ENOENT/)
+    expect(m.err()).toMatch(/^shadowgate: config error: config file ".*missing.yaml" cannot be read: ENOENT/)
     const noRedis = join(dir, 'no-redis.yaml')
     await writeFile(noRedis, 'primary: http://127.0.0.1:1\n')
     const a = capture()
     expect(await runAuditCommand(['--config', noRedis], a.io)).toBe(2)
-    expect(a.err()).toBe('config error: redis is required to run the audit worker (redis.url)\n')
+    expect(a.err()).toBe('shadowgate: config error: redis is required to run the audit worker (redis.url)\n')
   })
 
   it('an unreachable worker URL exits 1 with the cause', async () => {
     const port = await freePort()
     const c = capture()
     expect(await runMismatchesCommand(['--url', `http://127.0.0.1:${port}`], c.io)).toBe(1)
-    expect(c.err()).toMatch(/^error: /)
+    expect(c.err()).toBe(`shadowgate: connection error: cannot reach the audit worker at http://127.0.0.1:${port} (ECONNREFUSED)\n`)
     const u = capture()
     expect(await runMismatchesCommand(['--url', 'ftp://127.0.0.1'], u.io)).toBe(2)
-    expect(u.err()).toContain('--url must use http:// or https://')
+    expect(u.err()).toMatch(/^shadowgate: usage error: --url must use http:\/\/ or https:\/\//)
+  })
+
+  // Regression: "`audit` with Redis down says only `error: Connection is closed.`" and "the audit
+  // and mismatches commands drop the `shadowgate: <kind> error:` prefix".
+  it('names the Redis it could not reach, credentials masked, with the shadowgate prefix', async () => {
+    const port = await freePort()
+    const cfg = join(dir, 'redis-down.yaml')
+    await writeFile(cfg, `primary: http://127.0.0.1:1\nredis: { url: "redis://user:hunter2@127.0.0.1:${port}/0" }\nworker: { http: { host: 127.0.0.1, port: 0 } }\n`)
+    const a = capture()
+    expect(await runAuditCommand(['--config', cfg, '--log-level', 'silent'], a.io)).toBe(1)
+    expect(a.err()).toBe(`shadowgate: connection error: cannot reach Redis at redis://***@127.0.0.1:${port}/0 (ECONNREFUSED)\n`)
+    const m = capture()
+    expect(await runMismatchesCommand(['--config', cfg], m.io)).toBe(1)
+    expect(m.err()).toBe(`shadowgate: connection error: cannot reach Redis at redis://***@127.0.0.1:${port}/0 (ECONNREFUSED)\n`)
+  })
+
+  // Regression: "NO_COLOR set to an empty string disabled colour" (no-color.org: only a non-empty value disables).
+  it('colours a terminal unless NO_COLOR is set and not empty, or --no-color', async () => {
+    const group = { fingerprint: 'f1', route: 'orders', reason: 'body', primaryStatus: 200, shadowStatus: 200, paths: [], count: 1, firstSeen: '2026-01-01T00:00:00.000Z', lastSeen: '2026-01-01T00:00:00.000Z', samples: [] }
+    const worker = await startServer((_req, res) => {
+      res.setHeader('content-type', 'application/json')
+      res.end(JSON.stringify({ groups: [group] }))
+    })
+    try {
+      const run = async (env: Record<string, string>, flags: string[] = []): Promise<boolean> => {
+        const c = capture()
+        const io = { ...c.io, stdout: { ...c.io.stdout, isTTY: true }, env }
+        expect(await runMismatchesCommand(['--url', worker.url, ...flags], io)).toBe(0)
+        return c.out().includes('\u001b[')
+      }
+      expect(await run({})).toBe(true)
+      expect(await run({ NO_COLOR: '' })).toBe(true)
+      expect(await run({ NO_COLOR: '1' })).toBe(false)
+      expect(await run({}, ['--no-color'])).toBe(false)
+      expect(await run({ NO_COLOR: '1' }, ['--color'])).toBe(true)
+    } finally {
+      await worker.close()
+    }
   })
 
   it('worker.http.token: `mismatches --url` sends SHADOWGATE_WORKER_TOKEN and explains a 401', async () => {

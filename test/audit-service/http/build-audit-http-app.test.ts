@@ -27,10 +27,13 @@ describe('buildAuditHttpApp', () => {
     for (const q of ['limit=1001', 'limit=-1', 'limit=1.5', 'limit=x', 'limit=1&limit=2']) {
       const res = await app.inject({ url: `/mismatches?${q}` })
       expect(res.statusCode).toBe(400)
-      expect(res.json()).toMatchObject({ error: 'bad_request' })
+      expect(res.json()).toEqual({ error: { code: 'SG_AUDIT_API_BAD_REQUEST', message: expect.stringMatching(/limit/) } })
     }
     expect(calls).toHaveLength(2)
-    expect((await app.inject({ url: '/mismatches?route=boom' })).statusCode).toBe(500)
+    const failed = await app.inject({ url: '/mismatches?route=boom' })
+    expect(failed.statusCode).toBe(500)
+    // The store's error (which may name Redis) stays in the log.
+    expect(failed.json()).toEqual({ error: { code: 'SG_AUDIT_API_INTERNAL', message: 'the audit API failed to answer; see the worker log' } })
   })
 
   it('answers /healthz by the worker state and /metrics from its registry', async () => {
@@ -41,6 +44,41 @@ describe('buildAuditHttpApp', () => {
     const metrics = await app.inject({ url: '/metrics' })
     expect(metrics.statusCode).toBe(200)
     expect(metrics.headers['content-type']).toContain('text/plain')
+  })
+
+  // Regression: "DNS rebinding" (the worker's API serves mismatch samples without a token) and
+  // "Fastify's own error shape": one {"error":{code,message}} shape for every refusal.
+  it('refuses a Host that does not name the listener and any Origin, with stable codes', async () => {
+    for (const [headers, status, code] of [
+      [{ host: 'rebind.example:9902' }, 403, 'SG_AUDIT_API_HOST_NOT_ALLOWED'],
+      [{ host: 'rebind.example:9902', origin: 'http://rebind.example:9902' }, 403, 'SG_AUDIT_API_HOST_NOT_ALLOWED'],
+      [{ host: '127.0.0.1:9902', origin: 'http://rebind.example' }, 403, 'SG_AUDIT_API_ORIGIN_NOT_ALLOWED'],
+    ] as const) {
+      for (const url of ['/mismatches', '/metrics', '/nope', '/%zz']) {
+        const res = await app.inject({ url, headers })
+        expect({ url, headers, status: res.statusCode }).toEqual({ url, headers, status })
+        expect(res.json()).toEqual({ error: { code, message: expect.any(String) } })
+      }
+    }
+    expect((await app.inject({ url: '/mismatches', headers: { host: '[::1]:9902' } })).statusCode).toBe(200)
+    expect((await app.inject({ url: '/healthz', headers: { host: 'lb-probe.example' } })).statusCode).toBe(503)
+  })
+
+  it('serves worker.http.allowedHosts and allowedOrigins', async () => {
+    const open = buildAuditHttpApp({ listMismatches: async () => [], registry: new Registry(), healthy: () => true, token: undefined, access: { boundHost: '0.0.0.0', allowedHosts: ['audit.internal'], allowedOrigins: ['https://ops.example'] } })
+    try {
+      expect((await open.inject({ url: '/mismatches', headers: { host: 'audit.internal:9902', origin: 'https://ops.example' } })).statusCode).toBe(200)
+      expect((await open.inject({ url: '/mismatches', headers: { host: '0.0.0.0:9902' } })).statusCode).toBe(403)
+    } finally {
+      await open.close()
+    }
+  })
+
+  it('answers unknown paths and bad URLs in the same shape', async () => {
+    const missing = await app.inject({ url: '/nope' })
+    expect([missing.statusCode, missing.json()]).toEqual([404, { error: { code: 'SG_AUDIT_API_NOT_FOUND', message: expect.stringMatching(/^no endpoint GET \/nope/) } }])
+    const bad = await app.inject({ url: '/mismatches%zz' })
+    expect([bad.statusCode, bad.json()]).toEqual([400, { error: { code: 'SG_AUDIT_API_BAD_REQUEST', message: expect.stringMatching(/not a valid URL/) } }])
   })
 
   it('without worker.http.token serves loopback callers only', async () => {
@@ -66,7 +104,7 @@ describe('worker.http.token: the audit HTTP API wants the same bearer token rule
       const res = await app.inject({ url, headers, remoteAddress: '127.0.0.1' })
       expect(res.statusCode, url).toBe(401)
       expect(res.headers['www-authenticate']).toBe('Bearer realm="shadowgate-audit"')
-      expect(res.json()).toEqual({ error: 'unauthorized', message: 'a valid bearer token is required' })
+      expect(res.json()).toEqual({ error: { code: 'SG_AUDIT_API_UNAUTHORIZED', message: expect.stringMatching(/bearer token/) } })
     }
   })
 

@@ -99,3 +99,41 @@ describe('buildMismatchSample redaction', () => {
     expect(JSON.stringify(sample)).not.toMatch(/Bearer|p1|p2|tok"|k1/)
   })
 })
+
+// Regression: "redaction misses spellings a server would read as the same parameter", on the
+// worker's side: whatever a job carries, the sample served by GET /mismatches holds no spelling in clear.
+describe('buildMismatchSample: spellings of redacted parameters, headers and body keys', () => {
+  it('redacts query and path parameters again, in every spelling, with the configured names', () => {
+    const base = pairJob('r', jsonResponse({}), jsonResponse({}))
+    const job = { ...base, request: { ...base.request, path: '/r;Token=S3CR3T-1/x', query: 'a=1;token[]=S3CR3T-2&TOKEN[0]=S3CR3T-3&api.key=S3CR3T-4&%74oken=S3CR3T-5' } }
+    const sample = buildMismatchSample(job, mismatch('fp'), { headers: [], paths: [], query: ['token', 'api_key'] })
+    expect(sample.path).toBe('/r;Token=[redacted]/x')
+    expect(sample.query).toBe('a=1;token[]=[redacted]&TOKEN[0]=[redacted]&api.key=[redacted]&%74oken=[redacted]')
+    expect(JSON.stringify(sample)).not.toContain('S3CR3T')
+  })
+
+  it('redacts headers in any case, repeated, and with `_` for `-` (as CGI-style servers read them)', () => {
+    const job = pairJob('r', jsonResponse({}, { headers: { 'X_API_KEY': 'S3CR3T-1', 'x-api-key': ['S3CR3T-2', 'S3CR3T-3'] } }), jsonResponse({}), {
+      headers: { 'X-Api-Key': 'S3CR3T-4', x_api_key: 'S3CR3T-5', Proxy_Authorization: 'S3CR3T-6' },
+    })
+    const diffs: FieldDifference[] = [{ path: 'header:x_api_key', exactPath: 'header:x_api_key', kind: 'changed', primary: 'S3CR3T-7', shadow: ['S3CR3T-8', 'S3CR3T-9'] }]
+    const sample = buildMismatchSample(job, mismatch('fp', diffs), { headers: ['x-api-key'], paths: [], identityHeader: 'X_Api_Key' })
+    expect(sample.requestHeaders).toMatchObject({ 'X-Api-Key': '[redacted]', x_api_key: '[redacted]', Proxy_Authorization: '[redacted]' })
+    expect(JSON.stringify(sample)).not.toContain('S3CR3T')
+    expect(sample.caller).toBe('[redacted]')
+  })
+
+  it('redacts body keys in any case (Go and ASP.NET Core bind them case-insensitively)', () => {
+    const diffs: FieldDifference[] = [
+      { path: '$.Password', exactPath: '$.Password', kind: 'changed', primary: 'S3CR3T-1', shadow: 'S3CR3T-2' },
+      { path: '$.user', exactPath: '$.user', kind: 'changed', primary: { PASSWORD: 'S3CR3T-3' }, shadow: { passWord: 'S3CR3T-4' } },
+      { path: '$.CARD.Number', exactPath: '$.CARD.Number', kind: 'removed', primary: 'S3CR3T-5' },
+    ]
+    const sample = buildMismatchSample(pairJob('r', jsonResponse({}), jsonResponse({})), mismatch('fp', diffs), {
+      headers: [],
+      paths: [parsePathPattern('$..password'), parsePathPattern('$.card.number')],
+    })
+    expect(JSON.stringify(sample)).not.toContain('S3CR3T')
+    expect(sample.differences[1]).toMatchObject({ primary: { PASSWORD: '[redacted]' }, shadow: { passWord: '[redacted]' } })
+  })
+})

@@ -184,7 +184,7 @@ describe('audit service end to end (real Redis, real influxd, batch jobs written
     expect((await service.http.inject({ url: '/mismatches?route=users' })).json()).toEqual({ groups: [] })
     const bad = await service.http.inject({ url: '/mismatches?limit=0' })
     expect(bad.statusCode).toBe(400)
-    expect(bad.json().message).toMatch(/limit must be a whole number between 1 and 1000/)
+    expect(bad.json()).toEqual({ error: { code: 'SG_AUDIT_API_BAD_REQUEST', message: expect.stringMatching(/limit must be a whole number between 1 and 1000/) } })
     expect((await service.http.inject({ url: '/healthz' })).statusCode).toBe(200)
     const metrics = (await service.http.inject({ url: '/metrics' })).body
     expect(metrics).toContain('shadowgate_audit_jobs_total{route="orders",outcome="mismatch",reason="body"} 4')

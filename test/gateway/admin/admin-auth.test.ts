@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { adminAccessAllowed, bearerToken, isLoopbackAddress, tokenMatches } from '../../../gateway/src/admin/admin-auth.js'
+import { isLoopbackAddress } from '@shadowgate/shared'
+import { adminAccessAllowed, bearerToken, tokenMatches } from '../../../gateway/src/admin/admin-auth.js'
 
 describe('admin access rule', () => {
   it('compares tokens of any length without throwing', () => {

@@ -19,3 +19,12 @@ describe('captureHeaders', () => {
     expect(captureHeaders({ 'X-A': '1', 'x-a': ['2'] }, { keep: undefined, redact })).toEqual({ 'x-a': ['1', '2'] })
   })
 })
+
+// Regression: "redaction misses spellings a server would read as the same parameter" (headers).
+describe('captureHeaders: spellings of a redacted header', () => {
+  it('redacts any case, every repeated value, and `_` for `-` (CGI-style servers read both as one)', () => {
+    const redact = new Set(['x-api-key', 'authorization'])
+    const out = captureHeaders({ 'X-API-KEY': 'S1', x_api_key: ['S2', 'S3'], X_Api_Key: 'S4', Authorization: 'S5', authorization: ['S6'] }, { keep: undefined, redact })
+    expect(out).toEqual({ 'x-api-key': '[redacted]', x_api_key: ['[redacted]', '[redacted]', '[redacted]'], authorization: ['[redacted]', '[redacted]'] })
+  })
+})

@@ -191,7 +191,7 @@ routes:
       expect(err.message).toBe('worker.http.token is required when worker.http.host is not a loopback address (got "0.0.0.0")')
       expect(errorOf({ ...MINIMAL, worker: { http: { host: '0.0.0.0', token: 'short' } } }).message).toBe(`worker.http.token must be at least ${MIN_TOKEN_LENGTH} characters long`)
       const ok = validateConfig({ ...MINIMAL, worker: { http: { host: '0.0.0.0', token: 'w'.repeat(20) } } })
-      expect(ok.worker.http).toEqual({ host: '0.0.0.0', port: 9902, token: 'w'.repeat(20) })
+      expect(ok.worker.http).toEqual({ host: '0.0.0.0', port: 9902, token: 'w'.repeat(20), allowedHosts: [], allowedOrigins: [] })
       expect(errorOf({ ...MINIMAL, worker: { http: { host: '127.0.0.2' } } }).key).toBe('worker.http.token')
       for (const host of ['127.0.0.1', '::1', 'localhost']) expect(validateConfig({ ...MINIMAL, worker: { http: { host } } }).worker.http.token).toBeUndefined()
     })
