@@ -103,7 +103,7 @@ function job(i: number, c: Case): AuditJob {
 }
 
 async function influxCount(url: string, c: Case): Promise<number> {
-  const q = `SELECT count(mismatch) FROM shadowgate_audit WHERE time >= ${c.baseMs}000000 AND time <= ${c.baseMs + c.jobs}000000`
+  const q = `SELECT count(judged) FROM shadowgate_audit WHERE time >= ${c.baseMs}000000 AND time <= ${c.baseMs + c.jobs}000000`
   const res = await fetch(`${url}/query?${new URLSearchParams({ db: 'bench', q })}`, { method: 'POST' })
   const b = (await res.json()) as { results?: { series?: { values: [unknown, number][] }[] }[] }
   return b.results?.[0]?.series?.[0]?.values[0]?.[1] ?? 0

@@ -166,9 +166,9 @@ describe('shadowgate demo', () => {
     expect(audited, explain(run)).toBeGreaterThan(0)
     expect(run.stdout).toMatch(/this run wrote \d+ lines to InfluxDB 1\.x at http:\/\/127\.0\.0\.1:\d+, database shadowgate_demo/)
     // One shadowgate_audit point per audited pair; the differing paths and the gateway's counters beside them.
-    const points = await influx.query('SELECT count("mismatch") FROM "shadowgate_audit"', 'shadowgate_demo')
+    const points = await influx.query('SELECT count("judged") FROM "shadowgate_audit"', 'shadowgate_demo')
     expect(points[0]?.values[0]?.[1]).toBe(audited)
-    const diffs = await influx.query(`SELECT count("count") FROM "shadowgate_field_diff" WHERE "path" = '$.title'`, 'shadowgate_demo')
+    const diffs = await influx.query(`SELECT sum("pairs") FROM "shadowgate_field_diff" WHERE "path" = '$.title'`, 'shadowgate_demo')
     expect(Number(diffs[0]?.values[0]?.[1])).toBeGreaterThan(0)
     const mirrored = await influx.query(`SELECT sum("count") FROM "shadowgate_gateway" WHERE "reason" = 'mirrored'`, 'shadowgate_demo')
     expect(Number(mirrored[0]?.values[0]?.[1])).toBe(Number(/(\d+) copies sent to the shadow/.exec(run.stdout)?.[1]))

@@ -5,6 +5,14 @@
 export const OUTCOMES = ['match', 'mismatch', 'shadow_error', 'shadow_timeout', 'primary_error', 'skipped'] as const
 export type Outcome = (typeof OUTCOMES)[number]
 
+/**
+ * A pair is judged when the two answers were actually compared (`match` or `mismatch`). Rates of
+ * findings are taken over judged pairs only; the other outcomes are unjudged and get their own rate.
+ */
+export function isJudged(outcome: Outcome): boolean {
+  return outcome === 'match' || outcome === 'mismatch'
+}
+
 /** What differs at one path. `type`: the JSON type differs (number vs string, object vs array, ...). */
 export const DIFF_KINDS = ['changed', 'added', 'removed', 'type'] as const
 export type DiffKind = (typeof DIFF_KINDS)[number]

@@ -98,7 +98,7 @@ describe('audit service end to end (real Redis, real influxd, BullMQ producer si
     jobs.push(pairJob('users', jsonResponse({}), jsonResponse({}), { instance: 'gw-a', capturedAtNs: '1700000001000000007' }))
     jobs.push(pairJob('users', jsonResponse({}), jsonResponse({}), { instance: 'gw-b', capturedAtNs: '1700000001000000007' }))
     await enqueue(jobs)
-    await waitFor(async () => (await influx.query('SELECT count(mismatch) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1] === 13, 30_000, '13 audit points')
+    await waitFor(async () => (await influx.query('SELECT count(judged) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1] === 13, 30_000, '13 audit points')
     await waitFor(async () => (await queue.getJobCounts('wait', 'active')).active === 0, 10_000, 'the queue to drain')
   })
 
@@ -110,7 +110,7 @@ describe('audit service end to end (real Redis, real influxd, BullMQ producer si
   })
 
   it('writes one shadowgate_audit point per pair: exact counts per route and outcome', async () => {
-    expect(await countBy(influx, 'SELECT count(mismatch) FROM shadowgate_audit GROUP BY route, outcome', ['route', 'outcome'])).toEqual({
+    expect(await countBy(influx, 'SELECT count(judged) FROM shadowgate_audit GROUP BY route, outcome', ['route', 'outcome'])).toEqual({
       'orders/match': 5,
       'orders/mismatch': 3,
       'orders/skipped': 1,
@@ -123,17 +123,17 @@ describe('audit service end to end (real Redis, real influxd, BullMQ producer si
     expect(skipped[0]?.values.map((v) => v[1])).toEqual(['invalid_job'])
     const users = await influx.query(`SELECT shadow_status, primary_status, reason FROM shadowgate_audit WHERE route = 'users' AND outcome = 'shadow_error'`, 'sg')
     expect(users[0]?.values[0]?.slice(1)).toEqual([0, 200, 'refused'])
-    const methods = await countBy(influx, `SELECT count(mismatch) FROM shadowgate_audit WHERE route = 'users' GROUP BY method`, ['method'])
+    const methods = await countBy(influx, `SELECT count(judged) FROM shadowgate_audit WHERE route = 'users' GROUP BY method`, ['method'])
     expect(methods).toEqual({ GET: 2, POST: 1 })
   })
 
   it('writes shadowgate_field_diff per differing path with the pair time', async () => {
-    expect(await countBy(influx, 'SELECT sum(count) FROM shadowgate_field_diff GROUP BY route, path, kind', ['route', 'path', 'kind'])).toEqual({
+    expect(await countBy(influx, 'SELECT sum(elements) FROM shadowgate_field_diff GROUP BY route, path, kind', ['route', 'path', 'kind'])).toEqual({
       'orders/$.price/changed': 3,
       'orders/$.card.number/changed': 3,
     })
     const auditTimes = (await influx.query(`SELECT mismatch FROM shadowgate_audit WHERE outcome = 'mismatch'`, 'sg'))[0]?.values.map((v) => v[0])
-    const diffTimes = (await influx.query(`SELECT count FROM shadowgate_field_diff WHERE path = '$.price'`, 'sg'))[0]?.values.map((v) => v[0])
+    const diffTimes = (await influx.query(`SELECT pairs FROM shadowgate_field_diff WHERE path = '$.price'`, 'sg'))[0]?.values.map((v) => v[0])
     expect(diffTimes).toEqual(auditTimes)
   })
 
@@ -174,7 +174,7 @@ describe('audit service end to end (real Redis, real influxd, BullMQ producer si
     const again = mismatchJobs[1]!
     await enqueue([again])
     await waitFor(async () => (await service.metrics.registry.getSingleMetricAsString('shadowgate_audit_mismatch_records_total')).includes('result="duplicate"} 1'), 15_000, 'the re-run')
-    expect((await influx.query('SELECT count(mismatch) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1]).toBe(13)
+    expect((await influx.query('SELECT count(judged) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1]).toBe(13)
     expect((await service.store.list({ limit: 1 }))[0]?.count).toBe(3)
   })
 
@@ -223,15 +223,15 @@ describe('audit service end to end (real Redis, real influxd, BullMQ producer si
   })
 
   it('a batch job audits every pair: one point per pair, a bad pair skipped alone, groups counted per pair id', async () => {
-    const before = (await influx.query('SELECT count(mismatch) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1] as number
+    const before = (await influx.query('SELECT count(judged) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1] as number
     const fresh = [pairJob('legacy', jsonResponse({ b: 1 }), jsonResponse({ b: 1 })), pairJob('legacy', jsonResponse({ b: 2 }), jsonResponse({ b: 3 }))]
     const bad = { v: 1, id: 'bad-in-batch', route: 'legacy', capturedAtNs: '1700000002000000001', request: { method: 'PUT' } }
     // mismatchJobs[2] was audited before: inside a batch it rewrites its point and is a duplicate for its group.
     const pairs = [fresh[0], bad, mismatchJobs[2], fresh[1]]
     await queue.add(AUDIT_BATCH_JOB_NAME, { v: 1, kind: 'batch', pairs }, { jobId: 'b-batch-test' })
-    await waitFor(async () => (await influx.query('SELECT count(mismatch) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1] === before + 3, 15_000, 'three new points')
+    await waitFor(async () => (await influx.query('SELECT count(judged) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1] === before + 3, 15_000, 'three new points')
     await waitFor(async () => (await queue.getJobCounts('wait', 'active')).active === 0, 10_000, 'the batch to complete')
-    expect(await countBy(influx, `SELECT count(mismatch) FROM shadowgate_audit WHERE route = 'legacy' GROUP BY outcome`, ['outcome'])).toEqual({ match: 2, mismatch: 1, skipped: 1 })
+    expect(await countBy(influx, `SELECT count(judged) FROM shadowgate_audit WHERE route = 'legacy' GROUP BY outcome`, ['outcome'])).toEqual({ match: 2, mismatch: 1, skipped: 1 })
     const skipped = await influx.query(`SELECT reason, method FROM shadowgate_audit WHERE route = 'legacy' AND outcome = 'skipped'`, 'sg')
     expect(skipped[0]?.values.map((v) => [v[1], v[2]])).toEqual([['invalid_job', 'PUT']])
     expect((await service.store.list({ limit: 1 }))[0]?.count).toBe(3)
