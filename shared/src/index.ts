@@ -24,6 +24,7 @@ export type {
 export { AUDIT_BATCH_JOB_NAME, AUDIT_BATCH_VERSION, AUDIT_PAIR_JOB_NAME, auditBatchPairs, isAuditBatch, parseAuditBatch, parseBatchPair } from './audit-batch.js'
 export type { AuditBatch } from './audit-batch.js'
 export { UniqueClock } from './unique-clock.js'
+export { UNKNOWN_ROUTE_RULES, auditRulesFingerprint } from './audit-rules-fingerprint.js'
 export { stickyBucket } from './sticky-bucket.js'
 export { parseDuration } from './duration.js'
 export { logSafeError } from './log-safe-error.js'

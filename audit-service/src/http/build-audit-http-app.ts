@@ -1,3 +1,4 @@
+import { parseDuration } from '@shadowgate/shared'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Registry } from 'prom-client'
 import type { MismatchGroup } from '../mismatch/mismatch-group.js'
@@ -7,20 +8,30 @@ export const MAX_MISMATCH_LIMIT = 1_000
 
 export interface AuditHttpAppOptions {
   /** Reads mismatch groups (MismatchStore.list). */
-  readonly listMismatches: (options: { route?: string | undefined; limit: number }) => Promise<MismatchGroup[]>
+  readonly listMismatches: (options: { route?: string | undefined; limit: number; sinceMs?: number | undefined }) => Promise<MismatchGroup[]>
   /** The worker's own prom-client Registry. */
   readonly registry: Registry
   /** True while the worker runs; /healthz answers 503 otherwise. */
   readonly healthy: () => boolean
+  /** More of the worker's state for /healthz (its rules fingerprints, pairs judged under other rules). */
+  readonly status?: () => Record<string, unknown>
   readonly logger?: FastifyBaseLogger
+  /** Clock for `since`; default Date.now. */
+  readonly now?: () => number
 }
 
 function bad(message: string): { statusCode: number; body: { error: string; message: string } } {
   return { statusCode: 400, body: { error: 'bad_request', message } }
 }
 
+/** A `since` span in ms (`10m`, `2h`, `7d`, or ms), or undefined when it is not a positive duration. */
+export function sinceDuration(text: string): number | undefined {
+  const ms = parseDuration(text)
+  return ms !== undefined && ms > 0 ? ms : undefined
+}
+
 /**
- * The audit worker's HTTP API: `GET /mismatches?route=&limit=` (mismatch groups as JSON),
+ * The audit worker's HTTP API: `GET /mismatches?route=&limit=&since=` (mismatch groups as JSON),
  * `GET /healthz` and `GET /metrics`. Returns the app; it never listens (the CLI entry does).
  */
 export function buildAuditHttpApp(options: AuditHttpAppOptions): FastifyInstance {
@@ -29,7 +40,7 @@ export function buildAuditHttpApp(options: AuditHttpAppOptions): FastifyInstance
 
   app.get('/healthz', async (_req, reply) => {
     const ok = options.healthy()
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'stopped' })
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'stopped', ...options.status?.() })
   })
 
   app.get('/metrics', async (_req, reply) => {
@@ -41,9 +52,19 @@ export function buildAuditHttpApp(options: AuditHttpAppOptions): FastifyInstance
     const q = req.query as Record<string, string | string[] | undefined>
     const route = q['route']
     const limitRaw = q['limit']
-    if (Array.isArray(route) || Array.isArray(limitRaw)) {
-      const r = bad('route and limit may each be given once')
+    const sinceRaw = q['since']
+    if (Array.isArray(route) || Array.isArray(limitRaw) || Array.isArray(sinceRaw)) {
+      const r = bad('route, limit and since may each be given once')
       return reply.code(r.statusCode).send(r.body)
+    }
+    let sinceMs: number | undefined
+    if (sinceRaw !== undefined && sinceRaw !== '') {
+      const span = sinceDuration(sinceRaw)
+      if (span === undefined) {
+        const r = bad(`since must be a duration such as 10m, 2h or 7d (got "${sinceRaw}")`)
+        return reply.code(r.statusCode).send(r.body)
+      }
+      sinceMs = (options.now ?? Date.now)() - span
     }
     let limit = DEFAULT_MISMATCH_LIMIT
     if (limitRaw !== undefined && limitRaw !== '') {
@@ -53,7 +74,7 @@ export function buildAuditHttpApp(options: AuditHttpAppOptions): FastifyInstance
         return reply.code(r.statusCode).send(r.body)
       }
     }
-    const groups = await options.listMismatches({ route: route === '' ? undefined : route, limit })
+    const groups = await options.listMismatches({ route: route === '' ? undefined : route, limit, sinceMs })
     return reply.send({ groups })
   })
 

@@ -14,6 +14,7 @@ import { waitFor } from '../../helpers/free-port.js'
 import { startInfluxd, type TestInflux } from '../../helpers/influxd.js'
 import { startRedis, type TestRedis } from '../../helpers/redis-server.js'
 import { jsonResponse, pairJob } from './pair-jobs.js'
+import { auditRulesFingerprint } from '@shadowgate/shared'
 
 const PREFIX = 'sgtest'
 
@@ -238,5 +239,24 @@ describe('audit service end to end (real Redis, real influxd, BullMQ producer si
     const metrics = (await service.http.inject({ url: '/metrics' })).body
     expect(metrics).toMatch(/shadowgate_audit_jobs_total\{route="legacy",outcome="match",reason="[a-z_]+"\} 2/)
     expect(metrics).toContain('shadowgate_audit_jobs_total{route="orders",outcome="mismatch",reason="body"} 5')
+  })
+
+  it('a pair captured under other audit rules is still judged, and the worker says so in /metrics and /healthz', async () => {
+    const own = auditRulesFingerprint(config.routes.find((r) => r.name === 'users')?.audit)
+    expect((await service.http.inject({ url: '/healthz' })).json()).toMatchObject({ status: 'ok', influxSchema: 2, rules: { users: own, orders: expect.stringMatching(/^[0-9a-f]{16}$/) }, drift: [] })
+    const same = { ...pairJob('users', jsonResponse({ n: 1 }), jsonResponse({ n: 1 })), rulesFingerprint: own }
+    const other = [1, 2].map((n) => ({ ...pairJob('users', jsonResponse({ n }), jsonResponse({ n })), rulesFingerprint: 'aaaaaaaaaaaaaaaa' }))
+    await enqueue([same, ...other])
+    await waitFor(async () => (await service.metrics.registry.getSingleMetricAsString('shadowgate_audit_rules_mismatch_pairs_total')).includes('route="users"} 2'), 15_000, 'two pairs under other rules')
+    await waitFor(
+      async () => {
+        const c = await queue.getJobCounts('wait', 'active')
+        return (c['wait'] ?? 0) + (c['active'] ?? 0) === 0
+      },
+      10_000,
+      'the jobs to complete',
+    )
+    const health = (await service.http.inject({ url: '/healthz' })).json() as { drift: { route: string; pairRules: string; workerRules: string; pairs: number }[] }
+    expect(health.drift).toEqual([expect.objectContaining({ route: 'users', pairRules: 'aaaaaaaaaaaaaaaa', workerRules: own, pairs: 2 })])
   })
 })
