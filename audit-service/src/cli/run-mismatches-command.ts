@@ -1,7 +1,8 @@
+import { UNKNOWN_ROUTE_RULES, auditRulesFingerprint, type ShadowgateConfig } from '@shadowgate/shared'
 import { Redis } from 'ioredis'
 import { renderDiff } from '../diff/render-diff.js'
 import { CliUsageError } from '../errors.js'
-import { DEFAULT_MISMATCH_LIMIT, MAX_MISMATCH_LIMIT } from '../http/build-audit-http-app.js'
+import { DEFAULT_MISMATCH_LIMIT, MAX_MISMATCH_LIMIT, sinceDuration } from '../http/build-audit-http-app.js'
 import type { MismatchGroup } from '../mismatch/mismatch-group.js'
 import { MismatchStore } from '../mismatch/mismatch-store.js'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './cli-io.js'
@@ -10,14 +11,20 @@ import { formatMismatchGroups } from './format-mismatch-groups.js'
 import { loadConfigFile } from './load-config-file.js'
 import { parseCommandArgs } from './parse-command-args.js'
 
-export const MISMATCHES_USAGE = `Usage: shadowgate mismatches [--route name] [--limit n] [--config shadowgate.yaml | --url http://audit-host:9902]
+export const MISMATCHES_USAGE = `Usage: shadowgate mismatches [--route name] [--since 10m] [--limit n] [--config shadowgate.yaml | --url http://audit-host:9902]
+       shadowgate mismatches clear [--route name] [--config shadowgate.yaml]
 
 Lists mismatch groups (route, count, first and last seen, paths) with the colored diff of the latest
-sample of each, largest group first. Reads Redis directly (--config) or asks a running audit worker
+sample of each, largest group first. Groups found under other audit rules than the current config's
+are marked stale and listed last. Reads Redis directly (--config) or asks a running audit worker
 (--url, its GET /mismatches).
+
+\`clear\` deletes the groups (all, or one route's) with their samples; pairs judged afterwards start
+new groups. It needs Redis (--config): the worker's HTTP API is read-only.
 
 Options:
   -r, --route <name>   only this route
+  -s, --since <time>   only groups hit in the last <time> (10m, 2h, 7d)
   -n, --limit <n>      at most n groups (1-${MAX_MISMATCH_LIMIT}, default ${DEFAULT_MISMATCH_LIMIT})
   -c, --config <file>  configuration file (default: shadowgate.yaml, unless --url is given)
   -u, --url <url>      base URL of an audit worker's HTTP API
@@ -29,7 +36,7 @@ Options:
 
 const FETCH_TIMEOUT_MS = 10_000
 
-async function fromUrl(base: string, route: string | undefined, limit: number): Promise<MismatchGroup[]> {
+async function fromUrl(base: string, route: string | undefined, limit: number, since: string | undefined): Promise<MismatchGroup[]> {
   let url: URL
   try {
     url = new URL('/mismatches', base)
@@ -39,33 +46,84 @@ async function fromUrl(base: string, route: string | undefined, limit: number): 
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliUsageError(`--url must use http:// or https:// (got "${base}")`)
   if (route !== undefined) url.searchParams.set('route', route)
   url.searchParams.set('limit', String(limit))
+  if (since !== undefined) url.searchParams.set('since', since)
   const res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
   const body = (await res.json().catch(() => undefined)) as { groups?: MismatchGroup[]; message?: string } | undefined
   if (!res.ok || !body || !Array.isArray(body.groups)) throw new Error(`${url.origin} answered ${res.status}${body?.message ? `: ${body.message}` : ''}`)
   return body.groups
 }
 
-async function fromRedis(configPath: string, env: CliIo['env'], route: string | undefined, limit: number): Promise<{ groups: MismatchGroup[] }> {
+/** Runs `use` with the mismatch store of the config's Redis, and the current rules fingerprint per route. */
+async function withStore<T>(configPath: string, env: CliIo['env'], use: (store: MismatchStore, config: ShadowgateConfig) => Promise<T>): Promise<T> {
   const config = await loadConfigFile(configPath, env)
   if (!config.redis) throw new CliUsageError(`${configPath} has no redis section: give --url of an audit worker instead`)
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, connectTimeout: FETCH_TIMEOUT_MS, lazyConnect: true, retryStrategy: () => null })
   redis.on('error', () => undefined)
   try {
     await redis.connect()
-    const store = new MismatchStore(redis, config.redis.prefix, config.worker)
-    return { groups: await store.list({ route, limit }) }
+    return await use(new MismatchStore(redis, config.redis.prefix, config.worker), config)
   } finally {
     redis.disconnect()
   }
 }
 
+function fromRedis(configPath: string, env: CliIo['env'], route: string | undefined, limit: number, sinceMs: number | undefined): Promise<MismatchGroup[]> {
+  return withStore(configPath, env, (store, config) => {
+    const rules = new Map(config.routes.map((r) => [r.name, auditRulesFingerprint(r.audit)]))
+    return store.list({ route, limit, sinceMs, currentRules: (r) => rules.get(r) ?? UNKNOWN_ROUTE_RULES })
+  })
+}
+
+/** Prints a failure of Redis, the worker or the config; returns the exit code. */
+function failed(err: unknown, io: CliIo): number {
+  if (err instanceof CliUsageError) {
+    io.stderr.write(`${err.message}\n`)
+    return EXIT_USAGE
+  }
+  const { message, code } = describeStartupError(err)
+  io.stderr.write(`${message}\n`)
+  return code === EXIT_USAGE ? EXIT_USAGE : EXIT_FAILURE
+}
+
+/** `shadowgate mismatches clear [--route r]`: deletes groups through Redis. */
+async function runClear(argv: string[], io: CliIo): Promise<number> {
+  let values
+  try {
+    values = parseCommandArgs('clear', argv, {
+      route: { type: 'string', short: 'r' },
+      config: { type: 'string', short: 'c' },
+      url: { type: 'string', short: 'u' },
+      help: { type: 'boolean', short: 'h' },
+    })
+    if (values.url !== undefined) throw new CliUsageError('clear needs --config (Redis access): the audit worker HTTP API is read-only')
+  } catch (err) {
+    io.stderr.write(`${(err as Error).message}\n\n${MISMATCHES_USAGE}`)
+    return EXIT_USAGE
+  }
+  if (values.help) {
+    io.stdout.write(MISMATCHES_USAGE)
+    return EXIT_OK
+  }
+  try {
+    const n = await withStore(values.config ?? 'shadowgate.yaml', io.env, (store) => store.clear(values.route))
+    io.stdout.write(`Cleared ${n} mismatch group${n === 1 ? '' : 's'}${values.route !== undefined ? ` of route ${values.route}` : ''}.\n`)
+    return EXIT_OK
+  } catch (err) {
+    return failed(err, io)
+  }
+}
+
 /** `shadowgate mismatches`: prints mismatch groups; resolves with the exit code. */
 export async function runMismatchesCommand(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const args = argv[0] === 'mismatches' ? argv.slice(1) : argv
+  if (args[0] === 'clear') return await runClear(args.slice(1), io)
   let values
   let limit = DEFAULT_MISMATCH_LIMIT
+  let sinceMs: number | undefined
   try {
-    values = parseCommandArgs('mismatches', argv, {
+    values = parseCommandArgs('mismatches', args, {
       route: { type: 'string', short: 'r' },
+      since: { type: 'string', short: 's' },
       limit: { type: 'string', short: 'n' },
       config: { type: 'string', short: 'c' },
       url: { type: 'string', short: 'u' },
@@ -78,6 +136,11 @@ export async function runMismatchesCommand(argv: string[], io: CliIo = processIo
       limit = Number(values.limit)
       if (!/^[0-9]+$/.test(values.limit) || limit < 1 || limit > MAX_MISMATCH_LIMIT) throw new CliUsageError(`--limit must be a whole number between 1 and ${MAX_MISMATCH_LIMIT} (got "${values.limit}")`)
     }
+    if (values.since !== undefined) {
+      const span = sinceDuration(values.since)
+      if (span === undefined) throw new CliUsageError(`--since must be a duration such as 10m, 2h or 7d (got "${values.since}")`)
+      sinceMs = Date.now() - span
+    }
     if (values.url !== undefined && values.config !== undefined) throw new CliUsageError('give either --config or --url, not both')
   } catch (err) {
     io.stderr.write(`${(err as Error).message}\n\n${MISMATCHES_USAGE}`)
@@ -89,21 +152,15 @@ export async function runMismatchesCommand(argv: string[], io: CliIo = processIo
   }
   let groups: MismatchGroup[]
   try {
-    groups = values.url !== undefined ? await fromUrl(values.url, values.route, limit) : (await fromRedis(values.config ?? 'shadowgate.yaml', io.env, values.route, limit)).groups
+    groups = values.url !== undefined ? await fromUrl(values.url, values.route, limit, values.since) : await fromRedis(values.config ?? 'shadowgate.yaml', io.env, values.route, limit, sinceMs)
   } catch (err) {
-    if (err instanceof CliUsageError) {
-      io.stderr.write(`${err.message}\n`)
-      return EXIT_USAGE
-    }
-    const { message, code } = describeStartupError(err)
-    io.stderr.write(`${message}\n`)
-    return code === EXIT_USAGE ? EXIT_USAGE : EXIT_FAILURE
+    return failed(err, io)
   }
   if (values.json) {
     io.stdout.write(`${JSON.stringify({ groups }, null, 2)}\n`)
     return EXIT_OK
   }
   const color = values['no-color'] ? false : values.color === true || (io.env['NO_COLOR'] === undefined && io.stdout.isTTY === true)
-  io.stdout.write(formatMismatchGroups(groups, { color, route: values.route, render: renderDiff }))
+  io.stdout.write(formatMismatchGroups(groups, { color, route: values.route, since: values.since, render: renderDiff }))
   return EXIT_OK
 }

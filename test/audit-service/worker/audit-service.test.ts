@@ -259,4 +259,34 @@ describe('audit service end to end (real Redis, real influxd, BullMQ producer si
     const health = (await service.http.inject({ url: '/healthz' })).json() as { drift: { route: string; pairRules: string; workerRules: string; pairs: number }[] }
     expect(health.drift).toEqual([expect.objectContaining({ route: 'users', pairRules: 'aaaaaaaaaaaaaaaa', workerRules: own, pairs: 2 })])
   })
+
+  it('`mismatches --since` lists groups hit recently; another config with other rules marks them stale; `clear` deletes them', async () => {
+    // The pairs of this suite were captured in 2023: nothing was hit in the last 10 minutes.
+    const recent = capture()
+    expect(await runMismatchesCommand(['--config', configPath, '--since', '10m', '--no-color'], recent.io)).toBe(0)
+    expect(recent.out()).toBe('No mismatch groups hit in the last 10m.\n')
+    const all = capture()
+    expect(await runMismatchesCommand(['--config', configPath, '--since', '30000d', '--no-color'], all.io)).toBe(0)
+    expect(all.out()).toMatch(/^2 mismatch groups hit in the last 30000d, largest first\n/)
+    expect(all.out()).not.toContain('stale')
+    const edited = join(dir, 'edited.yaml')
+    await writeFile(edited, configYaml(redis.url, influx.url).replace('- { name: orders, match: "/orders/*" }', '- { name: orders, match: "/orders/*", audit: { ignore: [$.price] } }'))
+    const stale = capture()
+    expect(await runMismatchesCommand(['--config', edited, '--no-color'], stale.io)).toBe(0)
+    expect(stale.out()).toContain('(1 stale: found under other audit rules than the current config, listed last)')
+    expect(stale.out()).toMatch(/#2 orders\s+count 3 .*\[stale: audit rules changed since\]/)
+    const viaUrl = (await service.http.inject({ url: '/mismatches' })).json() as { groups: MismatchGroup[] }
+    expect(viaUrl.groups.map((g) => [g.route, g.stale])).toEqual([
+      ['orders', false],
+      ['legacy', false],
+    ])
+    const cleared = capture()
+    expect(await runMismatchesCommand(['mismatches', 'clear', '--route', 'users', '--config', configPath], cleared.io)).toBe(0)
+    expect(cleared.out()).toBe('Cleared 0 mismatch groups of route users.\n')
+    expect(await service.store.list({ limit: 10 })).toHaveLength(2)
+    const clearAll = capture()
+    expect(await runMismatchesCommand(['clear', '--config', configPath], clearAll.io)).toBe(0)
+    expect(clearAll.out()).toBe('Cleared 2 mismatch groups.\n')
+    expect(await service.store.list({ limit: 10 })).toEqual([])
+  })
 })
