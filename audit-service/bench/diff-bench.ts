@@ -157,6 +157,7 @@ const ENGINES: readonly Engine[] = [
         compareHeaders: [],
         arrays: [],
         tolerance: [{ path: parsePathPattern('$..price'), absolute: 0.05, relative: undefined }],
+        numbers: 'value',
       }),
     ),
   },

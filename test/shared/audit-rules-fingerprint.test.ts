@@ -16,7 +16,7 @@ describe('auditRulesFingerprint', () => {
   it('changes with any judging rule, not with the audit percent', () => {
     const base = auditRulesFingerprint(rulesOf('{ ignore: [$.a] }'))
     expect(auditRulesFingerprint(rulesOf('{ ignore: [$.a], percent: 10 }'))).toBe(base)
-    for (const other of ['{ ignore: [$.b] }', '{ ignore: [$.a], compareHeaders: [vary] }', '{ ignore: [$.a], arrays: { $.l: unordered } }', '{ ignore: [$.a], tolerance: { $.p: { relative: 0.01 } } }']) {
+    for (const other of ['{ ignore: [$.b] }', '{ ignore: [$.a], compareHeaders: [vary] }', '{ ignore: [$.a], arrays: { $.l: unordered } }', '{ ignore: [$.a], tolerance: { $.p: { relative: 0.01 } } }', '{ ignore: [$.a], numbers: literal }']) {
       expect(auditRulesFingerprint(rulesOf(other)), other).not.toBe(base)
     }
   })

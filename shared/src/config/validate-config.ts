@@ -156,6 +156,7 @@ function routeAudit(r: ConfigReader): RouteAuditConfig {
     compareHeaders: headerNames(r, 'compareHeaders', D.DEFAULT_COMPARE_HEADERS),
     arrays,
     tolerance,
+    numbers: r.oneOf('numbers', ['value', 'literal'] as const, D.DEFAULT_NUMBER_COMPARISON),
   }
   r.done()
   return out
