@@ -85,25 +85,35 @@ function failed(err: unknown, io: CliIo): number {
   return code === EXIT_USAGE ? EXIT_USAGE : EXIT_FAILURE
 }
 
+/** Parsed flags, or the exit code when parsing failed (the reason and the usage are printed) or --help was asked. */
+function parseFlags<T>(io: CliIo, parse: () => T & { help?: boolean | undefined }): T | number {
+  let parsed
+  try {
+    parsed = parse()
+  } catch (err) {
+    io.stderr.write(`${(err as Error).message}\n\n${MISMATCHES_USAGE}`)
+    return EXIT_USAGE
+  }
+  if (parsed.help === true) {
+    io.stdout.write(MISMATCHES_USAGE)
+    return EXIT_OK
+  }
+  return parsed
+}
+
 /** `shadowgate mismatches clear [--route r]`: deletes groups through Redis. */
 async function runClear(argv: string[], io: CliIo): Promise<number> {
-  let values
-  try {
-    values = parseCommandArgs('clear', argv, {
+  const values = parseFlags(io, () => {
+    const v = parseCommandArgs('clear', argv, {
       route: { type: 'string', short: 'r' },
       config: { type: 'string', short: 'c' },
       url: { type: 'string', short: 'u' },
       help: { type: 'boolean', short: 'h' },
     })
-    if (values.url !== undefined) throw new CliUsageError('clear needs --config (Redis access): the audit worker HTTP API is read-only')
-  } catch (err) {
-    io.stderr.write(`${(err as Error).message}\n\n${MISMATCHES_USAGE}`)
-    return EXIT_USAGE
-  }
-  if (values.help) {
-    io.stdout.write(MISMATCHES_USAGE)
-    return EXIT_OK
-  }
+    if (v.url !== undefined) throw new CliUsageError('clear needs --config (Redis access): the audit worker HTTP API is read-only')
+    return v
+  })
+  if (typeof values === 'number') return values
   try {
     const n = await withStore(values.config ?? 'shadowgate.yaml', io.env, (store) => store.clear(values.route))
     io.stdout.write(`Cleared ${n} mismatch group${n === 1 ? '' : 's'}${values.route !== undefined ? ` of route ${values.route}` : ''}.\n`)
@@ -117,11 +127,10 @@ async function runClear(argv: string[], io: CliIo): Promise<number> {
 export async function runMismatchesCommand(argv: string[], io: CliIo = processIo()): Promise<number> {
   const args = argv[0] === 'mismatches' ? argv.slice(1) : argv
   if (args[0] === 'clear') return await runClear(args.slice(1), io)
-  let values
-  let limit = DEFAULT_MISMATCH_LIMIT
-  let sinceMs: number | undefined
-  try {
-    values = parseCommandArgs('mismatches', args, {
+  const parsed = parseFlags(io, () => {
+    let limit = DEFAULT_MISMATCH_LIMIT
+    let sinceMs: number | undefined
+    const values = parseCommandArgs('mismatches', args, {
       route: { type: 'string', short: 'r' },
       since: { type: 'string', short: 's' },
       limit: { type: 'string', short: 'n' },
@@ -142,14 +151,10 @@ export async function runMismatchesCommand(argv: string[], io: CliIo = processIo
       sinceMs = Date.now() - span
     }
     if (values.url !== undefined && values.config !== undefined) throw new CliUsageError('give either --config or --url, not both')
-  } catch (err) {
-    io.stderr.write(`${(err as Error).message}\n\n${MISMATCHES_USAGE}`)
-    return EXIT_USAGE
-  }
-  if (values.help) {
-    io.stdout.write(MISMATCHES_USAGE)
-    return EXIT_OK
-  }
+    return { values, limit, sinceMs, help: values.help }
+  })
+  if (typeof parsed === 'number') return parsed
+  const { values, limit, sinceMs } = parsed
   let groups: MismatchGroup[]
   try {
     groups = values.url !== undefined ? await fromUrl(values.url, values.route, limit, values.since) : await fromRedis(values.config ?? 'shadowgate.yaml', io.env, values.route, limit, sinceMs)
