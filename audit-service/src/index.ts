@@ -3,7 +3,7 @@ export { AuditError, DecodeError, DiffBudgetError, InfluxWriteError, CliUsageErr
 export { AUDIT_WORKER_NODE_FLAGS } from './cli/worker-node-flags.js'
 
 // Verdicts and the judge.
-export { OUTCOMES, DIFF_KINDS, BODY_COMPARISONS } from './verdict/verdict.js'
+export { OUTCOMES, DIFF_KINDS, BODY_COMPARISONS, isJudged } from './verdict/verdict.js'
 export type { Outcome, DiffKind, FieldDifference, Verdict, BodyComparison } from './verdict/verdict.js'
 export { MATCH_REASONS, MISMATCH_REASONS, SKIP_REASONS, OUTCOME_REASONS } from './verdict/outcome-reasons.js'
 export type { SkipReason } from './verdict/outcome-reasons.js'
@@ -13,6 +13,8 @@ export type { JudgeLimits } from './verdict/judge-limits.js'
 export { mismatchFingerprint } from './verdict/mismatch-fingerprint.js'
 export { renderDiff } from './diff/render-diff.js'
 export type { DiffSample } from './diff/render-diff.js'
+export { HEADER_RULES, headerComparisonKey } from './diff/header-semantics.js'
+export type { HeaderRule } from './diff/header-semantics.js'
 
 // InfluxDB.
 export { InfluxWriter } from './influx/influx-writer.js'
@@ -21,11 +23,11 @@ export { InfluxV1Transport } from './influx/influx-v1-transport.js'
 export { routeInfluxClientLogs } from './influx/route-influx-client-logs.js'
 export { GatewayCountersReporter } from './influx/gateway-counters-reporter.js'
 export type { GatewayCountersReporterOptions, GatewayCountersSnapshot, RouteMirrorCounters, PointSink } from './influx/gateway-counters-reporter.js'
-export { AUDIT_MEASUREMENT, FIELD_DIFF_MEASUREMENT, GATEWAY_MEASUREMENT, OTHER_PATH } from './influx/measurements.js'
+export { AUDIT_MEASUREMENT, FIELD_DIFF_MEASUREMENT, GATEWAY_MEASUREMENT, INFLUX_SCHEMA_VERSION, OTHER_PATH } from './influx/measurements.js'
 
 // Mismatch groups.
 export { MismatchStore } from './mismatch/mismatch-store.js'
-export type { MismatchStoreLimits } from './mismatch/mismatch-store.js'
+export type { MismatchStoreLimits, ListOptions } from './mismatch/mismatch-store.js'
 export type { MismatchGroup, MismatchSample, SampleSide, PathKind } from './mismatch/mismatch-group.js'
 
 // The worker service, its HTTP API and commands.
@@ -33,6 +35,8 @@ export { createAuditService, defaultLockDurationMs } from './worker/audit-servic
 export type { AuditService, AuditServiceOptions } from './worker/audit-service.js'
 export type { AuditResult, JudgeFn } from './worker/audit-job-processor.js'
 export { AuditMetrics } from './worker/audit-metrics.js'
+export { RulesDrift, MAX_DRIFT_ENTRIES } from './worker/rules-drift.js'
+export type { RulesDriftEntry, RulesDriftStatus } from './worker/rules-drift.js'
 export { buildAuditHttpApp } from './http/build-audit-http-app.js'
 export type { AuditHttpAppOptions } from './http/build-audit-http-app.js'
 export { runAuditCommand, AUDIT_USAGE } from './cli/run-audit-command.js'
