@@ -63,8 +63,11 @@ export class MismatchStore {
     this.#limits = limits
   }
 
-  /** Counts the pair in its group (once per job id) and keeps its sample. Returns false for a job already counted. */
-  /** `rules`: fingerprint of the rules the pair was judged with (see auditRulesFingerprint). */
+  /**
+   * Counts the pair in its group (once per job id) and keeps its sample. Returns false for a job
+   * already counted. `rules` is the fingerprint of the rules the pair was judged with (see
+   * auditRulesFingerprint): a group found under other rules starts afresh.
+   */
   async record(input: { route: string; verdict: Verdict; sample: MismatchSample; seenMs: number; rules: string; nowMs?: number }): Promise<boolean> {
     const { route, verdict, sample } = input
     const fp = verdict.fingerprint
