@@ -98,6 +98,33 @@ function mediaTypeKey(value: string): string {
   return `${essence};${sortedSet(params)}`
 }
 
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
+const IMF_FIXDATE = /^[a-z]{3}, (\d{2}) ([a-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) gmt$/i
+const RFC850 = /^[a-z]+, (\d{2})-([a-z]{3})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) gmt$/i
+const ASCTIME = /^[a-z]{3} ([a-z]{3}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/i
+
+/**
+ * An HTTP-date (RFC 9110 §5.6.7: IMF-fixdate, the obsolete RFC 850 and asctime forms, all UTC) as
+ * epoch ms, or undefined for anything else. A two-digit RFC 850 year is read as the recipient must:
+ * more than 50 years ahead means the previous century.
+ */
+export function parseHttpDate(value: string): number | undefined {
+  let parts: { day: string; mon: string; year: number; time: string[] } | undefined
+  let m = IMF_FIXDATE.exec(value)
+  if (m) parts = { day: m[1] ?? '', mon: m[2] ?? '', year: Number(m[3]), time: m.slice(4, 7) }
+  else if ((m = RFC850.exec(value))) {
+    let year = 2000 + Number(m[3])
+    if (year > new Date().getUTCFullYear() + 50) year -= 100
+    parts = { day: m[1] ?? '', mon: m[2] ?? '', year, time: m.slice(4, 7) }
+  } else if ((m = ASCTIME.exec(value))) parts = { day: m[2] ?? '', mon: m[1] ?? '', year: Number(m[6]), time: m.slice(3, 6) }
+  if (parts === undefined) return undefined
+  const month = MONTHS.indexOf(parts.mon.toLowerCase())
+  if (month < 0) return undefined
+  const [hh, mm, ss] = parts.time.map(Number)
+  const ms = Date.UTC(parts.year, month, Number(parts.day), hh ?? 0, mm ?? 0, ss ?? 0)
+  return Number.isFinite(ms) ? ms : undefined
+}
+
 /** Directive names case-insensitively, arguments unquoted, as a set (RFC 9111 §5.2). */
 function cacheControlKey(value: string): string {
   return sortedSet(
@@ -130,8 +157,10 @@ export function headerComparisonKey(name: string, value: string): string {
     case 'cache-control':
       return cacheControlKey(v)
     case 'http-date': {
-      const ms = Date.parse(v)
-      return Number.isFinite(ms) ? `@${ms}` : v
+      const ms = parseHttpDate(v)
+      // RFC 9111 §5.3: an Expires that is not a valid date ("0", "-1") means already expired, whatever its spelling.
+      if (ms === undefined) return name === 'expires' ? 'expired' : v
+      return `@${ms}`
     }
     case 'integer':
       return /^[0-9]+$/.test(v) ? `#${BigInt(v).toString()}` : v

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DifferenceCollector } from '../../../audit-service/src/diff/difference-collector.js'
 import { diffHeaders } from '../../../audit-service/src/diff/header-diff.js'
-import { HEADER_RULES, headerComparisonKey, splitHeaderList } from '../../../audit-service/src/diff/header-semantics.js'
+import { HEADER_RULES, headerComparisonKey, parseHttpDate, splitHeaderList } from '../../../audit-service/src/diff/header-semantics.js'
 
 /** [header, primary value, shadow value]: the same meaning spelled differently. */
 const EQUIVALENT: [string, string, string][] = [
@@ -23,7 +23,9 @@ const EQUIVALENT: [string, string, string][] = [
   ['content-encoding', 'GZIP', 'gzip'],
   ['content-encoding', 'deflate, gzip', 'deflate,gzip'],
   ['last-modified', 'Sun, 06 Nov 1994 08:49:37 GMT', 'Sunday, 06-Nov-94 08:49:37 GMT'],
-  ['expires', 'Sun, 06 Nov 1994 08:49:37 GMT', 'Sun Nov  6 08:49:37 1994 GMT'],
+  ['expires', 'Sun, 06 Nov 1994 08:49:37 GMT', 'Sun Nov  6 08:49:37 1994'],
+  ['expires', '0', '-1'],
+  ['date', 'Thu, 01 Jan 2026 00:00:00 GMT', 'thu, 01 jan 2026 00:00:00 gmt'],
   ['content-length', '42', '042'],
   ['access-control-max-age', ' 600', '600 '],
   ['etag', ' "abc" ', '"abc"'],
@@ -49,6 +51,8 @@ const DIFFERENT: [string, string, string][] = [
   ['content-encoding', 'deflate, gzip', 'gzip, deflate'],
   ['last-modified', 'Sun, 06 Nov 1994 08:49:37 GMT', 'Sun, 06 Nov 1994 08:49:38 GMT'],
   ['content-length', '42', '43'],
+  ['expires', '0', 'Sun, 06 Nov 1994 08:49:37 GMT'],
+  ['date', 'Thu, 01 Jan 2026 00:00:00 GMT', 'Thu, 01 Jan 2026 00:00:00 +0100'],
   ['access-control-allow-origin', 'https://a.example', 'https://b.example'],
   ['etag', '"abc"', 'W/"abc"'],
   ['x-custom', 'A', 'a'],
@@ -86,6 +90,12 @@ describe('header comparison by meaning', () => {
   it('splits lists on commas outside quoted strings only', () => {
     expect(splitHeaderList('a, "b, c", , d')).toEqual(['a', '"b, c"', 'd'])
     expect(splitHeaderList('x="a\\", b", y')).toEqual(['x="a\\", b"', 'y'])
+  })
+
+  it('reads only HTTP-date forms, in UTC whatever the local time zone', () => {
+    const utc = Date.UTC(1994, 10, 6, 8, 49, 37)
+    for (const v of ['Sun, 06 Nov 1994 08:49:37 GMT', 'Sunday, 06-Nov-94 08:49:37 GMT', 'Sun Nov  6 08:49:37 1994']) expect(parseHttpDate(v), v).toBe(utc)
+    for (const v of ['0', '1', '2026-01-01', 'Sun, 06 Nov 1994 08:49:37 +0000', 'Sun, 06 Foo 1994 08:49:37 GMT']) expect(parseHttpDate(v), v).toBeUndefined()
   })
 
   it('an unreadable date or length is compared as text, never as equal to another unreadable one', () => {
