@@ -68,7 +68,7 @@ async function startSides(route: string, up: Upstreams, options: KeepUpOptions, 
 async function step(rps: number, up: Upstreams, options: KeepUpOptions, dir: string): Promise<KeepUpRow> {
   const route = `keepup_${rps}`
   const sides = await startSides(route, up, options, dir)
-  const audited = (): Promise<number> => up.influx.count(`SELECT count(mismatch) FROM shadowgate_audit WHERE "route" = '${route}'`, INFLUX_DB)
+  const audited = (): Promise<number> => up.influx.count(`SELECT count(judged) FROM shadowgate_audit WHERE "route" = '${route}'`, INFLUX_DB)
   const pairs = async (): Promise<{ mirrored: number; notMirrored: Readonly<Record<string, number>>; enqueued: number; dropped: number }> => {
     const counters = await readRouteCounters(sides.adminUrl, route)
     let dropped = 0

@@ -160,7 +160,7 @@ routes: [{ name: ${BACKLOG_ROUTE}, match: "/orders/*" }]
     if (code !== 0) log(`the audit worker exited with ${code}: ${worker.output.trim()}`)
     const left = await backlog.left()
     // Every pair the worker completed is one point: what was added and is no longer queued.
-    const points = await influx.count('SELECT count(mismatch) FROM shadowgate_audit', 'soak').catch(() => Number.NaN)
+    const points = await influx.count('SELECT count(judged) FROM shadowgate_audit', 'soak').catch(() => Number.NaN)
     return { concurrency: options.workerConcurrency ?? DEFAULT_WORKER_CONCURRENCY, backlog: options.jobs, lowestBacklog: lowest, processed: backlog.added - left, seconds, points, rss }
   } finally {
     await backlog.close()

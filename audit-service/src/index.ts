@@ -14,7 +14,7 @@ export {
 } from './errors.js'
 
 // Verdicts and the judge.
-export { OUTCOMES, DIFF_KINDS, BODY_COMPARISONS } from './verdict/verdict.js'
+export { OUTCOMES, DIFF_KINDS, BODY_COMPARISONS, isJudged } from './verdict/verdict.js'
 export type { Outcome, DiffKind, FieldDifference, Verdict, BodyComparison } from './verdict/verdict.js'
 export { MATCH_REASONS, MISMATCH_REASONS, SKIP_REASONS, OUTCOME_REASONS } from './verdict/outcome-reasons.js'
 export type { SkipReason } from './verdict/outcome-reasons.js'
@@ -24,10 +24,12 @@ export type { JudgeLimits } from './verdict/judge-limits.js'
 export { mismatchFingerprint } from './verdict/mismatch-fingerprint.js'
 export { renderDiff } from './diff/render-diff.js'
 export type { DiffSample } from './diff/render-diff.js'
+export { HEADER_RULES, headerComparisonKey } from './diff/header-semantics.js'
+export type { HeaderRule } from './diff/header-semantics.js'
 
 // Mismatch groups.
 export { MismatchStore } from './mismatch/mismatch-store.js'
-export type { MismatchStoreLimits } from './mismatch/mismatch-store.js'
+export type { MismatchStoreLimits, ListOptions } from './mismatch/mismatch-store.js'
 export type { MismatchGroup, MismatchSample, SampleSide, PathKind } from './mismatch/mismatch-group.js'
 
 // The worker service and its HTTP API.
@@ -35,5 +37,7 @@ export { createAuditService, defaultLockDurationMs } from './worker/audit-servic
 export type { AuditService, AuditServiceOptions } from './worker/audit-service.js'
 export type { AuditResult, JudgeFn } from './worker/audit-job-processor.js'
 export { AuditMetrics } from './worker/audit-metrics.js'
+export { RulesDrift, MAX_DRIFT_ENTRIES } from './worker/rules-drift.js'
+export type { RulesDriftEntry, RulesDriftStatus } from './worker/rules-drift.js'
 export { buildAuditHttpApp } from './http/build-audit-http-app.js'
 export type { AuditHttpAppOptions } from './http/build-audit-http-app.js'

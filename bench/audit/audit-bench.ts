@@ -75,7 +75,7 @@ routes: [{ name: ${c.route}, match: "/orders/*" }]
 }
 
 async function influxCount(influx: TestInflux, c: Case): Promise<number> {
-  const series = await influx.query(`SELECT count(mismatch) FROM shadowgate_audit WHERE route = '${c.route}'`, DB)
+  const series = await influx.query(`SELECT count(judged) FROM shadowgate_audit WHERE route = '${c.route}'`, DB)
   return Number(series[0]?.values[0]?.[1] ?? 0)
 }
 

@@ -152,6 +152,7 @@ const ENGINES: readonly Engine[] = [
         compareHeaders: [],
         arrays: [],
         tolerance: [{ path: parsePathPattern('$..price'), absolute: 0.05, relative: undefined }],
+        numbers: 'value',
       }),
     ),
   },

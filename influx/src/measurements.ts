@@ -2,6 +2,13 @@
  * InfluxDB measurement names. They are a contract: dashboards and users query them, so renaming
  * one is a breaking change (the README lists every tag and field).
  */
+/**
+ * Version of the tags and fields written to these measurements (README, InfluxDB schema). 2: every
+ * `shadowgate_audit` point has `judged`, `mismatch` only judged ones; `shadowgate_field_diff` has
+ * `pairs` and `elements` instead of `count`.
+ */
+export const INFLUX_SCHEMA_VERSION = 2
+
 export const AUDIT_MEASUREMENT = 'shadowgate_audit'
 export const FIELD_DIFF_MEASUREMENT = 'shadowgate_field_diff'
 export const GATEWAY_MEASUREMENT = 'shadowgate_gateway'

@@ -31,6 +31,7 @@ export { cliErrorLine, colorEnabled, packageVersion } from './cli-conventions.js
 export type { CliErrorKind } from './cli-conventions.js'
 export { maskUrlCredentials } from './config/mask-url-credentials.js'
 export { UniqueClock } from './unique-clock.js'
+export { UNKNOWN_ROUTE_RULES, auditRulesFingerprint } from './audit-rules-fingerprint.js'
 export { stickyBucket } from './sticky-bucket.js'
 export { MAX_TIMER_MS, formatDurationBound, parseDuration } from './duration.js'
 export { logSafeError } from './log-safe-error.js'
@@ -68,6 +69,7 @@ export {
   DEFAULT_CIRCUIT_OPEN_MS,
   DEFAULT_AUDIT_PERCENT,
   DEFAULT_COMPARE_HEADERS,
+  DEFAULT_NUMBER_COMPARISON,
   DEFAULT_MAX_AUDIT_BODY_BYTES,
   DEFAULT_CAPTURE_REQUEST_HEADERS,
   ALWAYS_REDACTED_HEADERS,
@@ -109,6 +111,7 @@ export type {
   ListenConfig,
   MirrorDefaults,
   OperatorListenConfig,
+  NumberComparison,
   ProxyConfig,
   RedisConfig,
   RouteAuditConfig,

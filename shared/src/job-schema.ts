@@ -78,6 +78,11 @@ export interface AuditJob {
   readonly request: CapturedRequest
   readonly primary: CapturedOutcome
   readonly shadow: CapturedOutcome
+  /**
+   * auditRulesFingerprint of the route's audit rules in the capturing gateway's config. Optional:
+   * older gateways do not send it, and a worker then judges without checking.
+   */
+  readonly rulesFingerprint?: string
 }
 
 function fail(path: string, constraint: string): never {
@@ -170,6 +175,8 @@ export function checkAuditJob(data: unknown): asserts data is AuditJob {
   num(req, 'bodySize', 'request.')
   str(req, 'bodySha256', 'request.')
   str(req, 'caller', 'request.')
+  const fp = data['rulesFingerprint']
+  if (fp !== undefined && (typeof fp !== 'string' || !/^[0-9a-f]{16}$/.test(fp))) fail('rulesFingerprint', 'must be 16 lower-case hex digits when present')
   outcome(data, 'primary', false)
   outcome(data, 'shadow', isObj(data['primary']) && data['primary']['kind'] === 'response')
 }

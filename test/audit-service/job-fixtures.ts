@@ -108,6 +108,7 @@ export interface RuleSpec {
   readonly compareHeaders?: readonly string[]
   readonly arrays?: Readonly<Record<string, string>>
   readonly tolerance?: Readonly<Record<string, { absolute?: number; relative?: number }>>
+  readonly numbers?: RouteAuditConfig['numbers']
 }
 
 export function auditRules(spec: RuleSpec = {}): RouteAuditConfig {
@@ -123,6 +124,7 @@ export function auditRules(spec: RuleSpec = {}): RouteAuditConfig {
     compareHeaders: spec.compareHeaders ?? DEFAULT_COMPARE_HEADERS,
     arrays,
     tolerance,
+    numbers: spec.numbers ?? 'value',
   }
 }
 

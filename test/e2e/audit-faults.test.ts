@@ -68,7 +68,7 @@ describe('audit pipeline under faults', () => {
     await s.closeGateway()
 
     const stats = s.gateway.auditStats()
-    const audited = await single(s.influx, 'SELECT count("mismatch") FROM shadowgate_audit')
+    const audited = await single(s.influx, 'SELECT count("judged") FROM shadowgate_audit')
     const droppedTotal = Object.values(stats?.dropped ?? {}).reduce((a, b) => a + b, 0)
     expect(mirroredTotal(s.gateway)).toBe(3 * BURST_SIZE)
     expect(stats?.offered).toBe(3 * BURST_SIZE)
@@ -76,7 +76,7 @@ describe('audit pipeline under faults', () => {
     expect(audited).toBe(2 * BURST_SIZE)
     expect(stats?.enqueued).toBe(2 * BURST_SIZE)
     expect(await pairsMetric(s, 'enqueued')).toBe(2 * BURST_SIZE)
-    expect(await countBy(s.influx, 'SELECT count("mismatch") FROM shadowgate_audit GROUP BY route, outcome', ['route', 'outcome'])).toEqual({
+    expect(await countBy(s.influx, 'SELECT count("judged") FROM shadowgate_audit GROUP BY route, outcome', ['route', 'outcome'])).toEqual({
       'price/mismatch': 2 * BURST.price,
       'noise/match': 2 * BURST.noise,
       'fail/mismatch': 2 * BURST.fail,
@@ -130,12 +130,12 @@ describe('audit pipeline under faults', () => {
     expect((await s.worker.http.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200)
     expect(s.worker.influxStats()).toMatchObject({ droppedLines: 0, pendingLines: 0 })
     expect(s.gateway.influxStats()).toMatchObject({ droppedLines: 0, pendingLines: 0 })
-    expect(await countBy(s.influx, 'SELECT count("mismatch") FROM shadowgate_audit GROUP BY route, outcome', ['route', 'outcome'])).toEqual({
+    expect(await countBy(s.influx, 'SELECT count("judged") FROM shadowgate_audit GROUP BY route, outcome', ['route', 'outcome'])).toEqual({
       'price/mismatch': 3 * BURST.price,
       'noise/match': 3 * BURST.noise,
       'fail/mismatch': 3 * BURST.fail,
     })
-    expect(await countBy(s.influx, 'SELECT sum("count") FROM shadowgate_field_diff GROUP BY route, path, kind', ['route', 'path', 'kind'])).toEqual({
+    expect(await countBy(s.influx, 'SELECT sum("elements") FROM shadowgate_field_diff GROUP BY route, path, kind', ['route', 'path', 'kind'])).toEqual({
       'price/$.price/changed': 3 * BURST.price,
       'fail/status/changed': 3 * BURST.fail,
       'fail/$.id/removed': 3 * BURST.fail,

@@ -49,7 +49,7 @@ describe('audit pipeline end to end', () => {
   })
 
   it('writes exactly one shadowgate_audit point per audited pair, by route and outcome', async () => {
-    expect(await countBy(stack.influx, 'SELECT count("mismatch") FROM shadowgate_audit GROUP BY route, outcome', ['route', 'outcome'])).toEqual({
+    expect(await countBy(stack.influx, 'SELECT count("judged") FROM shadowgate_audit GROUP BY route, outcome', ['route', 'outcome'])).toEqual({
       'price/mismatch': PLAN.price,
       'rename/mismatch': PLAN.rename,
       'reorder/mismatch': PLAN.reorder,
@@ -58,7 +58,7 @@ describe('audit pipeline end to end', () => {
       'text/mismatch': PLAN.text,
       'fail/mismatch': PLAN.fail,
     })
-    expect(await single(stack.influx, 'SELECT count("mismatch") FROM shadowgate_audit')).toBe(AUDITED_TOTAL)
+    expect(await single(stack.influx, 'SELECT count("judged") FROM shadowgate_audit')).toBe(AUDITED_TOTAL)
   })
 
   it('records why each route mismatched, with both statuses', async () => {
@@ -77,7 +77,7 @@ describe('audit pipeline end to end', () => {
   })
 
   it('writes the exact field paths and kinds in shadowgate_field_diff', async () => {
-    const sums = await countBy(stack.influx, 'SELECT sum("count") FROM shadowgate_field_diff GROUP BY route, path, kind', ['route', 'path', 'kind'])
+    const sums = await countBy(stack.influx, 'SELECT sum("elements") FROM shadowgate_field_diff GROUP BY route, path, kind', ['route', 'path', 'kind'])
     expect(sums).toEqual({
       'price/$.price/changed': PLAN.price,
       'rename/$.name/removed': PLAN.rename,
@@ -92,7 +92,7 @@ describe('audit pipeline end to end', () => {
       'fail/$.error/added': PLAN.fail,
     })
     // Each pair differs once per (path, kind): one point per pair, each with count 1.
-    expect(await countBy(stack.influx, 'SELECT count("count") FROM shadowgate_field_diff GROUP BY route, path, kind', ['route', 'path', 'kind'])).toEqual(sums)
+    expect(await countBy(stack.influx, 'SELECT sum("pairs") FROM shadowgate_field_diff GROUP BY route, path, kind', ['route', 'path', 'kind'])).toEqual(sums)
   })
 
   it('never records the timestamp noise an ignore rule covers, nor the reordered array declared unordered', async () => {
@@ -103,7 +103,7 @@ describe('audit pipeline end to end', () => {
 
   it('writes no audit point for the route whose audit percent is 0', async () => {
     expect(await tagValues(stack.influx, 'shadowgate_audit', 'route')).not.toContain('unaudited')
-    expect(await single(stack.influx, `SELECT count("mismatch") FROM shadowgate_audit WHERE route = 'unaudited'`)).toBe(0)
+    expect(await single(stack.influx, `SELECT count("judged") FROM shadowgate_audit WHERE route = 'unaudited'`)).toBe(0)
   })
 
   it('keeps one mismatch group per mismatching route with the exact count', async () => {

@@ -110,13 +110,18 @@ describe('Grafana dashboards on real pipeline traffic', () => {
     expect(sumColumn(await run('Shadow errors and timeouts'), 'failed')).toBe(DOWN)
   })
 
-  it('mismatch rates are 1 where every pair differs and 0 where none does', async () => {
-    for (const title of ['Mismatch rate now, per route', 'Mismatch rate per route']) {
+  it('mismatch rates are 1 where every pair differs, 0 where none does, and absent (never 0) where no pair was judged', async () => {
+    for (const title of ['Mismatch rate now (judged pairs), per route', 'Mismatch rate per route (judged pairs)']) {
       const series = await run(title)
       const rate = Object.fromEntries(series.map((s) => [s.tags?.['route'], s.values.filter((r) => r[1] !== null).map((r) => Number(r[1]))]))
       for (const r of ['price', 'rename', 'gzip', 'text', 'reorder', 'fail']) expect(new Set(rate[r]), `${title} ${r}`).toEqual(new Set([1]))
-      for (const r of ['noise', 'down']) expect(new Set(rate[r]), `${title} ${r}`).toEqual(new Set([0]))
+      expect(new Set(rate['noise']), `${title} noise`).toEqual(new Set([0]))
+      expect(rate['down'] ?? [], `${title} down: every copy was refused`).toEqual([])
     }
+    const unjudged = await run('Unjudged rate per route')
+    const byRoute = Object.fromEntries(unjudged.map((s) => [s.tags?.['route'], new Set(s.values.filter((r) => r[1] !== null).map((r) => Number(r[1])))]))
+    expect(byRoute['down']).toEqual(new Set([1]))
+    expect(byRoute['price']).toEqual(new Set([0]))
   })
 
   it('time series add up per outcome, reason and route', async () => {
@@ -140,7 +145,7 @@ describe('Grafana dashboards on real pipeline traffic', () => {
       fail: PLAN.fail,
       down: DOWN,
     })
-    expect(sumByTag(await run('Status code mismatches per route'), 'route', 'status_mismatches')).toEqual({ fail: PLAN.fail })
+    expect(sumByTag(await run('Pairs with a status code mismatch, per route'), 'route', 'pairs')).toEqual({ fail: PLAN.fail })
   })
 
   it('latency panels have a primary and a shadow value for every audited route', async () => {
@@ -156,8 +161,9 @@ describe('Grafana dashboards on real pipeline traffic', () => {
     }
   })
 
-  it('the top differing field paths table lists each known difference with its count', async () => {
-    const rows = await run('Top differing field paths')
+  it('the top differing field paths table lists each known difference with its pair count', async () => {
+    const rows = await run('Top differing field paths (pairs, elements)')
+    for (const s of rows) expect(s.columns).toEqual(['time', 'pairs', 'elements'])
     expect(Object.fromEntries(rows.map((s) => [`${s.tags?.['route']} ${s.tags?.['path']} ${s.tags?.['kind']}`, Number(s.values[0]?.[1])]))).toEqual({
       'price $.price changed': PLAN.price,
       'rename $.name removed': PLAN.rename,

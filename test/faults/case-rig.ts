@@ -106,7 +106,7 @@ export async function startCaseRig(stack: FaultStack, key: string): Promise<Case
       }
     },
     async audited() {
-      const series = await stack.influx.query('SELECT count(mismatch) FROM shadowgate_audit GROUP BY outcome', database)
+      const series = await stack.influx.query('SELECT count(judged) FROM shadowgate_audit GROUP BY outcome', database)
       const out: Record<string, number> = {}
       for (const s of series) out[s.tags?.['outcome'] ?? '?'] = Number(s.values[0]?.[1] ?? 0)
       return out

@@ -100,12 +100,21 @@ describe('Grafana dashboards', () => {
     const query = typeof route?.query === 'string' ? route.query : route?.query?.query
     expect(query).toBe('SHOW TAG VALUES FROM "shadowgate_audit" WITH KEY = "route"')
     const byType = (type: string): string[] => allPanels(d).filter((p) => p.type === type).map((p) => p.title)
-    expect(byType('stat')).toContain('Mismatch rate now, per route')
-    expect(byType('table')).toContain('Top differing field paths')
+    expect(byType('stat')).toContain('Mismatch rate now (judged pairs), per route')
+    expect(byType('timeseries')).toContain('Unjudged rate per route')
+    expect(byType('table')).toContain('Top differing field paths (pairs, elements)')
     const queries = allPanels(d).flatMap((p) => (p.targets ?? []).map((t) => t.query ?? ''))
     for (const measurement of ['shadowgate_audit', 'shadowgate_field_diff', 'shadowgate_gateway']) {
       expect(queries.some((q) => q.includes(`FROM "${measurement}"`)), measurement).toBe(true)
     }
     expect(queries.some((q) => q.includes('percentile("primary_ms", 99)') && q.includes('percentile("shadow_ms", 99)'))).toBe(true)
+  })
+
+  it('counts audit points by "judged" (on every point, schema 2), never by "mismatch" (only on judged pairs)', () => {
+    for (const { file, dashboard } of dashboards) {
+      for (const p of allPanels(dashboard)) {
+        for (const t of p.targets ?? []) expect(t.query ?? '', `${file}: ${p.title}`).not.toMatch(/count\("mismatch"\)|sum\("count"\)[^]*shadowgate_field_diff/)
+      }
+    }
   })
 })

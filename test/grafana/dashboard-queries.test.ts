@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { auditPoint } from '../../audit-service/src/influx/audit-point.js'
+import { fieldDiffPoints } from '../../audit-service/src/influx/field-diff-points.js'
+import type { FieldDifference, Outcome, Verdict } from '../../audit-service/src/verdict/verdict.js'
 import { startInfluxd, type InfluxSeries, type TestInflux } from '@shadowgate/dev-helpers'
 import { ALL_VALUES, PANEL_SHAPES, allPanels, grafanaRegexValue, interpolateQuery, loadDashboards, panelSubstitution, type Panel, type PanelTarget } from './grafana-dashboards.js'
 
@@ -12,63 +15,69 @@ const STEP_MS = 10_000
 
 interface AuditPoint {
   route: string
-  method: string
-  outcome: string
-  mismatch: 0 | 1
-  primaryMs: number
-  shadowMs: number
-  primaryStatus: number
+  step: number
+  outcome: Outcome
   shadowStatus: number
-  diffPaths: number
-  fingerprint: string
+  fingerprint: string | undefined
+  differences: FieldDifference[]
 }
 
+const diff = (path: string, kind: FieldDifference['kind'], exactPath = path): FieldDifference => ({ path, exactPath, kind })
+/** Three items whose price changed in one pair: one pair, three elements. */
+const PRICE_DIFFS = [0, 1, 2].map((i) => diff('$.items[*].price', 'changed', `$.items[${i}].price`))
+
 /** What the sample catalog pair produces, per route and step: deterministic, so totals are known. */
-function auditPoint(route: string, i: number): AuditPoint {
-  const base = { route, method: 'GET', primaryMs: 5 + (i % 20), shadowMs: 8 + (i % 30), primaryStatus: 200, shadowStatus: 200, diffPaths: 0, fingerprint: '' }
+function mixedPoint(route: string, i: number): AuditPoint {
+  const base = { route, step: i, shadowStatus: 200, fingerprint: undefined, differences: [] }
   switch (route) {
     case 'product':
-      return { ...base, outcome: 'mismatch', mismatch: 1, diffPaths: 2, fingerprint: 'fp-rename' }
+      return { ...base, outcome: 'mismatch', fingerprint: 'fp-rename', differences: [diff('$.name', 'removed'), diff('$.title', 'added')] }
     case 'products-list':
-      return i % 2 === 0 ? { ...base, outcome: 'mismatch', mismatch: 1, diffPaths: 1, fingerprint: 'fp-price' } : { ...base, outcome: 'match', mismatch: 0 }
+      return i % 2 === 0 ? { ...base, outcome: 'mismatch', fingerprint: 'fp-price', differences: PRICE_DIFFS } : { ...base, outcome: 'match' }
     case 'search':
-      if (i % 5 === 0) return { ...base, outcome: 'mismatch', mismatch: 1, shadowStatus: 500, diffPaths: 1, fingerprint: 'fp-status' }
-      if (i % 17 === 0) return { ...base, outcome: 'shadow_timeout', mismatch: 0, shadowStatus: 0, shadowMs: 2000 }
-      return { ...base, outcome: 'match', mismatch: 0 }
+      if (i % 5 === 0) return { ...base, outcome: 'mismatch', shadowStatus: 500, fingerprint: 'fp-status', differences: [diff('status', 'changed')] }
+      if (i % 17 === 0) return { ...base, outcome: 'shadow_timeout', shadowStatus: 0 }
+      return { ...base, outcome: 'match' }
     default:
-      return { ...base, outcome: i % 3 === 0 ? 'skipped' : 'match', mismatch: 0 }
+      return { ...base, outcome: i % 3 === 0 ? 'skipped' : 'match' }
   }
 }
 
-function fieldDiffs(p: AuditPoint): { path: string; kind: string }[] {
-  if (p.fingerprint === 'fp-rename') return [{ path: '$.name', kind: 'removed' }, { path: '$.title', kind: 'added' }]
-  if (p.fingerprint === 'fp-price') return [{ path: '$.items[*].price', kind: 'changed' }]
-  if (p.fingerprint === 'fp-status') return [{ path: 'status', kind: 'changed' }]
-  return []
+/** A shadow that never answers in time: every pair of every route is shadow_timeout. */
+function timeoutPoint(route: string, i: number): AuditPoint {
+  return { route, step: i, outcome: 'shadow_timeout', shadowStatus: 0, fingerprint: undefined, differences: [] }
 }
 
 const GATEWAY_REASONS: Record<string, number> = { mirrored: 12, not_sampled: 9, method: 1, circuit_open: 2 }
 
-function lineProtocol(nowMs: number): { lines: string[]; auditPoints: AuditPoint[] } {
+/** Lines built by the worker's own point builders, so the panels are tested on the schema actually written. */
+function lineProtocol(nowMs: number, pointOf: (route: string, i: number) => AuditPoint): { lines: string[]; auditPoints: AuditPoint[] } {
   const lines: string[] = []
   const auditPoints: AuditPoint[] = []
   for (let i = 0; i < STEPS; i++) {
-    const ts = (nowMs - (STEPS - i) * STEP_MS) * 1_000_000
+    const ts = `${(nowMs - (STEPS - i) * STEP_MS) * 1_000_000}`
     for (const route of ROUTES) {
-      const p = auditPoint(route, i)
+      const p = pointOf(route, i)
       auditPoints.push(p)
-      lines.push(
-        `shadowgate_audit,method=${p.method},outcome=${p.outcome},route=${route} mismatch=${p.mismatch}i,primary_ms=${p.primaryMs.toFixed(3)},shadow_ms=${p.shadowMs.toFixed(3)},primary_status=${p.primaryStatus}i,shadow_status=${p.shadowStatus}i,diff_paths=${p.diffPaths}i,fingerprint="${p.fingerprint}" ${ts}`,
-      )
-      for (const d of fieldDiffs(p)) lines.push(`shadowgate_field_diff,kind=${d.kind},path=${d.path},route=${route} count=1i ${ts}`)
+      const verdict: Verdict = {
+        outcome: p.outcome,
+        reason: 'r',
+        differences: p.differences,
+        differenceCount: p.differences.length,
+        fingerprint: p.fingerprint,
+        primaryStatus: 200,
+        shadowStatus: p.shadowStatus,
+        primaryMs: 5 + (i % 20),
+        shadowMs: p.outcome === 'shadow_timeout' ? 2000 : 8 + (i % 30),
+      }
+      lines.push(auditPoint({ route, method: 'GET', verdict, timestampNs: ts }).toLineProtocol() ?? '')
+      for (const point of fieldDiffPoints(route, p.differences, new Map(), ts)) lines.push(point.toLineProtocol() ?? '')
       for (const [reason, count] of Object.entries(GATEWAY_REASONS)) lines.push(`shadowgate_gateway,instance=gw-1,reason=${reason},route=${route} count=${count}i ${ts}`)
     }
     lines.push(`shadowgate_gateway,instance=gw-1,reason=no_route,route=(none) count=3i ${ts}`)
   }
   return { lines, auditPoints }
 }
-
-
 
 function sumColumn(series: InfluxSeries[], column: string): number {
   let total = 0
@@ -79,6 +88,28 @@ function sumColumn(series: InfluxSeries[], column: string): number {
   return total
 }
 
+const TIMEOUT_DB = 'shadowgate_timeouts'
+
+async function writeLines(influx: TestInflux, db: string, lines: string[]): Promise<void> {
+  await influx.createDatabase(db)
+  // Written through the v1 /write endpoint, in batches the way the worker flushes.
+  for (let i = 0; i < lines.length; i += 2_000) {
+    const res = await fetch(`${influx.url}/write?db=${db}&precision=ns`, { method: 'POST', body: lines.slice(i, i + 2_000).join('\n') })
+    expect(res.status, await res.text()).toBe(204)
+  }
+}
+
+/** Per route, the non-null values of one column. */
+function valuesByRoute(series: InfluxSeries[], column: string): Record<string, number[]> {
+  const out: Record<string, number[]> = {}
+  for (const s of series) {
+    const idx = s.columns.indexOf(column)
+    const route = s.tags?.['route'] ?? ''
+    out[route] = [...(out[route] ?? []), ...s.values.map((row) => row[idx]).filter((v) => v !== null && v !== undefined).map(Number)]
+  }
+  return out
+}
+
 describe('dashboard queries on a real InfluxDB', () => {
   let influx: TestInflux
   let auditPoints: AuditPoint[] = []
@@ -86,17 +117,19 @@ describe('dashboard queries on a real InfluxDB', () => {
   const targets: { file: string; panel: Panel; target: PanelTarget }[] = dashboards.flatMap(({ file, dashboard }) =>
     allPanels(dashboard).flatMap((panel) => (panel.targets ?? []).map((target) => ({ file, panel, target }))),
   )
+  const run = async (title: string, route = ALL_VALUES, db = DB): Promise<InfluxSeries[]> => {
+    const t = targets.find((x) => x.panel.title === title)
+    if (!t) throw new Error(`panel "${title}" missing`)
+    return influx.query(interpolateQuery(t.target.query ?? '', panelSubstitution(t.panel, route)), db)
+  }
 
   beforeAll(async () => {
     influx = await startInfluxd()
-    await influx.createDatabase(DB)
-    const generated = lineProtocol(Date.now())
-    auditPoints = generated.auditPoints
-    // Written through the v1 /write endpoint, in batches the way the worker flushes.
-    for (let i = 0; i < generated.lines.length; i += 2_000) {
-      const res = await fetch(`${influx.url}/write?db=${DB}&precision=ns`, { method: 'POST', body: generated.lines.slice(i, i + 2_000).join('\n') })
-      expect(res.status, await res.text()).toBe(204)
-    }
+    const now = Date.now()
+    const mixed = lineProtocol(now, mixedPoint)
+    auditPoints = mixed.auditPoints
+    await writeLines(influx, DB, mixed.lines)
+    await writeLines(influx, TIMEOUT_DB, lineProtocol(now, timeoutPoint).lines)
   })
   afterAll(async () => {
     await influx?.close()
@@ -131,15 +164,6 @@ describe('dashboard queries on a real InfluxDB', () => {
   }
 
   it('aggregates to the numbers the synthetic traffic implies', async () => {
-    const find = (title: string): { panel: Panel; target: PanelTarget } => {
-      const t = targets.find((x) => x.panel.title === title)
-      if (!t) throw new Error(`panel "${title}" missing`)
-      return t
-    }
-    const run = async (title: string, route = ALL_VALUES): Promise<InfluxSeries[]> => {
-      const { panel, target } = find(title)
-      return influx.query(interpolateQuery(target.query ?? '', panelSubstitution(panel, route)), DB)
-    }
     expect(sumColumn(await run('Audited pairs'), 'pairs')).toBe(auditPoints.length)
     expect(sumColumn(await run('Audited pairs', grafanaRegexValue(['search'])), 'pairs')).toBe(STEPS)
     const failed = auditPoints.filter((p) => p.outcome === 'shadow_timeout' || p.outcome === 'shadow_error').length
@@ -149,15 +173,67 @@ describe('dashboard queries on a real InfluxDB', () => {
     // With "All" the unrouted requests (route tag "(none)") are shown too.
     const reasons = await run('Requests mirrored vs not mirrored, by reason')
     expect(reasons.map((s) => s.tags?.['reason']).sort()).toEqual(['circuit_open', 'method', 'mirrored', 'no_route', 'not_sampled'])
-    const now = await run('Mismatch rate now, per route')
-    const rate = Object.fromEntries(now.map((s) => [s.tags?.['route'], Number(s.values[0]?.[1])]))
-    expect(rate['product']).toBe(1)
-    expect(rate['categories']).toBe(0)
-    expect(rate['products-list']).toBeCloseTo(0.5, 1)
-    const paths = await run('Top differing field paths')
-    const byPath = Object.fromEntries(paths.map((s) => [`${s.tags?.['route']} ${s.tags?.['path']} ${s.tags?.['kind']}`, Number(s.values[0]?.[1])]))
-    expect(byPath['product $.title added']).toBe(STEPS)
-    expect(byPath['search status changed']).toBe(auditPoints.filter((p) => p.fingerprint === 'fp-status').length)
-    expect(sumColumn(await run('Status code mismatches per route'), 'status_mismatches')).toBe(byPath['search status changed'])
+    const paths = await run('Top differing field paths (pairs, elements)')
+    const byPath = Object.fromEntries(paths.map((s) => [`${s.tags?.['route']} ${s.tags?.['path']} ${s.tags?.['kind']}`, { pairs: Number(s.values[0]?.[1]), elements: Number(s.values[0]?.[2]) }]))
+    expect(byPath['product $.title added']).toEqual({ pairs: STEPS, elements: STEPS })
+    const pricePairs = auditPoints.filter((p) => p.fingerprint === 'fp-price').length
+    expect(byPath['products-list $.items[*].price changed']).toEqual({ pairs: pricePairs, elements: 3 * pricePairs })
+    const statusPairs = auditPoints.filter((p) => p.fingerprint === 'fp-status').length
+    expect(byPath['search status changed']).toEqual({ pairs: statusPairs, elements: statusPairs })
+    expect(sumColumn(await run('Pairs with a status code mismatch, per route'), 'pairs')).toBe(statusPairs)
+  })
+
+  it('mismatch rates are over judged pairs, and unjudged pairs have their own rate (mixed outcomes)', async () => {
+    // The stat panel looks at the last 15 minutes only: the steps written less than 15 minutes before now.
+    const recent = auditPoints.filter((p) => (STEPS - p.step) * STEP_MS < 15 * 60_000)
+    const judged = (route: string): AuditPoint[] => recent.filter((p) => p.route === route && (p.outcome === 'match' || p.outcome === 'mismatch'))
+    const rateOf = (route: string): number => judged(route).filter((p) => p.outcome === 'mismatch').length / judged(route).length
+    const unjudgedOf = (route: string): number => 1 - judged(route).length / recent.filter((p) => p.route === route).length
+    const now = await run('Mismatch rate now (judged pairs), per route')
+    const mismatch = valuesByRoute(now, 'mismatch_rate')
+    const unjudged = valuesByRoute(now, 'unjudged_rate')
+    for (const route of ROUTES) {
+      expect(mismatch[route]?.[0], route).toBeCloseTo(rateOf(route), 9)
+      expect(unjudged[route]?.[0], route).toBeCloseTo(unjudgedOf(route), 9)
+    }
+    // search: a timeout now and then must not dilute its mismatch rate.
+    expect(unjudgedOf('search')).toBeGreaterThan(0)
+    expect(mismatch['search']?.[0]).toBeGreaterThan(recent.filter((p) => p.route === 'search' && p.outcome === 'mismatch').length / recent.filter((p) => p.route === 'search').length)
+    expect(mismatch['product']?.[0]).toBe(1)
+    expect(mismatch['categories']?.[0]).toBe(0)
+    expect(unjudged['categories']?.[0]).toBeCloseTo(unjudgedOf('categories'), 9)
+    const overTime = valuesByRoute(await run('Unjudged rate per route'), 'unjudged_rate')
+    expect(Math.max(...(overTime['products-list'] ?? [1]))).toBe(0)
+    expect(Math.max(...(overTime['search'] ?? []))).toBe(1)
+  })
+
+  it('when every pair times out, no panel shows a clean mismatch rate: mismatch rates are absent, unjudged is 100 %', async () => {
+    const now = await run('Mismatch rate now (judged pairs), per route', ALL_VALUES, TIMEOUT_DB)
+    expect(now.map((s) => s.tags?.['route']).sort()).toEqual([...ROUTES].sort())
+    const rates = valuesByRoute(now, 'mismatch_rate')
+    for (const route of ROUTES) {
+      expect(rates[route], route).toEqual([])
+      expect(valuesByRoute(now, 'unjudged_rate')[route], route).toEqual([1])
+    }
+    expect(await run('Mismatch rate per route (judged pairs)', ALL_VALUES, TIMEOUT_DB)).toEqual([])
+    const overTime = valuesByRoute(await run('Unjudged rate per route', ALL_VALUES, TIMEOUT_DB), 'unjudged_rate')
+    for (const route of ROUTES) expect(new Set(overTime[route]), route).toEqual(new Set([1]))
+    const total = STEPS * ROUTES.length
+    expect(sumColumn(await run('Audited pairs', ALL_VALUES, TIMEOUT_DB), 'pairs')).toBe(total)
+    expect(sumColumn(await run('Shadow errors and timeouts', ALL_VALUES, TIMEOUT_DB), 'failed')).toBe(total)
+    expect(sumByTagValue(await run('Audited pairs by outcome', ALL_VALUES, TIMEOUT_DB), 'outcome', 'pairs')).toEqual({ shadow_timeout: total })
+    expect(await run('Top differing field paths (pairs, elements)', ALL_VALUES, TIMEOUT_DB)).toEqual([])
+    // Every other panel still runs and keeps its shape on this data.
+    for (const { panel, target } of targets) {
+      const shape = PANEL_SHAPES[panel.title]
+      const series = await influx.query(interpolateQuery(target.query ?? '', panelSubstitution(panel, ALL_VALUES)), TIMEOUT_DB)
+      for (const s of series) expect(s.columns, panel.title).toEqual(['time', ...(shape?.columns ?? [])])
+    }
   })
 })
+
+function sumByTagValue(series: InfluxSeries[], tag: string, column: string): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const s of series) out[s.tags?.[tag] ?? ''] = (out[s.tags?.[tag] ?? ''] ?? 0) + sumColumn([s], column)
+  return out
+}

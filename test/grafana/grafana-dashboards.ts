@@ -135,18 +135,19 @@ export function interpolateQuery(query: string, s: Substitution): string {
 
 /** Columns each panel's query returns (after "time"), and the tags it splits series by: what the dashboard promises. */
 export const PANEL_SHAPES: Readonly<Record<string, { columns: string[]; tags: string[] }>> = {
-  'Mismatch rate now, per route': { columns: ['mismatch_rate'], tags: ['route'] },
+  'Mismatch rate now (judged pairs), per route': { columns: ['mismatch_rate', 'unjudged_rate'], tags: ['route'] },
   'Audited pairs': { columns: ['pairs'], tags: [] },
   'Requests mirrored': { columns: ['mirrored'], tags: [] },
   'Shadow errors and timeouts': { columns: ['failed'], tags: [] },
-  'Mismatch rate per route': { columns: ['mismatch_rate'], tags: ['route'] },
+  'Mismatch rate per route (judged pairs)': { columns: ['mismatch_rate'], tags: ['route'] },
+  'Unjudged rate per route': { columns: ['unjudged_rate'], tags: ['route'] },
   'Audited pairs by outcome': { columns: ['pairs'], tags: ['outcome'] },
   'Requests mirrored vs not mirrored, by reason': { columns: ['requests'], tags: ['reason'] },
   'Audited pairs per route': { columns: ['pairs'], tags: ['route'] },
   'Latency p50: primary vs shadow': { columns: ['primary', 'shadow'], tags: ['route'] },
   'Latency p99: primary vs shadow': { columns: ['primary', 'shadow'], tags: ['route'] },
-  'Top differing field paths': { columns: ['differences'], tags: ['route', 'path', 'kind'] },
-  'Status code mismatches per route': { columns: ['status_mismatches'], tags: ['route'] },
+  'Top differing field paths (pairs, elements)': { columns: ['pairs', 'elements'], tags: ['route', 'path', 'kind'] },
+  'Pairs with a status code mismatch, per route': { columns: ['pairs'], tags: ['route'] },
 }
 
 /** Grafana's value of a multi-value variable set to All (a regex). */

@@ -56,6 +56,7 @@ describe('InfluxWriter on InfluxDB 1.x (v1 /write through the transport mapping)
       route: 'orders',
       method: 'GET',
       outcome: 'mismatch',
+      judged: 1,
       mismatch: 1,
       primary_ms: 12.5,
       shadow_ms: 30,
@@ -70,7 +71,7 @@ describe('InfluxWriter on InfluxDB 1.x (v1 /write through the transport mapping)
     expect(exact).toContain('1700000000123456789')
     expect(await w.writeConfirmed([auditPoint({ route: 'orders', method: 'GET', verdict, timestampNs: ts })])).toBe('written')
     expect(await w.writeConfirmed([auditPoint({ route: 'orders', method: 'GET', verdict, timestampNs: '1700000000123456790' })])).toBe('written')
-    const count = await influx.query('SELECT count(mismatch) FROM shadowgate_audit', 'sg')
+    const count = await influx.query('SELECT count(judged) FROM shadowgate_audit', 'sg')
     expect(count[0]?.values[0]?.[1]).toBe(2)
     expect(w.stats()).toMatchObject({ writtenLines: 3, droppedLines: 0, pendingLines: 0 })
   })

@@ -19,6 +19,11 @@ describe('parseAuditJob', () => {
     expect(parseAuditJob(validJob()).route).toBe('products')
   })
 
+  it('accepts a job with or without the optional rules fingerprint (older gateways send none)', () => {
+    expect(parseAuditJob({ ...validJob(), rulesFingerprint: '0123456789abcdef' }).rulesFingerprint).toBe('0123456789abcdef')
+    expect(parseAuditJob(validJob()).rulesFingerprint).toBeUndefined()
+  })
+
   it.each([
     [(j: Record<string, unknown>) => (j['v'] = 2), 'job.v must be 1'],
     [(j: Record<string, unknown>) => delete j['route'], 'job.route must be a string'],
@@ -27,6 +32,8 @@ describe('parseAuditJob', () => {
     [(j: Record<string, unknown>) => ((j['shadow'] as Record<string, unknown>)['error'] = 'boom'), 'job.shadow.error must be one of'],
     [(j: Record<string, unknown>) => ((j['primary'] as Record<string, unknown>)['body'] = { encoding: 'hex', data: '', size: 0, truncated: false }), 'job.primary.body.encoding must be one of'],
     [(j: Record<string, unknown>) => ((j['request'] as Record<string, unknown>)['headers'] = { a: 1 }), 'job.request.headers.a must be a string'],
+    [(j: Record<string, unknown>) => (j['rulesFingerprint'] = 'not-a-hash'), 'job.rulesFingerprint must be 16 lower-case hex digits'],
+    [(j: Record<string, unknown>) => (j['rulesFingerprint'] = 7), 'job.rulesFingerprint must be 16 lower-case hex digits'],
   ])('rejects a broken job (%#) naming the field', (mutate, message) => {
     const job = validJob()
     mutate(job)

@@ -14,16 +14,21 @@ function indent(text: string, by: string): string {
 
 /**
  * The `shadowgate mismatches` listing: one block per group (route, count, first and last seen,
- * statuses, paths) followed by the colored diff of its latest sample.
+ * statuses, paths) followed by the colored diff of its latest sample. Stale groups (found under
+ * other audit rules than the current ones) are marked and come last.
  */
-export function formatMismatchGroups(groups: readonly MismatchGroup[], opts: { color: boolean; route?: string | undefined; render: SampleRenderer }): string {
+export function formatMismatchGroups(groups: readonly MismatchGroup[], opts: { color: boolean; route?: string | undefined; since?: string | undefined; render: SampleRenderer }): string {
   const bold = ansi('1', opts.color)
   const dim = ansi('2', opts.color)
-  const where = opts.route !== undefined ? ` for route ${opts.route}` : ''
+  const yellow = ansi('33', opts.color)
+  const where = `${opts.route !== undefined ? ` for route ${opts.route}` : ''}${opts.since !== undefined ? ` hit in the last ${opts.since}` : ''}`
   if (groups.length === 0) return `No mismatch groups${where}.\n`
-  const out: string[] = [`${groups.length} mismatch group${groups.length === 1 ? '' : 's'}${where}, largest first`, '']
+  const stale = groups.filter((g) => g.stale === true).length
+  const staleNote = stale > 0 ? ` (${stale} stale: found under other audit rules than the current config, listed last)` : ''
+  const out: string[] = [`${groups.length} mismatch group${groups.length === 1 ? '' : 's'}${where}, largest first${staleNote}`, '']
   groups.forEach((g, i) => {
-    out.push(`${bold(`#${i + 1} ${g.route}`)}  count ${bold(String(g.count))}  status ${g.primaryStatus} → ${g.shadowStatus}  reason ${g.reason}`)
+    const mark = g.stale === true ? `  ${yellow('[stale: audit rules changed since]')}` : ''
+    out.push(`${bold(`#${i + 1} ${g.route}`)}  count ${bold(String(g.count))}  status ${g.primaryStatus} → ${g.shadowStatus}  reason ${g.reason}${mark}`)
     out.push(`   first seen ${g.firstSeen}  last seen ${g.lastSeen}`)
     out.push(dim(`   fingerprint ${g.fingerprint}`))
     const paths = g.paths.map((p) => `${p.path} (${p.kind})`)

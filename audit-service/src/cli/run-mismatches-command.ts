@@ -1,8 +1,8 @@
-import { cliErrorLine, colorEnabled } from '@shadowgate/shared'
+import { UNKNOWN_ROUTE_RULES, auditRulesFingerprint, cliErrorLine, colorEnabled, type ShadowgateConfig } from '@shadowgate/shared'
 import { Redis } from 'ioredis'
 import { renderDiff } from '../diff/render-diff.js'
 import { CliUsageError, ConnectionFailedError } from '../errors.js'
-import { DEFAULT_MISMATCH_LIMIT, MAX_MISMATCH_LIMIT } from '../http/build-audit-http-app.js'
+import { DEFAULT_MISMATCH_LIMIT, MAX_MISMATCH_LIMIT, sinceDuration } from '../http/build-audit-http-app.js'
 import type { MismatchGroup } from '../mismatch/mismatch-group.js'
 import { MismatchStore } from '../mismatch/mismatch-store.js'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './cli-io.js'
@@ -11,15 +11,21 @@ import { formatMismatchGroups } from './format-mismatch-groups.js'
 import { loadConfigFile } from './load-config-file.js'
 import { parseCommandArgs } from './parse-command-args.js'
 
-export const MISMATCHES_USAGE = `Usage: shadowgate mismatches [--route name] [--limit n] [--config shadowgate.yaml | --url http://audit-host:9902]
+export const MISMATCHES_USAGE = `Usage: shadowgate mismatches [--route name] [--since 10m] [--limit n] [--config shadowgate.yaml | --url http://audit-host:9902]
+       shadowgate mismatches clear [--route name] [--config shadowgate.yaml]
 
 Lists mismatch groups (route, count, first and last seen, paths) with the colored diff of the latest
-sample of each, largest group first. Reads Redis directly (--config) or asks a running audit worker
+sample of each, largest group first. Groups found under other audit rules than the current config's
+are marked stale and listed last. Reads Redis directly (--config) or asks a running audit worker
 (--url, its GET /mismatches; the worker's worker.http.token, if it has one, is read from the
 SHADOWGATE_WORKER_TOKEN environment variable).
 
+\`clear\` deletes the groups (all, or one route's) with their samples; pairs judged afterwards start
+new groups. It needs Redis (--config): the worker's HTTP API is read-only.
+
 Options:
   -r, --route <name>   only this route
+  -s, --since <time>   only groups hit in the last <time> (10m, 2h, 7d)
   -n, --limit <n>      at most n groups (1-${MAX_MISMATCH_LIMIT}, default ${DEFAULT_MISMATCH_LIMIT})
   -c, --config <file>  configuration file (default: shadowgate.yaml, unless --url is given)
   -u, --url <url>      base URL of an audit worker's HTTP API
@@ -31,7 +37,7 @@ Options:
 
 const FETCH_TIMEOUT_MS = 10_000
 
-async function fromUrl(base: string, token: string | undefined, route: string | undefined, limit: number): Promise<MismatchGroup[]> {
+async function fromUrl(base: string, token: string | undefined, route: string | undefined, limit: number, since: string | undefined): Promise<MismatchGroup[]> {
   let url: URL
   try {
     url = new URL('/mismatches', base)
@@ -41,6 +47,7 @@ async function fromUrl(base: string, token: string | undefined, route: string | 
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliUsageError(`--url must use http:// or https:// (got "${base}")`)
   if (route !== undefined) url.searchParams.set('route', route)
   url.searchParams.set('limit', String(limit))
+  if (since !== undefined) url.searchParams.set('since', since)
   let res: Response
   try {
     res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
@@ -56,7 +63,8 @@ async function fromUrl(base: string, token: string | undefined, route: string | 
   return body.groups
 }
 
-async function fromRedis(configPath: string, env: CliIo['env'], route: string | undefined, limit: number): Promise<{ groups: MismatchGroup[] }> {
+/** Runs `use` with the mismatch store of the config's Redis, and the current rules fingerprint per route. */
+async function withStore<T>(configPath: string, env: CliIo['env'], use: (store: MismatchStore, config: ShadowgateConfig) => Promise<T>): Promise<T> {
   const config = await loadConfigFile(configPath, env)
   if (!config.redis) throw new CliUsageError(`${configPath} has no redis section: give --url of an audit worker instead`)
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, connectTimeout: FETCH_TIMEOUT_MS, lazyConnect: true, retryStrategy: () => null })
@@ -69,20 +77,74 @@ async function fromRedis(configPath: string, env: CliIo['env'], route: string | 
     await redis.connect().catch((err: unknown) => {
       throw ConnectionFailedError.reaching(`Redis at ${config.redis?.url ?? ''}`, lastError ?? err)
     })
-    const store = new MismatchStore(redis, config.redis.prefix, config.worker)
-    return { groups: await store.list({ route, limit }) }
+    return await use(new MismatchStore(redis, config.redis.prefix, config.worker), config)
   } finally {
     redis.disconnect()
   }
 }
 
+function fromRedis(configPath: string, env: CliIo['env'], route: string | undefined, limit: number, sinceMs: number | undefined): Promise<MismatchGroup[]> {
+  return withStore(configPath, env, (store, config) => {
+    const rules = new Map(config.routes.map((r) => [r.name, auditRulesFingerprint(r.audit)]))
+    return store.list({ route, limit, sinceMs, currentRules: (r) => rules.get(r) ?? UNKNOWN_ROUTE_RULES })
+  })
+}
+
+/** Prints a failure of Redis, the worker or the config; returns the exit code. */
+function failed(err: unknown, io: CliIo): number {
+  const { message, code } = describeStartupError(err, 'runtime')
+  io.stderr.write(`${message}\n`)
+  return code === EXIT_USAGE ? EXIT_USAGE : EXIT_FAILURE
+}
+
+/** Parsed flags, or the exit code when parsing failed (the reason and the usage are printed) or --help was asked. */
+function parseFlags<T>(io: CliIo, parse: () => T & { help?: boolean | undefined }): T | number {
+  let parsed
+  try {
+    parsed = parse()
+  } catch (err) {
+    io.stderr.write(`${cliErrorLine('usage', (err as Error).message)}\n\n${MISMATCHES_USAGE}`)
+    return EXIT_USAGE
+  }
+  if (parsed.help === true) {
+    io.stdout.write(MISMATCHES_USAGE)
+    return EXIT_OK
+  }
+  return parsed
+}
+
+/** `shadowgate mismatches clear [--route r]`: deletes groups through Redis. */
+async function runClear(argv: string[], io: CliIo): Promise<number> {
+  const values = parseFlags(io, () => {
+    const v = parseCommandArgs('clear', argv, {
+      route: { type: 'string', short: 'r' },
+      config: { type: 'string', short: 'c' },
+      url: { type: 'string', short: 'u' },
+      help: { type: 'boolean', short: 'h' },
+    })
+    if (v.url !== undefined) throw new CliUsageError('clear needs --config (Redis access): the audit worker HTTP API is read-only')
+    return v
+  })
+  if (typeof values === 'number') return values
+  try {
+    const n = await withStore(values.config ?? 'shadowgate.yaml', io.env, (store) => store.clear(values.route))
+    io.stdout.write(`Cleared ${n} mismatch group${n === 1 ? '' : 's'}${values.route !== undefined ? ` of route ${values.route}` : ''}.\n`)
+    return EXIT_OK
+  } catch (err) {
+    return failed(err, io)
+  }
+}
+
 /** `shadowgate mismatches`: prints mismatch groups; resolves with the exit code. */
 export async function runMismatchesCommand(argv: string[], io: CliIo = processIo()): Promise<number> {
-  let values
-  let limit = DEFAULT_MISMATCH_LIMIT
-  try {
-    values = parseCommandArgs('mismatches', argv, {
+  const args = argv[0] === 'mismatches' ? argv.slice(1) : argv
+  if (args[0] === 'clear') return await runClear(args.slice(1), io)
+  const parsed = parseFlags(io, () => {
+    let limit = DEFAULT_MISMATCH_LIMIT
+    let sinceMs: number | undefined
+    const values = parseCommandArgs('mismatches', args, {
       route: { type: 'string', short: 'r' },
+      since: { type: 'string', short: 's' },
       limit: { type: 'string', short: 'n' },
       config: { type: 'string', short: 'c' },
       url: { type: 'string', short: 'u' },
@@ -95,28 +157,27 @@ export async function runMismatchesCommand(argv: string[], io: CliIo = processIo
       limit = Number(values.limit)
       if (!/^[0-9]+$/.test(values.limit) || limit < 1 || limit > MAX_MISMATCH_LIMIT) throw new CliUsageError(`--limit must be a whole number between 1 and ${MAX_MISMATCH_LIMIT} (got "${values.limit}")`)
     }
+    if (values.since !== undefined) {
+      const span = sinceDuration(values.since)
+      if (span === undefined) throw new CliUsageError(`--since must be a duration such as 10m, 2h or 7d (got "${values.since}")`)
+      sinceMs = Date.now() - span
+    }
     if (values.url !== undefined && values.config !== undefined) throw new CliUsageError('give either --config or --url, not both')
-  } catch (err) {
-    io.stderr.write(`${cliErrorLine('usage', (err as Error).message)}\n\n${MISMATCHES_USAGE}`)
-    return EXIT_USAGE
-  }
-  if (values.help) {
-    io.stdout.write(MISMATCHES_USAGE)
-    return EXIT_OK
-  }
+    return { values, limit, sinceMs, help: values.help }
+  })
+  if (typeof parsed === 'number') return parsed
+  const { values, limit, sinceMs } = parsed
   let groups: MismatchGroup[]
   try {
-    groups = values.url !== undefined ? await fromUrl(values.url, io.env['SHADOWGATE_WORKER_TOKEN'] || undefined, values.route, limit) : (await fromRedis(values.config ?? 'shadowgate.yaml', io.env, values.route, limit)).groups
+    groups = values.url !== undefined ? await fromUrl(values.url, io.env['SHADOWGATE_WORKER_TOKEN'] || undefined, values.route, limit, values.since) : await fromRedis(values.config ?? 'shadowgate.yaml', io.env, values.route, limit, sinceMs)
   } catch (err) {
-    const { message, code } = describeStartupError(err, 'runtime')
-    io.stderr.write(`${message}\n`)
-    return code === EXIT_USAGE ? EXIT_USAGE : EXIT_FAILURE
+    return failed(err, io)
   }
   if (values.json) {
     io.stdout.write(`${JSON.stringify({ groups }, null, 2)}\n`)
     return EXIT_OK
   }
   const color = colorEnabled({ color: values.color, noColor: values['no-color'], env: io.env, isTTY: io.stdout.isTTY })
-  io.stdout.write(formatMismatchGroups(groups, { color, route: values.route, render: renderDiff }))
+  io.stdout.write(formatMismatchGroups(groups, { color, route: values.route, since: values.since, render: renderDiff }))
   return EXIT_OK
 }

@@ -1,4 +1,4 @@
-import type { JsonValue } from './json-value.js'
+import { JsonNumber, type JsonValue } from './json-value.js'
 
 export interface ExactParse {
   readonly value: JsonValue
@@ -12,8 +12,10 @@ class SyntaxFailure extends Error {}
  * duplicate keys (the last one wins, as with JSON.parse). It is slower than JSON.parse, so it only
  * runs when a scan found such integers, and only on text JSON.parse already accepted; it still
  * checks what it reads and throws SyntaxError rather than guessing. Nesting is bounded by the caller's scan.
+ * With `literals`, a number not written the way JavaScript writes its value becomes a JsonNumber.
  */
-export function parseJsonExact(text: string): ExactParse {
+export function parseJsonExact(text: string, options: { literals?: boolean } = {}): ExactParse {
+  const literals = options.literals === true
   let i = 0
   let duplicateKeys = false
   const n = text.length
@@ -45,7 +47,7 @@ export function parseJsonExact(text: string): ExactParse {
     // Escapes are rare; JSON.parse of the lone string token decodes them exactly like the whole-document parse would.
     return escaped ? (JSON.parse(text.slice(start, i)) as string) : text.slice(start + 1, i - 1)
   }
-  const num = (): number | bigint => {
+  const num = (): number | bigint | JsonNumber => {
     const start = i
     let integer = true
     for (; i < n; i++) {
@@ -57,7 +59,8 @@ export function parseJsonExact(text: string): ExactParse {
     const token = text.slice(start, i)
     const asNumber = Number(token)
     if (Number.isNaN(asNumber)) fail(`invalid number ${token}`)
-    return integer && !Number.isSafeInteger(asNumber) ? BigInt(token) : asNumber
+    if (integer && !Number.isSafeInteger(asNumber)) return BigInt(token)
+    return literals && String(asNumber) !== token ? new JsonNumber(asNumber, token) : asNumber
   }
   const value = (): JsonValue => {
     ws()

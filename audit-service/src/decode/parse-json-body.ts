@@ -33,9 +33,10 @@ function countMembers(root: unknown): number {
  * Parses a JSON body within limits: nesting deeper than `maxDepth` is DecodeError(`too_deep`) found by
  * a linear pre-scan (never a stack overflow or a slow parse); malformed text is DecodeError(`invalid_json`)
  * with JSON.parse's message. Unsafe integer literals are kept exact (see JsonValue). Duplicate keys are
- * not an error: the last occurrence wins as in JSON.parse, and `duplicateKeys` reports them.
+ * not an error: the last occurrence wins as in JSON.parse, and `duplicateKeys` reports them. With
+ * `literals` every number keeps how it was written (see JsonNumber), at the exact parser's cost.
  */
-export function parseJsonBody(text: string, maxDepth: number, what: string): ParsedJson {
+export function parseJsonBody(text: string, maxDepth: number, what: string, options: { literals?: boolean } = {}): ParsedJson {
   const scan = scanJson(text, maxDepth)
   if (scan.tooDeep) throw new DecodeError('too_deep', `${what}: JSON nesting exceeds ${maxDepth} levels`)
   let value: unknown
@@ -44,9 +45,9 @@ export function parseJsonBody(text: string, maxDepth: number, what: string): Par
   } catch (error) {
     throw new DecodeError('invalid_json', `${what}: ${(error as Error).message}`, { cause: error })
   }
-  if (scan.hasBigIntegers) {
+  if (scan.hasBigIntegers || options.literals === true) {
     try {
-      return parseJsonExact(text)
+      return parseJsonExact(text, options)
     } catch (error) {
       // JSON.parse accepted the text, so this is a defect of the exact parser; report it rather than guess.
       throw new DecodeError('invalid_json', `${what}: exact number parse failed (${(error as Error).message})`, { cause: error })

@@ -1,4 +1,4 @@
-import { DEFAULT_COMPARE_HEADERS, type ArrayMode, type RouteAuditConfig, type ToleranceRule } from '@shadowgate/shared'
+import { DEFAULT_COMPARE_HEADERS, DEFAULT_NUMBER_COMPARISON, type ArrayMode, type NumberComparison, type RouteAuditConfig, type ToleranceRule } from '@shadowgate/shared'
 import { PatternMatcher, type MatchState } from './pattern-matcher.js'
 
 const ORDERED: ArrayMode = { mode: 'ordered' }
@@ -14,6 +14,8 @@ export class AuditRules {
   readonly compareHeaders: readonly string[]
   /** An ignore rule matches `$`: the body is not compared at all. */
   readonly ignoresBody: boolean
+  /** How JSON numbers compare (routes[].audit.numbers): by value, or as written. */
+  readonly numbers: NumberComparison
   private readonly config: RouteAuditConfig | undefined
   private readonly ignoreEnd: number
   private readonly arraysEnd: number
@@ -32,6 +34,7 @@ export class AuditRules {
     const compare = (config?.compareHeaders ?? DEFAULT_COMPARE_HEADERS).map((h) => h.toLowerCase())
     this.compareHeaders = [...new Set(compare)].filter((h) => !ignored.has(h))
     this.ignoresBody = this.isIgnored(this.matcher.root)
+    this.numbers = config?.numbers ?? DEFAULT_NUMBER_COMPARISON
   }
 
   /** An ignore pattern matches this node: it and everything below it are left out. */

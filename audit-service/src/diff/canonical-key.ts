@@ -1,4 +1,4 @@
-import type { JsonValue } from '../decode/json-value.js'
+import { JsonNumber, type JsonValue } from '../decode/json-value.js'
 import type { AuditRules } from './audit-rules.js'
 import type { DiffBudget } from './diff-budget.js'
 import type { MatchState } from './pattern-matcher.js'
@@ -6,7 +6,8 @@ import type { MatchState } from './pattern-matcher.js'
 /**
  * A string that is equal for two values exactly when the walker would find no difference between
  * them (tolerances aside): object keys sorted, ignored paths left out, arrays the rules compare
- * without order sorted, numbers by value (1.0 and 1 agree; a bigint by its exact digits).
+ * without order sorted, numbers by value (1.0 and 1 agree; a bigint by its exact digits), or by
+ * literal where the route keeps literals (a JsonNumber).
  * Used to match array elements (unordered multisets, keyed ids, alignment of ordered arrays).
  */
 export function canonicalKey(v: JsonValue, state: MatchState, rules: AuditRules, budget: DiffBudget): string {
@@ -23,6 +24,7 @@ export function canonicalKey(v: JsonValue, state: MatchState, rules: AuditRules,
       break
   }
   if (v === null) return 'null'
+  if (v instanceof JsonNumber) return v.literal
   const m = rules.matcher
   if (Array.isArray(v)) {
     const parts: string[] = []

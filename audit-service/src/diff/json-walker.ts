@@ -1,5 +1,5 @@
 import type { PathSegment, ToleranceRule } from '@shadowgate/shared'
-import { jsonType, type JsonValue } from '../decode/json-value.js'
+import { JsonNumber, jsonType, type JsonValue } from '../decode/json-value.js'
 import type { AuditRules } from './audit-rules.js'
 import { canonicalKey } from './canonical-key.js'
 import type { DiffBudget } from './diff-budget.js'
@@ -54,7 +54,7 @@ class JsonWalker {
     else if (ta === 'object') this.walkObject(a as JsonObject, b as JsonObject, state, tol)
     else if (ta === 'array') this.walkArray(a as JsonArray, b as JsonArray, state, tol)
     else if (ta === 'number') {
-      if (!numbersEqual(a as number | bigint, b as number | bigint, tol)) this.out.addAt('changed', this.path, a, b)
+      if (!numbersEqual(a as number | bigint | JsonNumber, b as number | bigint | JsonNumber, tol)) this.out.addAt('changed', this.path, a, b)
     } else this.out.addAt('changed', this.path, a, b)
   }
 
@@ -223,7 +223,7 @@ class JsonWalker {
 
   private walkKeyed(a: JsonArray, b: JsonArray, field: string, state: MatchState, tol: ToleranceRule | undefined): void {
     const idOf = (v: JsonValue | undefined): string | undefined => {
-      if (typeof v !== 'object' || v === null || Array.isArray(v) || !Object.hasOwn(v, field)) return undefined
+      if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof JsonNumber || !Object.hasOwn(v, field)) return undefined
       return canonicalKey(v[field] as JsonValue, DEAD_STATE, this.rules, this.budget)
     }
     const inB = new Map<string, IndexQueue>()

@@ -32,6 +32,25 @@ function place(doc: Doc, keys: readonly string[], value: unknown): void {
   Object.defineProperty(node, keys.at(-1) as string, { value, enumerable: true, writable: true, configurable: true })
 }
 
+/**
+ * Creates the containers above a difference on one side. Both answers had a body (and headers), so
+ * a key only one side has is shown inside the other side's (possibly empty) object, never as if
+ * that side had no body at all: a shadow that answered `{}` where the primary answered `{"a":1}`
+ * reads `body: { -a: 1 }`, not `-body: {…}`.
+ */
+function ensureParents(doc: Doc, keys: readonly string[]): void {
+  let node = doc
+  for (const k of keys.slice(0, -1)) {
+    const next = Object.hasOwn(node, k) ? node[k] : undefined
+    if (typeof next === 'object' && next !== null && !Array.isArray(next)) node = next as Doc
+    else if (next === undefined) {
+      const fresh: Doc = {}
+      Object.defineProperty(node, k, { value: fresh, enumerable: true, writable: true, configurable: true })
+      node = fresh
+    } else return
+  }
+}
+
 /** Keys under which a difference is shown: `status`, `headers.<name>`, or `body` plus the body path (indices as `[3]`). */
 function keysOf(d: FieldDifference): string[] {
   if (d.path === 'status') return ['status']
@@ -55,6 +74,8 @@ export function renderDiff(sample: DiffSample, color = false): string {
   const shadow: Doc = {}
   for (const d of sample.differences) {
     const keys = keysOf(d)
+    ensureParents(primary, keys)
+    ensureParents(shadow, keys)
     place(primary, keys, d.primary)
     place(shadow, keys, d.shadow)
   }

@@ -1,4 +1,4 @@
-import type { JsonValue } from '../decode/json-value.js'
+import { JsonNumber, type JsonValue } from '../decode/json-value.js'
 
 const MAX_STRING = 256
 const MAX_NODES = 40
@@ -6,7 +6,7 @@ const MAX_DEPTH = 4
 
 /**
  * A small, JSON-serialisable copy of a value for a stored difference: bigints become their exact
- * decimal strings, long strings and large objects/arrays are cut with a `…` marker. Differences are
+ * decimal strings, numbers kept as written their literal, long strings and large objects/arrays are cut with a `…` marker. Differences are
  * kept as samples, so a removed 1 MB subtree must not travel with them.
  */
 export function previewValue(value: JsonValue | undefined): unknown {
@@ -14,6 +14,7 @@ export function previewValue(value: JsonValue | undefined): unknown {
   const copy = (v: JsonValue, depth: number): unknown => {
     nodes++
     if (typeof v === 'bigint') return v.toString()
+    if (v instanceof JsonNumber) return v.literal
     if (typeof v === 'string') return v.length > MAX_STRING ? `${v.slice(0, MAX_STRING)}…(+${v.length - MAX_STRING} chars)` : v
     if (typeof v !== 'object' || v === null) return v
     if (depth >= MAX_DEPTH) return Array.isArray(v) ? `[…${v.length} items]` : `{…${Object.keys(v).length} keys}`

@@ -1,5 +1,5 @@
 import type { ToleranceRule } from '@shadowgate/shared'
-import { jsonType, type JsonValue } from '../decode/json-value.js'
+import { jsonType, type JsonNumber, type JsonValue } from '../decode/json-value.js'
 import type { AuditRules } from './audit-rules.js'
 import { canonicalKey } from './canonical-key.js'
 import type { DiffBudget } from './diff-budget.js'
@@ -19,7 +19,7 @@ export function valuesEqual(a: JsonValue, b: JsonValue, state: MatchState, tol: 
   if (a === b) return true
   const t = jsonType(a)
   if (t !== jsonType(b)) return false
-  if (t === 'number') return numbersEqual(a as number | bigint, b as number | bigint, tol)
+  if (t === 'number') return numbersEqual(a as number | bigint | JsonNumber, b as number | bigint | JsonNumber, tol)
   if (t !== 'object' && t !== 'array') return false
   const m = rules.matcher
   const childTol = (s: MatchState): ToleranceRule | undefined => rules.toleranceAt(s) ?? tol

@@ -1,4 +1,4 @@
-import { bearerAccessAllowed, hostOriginRefusal, type HostOriginRules } from '@shadowgate/shared'
+import { bearerAccessAllowed, hostOriginRefusal, parseDuration, type HostOriginRules } from '@shadowgate/shared'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Registry } from 'prom-client'
 import { ApiBadRequestError, ApiHostNotAllowedError, ApiNotFoundError, ApiOriginNotAllowedError, ApiUnauthorizedError, AuditApiError } from '../errors.js'
@@ -9,7 +9,7 @@ export const MAX_MISMATCH_LIMIT = 1_000
 
 export interface AuditHttpAppOptions {
   /** Reads mismatch groups (MismatchStore.list). */
-  readonly listMismatches: (options: { route?: string | undefined; limit: number }) => Promise<MismatchGroup[]>
+  readonly listMismatches: (options: { route?: string | undefined; limit: number; sinceMs?: number | undefined }) => Promise<MismatchGroup[]>
   /** The worker's own prom-client Registry. */
   readonly registry: Registry
   /** True while the worker runs; /healthz answers 503 otherwise. */
@@ -21,7 +21,11 @@ export interface AuditHttpAppOptions {
   readonly token: string | undefined
   /** Which Host and Origin headers are served (worker.http); default: loopback names only, no Origin. */
   readonly access?: HostOriginRules
+  /** More of the worker's state for /healthz (its rules fingerprints, pairs judged under other rules). */
+  readonly status?: () => Record<string, unknown>
   readonly logger?: FastifyBaseLogger
+  /** Clock for `since`; default Date.now. */
+  readonly now?: () => number
 }
 
 /** Probes may come from a load balancer with any Host; they reveal nothing but up/down. */
@@ -54,6 +58,12 @@ function clientError(err: FrameworkError, req: FastifyRequest): AuditApiError | 
   return undefined
 }
 
+/** A `since` span in ms (`10m`, `2h`, `7d`, or ms), or undefined when it is not a positive duration. */
+export function sinceDuration(text: string): number | undefined {
+  const ms = parseDuration(text)
+  return ms !== undefined && ms > 0 ? ms : undefined
+}
+
 function parseLimit(raw: string | undefined): number {
   if (raw === undefined || raw === '') return DEFAULT_MISMATCH_LIMIT
   const limit = Number(raw)
@@ -64,7 +74,7 @@ function parseLimit(raw: string | undefined): number {
 }
 
 /**
- * The audit worker's HTTP API: `GET /mismatches?route=&limit=` (mismatch groups as JSON),
+ * The audit worker's HTTP API: `GET /mismatches?route=&limit=&since=` (mismatch groups as JSON),
  * `GET /healthz` and `GET /metrics`, under the admin API's Host, Origin and token rules. Returns the app;
  * it never listens (the CLI entry does). Every error answers `{"error":{"code","message"}}`.
  */
@@ -97,7 +107,7 @@ export function buildAuditHttpApp(options: AuditHttpAppOptions): FastifyInstance
 
   app.get(PROBE_PATH, async (_req, reply) => {
     const ok = options.healthy()
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'stopped' })
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'stopped', ...options.status?.() })
   })
 
   app.get('/metrics', async (_req, reply) => {
@@ -109,9 +119,16 @@ export function buildAuditHttpApp(options: AuditHttpAppOptions): FastifyInstance
     const q = req.query as Record<string, string | string[] | undefined>
     const route = q['route']
     const limitRaw = q['limit']
-    if (Array.isArray(route) || Array.isArray(limitRaw)) throw new ApiBadRequestError('route and limit may each be given once')
+    const sinceRaw = q['since']
+    if (Array.isArray(route) || Array.isArray(limitRaw) || Array.isArray(sinceRaw)) throw new ApiBadRequestError('route, limit and since may each be given once')
+    let sinceMs: number | undefined
+    if (sinceRaw !== undefined && sinceRaw !== '') {
+      const span = sinceDuration(sinceRaw)
+      if (span === undefined) throw new ApiBadRequestError(`since must be a duration such as 10m, 2h or 7d (got "${sinceRaw.slice(0, 50)}")`)
+      sinceMs = (options.now ?? Date.now)() - span
+    }
     const limit = parseLimit(limitRaw)
-    const groups = await options.listMismatches({ route: route === '' ? undefined : route, limit })
+    const groups = await options.listMismatches({ route: route === '' ? undefined : route, limit, sinceMs })
     return reply.send({ groups })
   })
 

@@ -1,6 +1,7 @@
 import { Point } from '@influxdata/influxdb-client'
 import type { Verdict } from '../verdict/verdict.js'
 import { AUDIT_MEASUREMENT } from '@shadowgate/influx'
+import { isJudged } from '../verdict/verdict.js'
 
 export interface AuditPointInput {
   /** Tag-safe values (see routeTag, methodTag). */
@@ -12,16 +13,18 @@ export interface AuditPointInput {
 }
 
 /**
- * The one `shadowgate_audit` point of an audited pair. Its identity is (route, method, outcome,
- * pair time): a re-run job writes the very same point again instead of adding one.
+ * The one `shadowgate_audit` point of an audited pair (schema version AUDIT_SCHEMA_VERSION). Its
+ * identity is (route, method, outcome, pair time): a re-run job writes the very same point again
+ * instead of adding one. `judged` is on every point; `mismatch` only on judged ones, so that
+ * `mean("mismatch")` is the rate over judged pairs and a shadow that never answers cannot read as
+ * a clean 0 %.
  */
 export function auditPoint(input: AuditPointInput): Point {
   const v = input.verdict
-  return new Point(AUDIT_MEASUREMENT)
-    .tag('route', input.route)
-    .tag('method', input.method)
-    .tag('outcome', v.outcome)
-    .intField('mismatch', v.outcome === 'mismatch' ? 1 : 0)
+  const judged = isJudged(v.outcome)
+  const point = new Point(AUDIT_MEASUREMENT).tag('route', input.route).tag('method', input.method).tag('outcome', v.outcome).intField('judged', judged ? 1 : 0)
+  if (judged) point.intField('mismatch', v.outcome === 'mismatch' ? 1 : 0)
+  return point
     .floatField('primary_ms', finite(v.primaryMs))
     .floatField('shadow_ms', finite(v.shadowMs))
     .intField('primary_status', Math.trunc(finite(v.primaryStatus)))

@@ -3,10 +3,11 @@ import type { FieldDifference } from '../verdict/verdict.js'
 import { FIELD_DIFF_MEASUREMENT } from '@shadowgate/influx'
 
 /**
- * The `shadowgate_field_diff` points of one pair: one per distinct (path, kind), `count` the number
- * of differences that share it (`$.items[*].price` changed in 3 items → count 3). `pathTag` maps a
- * collapsed path to its tag value (the path itself, or `(other)` beyond the per-route bound); the
- * counts of paths mapped to the same tag add up. All points carry the pair's time, so a re-run
+ * The `shadowgate_field_diff` points of one pair: one per distinct (path, kind). `pairs` is always 1
+ * (this pair differs there), so `sum("pairs")` counts pairs like every other panel; `elements` is the
+ * number of differences that share it (`$.items[*].price` changed in 3 items → elements 3). `pathTag`
+ * maps a collapsed path to its tag value (the path itself, or `(other)` beyond the per-route bound);
+ * the elements of paths mapped to the same tag add up. All points carry the pair's time, so a re-run
  * rewrites them.
  */
 export function fieldDiffPoints(route: string, differences: readonly FieldDifference[], pathTag: ReadonlyMap<string, string>, timestampNs: string): Point[] {
@@ -19,6 +20,6 @@ export function fieldDiffPoints(route: string, differences: readonly FieldDiffer
     else counts.set(key, { path, kind: d.kind, count: 1 })
   }
   return [...counts.values()].map((c) =>
-    new Point(FIELD_DIFF_MEASUREMENT).tag('route', route).tag('path', c.path).tag('kind', c.kind).intField('count', c.count).timestamp(timestampNs),
+    new Point(FIELD_DIFF_MEASUREMENT).tag('route', route).tag('path', c.path).tag('kind', c.kind).intField('pairs', 1).intField('elements', c.count).timestamp(timestampNs),
   )
 }

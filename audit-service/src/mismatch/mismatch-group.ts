@@ -49,4 +49,11 @@ export interface MismatchGroup {
   readonly lastSeen: string
   /** The latest samples, newest first (at most worker.samplesPerGroup). */
   readonly samples: readonly MismatchSample[]
+  /** auditRulesFingerprint of the route's rules the group was found under; absent for groups written before it was kept. */
+  readonly rules?: string
+  /**
+   * The route's audit rules changed since the group was last hit (its `rules` differ from the
+   * reader's): the finding may be noise declared since. A new hit starts the group afresh.
+   */
+  readonly stale: boolean
 }

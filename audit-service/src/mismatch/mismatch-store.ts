@@ -20,6 +20,10 @@ const JOBS_SUFFIX = ':jobs'
 export interface ListOptions {
   readonly route?: string | undefined
   readonly limit: number
+  /** Only groups last hit at or after this time, epoch ms. */
+  readonly sinceMs?: number | undefined
+  /** The reader's rules fingerprint of a route: groups found under other rules are marked stale. */
+  readonly currentRules?: ((route: string) => string | undefined) | undefined
 }
 
 /** Sorted, distinct (path, kind) pairs of a verdict: the group's paths. */
@@ -59,8 +63,12 @@ export class MismatchStore {
     this.#limits = limits
   }
 
-  /** Counts the pair in its group (once per job id) and keeps its sample. Returns false for a job already counted. */
-  async record(input: { route: string; verdict: Verdict; sample: MismatchSample; seenMs: number; nowMs?: number }): Promise<boolean> {
+  /**
+   * Counts the pair in its group (once per job id) and keeps its sample. Returns false for a job
+   * already counted. `rules` is the fingerprint of the rules the pair was judged with (see
+   * auditRulesFingerprint): a group found under other rules starts afresh.
+   */
+  async record(input: { route: string; verdict: Verdict; sample: MismatchSample; seenMs: number; rules: string; nowMs?: number }): Promise<boolean> {
     const { route, verdict, sample } = input
     const fp = verdict.fingerprint
     if (fp === undefined) return false
@@ -90,11 +98,37 @@ export class MismatchStore {
       mismatchGroupKey(this.#prefix, ''),
       mismatchSamplesKey(this.#prefix, ''),
       JOBS_SUFFIX,
+      input.rules,
     )
     return res === 1
   }
 
-  /** Groups, largest count first (then most recent), optionally of one route. */
+  /**
+   * Deletes mismatch groups (with their samples and job ids), all of them or one route's; returns how
+   * many. A pair judged afterwards starts its group afresh.
+   */
+  async clear(route?: string): Promise<number> {
+    const index = mismatchIndexKey(this.#prefix)
+    const fps = await this.#redis.zrange(index, 0, -1)
+    let victims = fps
+    if (route !== undefined && fps.length > 0) {
+      const pipe = this.#redis.pipeline()
+      for (const fp of fps) pipe.hget(mismatchGroupKey(this.#prefix, fp), 'route')
+      const routes = ((await pipe.exec()) ?? []).map((r) => r?.[1])
+      victims = fps.filter((_, i) => routes[i] === route)
+    }
+    if (victims.length === 0) return 0
+    const pipe = this.#redis.pipeline()
+    for (const fp of victims) {
+      const group = mismatchGroupKey(this.#prefix, fp)
+      pipe.del(group, mismatchSamplesKey(this.#prefix, fp), group + JOBS_SUFFIX)
+    }
+    pipe.zrem(index, ...victims)
+    await pipe.exec()
+    return victims.length
+  }
+
+  /** Groups, current before stale, largest count first (then most recent), optionally of one route or since a time. */
   async list(options: ListOptions): Promise<MismatchGroup[]> {
     const fps = await this.#redis.zrevrange(mismatchIndexKey(this.#prefix), 0, MAX_GROUPS_READ - 1)
     if (fps.length === 0) return []
@@ -114,6 +148,9 @@ export class MismatchStore {
         return
       }
       if (options.route !== undefined && h['route'] !== options.route) return
+      if (options.sinceMs !== undefined && !(Number(h['lastSeen']) >= options.sinceMs)) return
+      const rules = h['rules']
+      const current = rules === undefined ? undefined : options.currentRules?.(h['route'] ?? '')
       groups.push({
         fingerprint: fp,
         route: h['route'] ?? '',
@@ -125,11 +162,14 @@ export class MismatchStore {
         firstSeen: iso(h['firstSeen']),
         lastSeen: iso(h['lastSeen']),
         samples: samples.map((s) => parseJson<MismatchSample | undefined>(s, undefined)).filter((s): s is MismatchSample => s !== undefined),
+        ...(rules === undefined ? {} : { rules }),
+        stale: current !== undefined && current !== rules,
       })
     })
     // Index entries whose group expired (TTL) are dropped lazily.
     if (expired.length > 0) await this.#redis.zrem(mismatchIndexKey(this.#prefix), ...expired)
-    groups.sort((a, b) => b.count - a.count || (a.lastSeen < b.lastSeen ? 1 : a.lastSeen > b.lastSeen ? -1 : 0))
+    // Current findings first, stale ones after them; each largest first, then most recent.
+    groups.sort((a, b) => Number(a.stale) - Number(b.stale) || b.count - a.count || (a.lastSeen < b.lastSeen ? 1 : a.lastSeen > b.lastSeen ? -1 : 0))
     return groups.slice(0, options.limit)
   }
 }

@@ -127,7 +127,7 @@ export async function compareBodies(primary: CapturedResponse, shadow: CapturedR
   const parse = (t: string, side: Side): ParsedJson | undefined => {
     if (t === '') return undefined
     try {
-      const parsed = parseJsonBody(t, limits.maxJsonDepth, `${side} body`)
+      const parsed = parseJsonBody(t, limits.maxJsonDepth, `${side} body`, { literals: rules.numbers === 'literal' })
       if (parsed.duplicateKeys) notes.push(`${side}_duplicate_keys`)
       return parsed
     } catch (error) {

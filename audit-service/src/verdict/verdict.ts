@@ -11,6 +11,14 @@ export type { DiffKind, FieldDifference } from '../diff/field-difference.js'
 export const OUTCOMES = ['match', 'mismatch', 'shadow_error', 'shadow_timeout', 'primary_error', 'skipped'] as const
 export type Outcome = (typeof OUTCOMES)[number]
 
+/**
+ * A pair is judged when the two answers were actually compared (`match` or `mismatch`). Rates of
+ * findings are taken over judged pairs only; the other outcomes are unjudged and get their own rate.
+ */
+export function isJudged(outcome: Outcome): boolean {
+  return outcome === 'match' || outcome === 'mismatch'
+}
+
 export interface Verdict {
   readonly outcome: Outcome
   /** Sub-reason, e.g. `body`, `status`, `headers`, `timeout`, `refused`, `truncated`, `too_deep`; every one is listed in OUTCOME_REASONS. */

@@ -11,6 +11,7 @@ import { judgeLimitsFrom, type JudgeLimits } from '../verdict/judge-limits.js'
 import type { Verdict } from '../verdict/verdict.js'
 import type { AuditMetrics } from './audit-metrics.js'
 import type { PairTimestamps } from './pair-timestamps.js'
+import { RulesDrift } from './rules-drift.js'
 
 /** Judges one parsed pair. Rules are undefined for a route the config does not know (defaults apply). */
 export type JudgeFn = (job: AuditJob, rules: RouteAuditConfig | undefined, limits: JudgeLimits) => Verdict | Promise<Verdict>
@@ -47,6 +48,8 @@ export interface AuditJobProcessorDeps {
   readonly times: PairTimestamps
   readonly metrics: AuditMetrics
   readonly logger: Logger
+  /** Compares the rules fingerprint of each pair with this worker's; default one built from config.routes. */
+  readonly drift?: RulesDrift
 }
 
 export function skippedVerdict(reason: string): Verdict {
@@ -110,11 +113,13 @@ export class AuditJobProcessor {
   readonly #d: AuditJobProcessorDeps
   readonly #routes: ReadonlyMap<string, RouteAuditConfig>
   readonly #limits: JudgeLimits
+  readonly #drift: RulesDrift
 
   constructor(deps: AuditJobProcessorDeps) {
     this.#d = deps
     this.#routes = new Map(deps.config.routes.map((r) => [r.name, r.audit]))
     this.#limits = judgeLimitsFrom(deps.config.worker)
+    this.#drift = deps.drift ?? new RulesDrift(deps.config.routes, deps.logger, (route) => deps.metrics.rulesDrift(route))
   }
 
   /** A queue job of either shape: a batch envelope (`kind: 'batch'`) or one AuditJob. */
@@ -195,6 +200,7 @@ export class AuditJobProcessor {
     const d = this.#d
     const route = routeTag(job.route)
     const rules = this.#routes.get(job.route)
+    this.#drift.check(route, job.rulesFingerprint)
     let verdict: Verdict
     try {
       verdict = await d.judge(job, rules, this.#limits)
@@ -224,7 +230,7 @@ export class AuditJobProcessor {
     const d = this.#d
     let group: AuditResult['group'] = 'none'
     if (sample !== undefined) {
-      const counted = await this.#stage('mismatch_group', () => d.store.record({ route, verdict, sample, seenMs }))
+      const counted = await this.#stage('mismatch_group', () => d.store.record({ route, verdict, sample, seenMs, rules: this.#drift.rulesOf(route) }))
       d.metrics.mismatchRecorded(counted)
       group = counted ? 'counted' : 'duplicate'
     }

@@ -13,6 +13,7 @@ export class AuditMetrics {
   readonly #duration: Histogram<'outcome'>
   readonly #active: Gauge
   readonly #mismatchRecorded: Counter<'result'>
+  readonly #rulesDrift: Counter<'route'>
   #influx: () => InfluxWriterStats | undefined = () => undefined
 
   constructor(opts: { registry?: Registry; defaultMetrics?: boolean } = {}) {
@@ -23,6 +24,7 @@ export class AuditMetrics {
     this.#duration = new Histogram({ name: 'shadowgate_audit_job_duration_seconds', help: 'Time to judge and record one pair', labelNames: ['outcome'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers })
     this.#active = new Gauge({ name: 'shadowgate_audit_active_jobs', help: 'Jobs being processed now', registers })
     this.#mismatchRecorded = new Counter({ name: 'shadowgate_audit_mismatch_records_total', help: 'Mismatch group writes: counted, or duplicate (a re-run job already counted)', labelNames: ['result'], registers })
+    this.#rulesDrift = new Counter({ name: 'shadowgate_audit_rules_mismatch_pairs_total', help: 'Pairs captured under other audit rules than this worker judges the route with (gateway and worker read different configs), by route', labelNames: ['route'], registers })
     const influx = (): InfluxWriterStats | undefined => this.#influx()
     cumulative(registers, 'shadowgate_audit_influx_written_lines_total', 'Lines InfluxDB acknowledged', () => influx()?.writtenLines)
     cumulative(registers, 'shadowgate_audit_influx_dropped_lines_total', 'Lines given up on (retries exhausted, rejected, retry buffer full, left at close)', () => influx()?.droppedLines)
@@ -54,6 +56,10 @@ export class AuditMetrics {
 
   active(delta: number): void {
     this.#active.inc(delta)
+  }
+
+  rulesDrift(route: string): void {
+    this.#rulesDrift.inc({ route })
   }
 
   mismatchRecorded(counted: boolean): void {

@@ -6,13 +6,14 @@ import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { ConnectionFailedError } from '../errors.js'
 import { buildAuditHttpApp } from '../http/build-audit-http-app.js'
-import { InfluxWriter, type InfluxWriterOptions, type InfluxWriterStats } from '@shadowgate/influx'
+import { INFLUX_SCHEMA_VERSION, InfluxWriter, type InfluxWriterOptions, type InfluxWriterStats } from '@shadowgate/influx'
 import { PathBudget } from '../influx/path-budget.js'
 import { MismatchStore } from '../mismatch/mismatch-store.js'
 import { judgePair } from '../verdict/judge-pair.js'
 import { AuditJobProcessor, type AuditBatchResult, type AuditResult, type JudgeFn } from './audit-job-processor.js'
 import { AuditMetrics } from './audit-metrics.js'
 import { PairTimestamps } from './pair-timestamps.js'
+import { RulesDrift } from './rules-drift.js'
 
 export interface AuditServiceOptions {
   readonly logger: Logger
@@ -41,6 +42,8 @@ export interface AuditService {
   readonly http: FastifyInstance
   readonly metrics: AuditMetrics
   readonly store: MismatchStore
+  /** Pairs captured under other audit rules than this worker's (also in /healthz). */
+  readonly drift: RulesDrift
   /** Starts fetching and auditing jobs. Idempotent. */
   start(): Promise<void>
   /**
@@ -77,7 +80,9 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
   const writer = config.influx ? new InfluxWriter(config.influx, { ...options.influx, logger }) : undefined
   metrics.observeInflux(() => writer?.stats())
   const store = new MismatchStore(redis, redisCfg.prefix, config.worker)
+  const drift = new RulesDrift(config.routes, logger, (route) => metrics.rulesDrift(route))
   const processor = new AuditJobProcessor({
+    drift,
     config,
     judge: options.judge ?? judgePair,
     writer,
@@ -91,9 +96,10 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
   let running = false
   let closing: Promise<void> | undefined
   const http = buildAuditHttpApp({
-    listMismatches: (o) => store.list(o),
+    listMismatches: (o) => store.list({ ...o, currentRules: (route) => drift.rulesOf(route) }),
     registry: metrics.registry,
     healthy: () => running,
+    status: () => ({ influxSchema: INFLUX_SCHEMA_VERSION, ...drift.status() }),
     token: config.worker.http.token,
     access: { boundHost: config.worker.http.host, allowedHosts: config.worker.http.allowedHosts, allowedOrigins: config.worker.http.allowedOrigins, configKey: 'worker.http' },
     logger,
@@ -152,6 +158,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     http,
     metrics,
     store,
+    drift,
     start,
     close: () => (closing ??= shutdown()),
     influxStats: () => writer?.stats(),

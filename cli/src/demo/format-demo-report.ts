@@ -46,6 +46,11 @@ function table(rows: readonly (readonly string[])[], paint: (row: number, col: n
   )
 }
 
+/** Pairs whose answers were compared (match or mismatch): the mismatch rate is over these, never over timeouts or skips. */
+function judged(outcomes: Readonly<Record<string, number>>): number {
+  return (outcomes['match'] ?? 0) + (outcomes['mismatch'] ?? 0)
+}
+
 function otherOutcomes(t: RouteTally | undefined): string {
   if (!t) return ''
   return Object.entries(t.outcomes)
@@ -55,21 +60,25 @@ function otherOutcomes(t: RouteTally | undefined): string {
 }
 
 function routeSection(input: DemoReportInput, p: ReturnType<typeof painter>): string[] {
-  const header = ['route', 'requests', 'mirrored', 'audited', 'mismatched', 'mismatch rate', 'other outcomes']
+  const header = ['route', 'requests', 'mirrored', 'audited', 'mismatched', 'mismatch rate', 'unjudged', 'other outcomes']
   const rows: string[][] = [header]
-  const rates: number[] = []
+  const rates: { mismatch: number; unjudged: number }[] = []
   for (const name of input.routes) {
     const t = input.tally.routes.get(name)
     const mismatched = t?.outcomes['mismatch'] ?? 0
     const audited = t?.audited ?? 0
-    rates.push(audited === 0 ? -1 : mismatched / audited)
-    rows.push([name, String(t?.requests ?? 0), String(t?.mirrored ?? 0), String(audited), String(mismatched), rate(mismatched, audited), otherOutcomes(t)])
+    const compared = judged(t?.outcomes ?? {})
+    rates.push({ mismatch: compared === 0 ? -1 : mismatched / compared, unjudged: audited === 0 ? -1 : (audited - compared) / audited })
+    // A route none of whose pairs could be compared has no mismatch rate, never a clean 0 %.
+    const mismatchRate = audited > 0 && compared === 0 ? 'none judged' : rate(mismatched, compared)
+    rows.push([name, String(t?.requests ?? 0), String(t?.mirrored ?? 0), String(audited), String(mismatched), mismatchRate, rate(audited - compared, audited), otherOutcomes(t)])
   }
   const lines = table(rows, (ri, c, cell) => {
     if (ri === 0) return p.bold(cell)
-    const r = rates[ri - 1] ?? -1
-    if (c !== 5 || r < 0) return cell
-    return r === 0 ? p.green(cell) : r >= 0.05 ? p.red(cell) : p.yellow(cell)
+    const r = rates[ri - 1]
+    if (c === 5 && r !== undefined) return r.mismatch < 0 ? (r.unjudged > 0 ? p.red(cell) : cell) : r.mismatch === 0 ? p.green(cell) : r.mismatch >= 0.05 ? p.red(cell) : p.yellow(cell)
+    if (c === 6 && r !== undefined && r.unjudged > 0) return r.unjudged >= 0.5 ? p.red(cell) : p.yellow(cell)
+    return cell
   })
   const out = lines.map((l) => `  ${l}`)
   const unmirrored = [...input.tally.routes.values()].filter((t) => !input.routes.includes(t.route) && t.requests > 0)
@@ -137,11 +146,12 @@ export function formatDemoReport(input: DemoReportInput): string {
   const p = painter(input.color)
   const t = input.tally
   const ramp = input.steps.map((s) => `${s} %`).join(' → ')
+  const judgedTotal = [...t.routes.values()].reduce((n, r) => n + judged(r.outcomes), 0)
   const lines = [
     '',
     p.bold('shadowgate demo report'),
     `  ${(input.elapsedMs / 1_000).toFixed(1)} s of traffic: ${input.sent} requests through the gateway${input.failures > 0 ? ` (${input.failures} unanswered)` : ''}, mirror raised ${ramp} through the admin API`,
-    `  ${t.mirrored} copies sent to the shadow, ${t.audited} pairs audited, ${t.mismatched} mismatched (${rate(t.mismatched, t.audited)})`,
+    `  ${t.mirrored} copies sent to the shadow, ${t.audited} pairs audited (${judgedTotal} judged), ${t.mismatched} mismatched (${rate(t.mismatched, judgedTotal)} of judged pairs)`,
     '',
     p.bold('Per route'),
     ...routeSection(input, p),

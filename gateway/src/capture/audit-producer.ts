@@ -93,6 +93,7 @@ export class AuditProducer implements PairSink {
     if (!deps.connection && !config.redis) throw new ConfigError('redis', 'is required while audit.enabled is true (the audit queue lives in Redis)')
     const options: PairBatchWriterOptions = {
       audit: config.audit,
+      routes: config.routes,
       instance: deps.instanceId,
       prefix: config.redis?.prefix ?? DEFAULT_REDIS_PREFIX,
       keepFailedJobs: config.worker.keepFailedJobs,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { AUDIT_JOB_VERSION, SAME_AS_PRIMARY, headerRedactionName, queryRedactionNames, type AuditJob, type AuditProducerConfig, type CapturedOutcome, type EncodedBody } from '@shadowgate/shared'
+import { AUDIT_JOB_VERSION, SAME_AS_PRIMARY, auditRulesFingerprint, headerRedactionName, queryRedactionNames, type AuditJob, type AuditProducerConfig, type CapturedOutcome, type EncodedBody, type RouteConfig } from '@shadowgate/shared'
 import type { MirrorPair, ObservedOutcome } from '../mirror/mirror-pair.js'
 import { encodeBody, encodeBodyNow, worthCompressing } from './body-encoding.js'
 import { callerIdentity } from './caller-identity.js'
@@ -19,11 +19,14 @@ export interface CaptureRules {
   readonly identityHeader: string | undefined
   readonly request: HeaderCaptureRules
   readonly response: HeaderCaptureRules
+  /** Per route name, the fingerprint of its audit rules, stamped on its pairs (see auditRulesFingerprint). */
+  readonly rulesFingerprints: ReadonlyMap<string, string>
 }
 
-export function captureRules(audit: AuditProducerConfig): CaptureRules {
+export function captureRules(audit: AuditProducerConfig, routes: readonly RouteConfig[] = []): CaptureRules {
   const redact = new Set(audit.redactHeaders.map(headerRedactionName))
   return {
+    rulesFingerprints: new Map(routes.map((r) => [r.name, auditRulesFingerprint(r.audit)])),
     maxBodyBytes: audit.maxBodyBytes,
     compressAboveBytes: audit.compressAboveBytes,
     redactQuery: queryRedactionNames(audit.redactQuery),
@@ -76,6 +79,7 @@ function captureOutcome(o: ObservedOutcome, rules: CaptureRules, primary?: Obser
 function assemble(pair: MirrorPair, rules: CaptureRules, instance: string, capturedAtNs: string, primary: CapturedOutcome, shadow: CapturedOutcome): AuditJob {
   const req = pair.request
   const { path, query } = splitAndRedactUrl(req.url, rules.redactQuery)
+  const rulesFingerprint = rules.rulesFingerprints.get(req.route)
   return {
     v: AUDIT_JOB_VERSION,
     id: queueJobId(req.id, `${instance}-${capturedAtNs}`),
@@ -93,6 +97,7 @@ function assemble(pair: MirrorPair, rules: CaptureRules, instance: string, captu
     },
     primary,
     shadow,
+    ...(rulesFingerprint === undefined ? {} : { rulesFingerprint }),
   }
 }
 

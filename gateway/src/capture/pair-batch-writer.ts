@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import { AUDIT_QUEUE_NAME, checkAuditJob, type AuditJob, type AuditProducerConfig } from '@shadowgate/shared'
+import { AUDIT_QUEUE_NAME, checkAuditJob, type AuditJob, type AuditProducerConfig, type RouteConfig } from '@shadowgate/shared'
 import type { MirrorPair } from '../mirror/mirror-pair.js'
 import { AuditQueueWriter } from './audit-queue-writer.js'
 import { buildAuditJobNow, captureRules, type CaptureRules } from './build-audit-job.js'
@@ -32,6 +32,8 @@ export interface PairBatchWriterEvents {
 /** Where and how batches go: everything the writer needs to build jobs and reach the queue. */
 export interface PairBatchWriterOptions {
   readonly audit: AuditProducerConfig
+  /** The routes whose audit rules' fingerprints the jobs carry. */
+  readonly routes?: readonly RouteConfig[]
   /** Gateway instance id, part of every job id and capture time. */
   readonly instance: string
   readonly prefix: string
@@ -63,7 +65,7 @@ export class PairBatchWriter {
   constructor(connection: Redis, ownsConnection: boolean, options: PairBatchWriterOptions, events: PairBatchWriterEvents) {
     this.#connection = connection
     this.#ownsConnection = ownsConnection
-    this.#rules = captureRules(options.audit)
+    this.#rules = captureRules(options.audit, options.routes)
     this.#instance = options.instance
     this.#events = events
     this.#queue = new AuditQueueWriter(connection, {

@@ -129,6 +129,12 @@ const routeAudit = section(
       description: 'How arrays at these field paths are compared: ordered, unordered or keyed:<field>.',
     }),
     tolerance: Type.Record(Type.String(), tolerance, { default: {}, propertyNames: { fieldPath: true }, description: 'Numeric tolerance at these field paths.' }),
+    numbers: Type.Unsafe<'value' | 'literal'>({
+      type: 'string',
+      enum: ['value', 'literal'],
+      default: D.DEFAULT_NUMBER_COMPARISON,
+      description: 'JSON numbers compared as numbers (value: 1.0 equals 1) or as written (literal); big integers stay exact either way.',
+    }),
   },
   'How the pairs of this route are compared.',
 )

@@ -41,7 +41,11 @@ export interface RouteAuditConfig {
   readonly compareHeaders: readonly string[]
   readonly arrays: readonly ArrayRule[]
   readonly tolerance: readonly ToleranceRule[]
+  /** `value`: JSON numbers equal as numbers are equal (`1.0` = `1`); `literal`: they must also be spelled the same. */
+  readonly numbers: NumberComparison
 }
+
+export type NumberComparison = 'value' | 'literal'
 
 export interface RouteConfig {
   readonly name: string

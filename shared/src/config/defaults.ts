@@ -1,3 +1,5 @@
+import type { NumberComparison } from './config-types.js'
+
 /** Every default in one place; the README's config reference lists the same values and why. */
 export const DEFAULT_LISTEN_HOST = '0.0.0.0'
 export const DEFAULT_LISTEN_PORT = 8080
@@ -25,6 +27,7 @@ export const DEFAULT_CIRCUIT_FAILURES = 10
 export const DEFAULT_CIRCUIT_OPEN_MS = 5_000
 export const DEFAULT_AUDIT_PERCENT = 100
 export const DEFAULT_COMPARE_HEADERS: readonly string[] = ['content-type']
+export const DEFAULT_NUMBER_COMPARISON: NumberComparison = 'value'
 export const DEFAULT_MAX_AUDIT_BODY_BYTES = 1_048_576
 export const DEFAULT_CAPTURE_REQUEST_HEADERS: readonly string[] = ['content-type', 'accept', 'accept-encoding', 'content-length', 'user-agent']
 /** Never stored in clear, whatever the config says. */

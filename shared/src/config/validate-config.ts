@@ -68,6 +68,7 @@ function route(r: RouteFile, file: File): RouteConfig {
       compareHeaders: lower(r.audit.compareHeaders),
       arrays,
       tolerance,
+      numbers: r.audit.numbers,
     },
   }
 }

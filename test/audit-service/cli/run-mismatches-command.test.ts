@@ -44,7 +44,18 @@ describe('command line parsing of `mismatches` and `audit`', () => {
     }
     const c = capture()
     await runMismatchesCommand(['--limit', '0'], c.io)
-    expect(c.err()).toMatch(/^shadowgate: usage error: --limit must be a whole number between 1 and 1000 \(got "0"\)\n\nUsage: /)
+    expect(c.err()).toContain('--limit must be a whole number between 1 and 1000 (got "0")')
+    for (const [argv, message] of [
+      [['--since', 'soon'], '--since must be a duration such as 10m, 2h or 7d (got "soon")'],
+      [['--since', '0'], '--since must be a duration'],
+      [['clear', '--url', 'http://127.0.0.1:9'], 'clear needs --config (Redis access): the audit worker HTTP API is read-only'],
+      [['mismatches', 'clear', '--limit', '3'], "Unknown option '--limit'"],
+    ] as const) {
+      const u = capture()
+      expect(await runMismatchesCommand([...argv], u.io), argv.join(' ')).toBe(2)
+      expect(u.err()).toContain(message)
+      expect(u.err()).toContain('shadowgate mismatches clear [--route name]')
+    }
     const a = capture()
     expect(await runAuditCommand(['--log-level', 'loud'], a.io)).toBe(2)
     expect(a.err()).toMatch(/^shadowgate: usage error: --log-level must be one of/)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DifferenceCollector } from '../../../audit-service/src/diff/difference-collector.js'
-import { diffHeaders, normalizeHeaderValue } from '../../../audit-service/src/diff/header-diff.js'
+import { diffHeaders } from '../../../audit-service/src/diff/header-diff.js'
+import { headerComparisonKey } from '../../../audit-service/src/diff/header-semantics.js'
 
 function run(p: Record<string, string | string[]>, s: Record<string, string | string[]>, names: string[]): DifferenceCollector {
   const out = new DifferenceCollector(100)
@@ -15,7 +16,7 @@ describe('diffHeaders', () => {
 
   it('treats equivalent content-type spellings as equal', () => {
     expect(run({ 'content-type': 'application/json; charset=UTF-8' }, { 'content-type': 'Application/JSON;charset=utf-8' }, ['content-type']).count).toBe(0)
-    expect(normalizeHeaderValue('x-a', '  A  ')).toBe('A')
+    expect(headerComparisonKey('x-a', '  A  ')).toBe('A')
   })
 
   it('reports changed, added and removed headers at header:<name>', () => {

@@ -32,6 +32,21 @@ describe('renderDiff', () => {
     expect(text).toMatch(/… 2 more differences not kept\n$/)
   })
 
+  it('a shadow that answered {} is shown with its empty body, not as if it had no body (regression)', () => {
+    const text = renderDiff({ differences: [{ path: '$.a', exactPath: '$.a', kind: 'removed', primary: 1 }], differenceCount: 1 }, false)
+    expect(text.split('\n')).toEqual([' {', '   body: {', '-    a: 1', '   }', ' }', ''])
+    const nested = renderDiff({ differences: [{ path: '$.items[*].id', exactPath: '$.items[0].id', kind: 'added', shadow: 7 }], differenceCount: 1 }, false)
+    expect(nested).not.toMatch(/^-/m)
+    expect(nested).toContain('+        id: 7')
+    const header = renderDiff({ differences: [{ path: 'header:vary', exactPath: 'header:vary', kind: 'removed', primary: 'accept' }], differenceCount: 1 }, false)
+    expect(header.split('\n')).toContain('   headers: {')
+  })
+
+  it('a body that is only {} on the shadow side is still shown as {} (added at $)', () => {
+    const text = renderDiff({ differences: [{ path: '$', exactPath: '$', kind: 'added', shadow: {} }], differenceCount: 1 }, false)
+    expect(text).toContain('+  body: {')
+  })
+
   it('renders nothing for a sample without differences', () => {
     expect(renderDiff({ differences: [], differenceCount: 0 }, true)).toBe('')
   })

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { buildAuditHttpApp } from '../../../audit-service/src/http/build-audit-http-app.js'
 
 describe('buildAuditHttpApp', () => {
-  const calls: { route?: string | undefined; limit: number }[] = []
+  const calls: { route?: string | undefined; limit: number; sinceMs?: number | undefined }[] = []
   let healthy = true
   const app = buildAuditHttpApp({
     listMismatches: async (o) => {
@@ -14,6 +14,8 @@ describe('buildAuditHttpApp', () => {
     registry: new Registry(),
     healthy: () => healthy,
     token: undefined,
+    status: () => ({ rules: { orders: '0123456789abcdef' } }),
+    now: () => 1_000_000,
   })
   afterAll(() => app.close())
 
@@ -21,8 +23,8 @@ describe('buildAuditHttpApp', () => {
     expect((await app.inject({ url: '/mismatches' })).json()).toEqual({ groups: [] })
     expect((await app.inject({ url: '/mismatches?route=orders&limit=7' })).statusCode).toBe(200)
     expect(calls).toEqual([
-      { route: undefined, limit: 20 },
-      { route: 'orders', limit: 7 },
+      { route: undefined, limit: 20, sinceMs: undefined },
+      { route: 'orders', limit: 7, sinceMs: undefined },
     ])
     for (const q of ['limit=1001', 'limit=-1', 'limit=1.5', 'limit=x', 'limit=1&limit=2']) {
       const res = await app.inject({ url: `/mismatches?${q}` })
@@ -36,8 +38,20 @@ describe('buildAuditHttpApp', () => {
     expect(failed.json()).toEqual({ error: { code: 'SG_AUDIT_API_INTERNAL', message: 'the audit API failed to answer; see the worker log' } })
   })
 
+  it('passes since as a time before now and rejects what is not a duration', async () => {
+    calls.length = 0
+    expect((await app.inject({ url: '/mismatches?since=10m' })).statusCode).toBe(200)
+    expect(calls).toEqual([{ route: undefined, limit: 20, sinceMs: 1_000_000 - 600_000 }])
+    for (const q of ['since=soon', 'since=0', 'since=-5m', 'since=1m&since=2m']) {
+      const res = await app.inject({ url: `/mismatches?${q}` })
+      expect(res.statusCode, q).toBe(400)
+      expect(res.json(), q).toEqual({ error: { code: 'SG_AUDIT_API_BAD_REQUEST', message: expect.stringMatching(/since/) } })
+    }
+    expect(calls).toHaveLength(1)
+  })
+
   it('answers /healthz by the worker state and /metrics from its registry', async () => {
-    expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' })
+    expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok', rules: { orders: '0123456789abcdef' } })
     healthy = false
     const res = await app.inject({ url: '/healthz' })
     expect(res.statusCode).toBe(503)

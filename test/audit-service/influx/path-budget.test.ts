@@ -26,7 +26,7 @@ describe('PathBudget', () => {
     expect((await redis.smembers('pb:audit:paths:r')).sort()).toEqual(['$.x', '$.y'])
   })
 
-  it('aggregates the differences of one pair by (tag path, kind) into count', () => {
+  it('aggregates the differences of one pair by (tag path, kind): one pair, its differing elements', () => {
     const points = fieldDiffPoints(
       'r',
       [
@@ -42,8 +42,8 @@ describe('PathBudget', () => {
       '1700000000000000001',
     )
     expect(points.map((p) => p.toLineProtocol())).toEqual([
-      'shadowgate_field_diff,kind=changed,path=$.items[*].price,route=r count=2i 1700000000000000001',
-      'shadowgate_field_diff,kind=added,path=(other),route=r count=2i 1700000000000000001',
+      'shadowgate_field_diff,kind=changed,path=$.items[*].price,route=r elements=2i,pairs=1i 1700000000000000001',
+      'shadowgate_field_diff,kind=added,path=(other),route=r elements=2i,pairs=1i 1700000000000000001',
     ])
   })
 })

@@ -23,10 +23,10 @@ describe('MismatchStore on a real Redis', () => {
     await server?.close()
   })
 
-  const record = (store: MismatchStore, fp: string, jobId: string, seenMs: number, nowMs?: number): Promise<boolean> => {
-    const job = pairJob('r1', jsonResponse({ a: 1 }), jsonResponse({ a: 2 }), { id: jobId })
+  const record = (store: MismatchStore, fp: string, jobId: string, seenMs: number, nowMs?: number, rules = 'rules-1', route = 'r1'): Promise<boolean> => {
+    const job = pairJob(route, jsonResponse({ a: 1 }), jsonResponse({ a: 2 }), { id: jobId })
     const verdict = mismatch(fp)
-    return store.record({ route: 'r1', verdict, sample: buildMismatchSample(job, verdict, { headers: [], paths: [] }), seenMs, ...(nowMs !== undefined ? { nowMs } : {}) })
+    return store.record({ route, verdict, sample: buildMismatchSample(job, verdict, { headers: [], paths: [] }), seenMs, rules, ...(nowMs !== undefined ? { nowMs } : {}) })
   }
 
   it('counts once per job id, keeps the last K samples newest first, tracks first and last seen', async () => {
@@ -69,6 +69,51 @@ describe('MismatchStore on a real Redis', () => {
     await redis.del(mismatchGroupKey('p3', 'one'))
     expect((await store.list({ limit: 10 })).map((g) => g.fingerprint)).toEqual(['two'])
     expect(await redis.zrange(mismatchIndexKey('p3'), 0, -1)).toEqual(['two'])
+  })
+
+  it('marks groups found under other rules stale, lists them after current ones, and a new hit under new rules starts the group afresh', async () => {
+    const store = new MismatchStore(redis, 'p4', { samplesPerGroup: 5, maxGroups: 10, sampleTtlMs: 60_000 })
+    await record(store, 'noise', 'a', 1_000, undefined, 'old-rules')
+    await record(store, 'noise', 'b', 2_000, undefined, 'old-rules')
+    await record(store, 'finding', 'c', 3_000, undefined, 'new-rules')
+    const current = (): string => 'new-rules'
+    const listed = await store.list({ limit: 10, currentRules: current })
+    expect(listed.map((g) => [g.fingerprint, g.count, g.stale, g.rules])).toEqual([
+      ['finding', 1, false, 'new-rules'],
+      ['noise', 2, true, 'old-rules'],
+    ])
+    // Without the reader's rules nothing can be called stale.
+    expect((await store.list({ limit: 10 })).every((g) => !g.stale)).toBe(true)
+    expect(await record(store, 'noise', 'd', 4_000, undefined, 'new-rules')).toBe(true)
+    const fresh = (await store.list({ limit: 10, currentRules: current })).find((g) => g.fingerprint === 'noise')
+    expect(fresh).toMatchObject({ fingerprint: 'noise', count: 1, stale: false, rules: 'new-rules', firstSeen: new Date(4_000).toISOString() })
+    expect(fresh?.samples.map((s) => s.jobId)).toEqual(['d'])
+    // A re-run of a job counted under the old rules still counts once.
+    expect(await record(store, 'noise', 'b', 2_000, undefined, 'new-rules')).toBe(false)
+  })
+
+  it('lists only groups hit since a time', async () => {
+    const store = new MismatchStore(redis, 'p5', { samplesPerGroup: 1, maxGroups: 10, sampleTtlMs: 60_000 })
+    await record(store, 'early', 'a', 1_000)
+    await record(store, 'late', 'b', 5_000)
+    expect((await store.list({ limit: 10, sinceMs: 5_000 })).map((g) => g.fingerprint)).toEqual(['late'])
+    expect((await store.list({ limit: 10, sinceMs: 0 })).map((g) => g.fingerprint).sort()).toEqual(['early', 'late'])
+  })
+
+  it('clears one route or every group, with samples and job ids', async () => {
+    const store = new MismatchStore(redis, 'p6', { samplesPerGroup: 1, maxGroups: 10, sampleTtlMs: 60_000 })
+    await record(store, 'x1', 'a', 1, undefined, 'r', 'orders')
+    await record(store, 'x2', 'b', 1, undefined, 'r', 'orders')
+    await record(store, 'y1', 'c', 1, undefined, 'r', 'users')
+    expect(await store.clear('orders')).toBe(2)
+    expect((await store.list({ limit: 10 })).map((g) => g.fingerprint)).toEqual(['y1'])
+    expect(await redis.exists(mismatchGroupKey('p6', 'x1'), mismatchSamplesKey('p6', 'x1'), `${mismatchGroupKey('p6', 'x1')}:jobs`)).toBe(0)
+    expect(await store.clear('nobody')).toBe(0)
+    expect(await store.clear()).toBe(1)
+    expect(await store.list({ limit: 10 })).toEqual([])
+    expect(await redis.zcard(mismatchIndexKey('p6'))).toBe(0)
+    // A job cleared with its group counts again (the finding is new to whoever cleared it).
+    expect(await record(store, 'x1', 'a', 1, undefined, 'r', 'orders')).toBe(true)
   })
 })
 

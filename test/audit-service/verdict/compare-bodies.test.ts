@@ -7,7 +7,7 @@ import { binaryResponse, jsonResponse, makeJob, response, textResponse, testLimi
 
 // Headers are not compared here (compareHeaders: []) so each case isolates the body.
 async function bodies(primary: CapturedResponse, shadow: CapturedResponse): Promise<Verdict> {
-  const rules = { percent: 100, ignore: [], ignoreHeaders: [], compareHeaders: [], arrays: [], tolerance: [] }
+  const rules = { percent: 100, ignore: [], ignoreHeaders: [], compareHeaders: [], arrays: [], tolerance: [], numbers: 'value' as const }
   const v = await judgePair(makeJob(primary, shadow), rules, testLimits())
   expect(OUTCOME_REASONS[v.outcome]).toContain(v.reason)
   return v
@@ -108,7 +108,7 @@ describe('a shadow body sent as the primary body (same-as-primary)', () => {
     const reference: EncodedBody = { encoding: SAME_AS_PRIMARY, data: '', size: primary.body.size, truncated: primary.body.truncated }
     const shadow = { ...primary, headers: shadowHeaders ?? primary.headers, body: reference, latencyMs: 7 }
     const job = parseAuditJob(JSON.parse(JSON.stringify(makeJob(primary, shadow))))
-    const rules = { percent: 100, ignore: [], ignoreHeaders: [], compareHeaders: [], arrays: [], tolerance: [] }
+    const rules = { percent: 100, ignore: [], ignoreHeaders: [], compareHeaders: [], arrays: [], tolerance: [], numbers: 'value' as const }
     return await judgePair(job, rules, limits)
   }
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setLogger } from '@influxdata/influxdb-client'
-import { AUDIT_PAIR_JOB_NAME, AUDIT_QUEUE_NAME, parseConfig, type AuditJob, type ShadowgateConfig } from '@shadowgate/shared'
+import { AUDIT_PAIR_JOB_NAME, AUDIT_QUEUE_NAME, parseConfig, type AuditJob, type ShadowgateConfig, auditRulesFingerprint } from '@shadowgate/shared'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { pino } from 'pino'
@@ -96,7 +96,7 @@ describe('audit service end to end (real Redis, real influxd, batch jobs written
     jobs.push(pairJob('users', jsonResponse({}), jsonResponse({}), { instance: 'gw-a', capturedAtNs: '1700000001000000007' }))
     jobs.push(pairJob('users', jsonResponse({}), jsonResponse({}), { instance: 'gw-b', capturedAtNs: '1700000001000000007' }))
     await enqueue(jobs)
-    await waitFor(async () => (await influx.query('SELECT count(mismatch) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1] === 13, 30_000, '13 audit points')
+    await waitFor(async () => (await influx.query('SELECT count(judged) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1] === 13, 30_000, '13 audit points')
     await waitFor(async () => (await queue.getJobCounts('wait', 'active')).active === 0, 10_000, 'the queue to drain')
   })
 
@@ -108,7 +108,7 @@ describe('audit service end to end (real Redis, real influxd, batch jobs written
   })
 
   it('writes one shadowgate_audit point per pair: exact counts per route and outcome', async () => {
-    expect(await countBy(influx, 'SELECT count(mismatch) FROM shadowgate_audit GROUP BY route, outcome', ['route', 'outcome'])).toEqual({
+    expect(await countBy(influx, 'SELECT count(judged) FROM shadowgate_audit GROUP BY route, outcome', ['route', 'outcome'])).toEqual({
       'orders/match': 5,
       'orders/mismatch': 3,
       'orders/skipped': 1,
@@ -121,17 +121,17 @@ describe('audit service end to end (real Redis, real influxd, batch jobs written
     expect(skipped[0]?.values.map((v) => v[1])).toEqual(['invalid_job'])
     const users = await influx.query(`SELECT shadow_status, primary_status, reason FROM shadowgate_audit WHERE route = 'users' AND outcome = 'shadow_error'`, 'sg')
     expect(users[0]?.values[0]?.slice(1)).toEqual([0, 200, 'refused'])
-    const methods = await countBy(influx, `SELECT count(mismatch) FROM shadowgate_audit WHERE route = 'users' GROUP BY method`, ['method'])
+    const methods = await countBy(influx, `SELECT count(judged) FROM shadowgate_audit WHERE route = 'users' GROUP BY method`, ['method'])
     expect(methods).toEqual({ GET: 2, POST: 1 })
   })
 
   it('writes shadowgate_field_diff per differing path with the pair time', async () => {
-    expect(await countBy(influx, 'SELECT sum(count) FROM shadowgate_field_diff GROUP BY route, path, kind', ['route', 'path', 'kind'])).toEqual({
+    expect(await countBy(influx, 'SELECT sum(elements) FROM shadowgate_field_diff GROUP BY route, path, kind', ['route', 'path', 'kind'])).toEqual({
       'orders/$.price/changed': 3,
       'orders/$.card.number/changed': 3,
     })
     const auditTimes = (await influx.query(`SELECT mismatch FROM shadowgate_audit WHERE outcome = 'mismatch'`, 'sg'))[0]?.values.map((v) => v[0])
-    const diffTimes = (await influx.query(`SELECT count FROM shadowgate_field_diff WHERE path = '$.price'`, 'sg'))[0]?.values.map((v) => v[0])
+    const diffTimes = (await influx.query(`SELECT pairs FROM shadowgate_field_diff WHERE path = '$.price'`, 'sg'))[0]?.values.map((v) => v[0])
     expect(diffTimes).toEqual(auditTimes)
   })
 
@@ -172,7 +172,7 @@ describe('audit service end to end (real Redis, real influxd, batch jobs written
     const again = mismatchJobs[1]!
     await enqueue([again])
     await waitFor(async () => (await service.metrics.registry.getSingleMetricAsString('shadowgate_audit_mismatch_records_total')).includes('result="duplicate"} 1'), 15_000, 'the re-run')
-    expect((await influx.query('SELECT count(mismatch) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1]).toBe(13)
+    expect((await influx.query('SELECT count(judged) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1]).toBe(13)
     expect((await service.store.list({ limit: 1 }))[0]?.count).toBe(3)
   })
 
@@ -221,15 +221,15 @@ describe('audit service end to end (real Redis, real influxd, batch jobs written
   })
 
   it('a batch job audits every pair: one point per pair, a bad pair skipped alone, groups counted per pair id', async () => {
-    const before = (await influx.query('SELECT count(mismatch) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1] as number
+    const before = (await influx.query('SELECT count(judged) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1] as number
     const fresh = [pairJob('legacy', jsonResponse({ b: 1 }), jsonResponse({ b: 1 })), pairJob('legacy', jsonResponse({ b: 2 }), jsonResponse({ b: 3 }))]
     const bad = { v: 1, id: 'bad-in-batch', route: 'legacy', capturedAtNs: '1700000002000000001', request: { method: 'PUT' } }
     // mismatchJobs[2] was audited before: inside a batch it rewrites its point and is a duplicate for its group.
     const pairs = [fresh[0]!, bad, mismatchJobs[2]!, fresh[1]!]
     await enqueue(pairs, pairs.length)
-    await waitFor(async () => (await influx.query('SELECT count(mismatch) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1] === before + 3, 15_000, 'three new points')
+    await waitFor(async () => (await influx.query('SELECT count(judged) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1] === before + 3, 15_000, 'three new points')
     await waitFor(async () => (await queue.getJobCounts('wait', 'active')).active === 0, 10_000, 'the batch to complete')
-    expect(await countBy(influx, `SELECT count(mismatch) FROM shadowgate_audit WHERE route = 'legacy' GROUP BY outcome`, ['outcome'])).toEqual({ match: 2, mismatch: 1, skipped: 1 })
+    expect(await countBy(influx, `SELECT count(judged) FROM shadowgate_audit WHERE route = 'legacy' GROUP BY outcome`, ['outcome'])).toEqual({ match: 2, mismatch: 1, skipped: 1 })
     const skipped = await influx.query(`SELECT reason, method FROM shadowgate_audit WHERE route = 'legacy' AND outcome = 'skipped'`, 'sg')
     expect(skipped[0]?.values.map((v) => [v[1], v[2]])).toEqual([['invalid_job', 'PUT']])
     expect((await service.store.list({ limit: 1 }))[0]?.count).toBe(3)
@@ -238,12 +238,61 @@ describe('audit service end to end (real Redis, real influxd, batch jobs written
     expect(metrics).toContain('shadowgate_audit_jobs_total{route="orders",outcome="mismatch",reason="body"} 5')
   })
   it('a single-pair job of an older gateway (legacy "pair" job) is still audited', async () => {
-    const before = (await influx.query('SELECT count(mismatch) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1] as number
+    const before = (await influx.query('SELECT count(judged) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1] as number
     const job = pairJob('older', jsonResponse({ c: 1 }), jsonResponse({ c: 1 }))
     await queue.add(AUDIT_PAIR_JOB_NAME, job, { jobId: job.id })
-    await waitFor(async () => (await influx.query('SELECT count(mismatch) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1] === before + 1, 15_000, 'the legacy job to be audited')
-    expect(await countBy(influx, `SELECT count(mismatch) FROM shadowgate_audit WHERE route = 'older' GROUP BY outcome`, ['outcome'])).toEqual({ match: 1 })
+    await waitFor(async () => (await influx.query('SELECT count(judged) FROM shadowgate_audit', 'sg'))[0]?.values[0]?.[1] === before + 1, 15_000, 'the legacy job to be audited')
+    expect(await countBy(influx, `SELECT count(judged) FROM shadowgate_audit WHERE route = 'older' GROUP BY outcome`, ['outcome'])).toEqual({ match: 1 })
     const metrics = (await service.http.inject({ url: '/metrics' })).body
     expect(metrics).toMatch(/shadowgate_audit_jobs_total\{route="older",outcome="match",reason="[a-z_]+"\} 1/)
+  })
+
+  it('a pair captured under other audit rules is still judged, and the worker says so in /metrics and /healthz', async () => {
+    const own = auditRulesFingerprint(config.routes.find((r) => r.name === 'users')?.audit)
+    expect((await service.http.inject({ url: '/healthz' })).json()).toMatchObject({ status: 'ok', influxSchema: 2, rules: { users: own, orders: expect.stringMatching(/^[0-9a-f]{16}$/) }, drift: [] })
+    const same = { ...pairJob('users', jsonResponse({ n: 1 }), jsonResponse({ n: 1 })), rulesFingerprint: own }
+    const other = [1, 2].map((n) => ({ ...pairJob('users', jsonResponse({ n }), jsonResponse({ n })), rulesFingerprint: 'aaaaaaaaaaaaaaaa' }))
+    await enqueue([same, ...other])
+    await waitFor(async () => (await service.metrics.registry.getSingleMetricAsString('shadowgate_audit_rules_mismatch_pairs_total')).includes('route="users"} 2'), 15_000, 'two pairs under other rules')
+    await waitFor(
+      async () => {
+        const c = await queue.getJobCounts('wait', 'active')
+        return (c['wait'] ?? 0) + (c['active'] ?? 0) === 0
+      },
+      10_000,
+      'the jobs to complete',
+    )
+    const health = (await service.http.inject({ url: '/healthz' })).json() as { drift: { route: string; pairRules: string; workerRules: string; pairs: number }[] }
+    expect(health.drift).toEqual([expect.objectContaining({ route: 'users', pairRules: 'aaaaaaaaaaaaaaaa', workerRules: own, pairs: 2 })])
+  })
+
+  it('`mismatches --since` lists groups hit recently; another config with other rules marks them stale; `clear` deletes them', async () => {
+    // The pairs of this suite were captured in 2023: nothing was hit in the last 10 minutes.
+    const recent = capture()
+    expect(await runMismatchesCommand(['--config', configPath, '--since', '10m', '--no-color'], recent.io)).toBe(0)
+    expect(recent.out()).toBe('No mismatch groups hit in the last 10m.\n')
+    const all = capture()
+    expect(await runMismatchesCommand(['--config', configPath, '--since', '30000d', '--no-color'], all.io)).toBe(0)
+    expect(all.out()).toMatch(/^2 mismatch groups hit in the last 30000d, largest first\n/)
+    expect(all.out()).not.toContain('stale')
+    const edited = join(dir, 'edited.yaml')
+    await writeFile(edited, configYaml(redis.url, influx.url).replace('- { name: orders, match: "/orders/*" }', '- { name: orders, match: "/orders/*", audit: { ignore: [$.price] } }'))
+    const stale = capture()
+    expect(await runMismatchesCommand(['--config', edited, '--no-color'], stale.io)).toBe(0)
+    expect(stale.out()).toContain('(1 stale: found under other audit rules than the current config, listed last)')
+    expect(stale.out()).toMatch(/#2 orders\s+count 3 .*\[stale: audit rules changed since\]/)
+    const viaUrl = (await service.http.inject({ url: '/mismatches' })).json() as { groups: MismatchGroup[] }
+    expect(viaUrl.groups.map((g) => [g.route, g.stale])).toEqual([
+      ['orders', false],
+      ['legacy', false],
+    ])
+    const cleared = capture()
+    expect(await runMismatchesCommand(['mismatches', 'clear', '--route', 'users', '--config', configPath], cleared.io)).toBe(0)
+    expect(cleared.out()).toBe('Cleared 0 mismatch groups of route users.\n')
+    expect(await service.store.list({ limit: 10 })).toHaveLength(2)
+    const clearAll = capture()
+    expect(await runMismatchesCommand(['clear', '--config', configPath], clearAll.io)).toBe(0)
+    expect(clearAll.out()).toBe('Cleared 2 mismatch groups.\n')
+    expect(await service.store.list({ limit: 10 })).toEqual([])
   })
 })

@@ -118,7 +118,7 @@ describe('audit worker process faults', () => {
       } finally {
         r.disconnect()
       }
-      const count = await influx.query(`SELECT count(mismatch) FROM shadowgate_audit WHERE route = 'orders'`, 'sg')
+      const count = await influx.query(`SELECT count(judged) FROM shadowgate_audit WHERE route = 'orders'`, 'sg')
       expect(count[0]?.values[0]?.[1]).toBe(1)
       const sum = await influx.query(`SELECT sum(mismatch) FROM shadowgate_audit WHERE route = 'orders'`, 'sg')
       expect(sum[0]?.values[0]?.[1]).toBe(1)
@@ -141,7 +141,7 @@ describe('audit worker process faults', () => {
     try {
       const job = pairJob('orders', jsonResponse({ a: 1 }), jsonResponse({ a: 1 }), { capturedAtNs: '1700000500000000001' })
       await enqueueBatches(redis.url, 'sgcli', [job])
-      await waitFor(async () => (await influx.query(`SELECT count(mismatch) FROM shadowgate_audit WHERE time = 1700000500000000001`, 'sg')).length === 1, 20_000, 'the CLI worker to audit')
+      await waitFor(async () => (await influx.query(`SELECT count(judged) FROM shadowgate_audit WHERE time = 1700000500000000001`, 'sg')).length === 1, 20_000, 'the CLI worker to audit')
     } finally {
       await queue.close()
     }

@@ -55,7 +55,7 @@ describe('audit worker faults (in process, real Redis and influxd)', () => {
       Array.from({ length: n }, (_, i) => pairJob('r', jsonResponse({ i }), jsonResponse({ i }), { capturedAtNs: `${base + i}000001` })),
     )
   const stored = async (from: number, to: number): Promise<number> =>
-    ((await influx.query(`SELECT count(mismatch) FROM shadowgate_audit WHERE time >= ${from}000000 AND time <= ${to}000001`, 'sg'))[0]?.values[0]?.[1] as number | undefined) ?? 0
+    ((await influx.query(`SELECT count(judged) FROM shadowgate_audit WHERE time >= ${from}000000 AND time <= ${to}000001`, 'sg'))[0]?.values[0]?.[1] as number | undefined) ?? 0
   const drained = async (queue: Queue): Promise<boolean> => {
     const c = await queue.getJobCounts('wait', 'active', 'failed')
     return c.wait === 0 && c.active === 0

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { SAME_AS_PRIMARY, parseAuditJob, validateConfig } from '@shadowgate/shared'
+import { SAME_AS_PRIMARY, auditRulesFingerprint, parseAuditJob, validateConfig } from '@shadowgate/shared'
 import { buildAuditJob, captureRules } from '../../../gateway/src/capture/build-audit-job.js'
 import { queueJobId } from '../../../gateway/src/capture/queue-job-id.js'
 import { makePair, response } from './capture-fixtures.js'
@@ -31,6 +31,14 @@ describe('buildAuditJob', () => {
       caller: '10.1.2.3',
     })
     expect(job.primary).toMatchObject({ kind: 'response', status: 200, latencyMs: 12.5, body: { encoding: 'utf8', data: '{"id":"req-abc","price":1}', truncated: false } })
+  })
+
+  it("stamps the route's audit rules fingerprint on the pair, and none for a route it has no rules for", async () => {
+    const config = validateConfig({ primary: 'http://127.0.0.1:9', routes: [{ name: 'products', match: '/products/:id', audit: { ignore: ['$.generatedAt'] } }] })
+    const withRoutes = captureRules(config.audit, config.routes)
+    const job = parseAuditJob(await buildAuditJob(makePair('fp-1'), withRoutes, 'gw', '1'))
+    expect(job.rulesFingerprint).toBe(auditRulesFingerprint(config.routes[0]?.audit))
+    expect((await buildAuditJob(makePair('fp-2'), rules(), 'gw', '2')).rulesFingerprint).toBeUndefined()
   })
 
   it('hashes an empty request body as the hash of nothing', async () => {

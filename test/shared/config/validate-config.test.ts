@@ -25,6 +25,7 @@ describe('validateConfig', () => {
     expect(route?.shadow).toBe('http://127.0.0.1:3001')
     expect(route?.audit.percent).toBe(100)
     expect(route?.audit.compareHeaders).toEqual(['content-type'])
+    expect(route?.audit.numbers).toBe('value')
     expect(cfg.mirror.maxInFlight).toBe(DEFAULT_MAX_IN_FLIGHT)
     expect(Object.isFrozen(cfg)).toBe(true)
     expect(Object.isFrozen(cfg.routes[0]?.mirror)).toBe(true)
@@ -46,6 +47,7 @@ describe('validateConfig', () => {
     [{ ...MINIMAL, routes: [{ name: 'a', match: '/a', audit: { ignore: ['items.ts'] } }] }, 'routes[0].audit.ignore[0]', 'must start with "$"'],
     [{ ...MINIMAL, routes: [{ name: 'a', match: '/a', audit: { arrays: { '$.list': 'sorted' } } }] }, 'routes[0].audit.arrays."$.list"', 'must be ordered, unordered or keyed:<field>'],
     [{ ...MINIMAL, routes: [{ name: 'a', match: '/a', audit: { tolerance: { '$.price': { relative: 2 } } } }] }, 'routes[0].audit.tolerance."$.price".relative', 'must be between 0 and 1'],
+    [{ ...MINIMAL, routes: [{ name: 'a', match: '/a', audit: { numbers: 'text' } }] }, 'routes[0].audit.numbers', 'must be one of value, literal'],
     [{ ...MINIMAL, admin: { host: '0.0.0.0' } }, 'admin.token', 'is required when admin.host is not a loopback address'],
     [{ ...MINIMAL, listen: { port: 70000 } }, 'listen.port', 'must be between 0 and 65535'],
     [{ ...MINIMAL, mirror: { timeout: 'soon' } }, 'mirror.timeout', 'must be a duration'],
