@@ -1,4 +1,4 @@
-import { auditBatchPairs, isAuditBatch, parseAuditJob, parseBatchPair, type AuditJob, type RouteAuditConfig, type ShadowgateConfig } from '@shadowgate/shared'
+import { JobSchemaError, auditBatchPairs, isAuditBatch, parseAuditJob, parseBatchPair, type AuditJob, type RouteAuditConfig, type ShadowgateConfig } from '@shadowgate/shared'
 import type { Logger } from 'pino'
 import { auditPoint } from '../influx/audit-point.js'
 import { fieldDiffPoints } from '../influx/field-diff-points.js'
@@ -12,6 +12,7 @@ import { judgeLimitsFrom, type JudgeLimits } from '../verdict/judge-limits.js'
 import type { Verdict } from '../verdict/verdict.js'
 import type { AuditMetrics } from './audit-metrics.js'
 import type { PairTimestamps } from './pair-timestamps.js'
+import { isUnparsableJobData } from './audit-worker.js'
 
 /** Judges one parsed pair. Rules are undefined for a route the config does not know (defaults apply). */
 export type JudgeFn = (job: AuditJob, rules: RouteAuditConfig | undefined, limits: JudgeLimits) => Verdict | Promise<Verdict>
@@ -70,13 +71,15 @@ function hash6(s: string): number {
 
 /**
  * A time for the point of a job that failed validation: its own capture time when that much is
- * readable, else the enqueue time with a per-job-id offset. Both are stable, so a re-run rewrites.
+ * readable, else the enqueue time with a per-job-id offset plus the pair's index in its batch (so
+ * the pairs of one batch never share a time: a batch holds far fewer than a million pairs). Both
+ * are stable, so a re-run rewrites.
  */
-function invalidJobTime(data: Record<string, unknown>, job: JobLike, key: string): string {
+function invalidJobTime(data: Record<string, unknown>, job: JobLike, index: number): string {
   const ts = data['capturedAtNs']
   if (typeof ts === 'string' && /^[1-9][0-9]{9,18}$/.test(ts)) return ts
   const ms = Number.isFinite(job.timestamp) && job.timestamp > 0 ? Math.floor(job.timestamp) : 0
-  return `${ms}${String(hash6(key)).padStart(6, '0')}`
+  return `${ms}${String((hash6(String(job.id ?? '')) + index) % 1_000_000).padStart(6, '0')}`
 }
 
 /**
@@ -129,9 +132,10 @@ export class AuditJobProcessor {
     try {
       let parsed: AuditJob
       try {
+        if (isUnparsableJobData(job.data)) throw new JobSchemaError(job.data.error)
         parsed = parseAuditJob(job.data)
       } catch (err) {
-        return await this.#invalid(job, job.data, String(job.id ?? ''), err, started)
+        return await this.#invalid(job, job.data, 0, err, started)
       }
       return await this.#record(await this.#judge(parsed, started))
     } finally {
@@ -153,7 +157,7 @@ export class AuditJobProcessor {
       try {
         pairs = auditBatchPairs(job.data)
       } catch (err) {
-        return { pairs: [await this.#invalid(job, job.data, String(job.id ?? ''), err, started)] }
+        return { pairs: [await this.#invalid(job, job.data, 0, err, started)] }
       }
       const judged: Array<Judged | AuditResult> = []
       for (let i = 0; i < pairs.length; i++) {
@@ -163,7 +167,7 @@ export class AuditJobProcessor {
         try {
           parsed = parseBatchPair(pairs[i], i)
         } catch (err) {
-          judged.push(await this.#invalid(job, pairs[i], `${String(job.id ?? '')}#${i}`, err, pairStarted))
+          judged.push(await this.#invalid(job, pairs[i], i, err, pairStarted))
           continue
         }
         judged.push(await this.#judge(parsed, pairStarted))
@@ -178,12 +182,13 @@ export class AuditJobProcessor {
     }
   }
 
-  async #invalid(job: JobLike, raw: unknown, key: string, err: unknown, started: number): Promise<AuditResult> {
+  /** `index`: the pair's place in its batch (0 for a single job or an unreadable envelope). */
+  async #invalid(job: JobLike, raw: unknown, index: number, err: unknown, started: number): Promise<AuditResult> {
     const data = obj(raw)
     const route = routeTag(data['route'])
     const verdict = skippedVerdict('invalid_job')
     this.#d.logger.warn({ jobId: job.id, pairId: typeof data['id'] === 'string' ? data['id'] : undefined, route, err: (err as Error).message }, 'invalid audit job skipped')
-    const influx = await this.#write([auditPoint({ route, method: methodTag(obj(data['request'])['method']), verdict, timestampNs: invalidJobTime(data, job, key) })])
+    const influx = await this.#write([auditPoint({ route, method: methodTag(obj(data['request'])['method']), verdict, timestampNs: invalidJobTime(data, job, index) })])
     this.#d.metrics.job(route, verdict.outcome, verdict.reason, (performance.now() - started) / 1000)
     return { outcome: verdict.outcome, reason: verdict.reason, fingerprint: undefined, group: 'none', influx }
   }

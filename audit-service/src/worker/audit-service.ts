@@ -1,5 +1,5 @@
 import { AUDIT_QUEUE_NAME, ConfigError, type ShadowgateConfig } from '@shadowgate/shared'
-import { Worker, type Job } from 'bullmq'
+import type { Job } from 'bullmq'
 import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
@@ -12,6 +12,7 @@ import { judgePair } from '../verdict/judge-pair.js'
 import { AuditJobProcessor, type AuditBatchResult, type AuditResult, type JudgeFn } from './audit-job-processor.js'
 import { AuditMetrics } from './audit-metrics.js'
 import { PairTimestamps } from './pair-timestamps.js'
+import { AuditWorker } from './audit-worker.js'
 
 export interface AuditServiceOptions {
   readonly logger: Logger
@@ -81,7 +82,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     metrics,
     logger,
   })
-  let worker: Worker | undefined
+  let worker: AuditWorker<AuditResult | AuditBatchResult> | undefined
   let running = false
   let closing: Promise<void> | undefined
   const http = buildAuditHttpApp({ listMismatches: (o) => store.list(o), registry: metrics.registry, healthy: () => running, logger })
@@ -90,7 +91,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     if (worker || closing) return
     if (!writer) logger.warn('influx is not configured: verdicts are not written to InfluxDB')
     if (ownRedis && redis.status === 'wait') await redis.connect()
-    worker = new Worker<unknown, AuditResult | AuditBatchResult>(AUDIT_QUEUE_NAME, (job: Job<unknown, AuditResult | AuditBatchResult>) => processor.processAny({ id: job.id, data: job.data, timestamp: job.timestamp }), {
+    worker = new AuditWorker<AuditResult | AuditBatchResult>(AUDIT_QUEUE_NAME, (job: Job<unknown, AuditResult | AuditBatchResult>) => processor.processAny({ id: job.id, data: job.data, timestamp: job.timestamp }), {
       connection: redis,
       prefix: redisCfg.prefix,
       concurrency: config.worker.concurrency,

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import { ConfigError, DEFAULT_REDIS_PREFIX, UniqueClock, type ShadowgateConfig } from '@shadowgate/shared'
+import { AUDIT_MAX_BATCH_PAIRS, ConfigError, DEFAULT_REDIS_PREFIX, UniqueClock, type ShadowgateConfig } from '@shadowgate/shared'
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js'
 import type { MirrorPair, PairSink } from '../mirror/mirror-pair.js'
 import { AuditCounters, type AuditProducerStats } from './audit-counters.js'
@@ -225,7 +225,7 @@ export class AuditProducer implements PairSink {
   #flush(): Promise<void> {
     if (this.#batch) return this.#batch.done
     this.#cancelScheduled()
-    const items = this.#buffer.take(this.#cfg.batchSize, AUDIT_MAX_BATCH_BYTES)
+    const items = this.#buffer.take(Math.min(this.#cfg.batchSize, AUDIT_MAX_BATCH_PAIRS), AUDIT_MAX_BATCH_BYTES)
     if (items.length === 0) return Promise.resolve()
     let settle = (): void => undefined
     const batch: Batch = { size: items.length, abandoned: false, done: new Promise<void>((r) => (settle = r)) }

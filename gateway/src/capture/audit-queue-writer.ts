@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { AUDIT_BATCH_JOB_NAME, AUDIT_BATCH_VERSION, type AuditBatch, type AuditJob } from '@shadowgate/shared'
+import { AUDIT_BATCH_JOB_NAME, AUDIT_BATCH_VERSION, AUDIT_MAX_BATCH_PAIRS, type AuditBatch, type AuditJob } from '@shadowgate/shared'
 import { AuditEnqueueError } from '../errors.js'
 
 /** BullMQ job name of every audit job the producer writes: one batch envelope of pairs. */
@@ -76,6 +76,8 @@ export class AuditQueueWriter {
    * `b-` prefix, so it never collides with a single-pair job of an older producer.
    */
   async addBatch(pairs: readonly AuditJob[]): Promise<void> {
+    // Workers refuse a longer batch: sending one would lose every pair of it.
+    if (pairs.length > AUDIT_MAX_BATCH_PAIRS) throw new AuditEnqueueError(`a batch of ${pairs.length} audit pairs is over the ${AUDIT_MAX_BATCH_PAIRS}-pair limit of a batch job`)
     const queue = this.#ready()
     const first = pairs[0]
     if (first === undefined) return

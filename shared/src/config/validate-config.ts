@@ -1,3 +1,4 @@
+import { AUDIT_MAX_BATCH_PAIRS } from '../audit-batch.js'
 import { ConfigError } from '../errors.js'
 import { parsePathPattern, type PathPattern } from '../path-grammar.js'
 import { routeTemplateError } from '../route-template.js'
@@ -215,7 +216,7 @@ function auditProducer(r: ConfigReader): AuditProducerConfig {
     identityHeader: identityHeader(r),
     bufferSize: r.number('bufferSize', D.DEFAULT_AUDIT_BUFFER_SIZE, { min: 1, integer: true }),
     maxBufferBytes: r.number('maxBufferBytes', D.DEFAULT_AUDIT_MAX_BUFFER_BYTES, { min: 1, integer: true }),
-    batchSize: r.number('batchSize', D.DEFAULT_AUDIT_BATCH_SIZE, { min: 1, max: 10_000, integer: true }),
+    batchSize: r.number('batchSize', D.DEFAULT_AUDIT_BATCH_SIZE, { min: 1, max: AUDIT_MAX_BATCH_PAIRS, integer: true }),
     flushMs: r.duration('flushInterval', D.DEFAULT_AUDIT_FLUSH_MS, { min: 1, max: 50 }),
     maxQueueDepth: r.number('maxQueueDepth', D.DEFAULT_MAX_QUEUE_DEPTH, { min: 1, integer: true }),
     depthCheckMs: r.duration('depthCheckInterval', D.DEFAULT_DEPTH_CHECK_MS, { min: 100 }),

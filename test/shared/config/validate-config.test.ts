@@ -53,6 +53,7 @@ describe('validateConfig', () => {
     [{ ...MINIMAL, influx: { url: 'http://i' } }, 'influx', 'needs either database'],
     [{ ...MINIMAL, influx: { url: 'http://i', database: 'd', bucket: 'b' } }, 'influx', 'either v1 options'],
     [{ ...MINIMAL, audit: { flushInterval: '200ms' } }, 'audit.flushInterval', 'must be between 1 and 50'],
+    [{ ...MINIMAL, audit: { batchSize: 1_001 } }, 'audit.batchSize', 'must be between 1 and 1000'],
     [{ ...MINIMAL, colour: 'blue' }, 'colour', 'is not a known option'],
   ])('rejects %j at %s', (raw, key, constraint) => {
     const err = errorOf(raw)
