@@ -5,6 +5,7 @@ import { fieldDiffPoints } from '../influx/field-diff-points.js'
 import type { ConfirmedWrite, InfluxWriter } from '../influx/influx-writer.js'
 import { methodTag, routeTag } from '../influx/measurements.js'
 import type { PathBudget } from '../influx/path-budget.js'
+import { InfluxWriteError } from '../errors.js'
 import { buildMismatchSample } from '../mismatch/build-mismatch-sample.js'
 import type { MismatchSample } from '../mismatch/mismatch-group.js'
 import type { MismatchStore } from '../mismatch/mismatch-store.js'
@@ -108,7 +109,8 @@ function yieldToLoop(): Promise<void> {
  * pair's time, and for a mismatch its group in Redis. Every step is idempotent, so BullMQ may re-run
  * a job after a crash without counting it twice. A job that is not a valid AuditJob, or that the
  * judge chokes on, becomes a `skipped` verdict: never a crash, never a retry. Only a dependency
- * failure (Redis) fails the job, for BullMQ to retry per the job's options.
+ * failure fails the job: InfluxWriteError when InfluxDB did not acknowledge its points (the worker
+ * keeps the job for a later attempt), a Redis error otherwise (BullMQ retries per the job's options).
  */
 export class AuditJobProcessor {
   readonly #d: AuditJobProcessorDeps
@@ -234,11 +236,17 @@ export class AuditJobProcessor {
   }
 
   // Waits until InfluxDB acknowledged the points, so a job only completes once its points are
-  // stored (a crash before that re-runs it); when InfluxDB is failing this returns at the first
-  // failed attempt and the points wait in the writer's bounded retry buffer.
+  // stored (a crash before that re-runs it). A failed write throws InfluxWriteError before anything
+  // else of the job is recorded: the job then waits in the queue for a later attempt, which
+  // rewrites the same points (same tags, same times), so they are stored exactly once.
   async #write(points: Parameters<InfluxWriter['writeConfirmed']>[0]): Promise<ConfirmedWrite | 'disabled'> {
     if (!this.#d.writer) return 'disabled'
-    return await this.#d.writer.writeConfirmed(points)
+    const result = await this.#d.writer.writeConfirmed(points)
+    if (result === 'failed') {
+      this.#d.metrics.jobError('influx')
+      throw new InfluxWriteError(`InfluxDB did not acknowledge ${points.length} points`)
+    }
+    return result
   }
 
   async #stage<T>(stage: string, fn: () => Promise<T>): Promise<T> {

@@ -41,6 +41,7 @@ describe('audit worker faults (in process, real Redis and influxd)', () => {
     const service = createAuditService(config(redis.url, influx.url, prefix, extra, concurrency), {
       logger: pino({ level: 'silent' }),
       influx: { minRetryDelayMs: 100, maxRetryDelayMs: 300 },
+      influxRetryDelayMs: { min: 100, max: 300 },
       ...(judge ? { judge } : {}),
     })
     services.push(service)
@@ -59,41 +60,40 @@ describe('audit worker faults (in process, real Redis and influxd)', () => {
   const stored = async (from: number, to: number): Promise<number> =>
     ((await influx.query(`SELECT count(mismatch) FROM shadowgate_audit WHERE time >= ${from}000000 AND time <= ${to}000001`, 'sg'))[0]?.values[0]?.[1] as number | undefined) ?? 0
   const drained = async (queue: Queue): Promise<boolean> => {
-    const c = await queue.getJobCounts('wait', 'active', 'failed')
-    return c.wait === 0 && c.active === 0
+    const c = await queue.getJobCounts('wait', 'active', 'delayed')
+    return c.wait === 0 && c.active === 0 && c.delayed === 0
   }
 
-  it('InfluxDB down: the worker keeps auditing, buffers, and the points arrive after InfluxDB returns', async () => {
+  it('InfluxDB down: jobs wait in the queue (delayed, nothing held in memory) and complete once their points are acknowledged', async () => {
     const { service, queue } = await setup('out1')
     await influx.stop()
     try {
       await add(queue, 10, 1_700_001_000_000)
-      await waitFor(() => drained(queue), 20_000, 'jobs to complete while InfluxDB is down')
-      expect(service.influxStats()).toMatchObject({ pendingLines: 10, droppedLines: 0 })
+      await waitFor(async () => (await queue.getJobCounts('delayed')).delayed === 10, 20_000, 'every job to wait for InfluxDB')
+      expect(service.influxStats()).toMatchObject({ pendingLines: 0, droppedLines: 0, writtenLines: 0 })
+      expect(await queue.getJobCounts('completed', 'failed')).toEqual({ completed: 0, failed: 0 })
     } finally {
       await influx.start()
     }
-    await waitFor(() => service.influxStats()?.pendingLines === 0, 20_000, 'buffered points to be written')
-    expect(service.influxStats()).toMatchObject({ pendingLines: 0, droppedLines: 0, writtenLines: 10 })
+    await waitFor(() => drained(queue), 20_000, 'the jobs to complete after InfluxDB returned')
     expect(await stored(1_700_001_000_000, 1_700_001_000_009)).toBe(10)
+    expect(service.influxStats()).toMatchObject({ pendingLines: 0, droppedLines: 0 })
     expect((await queue.getJobCounts('failed')).failed).toBe(0)
+    expect(await service.metrics.registry.metrics()).toMatch(/shadowgate_audit_job_errors_total\{stage="influx"\} [1-9]/)
   })
 
-  it('InfluxDB down beyond maxBufferLines: drops are counted (metric) and everything else is written', async () => {
+  it('InfluxDB down longer than maxBufferLines lines would last: no point is dropped, every job completes later', async () => {
     const { service, queue } = await setup('out2', ', maxBufferLines: 4')
     await influx.stop()
     try {
       await add(queue, 12, 1_700_002_000_000)
-      await waitFor(() => drained(queue), 20_000, 'jobs to complete while InfluxDB is down')
+      await waitFor(async () => (await queue.getJobCounts('delayed')).delayed === 12, 20_000, 'every job to wait for InfluxDB')
     } finally {
       await influx.start()
     }
-    await waitFor(() => service.influxStats()?.pendingLines === 0, 20_000, 'the retry buffer to drain')
-    const dropped = service.influxStats()!.droppedLines
-    expect(dropped).toBeGreaterThan(0)
-    expect(await stored(1_700_002_000_000, 1_700_002_000_011)).toBe(12 - dropped)
-    const metrics = await service.metrics.registry.metrics()
-    expect(metrics).toContain(`shadowgate_audit_influx_dropped_lines_total ${dropped}`)
+    await waitFor(() => drained(queue), 20_000, 'the jobs to complete')
+    expect(service.influxStats()?.droppedLines).toBe(0)
+    expect(await stored(1_700_002_000_000, 1_700_002_000_011)).toBe(12)
   })
 
   it('close(): stops fetching, lets the active job finish, flushes InfluxDB; idempotent', async () => {
