@@ -54,6 +54,7 @@ export {
   RuntimeStoreUnavailableError,
   AdminNotFoundError,
   AuditEnqueueError,
+  AuditEnqueueUnknownError,
   InvalidRequestTargetError,
   DemoPrerequisiteError,
   AmbiguousRequestError,

@@ -35,11 +35,18 @@ export class ManagedProcess {
     this.#child = child
   }
 
+  /** Sends a signal without waiting (SIGSTOP/SIGCONT to make a server unresponsive and resume it). */
+  signal(signal: NodeJS.Signals): void {
+    if (this.running) this.#child?.kill(signal)
+  }
+
   async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 5_000): Promise<void> {
     const child = this.#child
     if (!child || !this.running) return
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
     child.kill(signal)
+    // A stopped (SIGSTOP) process handles no signal but SIGKILL until it is continued.
+    child.kill('SIGCONT')
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
     await exited
     clearTimeout(timer)

@@ -11,6 +11,8 @@ export interface TestRedis {
   stop(): Promise<void>
   /** Starts it again on the same port (after stop()). */
   start(): Promise<void>
+  /** Signals redis-server: SIGSTOP freezes it (connections stay open, nothing is answered), SIGCONT resumes it, SIGKILL kills it. */
+  signal(signal: NodeJS.Signals): void
   close(): Promise<void>
 }
 
@@ -46,6 +48,7 @@ export async function startRedis(): Promise<TestRedis> {
     url: `redis://127.0.0.1:${port}`,
     start,
     stop: () => proc.stop(),
+    signal: (signal) => proc.signal(signal),
     async close() {
       await proc.stop()
       await rm(dir, { recursive: true, force: true })
