@@ -39,6 +39,21 @@ async function gauge(metrics: ReturnType<typeof newProducer>['metrics'], name: s
   return m?.values[0]?.value ?? 0
 }
 
+/**
+ * A connected producer whose first batch of 10 pairs (`<idPrefix>-<i>`) went to a frozen (SIGSTOP)
+ * redis-server and is counted unknown. Redis stays frozen: the caller resumes or kills it.
+ */
+async function frozenBatch(idPrefix: string): Promise<ReturnType<typeof newProducer> & { prefix: string }> {
+  const prefix = uniquePrefix()
+  const made = producerOn(prefix, { batchSize: 1000, flushInterval: '1ms' })
+  await connected(made.producer)
+  // Frozen, not dead: connections stay open, whatever was sent is read and run when it resumes.
+  server().signal('SIGSTOP')
+  for (let i = 0; i < 10; i++) offer(made.producer, makePair(`${idPrefix}-${i}`))
+  await waitFor(() => made.producer.stats().unknown === 10, 10_000, 'the unanswered batch to be counted unknown')
+  return { ...made, prefix }
+}
+
 async function connected(producer: AuditProducer, want = true): Promise<void> {
   await waitFor(() => producer.stats().redisConnected === want, 15_000, `the producer to be ${want ? 'connected' : 'disconnected'}`)
 }
@@ -125,14 +140,10 @@ describe('AuditProducer when Redis fails', () => {
   })
 
   it('a slow Redis over-counts drops: a batch redis-server got while frozen (SIGSTOP) is counted unknown, then enqueued once Redis runs it', async () => {
-    const prefix = uniquePrefix()
-    const { producer, metrics } = producerOn(prefix, { batchSize: 1000, flushInterval: '1ms' })
-    await connected(producer)
-    // Frozen, not dead: connections stay open, whatever was sent is read and run when it resumes.
-    server().signal('SIGSTOP')
+    let made: Awaited<ReturnType<typeof frozenBatch>> | undefined
     try {
-      for (let i = 0; i < 10; i++) offer(producer, makePair(`slow-${i}`))
-      await waitFor(() => producer.stats().unknown === 10, 10_000, 'the unanswered batch to be counted unknown')
+      made = await frozenBatch('slow')
+      const { producer, metrics } = made
       expect(producer.stats()).toMatchObject({ enqueued: 0, unknown: 10, unknownRedis: 0 })
       expect(producer.stats().dropped.redis).toBe(0)
       expect(await gauge(metrics, 'shadowgate_audit_pairs_unknown')).toBe(10)
@@ -140,6 +151,7 @@ describe('AuditProducer when Redis fails', () => {
     } finally {
       server().signal('SIGCONT')
     }
+    const { producer, metrics, prefix } = made
     await waitFor(() => producer.stats().unknown === 0, 15_000, 'the batch to be reconciled')
     const s = producer.stats()
     expect(s).toMatchObject({ enqueued: 10, unknown: 0, unknownRedis: 0, reconciled: { enqueued: 10, dropped: 0 } })
@@ -153,19 +165,16 @@ describe('AuditProducer when Redis fails', () => {
   })
 
   it('an unanswered batch that Redis never ran (killed while frozen) is reconciled as dropped_redis', async () => {
-    const prefix = uniquePrefix()
-    const { producer, metrics } = producerOn(prefix, { batchSize: 1000, flushInterval: '1ms' })
-    await connected(producer)
-    server().signal('SIGSTOP')
+    let made: Awaited<ReturnType<typeof frozenBatch>> | undefined
     try {
-      for (let i = 0; i < 10; i++) offer(producer, makePair(`lost-${i}`))
-      await waitFor(() => producer.stats().unknown === 10, 10_000, 'the unanswered batch to be counted unknown')
+      made = await frozenBatch('lost')
     } finally {
       // Killed before it could read the write (SIGKILL needs no SIGCONT); it comes back empty (no persistence).
       server().signal('SIGKILL')
       await server().stop()
     }
     await server().start()
+    const { producer, metrics } = made
     await waitFor(() => producer.stats().unknown === 0, 20_000, 'the batch to be reconciled')
     expect(producer.stats()).toMatchObject({ enqueued: 0, reconciled: { enqueued: 0, dropped: 10 } })
     expect(producer.stats().dropped.redis).toBe(10)
@@ -173,13 +182,10 @@ describe('AuditProducer when Redis fails', () => {
   })
 
   it('close() while Redis stays frozen is bounded and counts the unanswered pairs unknown_redis for good', async () => {
-    const prefix = uniquePrefix()
-    const { producer, metrics } = producerOn(prefix, { batchSize: 1000, flushInterval: '1ms' })
-    await connected(producer)
-    server().signal('SIGSTOP')
+    let made: Awaited<ReturnType<typeof frozenBatch>> | undefined
     try {
-      for (let i = 0; i < 10; i++) offer(producer, makePair(`slow-${i}`))
-      await waitFor(() => producer.stats().unknown === 10, 10_000, 'the unanswered batch to be counted unknown')
+      made = await frozenBatch('slow')
+      const { producer } = made
       for (let i = 0; i < 10; i++) offer(producer, makePair(`slow2-${i}`))
       const started = Date.now()
       await producer.close()
@@ -187,6 +193,7 @@ describe('AuditProducer when Redis fails', () => {
     } finally {
       server().signal('SIGCONT')
     }
+    const { producer, metrics } = made
     const s = producer.stats()
     expect(s.offered).toBe(20)
     expect(accounted(s)).toBe(20)
