@@ -173,8 +173,12 @@ describe('AuditProducer when Redis fails', () => {
       server().signal('SIGKILL')
       await server().stop()
     }
-    await server().start()
     const { producer, metrics } = made
+    await connected(producer, false)
+    // Down long enough for several reconnect attempts: ioredis then gives up the unanswered write
+    // (maxRetriesPerRequest 1) instead of sending it again to the restarted server.
+    await new Promise((r) => setTimeout(r, 1_000))
+    await server().start()
     await waitFor(() => producer.stats().unknown === 0, 20_000, 'the batch to be reconciled')
     expect(producer.stats()).toMatchObject({ enqueued: 0, reconciled: { enqueued: 0, dropped: 10 } })
     expect(producer.stats().dropped.redis).toBe(10)
