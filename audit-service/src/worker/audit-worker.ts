@@ -4,8 +4,9 @@ import { Worker, type Job, type JobJsonRaw } from 'bullmq'
 const QUOTE_CHARS = 80
 
 /**
- * What a job whose stored data is not JSON carries into the processor instead: the parse error and
- * the size of what was stored. The processor turns it into a skipped/invalid_job verdict.
+ * What a job whose stored fields are not JSON carries into the processor instead of its data: what
+ * was wrong (for data: the parse error, its size and its start). The processor turns it into a
+ * skipped/invalid_job verdict.
  */
 export interface UnparsableJobData {
   readonly kind: 'unparsable'
