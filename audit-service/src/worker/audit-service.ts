@@ -111,6 +111,12 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     } catch (err) {
       if (!(err instanceof InfluxWriteError) || token === undefined) throw err
       const delay = influxRetryDelayMs(job.attemptsStarted, retryBounds)
+      if (Date.now() + delay - job.timestamp > config.worker.influxMaxWaitMs) {
+        // Bounded: a job does not wait for InfluxDB without end. It is failed (kept among failed jobs) and counted.
+        metrics.jobError('influx_max_wait')
+        logger.error({ jobId: job.id, maxWaitMs: config.worker.influxMaxWaitMs }, 'audit job failed: InfluxDB did not acknowledge its points within worker.influxMaxWait')
+        throw err
+      }
       if (!influxFailing) logger.warn({ jobId: job.id, err: err.message, retryInMs: delay }, 'InfluxDB did not acknowledge audit points: jobs wait in the queue (delayed) until it does')
       influxFailing = true
       await job.moveToDelayed(Date.now() + delay, token)

@@ -239,6 +239,7 @@ function worker(r: ConfigReader): AuditWorkerConfig {
     sampleTtlMs: r.duration('sampleTtl', D.DEFAULT_SAMPLE_TTL_MS, { min: 1_000 }),
     maxPathsPerRoute: r.number('maxPathsPerRoute', D.DEFAULT_MAX_PATHS_PER_ROUTE, { min: 1, integer: true }),
     keepFailedJobs: r.number('keepFailedJobs', D.DEFAULT_KEEP_FAILED_JOBS, { min: 0, integer: true }),
+    influxMaxWaitMs: r.duration('influxMaxWait', D.DEFAULT_INFLUX_MAX_WAIT_MS, { min: 1_000 }),
     http: listen(http, D.DEFAULT_WORKER_HTTP_HOST, D.DEFAULT_WORKER_HTTP_PORT),
   }
   http.done()

@@ -10,12 +10,12 @@ import { startInfluxd, type TestInflux } from '../../helpers/influxd.js'
 import { startRedis, type TestRedis } from '../../helpers/redis-server.js'
 import { jsonResponse, pairJob } from './pair-jobs.js'
 
-function config(redisUrl: string, influxUrl: string, prefix: string, extra = '', concurrency = 2): ReturnType<typeof parseConfig> {
+function config(redisUrl: string, influxUrl: string, prefix: string, extra = '', concurrency = 2, workerExtra = ''): ReturnType<typeof parseConfig> {
   return parseConfig(`
 primary: http://127.0.0.1:1
 redis: { url: "${redisUrl}", prefix: ${prefix} }
 influx: { url: "${influxUrl}", database: sg, flushInterval: 50ms, maxRetries: 100${extra} }
-worker: { concurrency: ${concurrency}, shutdownTimeout: 20s }
+worker: { concurrency: ${concurrency}, shutdownTimeout: 20s${workerExtra} }
 routes:
   - { name: r, match: "/r/*" }
 `)
@@ -37,8 +37,8 @@ describe('audit worker faults (in process, real Redis and influxd)', () => {
     await Promise.all([redis?.close(), influx?.close()])
   })
 
-  const setup = async (prefix: string, extra = '', judge?: Parameters<typeof createAuditService>[1]['judge'], concurrency = 2): Promise<{ service: AuditService; queue: Queue }> => {
-    const service = createAuditService(config(redis.url, influx.url, prefix, extra, concurrency), {
+  const setup = async (prefix: string, extra = '', judge?: Parameters<typeof createAuditService>[1]['judge'], concurrency = 2, workerExtra = ''): Promise<{ service: AuditService; queue: Queue }> => {
+    const service = createAuditService(config(redis.url, influx.url, prefix, extra, concurrency, workerExtra), {
       logger: pino({ level: 'silent' }),
       influx: { minRetryDelayMs: 100, maxRetryDelayMs: 300 },
       influxRetryDelayMs: { min: 100, max: 300 },
@@ -94,6 +94,19 @@ describe('audit worker faults (in process, real Redis and influxd)', () => {
     await waitFor(() => drained(queue), 20_000, 'the jobs to complete')
     expect(service.influxStats()?.droppedLines).toBe(0)
     expect(await stored(1_700_002_000_000, 1_700_002_000_011)).toBe(12)
+  })
+
+  it('a job does not wait for InfluxDB without end: past worker.influxMaxWait it is failed and counted', async () => {
+    const { service, queue } = await setup('maxwait', '', undefined, 2, ', influxMaxWait: 1s')
+    await influx.stop()
+    try {
+      await add(queue, 1, 1_700_004_000_000)
+      await waitFor(async () => (await queue.getJobCounts('failed')).failed === 1, 20_000, 'the job to be failed')
+      expect(await queue.getJobCounts('wait', 'active', 'delayed')).toEqual({ wait: 0, active: 0, delayed: 0 })
+      expect(await service.metrics.registry.metrics()).toContain('shadowgate_audit_job_errors_total{stage="influx_max_wait"} 1')
+    } finally {
+      await influx.start()
+    }
   })
 
   it('close(): stops fetching, lets the active job finish, flushes InfluxDB; idempotent', async () => {
