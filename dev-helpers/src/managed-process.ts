@@ -4,7 +4,7 @@ const live = new Set<ManagedProcess>()
 
 /** Last resort on the way out of a bench or a test process: SIGKILL every ManagedProcess still running. */
 export function killAllManagedProcesses(): void {
-  for (const p of live) p.killNow()
+  for (const p of live) p.kill()
 }
 
 /** A child process the suite owns: started, stopped (SIGTERM then SIGKILL) and restarted on the same port. */
@@ -54,18 +54,20 @@ export class ManagedProcess {
     if (this.running) this.#child?.kill('SIGKILL')
   }
 
+  /** Sends a signal without waiting (SIGSTOP/SIGCONT to make a server unresponsive and resume it). */
+  signal(signal: NodeJS.Signals): void {
+    if (this.running) this.#child?.kill(signal)
+  }
+
   async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 5_000): Promise<void> {
     const child = this.#child
     if (!child || !this.running) return
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
     child.kill(signal)
+    // A stopped (SIGSTOP) process handles no signal but SIGKILL until it is continued.
+    child.kill('SIGCONT')
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
     await exited
     clearTimeout(timer)
-  }
-
-  /** Synchronous SIGKILL, for exit handlers that cannot wait. */
-  killNow(): void {
-    if (this.running) this.#child?.kill('SIGKILL')
   }
 }

@@ -12,6 +12,8 @@ export interface TestRedis {
   stop(): Promise<void>
   /** Starts it again on the same port (after stop()). */
   start(): Promise<void>
+  /** Signals redis-server: SIGSTOP freezes it (connections stay open, nothing is answered), SIGCONT resumes it, SIGKILL kills it. */
+  signal(signal: NodeJS.Signals): void
   close(): Promise<void>
   /** SIGKILLs the server at once (when close() did not finish); the temp dir stays. */
   kill(): void
@@ -50,6 +52,7 @@ export async function startRedis(): Promise<TestRedis> {
     start,
     stop: () => proc.stop(),
     kill: () => proc.kill(),
+    signal: (signal) => proc.signal(signal),
     async close() {
       await proc.stop()
       await rm(dir, { recursive: true, force: true })

@@ -70,6 +70,19 @@ export class AuditEnqueueError extends GatewayError {
   }
 }
 
+/**
+ * Audit producer: a batch write was sent but Redis did not answer in time (slow, paused, the
+ * connection dropped mid-call), so whether Redis ran it is unknown. Never reaches a client; the
+ * batch is reconciled by its job id once Redis answers.
+ */
+export class AuditEnqueueUnknownError extends GatewayError {
+  readonly jobId: string
+  constructor(jobId: string, message: string, options?: { cause?: unknown }) {
+    super('SG_AUDIT_ENQUEUE_UNKNOWN', 503, message, options)
+    this.jobId = jobId
+  }
+}
+
 /** Proxy: the request target cannot be forwarded (e.g. `OPTIONS *`, or not a path): the client gets 400. */
 export class InvalidRequestTargetError extends GatewayError {
   constructor(target: string) {

@@ -50,6 +50,7 @@ export {
   RuntimeStoreUnavailableError,
   AdminNotFoundError,
   AuditEnqueueError,
+  AuditEnqueueUnknownError,
   InvalidRequestTargetError,
   AmbiguousRequestError,
   AdminHostNotAllowedError,

@@ -15,7 +15,12 @@ export interface InfluxWriterStats {
   readonly pendingLines: number
 }
 
-export type ConfirmedWrite = 'written' | 'failed'
+/**
+ * What became of a confirmed write: acknowledged; `failed` (InfluxDB unreachable, slow or 5xx/429:
+ * the lines are not stored and not kept here either, the caller owns them and tries again later);
+ * or `rejected` (a 4xx other than 429: sending them again cannot help; counted dropped).
+ */
+export type ConfirmedWrite = 'written' | 'failed' | 'rejected'
 
 export interface InfluxWriterOptions {
   readonly logger?: Logger
@@ -37,15 +42,19 @@ const DROP_LOG_INTERVAL_MS = 10_000
 /**
  * The one way shadowgate writes to InfluxDB (2.x/3.x natively, 1.x through InfluxV1Transport):
  * the client's WriteApi does the batching, retries with backoff and the bounded retry buffer
- * (`maxBufferLines`); this class adds exact accounting of what was written and what was dropped,
- * and a confirmed write that resolves once InfluxDB acknowledged the lines (or gave up on them),
- * which lets an audit job complete only after its points are stored.
+ * (`maxBufferLines`) of fire-and-forget writes; this class adds exact accounting of what was
+ * written and what was dropped, and a confirmed write that resolves once InfluxDB acknowledged the
+ * lines, or hands them back on failure without keeping them: an audit job completes only after its
+ * points are stored, and a job whose write failed stays in the queue for a later attempt (a copy
+ * kept in an in-memory retry buffer as well would die with the process).
  *
  * It never throws at its callers: InfluxDB being down costs buffered memory up to the bound,
  * then dropped lines, counted and logged.
  */
 export class InfluxWriter {
   readonly #api: WriteApi
+  /** Confirmed writes only: never retries, never buffers; each flush is exactly one caller batch. */
+  readonly #confirmedApi: WriteApi
   readonly #maxRetries: number
   readonly #batchSize: number
   readonly #logger: Logger | undefined
@@ -102,6 +111,20 @@ export class InfluxWriter {
         self.#drop(entry.lines.length, 'the retry buffer is full (influx.maxBufferLines)')
       },
     })
+    this.#confirmedApi = client.getWriteApi(org, bucket, 'ns', {
+      // One above what #sendConfirmed puts in a request, so the client never cuts (and sends) one on its own.
+      batchSize: config.batchSize + 1,
+      flushInterval: 0,
+      maxRetries: 0,
+      writeSuccess(lines: string[]) {
+        self.#written += lines.length
+      },
+      // A returned promise replaces the client's own handling: nothing enters its retry buffer.
+      writeFailed(error: Error) {
+        self.#failedWrites++
+        return Promise.reject(error)
+      },
+    })
   }
 
   stats(): InfluxWriterStats {
@@ -126,17 +149,15 @@ export class InfluxWriter {
   }
 
   /**
-   * Writes points and resolves once InfluxDB acknowledged them ('written') or the first attempt
-   * failed ('failed': the lines then wait in the bounded retry buffer, or were dropped and counted).
-   * Never rejects. Points of callers in the same event-loop turn share one request.
+   * Writes points in one attempt and resolves once InfluxDB acknowledged them ('written'), or with
+   * 'failed' (the lines are handed back: not stored, not buffered, not counted dropped) or
+   * 'rejected' (counted dropped). Never rejects. Points of callers in the same event-loop turn
+   * share one request.
    */
   writeConfirmed(points: readonly Point[]): Promise<ConfirmedWrite> {
     const lines = this.#lines(points)
     if (lines.length === 0) return Promise.resolve('written')
-    if (this.#closing) {
-      this.#drop(lines.length, 'the writer is closed')
-      return Promise.resolve('failed')
-    }
+    if (this.#closing) return Promise.resolve('failed')
     this.#accepted += lines.length
     return new Promise((done) => {
       this.#confirmQueue.push({ lines, done })
@@ -171,6 +192,7 @@ export class InfluxWriter {
     await Promise.race([this.#api.flush(true).catch(() => undefined), deadline])
     clearTimeout(timer)
     this.#closing = true
+    this.#confirmedApi.dispose()
     // dispose() cancels timers and returns what is still buffered or waiting for a retry.
     const left = this.#api.dispose()
     if (left > 0) this.#drop(left, 'still buffered when the writer closed')
@@ -191,9 +213,6 @@ export class InfluxWriter {
     const queue = this.#confirmQueue
     if (queue.length === 0) return
     this.#confirmQueue = []
-    // Send what fire-and-forget writes left in the buffer first, so each batch below is exactly
-    // the lines whose promise we hold (the WriteApi would otherwise cut batches where it likes).
-    this.#api.flush(false).catch(() => undefined)
     let batch: string[] = []
     let owners: ((r: ConfirmedWrite) => void)[] = []
     const send = (): void => {
@@ -201,11 +220,17 @@ export class InfluxWriter {
       const done = owners
       batch = []
       owners = []
-      this.#api.writeRecords(lines)
-      this.#api.flush(false).then(
-        () => done.forEach((d) => d('written')),
-        () => done.forEach((d) => d('failed')),
-      )
+      // A single caller's lines may exceed batchSize: they go in several requests, all of which must succeed.
+      const requests: Array<Promise<void>> = []
+      for (let i = 0; i < lines.length; i += this.#batchSize) {
+        this.#confirmedApi.writeRecords(lines.slice(i, i + this.#batchSize))
+        requests.push(this.#confirmedApi.flush(false))
+      }
+      void Promise.allSettled(requests).then((settled) => {
+        const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+        const result = failed === undefined ? 'written' : this.#confirmedFailure(failed.reason, lines.length - this.#ackedOf(settled, lines.length))
+        done.forEach((d) => d(result))
+      })
     }
     for (const entry of queue) {
       if (batch.length > 0 && batch.length + entry.lines.length > this.#batchSize) send()
@@ -213,6 +238,26 @@ export class InfluxWriter {
       owners.push(entry.done)
     }
     if (batch.length > 0) send()
+  }
+
+  /** Lines of the requests of one send() that InfluxDB did acknowledge (already counted written). */
+  #ackedOf(settled: readonly PromiseSettledResult<void>[], total: number): number {
+    let acked = 0
+    settled.forEach((r, i) => {
+      if (r.status === 'fulfilled') acked += Math.min(this.#batchSize, total - i * this.#batchSize)
+    })
+    return acked
+  }
+
+  #confirmedFailure(err: unknown, lines: number): ConfirmedWrite {
+    if (err instanceof HttpError && err.statusCode < 429 && err.statusCode >= 400) {
+      this.#drop(lines, `rejected by InfluxDB (${err.message})`)
+      return 'rejected'
+    }
+    // Handed back to the caller: no longer this writer's to deliver or to count.
+    this.#accepted -= lines
+    this.#logger?.debug({ err: err instanceof Error ? err.message : String(err), lines }, 'InfluxDB write failed; the lines go back to their job')
+    return 'failed'
   }
 
   #onWriteFailed(error: Error, lines: string[], attempt: number, expires: number): void {

@@ -3,6 +3,13 @@ import { parseAuditJob, type AuditJob } from './job-schema.js'
 
 /** Version of the batch envelope. Bumped on any incompatible change; workers reject versions they do not know. */
 export const AUDIT_BATCH_VERSION = 1
+/**
+ * Most pairs one batch job may carry. A worker judges a batch's pairs in turn and writes their
+ * points in one request, so the batch's length bounds how long one job holds its lock and how much
+ * one InfluxDB write carries; producers never write more (the gateway's `audit.batchSize` is capped
+ * here) and workers refuse a longer batch as skipped/invalid_job instead of judging it.
+ */
+export const AUDIT_MAX_BATCH_PAIRS = 1_000
 /** BullMQ job name of a job carrying one AuditJob (older producers; still accepted by workers). */
 export const AUDIT_PAIR_JOB_NAME = 'pair'
 /** BullMQ job name of a job carrying an AuditBatch. */
@@ -35,6 +42,7 @@ export function auditBatchPairs(data: unknown): readonly unknown[] {
   if (data['kind'] !== 'batch') throw new JobSchemaError('batch.kind must be "batch"')
   const pairs = data['pairs']
   if (!Array.isArray(pairs)) throw new JobSchemaError('batch.pairs must be an array')
+  if (pairs.length > AUDIT_MAX_BATCH_PAIRS) throw new JobSchemaError(`batch.pairs must hold at most ${AUDIT_MAX_BATCH_PAIRS} pairs (got ${pairs.length})`)
   return pairs as readonly unknown[]
 }
 

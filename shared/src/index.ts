@@ -22,7 +22,7 @@ export type {
   EncodedBody,
   UpstreamErrorKind,
 } from './job-schema.js'
-export { AUDIT_BATCH_JOB_NAME, AUDIT_BATCH_VERSION, AUDIT_PAIR_JOB_NAME, auditBatchPairs, isAuditBatch, parseAuditBatch, parseBatchPair } from './audit-batch.js'
+export { AUDIT_BATCH_JOB_NAME, AUDIT_BATCH_VERSION, AUDIT_MAX_BATCH_PAIRS, AUDIT_PAIR_JOB_NAME, auditBatchPairs, isAuditBatch, parseAuditBatch, parseBatchPair } from './audit-batch.js'
 export type { AuditBatch } from './audit-batch.js'
 export { REDACTED, headerRedactionName, queryParamBaseName, queryRedactionNames, redactPathParameters, redactQueryString } from './redact-query.js'
 export { hostHeaderName, hostOriginRefusal, isLoopbackAddress } from './host-origin-policy.js'

@@ -106,7 +106,7 @@ export async function startE2eStack(): Promise<E2eStack> {
     const downShadow = `http://127.0.0.1:${await freePort()}`
     const config = parseConfig(configYaml(upstreams.primary.url, upstreams.shadow.url, downShadow, redis.url, influx.url))
 
-    const worker = createAuditService(config, { logger, influx: INFLUX_RETRY })
+    const worker = createAuditService(config, { logger, influx: INFLUX_RETRY, influxRetryDelayMs: { min: 100, max: 300 } })
     steps.push({ name: 'the audit worker', limitMs: WORKER_SHUTDOWN_MS + CLIENT_CLOSE_MS, close: () => worker.close() })
     await worker.start()
     const gateway = await createGatewayService(config, { logger, instanceId: 'e2e-gw', drainTimeoutMs: 2_000, runtimePollMs: 60_000, influx: INFLUX_RETRY })

@@ -16,6 +16,9 @@ export interface GatewayCounts {
   readonly enqueued: number
   readonly dropped: Readonly<Record<string, number>>
   readonly droppedTotal: number
+  /** Pairs whose batch write is unanswered now, and pairs first unanswered then found enqueued/dropped_redis. */
+  readonly unknown: number
+  readonly reconciled: Readonly<Record<string, number>>
 }
 
 /**
@@ -37,6 +40,8 @@ export interface CaseRig {
   workerDroppedLines(): Promise<number>
   /** Jobs the audit workers hold right now (BullMQ's active list). */
   activeJobs(): Promise<number>
+  /** Jobs waiting for a later attempt (BullMQ's delayed set). */
+  delayedJobs(): Promise<number>
   startWorker(): Promise<void>
   /** What the fault injection observed, printed under the table. */
   readonly notes: string[]
@@ -103,6 +108,8 @@ export async function startCaseRig(stack: FaultStack, key: string): Promise<Case
         enqueued: sumOf(s, 'shadowgate_audit_pairs_total', (l) => l['result'] === 'enqueued'),
         dropped,
         droppedTotal: Object.values(dropped).reduce((a, b) => a + b, 0),
+        unknown: sumOf(s, 'shadowgate_audit_pairs_unknown'),
+        reconciled: byLabel('shadowgate_audit_pairs_reconciled_total', 'result', () => true),
       }
     },
     async audited() {
@@ -124,6 +131,10 @@ export async function startCaseRig(stack: FaultStack, key: string): Promise<Case
     async activeJobs() {
       redis ??= new Redis(stack.redis.url, { maxRetriesPerRequest: 1 })
       return await redis.llen(`${prefixOf(key)}:${AUDIT_QUEUE_NAME}:active`)
+    },
+    async delayedJobs() {
+      redis ??= new Redis(stack.redis.url, { maxRetriesPerRequest: 1 })
+      return await redis.zcard(`${prefixOf(key)}:${AUDIT_QUEUE_NAME}:delayed`)
     },
     async startWorker() {
       rig.worker = await launchWorker()

@@ -13,6 +13,8 @@ export const HEAL_AT_MS = 12_000
 export const SIGTERM_AT_MS = 10_000
 /** The worker is restarted this long after its SIGKILL. */
 export const WORKER_DOWN_MS = 3_000
+/** How long redis-server stays frozen (SIGSTOP) in the slow-Redis case: longer than the producer's write timeout. */
+export const REDIS_FROZEN_MS = 4_000
 
 export interface FaultCase {
   /** Used in the Redis prefix and the InfluxDB database name. */
@@ -130,5 +132,40 @@ export const FAULT_CASES: readonly FaultCase[] = [
     fault: 'the gateway gets SIGTERM at 10 s; the client keeps sending on its keep-alive pool',
     gatewayExits: true,
     events: (rig) => [{ atMs: SIGTERM_AT_MS, run: () => rig.gateway.signal('SIGTERM') }],
+  },
+  {
+    key: 'influx_down_worker_kill',
+    title: 'InfluxDB stopped, worker SIGKILLed meanwhile',
+    fault: `influxd gets SIGTERM at 5 s; at 8 s the audit worker gets SIGKILL and a new one starts ${WORKER_DOWN_MS / 1000} s later; influxd starts again at 12 s`,
+    events: (rig, stack) => [
+      { atMs: FAULT_AT_MS, run: () => stack.influx.stop() },
+      {
+        atMs: FAULT_AT_MS + 3_000,
+        run: async () => {
+          // Every job judged while InfluxDB was down is still in Redis (delayed), none in the dead worker's memory.
+          const held = await rig.delayedJobs()
+          rig.worker.signal('SIGKILL')
+          await rig.worker.waitExit(5_000)
+          rig.notes.push(`SIGKILL while ${held} job(s) waited (delayed) for InfluxDB`)
+        },
+      },
+      { atMs: FAULT_AT_MS + 3_000 + WORKER_DOWN_MS, run: () => rig.startWorker() },
+      { atMs: HEAL_AT_MS, run: () => stack.influx.start() },
+    ],
+  },
+  {
+    key: 'redis_frozen',
+    title: `Redis frozen ${REDIS_FROZEN_MS / 1000} s (SIGSTOP)`,
+    fault: `redis-server gets SIGSTOP at 5 s and SIGCONT ${REDIS_FROZEN_MS / 1000} s later: connections stay open, writes go unanswered, then run`,
+    events: (rig, stack) => [
+      { atMs: FAULT_AT_MS, run: async () => stack.redis.signal('SIGSTOP') },
+      {
+        atMs: FAULT_AT_MS + REDIS_FROZEN_MS,
+        run: async () => {
+          stack.redis.signal('SIGCONT')
+          rig.notes.push(`${(await rig.gatewayCounts()).unknown} pair(s) of unanswered writes when Redis resumed`)
+        },
+      },
+    ],
   },
 ]

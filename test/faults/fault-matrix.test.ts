@@ -28,6 +28,16 @@ const FAULT_EVIDENCE: Record<string, (r: CaseResult) => void> = {
   worker_kill: (r) => expect(r.counts.droppedTotal).toBe(0),
   // The captures the stalled clients kept alive filled audit.maxCaptureBytesTotal: later pairs were dropped and counted.
   slow_readers: (r) => expect(r.counts.dropped['dropped_capture_budget'] ?? 0).toBeGreaterThan(0),
+  influx_down_worker_kill: (r) => {
+    expect(r.counts.droppedTotal).toBe(0)
+    expect(r.notes.join(' ')).toMatch(/SIGKILL while [1-9][0-9]* job\(s\) waited/)
+  },
+  redis_frozen: (r) => {
+    // Unanswered writes were reconciled once Redis ran them: counted enqueued, not dropped.
+    expect(r.counts.reconciled['enqueued'] ?? 0).toBeGreaterThan(0)
+    expect(r.counts.dropped['dropped_redis'] ?? 0).toBe(0)
+    expect(r.counts.unknown).toBe(0)
+  },
   gateway_sigterm: (r) => {
     expect(r.gatewayExit?.code).toBe(0)
     // proxy.timeout (30 s) + 1 s is the drain deadline.

@@ -97,27 +97,44 @@ describe('InfluxWriter on InfluxDB 1.x (v1 /write through the transport mapping)
   })
 
   it('keeps writing while InfluxDB is down: buffers within maxBufferLines, counts drops, delivers the rest after a restart', async () => {
-    const w = writer(v1(influx.url, 'sg', { maxBufferLines: 10, maxRetries: 50 }), { minRetryDelayMs: 100, maxRetryDelayMs: 300 })
+    const w = writer(v1(influx.url, 'sg', { maxBufferLines: 10, maxRetries: 50, flushMs: 20, batchSize: 1 }), { minRetryDelayMs: 100, maxRetryDelayMs: 300 })
     await influx.stop()
-    const results: string[] = []
     for (let i = 0; i < 30; i++) {
-      results.push(await w.writeConfirmed([new Point('outage_probe').intField('f', i).timestamp(`17000000000000${String(i).padStart(5, '0')}`)]))
+      w.write([new Point('outage_probe').intField('f', i).timestamp(`17000000000000${String(i).padStart(5, '0')}`)])
+      await new Promise((r) => setTimeout(r, 5))
     }
-    expect(results.every((r) => r === 'failed')).toBe(true)
+    await waitFor(() => w.stats().failedWrites >= 30, 20_000, 'every first attempt to fail')
     const during = w.stats()
     expect(during.droppedLines).toBeGreaterThan(0)
     expect(during.pendingLines).toBeLessThanOrEqual(10)
     await influx.start()
     await waitFor(() => w.stats().pendingLines === 0, 20_000, 'the retry buffer to drain')
     const after = w.stats()
-    expect(after.writtenLines + after.droppedLines).toBeGreaterThanOrEqual(30)
+    expect(after.writtenLines + after.droppedLines).toBe(30)
     const stored = (await influx.query('SELECT count(f) FROM outage_probe', 'sg'))[0]?.values[0]?.[1]
     expect(stored).toBe(30 - after.droppedLines)
   })
 
+  it('a confirmed write that fails hands its lines back: nothing buffered, nothing dropped, nothing sent later', async () => {
+    const w = writer(v1(influx.url, 'sg', { maxRetries: 50 }), { minRetryDelayMs: 100, maxRetryDelayMs: 300 })
+    await influx.stop()
+    const results: string[] = []
+    try {
+      for (let i = 0; i < 5; i++) results.push(await w.writeConfirmed([new Point('handback_probe').intField('f', i).timestamp(`17000000000000${String(i).padStart(5, '0')}`)]))
+    } finally {
+      await influx.start()
+    }
+    expect(results).toEqual(['failed', 'failed', 'failed', 'failed', 'failed'])
+    expect(w.stats()).toMatchObject({ pendingLines: 0, droppedLines: 0, writtenLines: 0, failedWrites: 5 })
+    expect(await w.writeConfirmed([new Point('handback_probe').intField('f', 9).timestamp('1700000000000099999')])).toBe('written')
+    // Had the failed lines been kept for a retry, they would arrive now, next to the acknowledged one.
+    await new Promise((r) => setTimeout(r, 600))
+    expect((await influx.query('SELECT count(f) FROM handback_probe', 'sg'))[0]?.values[0]?.[1]).toBe(1)
+  })
+
   it('counts lines InfluxDB rejects (4xx) as dropped without retrying', async () => {
     const w = writer(v1(influx.url, 'no_such_db'))
-    expect(await w.writeConfirmed([new Point('x').intField('f', 1).timestamp('1700000000000000001')])).toBe('failed')
+    expect(await w.writeConfirmed([new Point('x').intField('f', 1).timestamp('1700000000000000001')])).toBe('rejected')
     expect(w.stats()).toMatchObject({ droppedLines: 1, pendingLines: 0, writtenLines: 0 })
   })
 })
@@ -161,10 +178,14 @@ describe('InfluxWriter request shapes', () => {
       res.end()
     })
     const w = new InfluxWriter(v1(dead.url, 'x', { maxRetries: 10 }), { minRetryDelayMs: 60_000, maxRetryDelayMs: 60_000, closeTimeoutMs: 200 })
-    expect(await w.writeConfirmed([new Point('m').intField('f', 1).timestamp('1')])).toBe('failed')
+    w.write([new Point('m').intField('f', 1).timestamp('1')])
+    await waitFor(() => w.stats().failedWrites === 1, 5_000, 'the first attempt to fail')
     await Promise.all([w.close(), w.close()])
     expect(w.stats()).toMatchObject({ droppedLines: 1, pendingLines: 0 })
     w.write([new Point('m').intField('f', 2).timestamp('2')])
+    expect(w.stats().droppedLines).toBe(2)
+    // A confirmed write after close is handed back, not dropped: its job keeps the points.
+    expect(await w.writeConfirmed([new Point('m').intField('f', 3).timestamp('3')])).toBe('failed')
     expect(w.stats().droppedLines).toBe(2)
     await dead.close()
   })

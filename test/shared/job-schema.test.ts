@@ -98,6 +98,7 @@ describe('parseAuditBatch', () => {
     [{ v: 2, kind: 'batch', pairs: [] }, 'batch.v must be 1 (got 2)'],
     [{ v: 1, kind: 'other', pairs: [] }, 'batch.kind must be "batch"'],
     [{ v: 1, kind: 'batch', pairs: {} }, 'batch.pairs must be an array'],
+    [{ v: 1, kind: 'batch', pairs: Array.from({ length: 1_001 }, () => ({})) }, 'batch.pairs must hold at most 1000 pairs (got 1001)'],
   ])('rejects a broken envelope (%#)', (data, message) => {
     expect(() => parseAuditBatch(data)).toThrow(message)
   })

@@ -1,9 +1,10 @@
-import { auditBatchPairs, isAuditBatch, parseAuditJob, parseBatchPair, type AuditJob, type RouteAuditConfig, type ShadowgateConfig } from '@shadowgate/shared'
+import { JobSchemaError, auditBatchPairs, isAuditBatch, parseAuditJob, parseBatchPair, type AuditJob, type RouteAuditConfig, type ShadowgateConfig } from '@shadowgate/shared'
 import type { Logger } from 'pino'
 import { auditPoint } from '../influx/audit-point.js'
 import { fieldDiffPoints } from '../influx/field-diff-points.js'
 import { methodTag, routeTag, type ConfirmedWrite, type InfluxWriter } from '@shadowgate/influx'
 import type { PathBudget } from '../influx/path-budget.js'
+import { InfluxWriteError } from '../errors.js'
 import { buildMismatchSample } from '../mismatch/build-mismatch-sample.js'
 import type { MismatchSample } from '../mismatch/mismatch-group.js'
 import type { MismatchStore } from '../mismatch/mismatch-store.js'
@@ -11,6 +12,7 @@ import { judgeLimitsFrom, type JudgeLimits } from '../verdict/judge-limits.js'
 import type { Verdict } from '../verdict/verdict.js'
 import type { AuditMetrics } from './audit-metrics.js'
 import type { PairTimestamps } from './pair-timestamps.js'
+import { isUnparsableJobData } from './audit-worker.js'
 import { RulesDrift } from './rules-drift.js'
 
 /** Judges one parsed pair. Rules are undefined for a route the config does not know (defaults apply). */
@@ -72,13 +74,15 @@ function hash6(s: string): number {
 
 /**
  * A time for the point of a job that failed validation: its own capture time when that much is
- * readable, else the enqueue time with a per-job-id offset. Both are stable, so a re-run rewrites.
+ * readable, else the enqueue time with a per-job-id offset plus the pair's index in its batch (so
+ * the pairs of one batch never share a time: a batch holds far fewer than a million pairs). Both
+ * are stable, so a re-run rewrites.
  */
-function invalidJobTime(data: Record<string, unknown>, job: JobLike, key: string): string {
+function invalidJobTime(data: Record<string, unknown>, job: JobLike, index: number): string {
   const ts = data['capturedAtNs']
   if (typeof ts === 'string' && /^[1-9][0-9]{9,18}$/.test(ts)) return ts
   const ms = Number.isFinite(job.timestamp) && job.timestamp > 0 ? Math.floor(job.timestamp) : 0
-  return `${ms}${String(hash6(key)).padStart(6, '0')}`
+  return `${ms}${String((hash6(String(job.id ?? '')) + index) % 1_000_000).padStart(6, '0')}`
 }
 
 /**
@@ -107,7 +111,8 @@ function yieldToLoop(): Promise<void> {
  * pair's time, and for a mismatch its group in Redis. Every step is idempotent, so BullMQ may re-run
  * a job after a crash without counting it twice. A job that is not a valid AuditJob, or that the
  * judge chokes on, becomes a `skipped` verdict: never a crash, never a retry. Only a dependency
- * failure (Redis) fails the job, for BullMQ to retry per the job's options.
+ * failure fails the job: InfluxWriteError when InfluxDB did not acknowledge its points (the worker
+ * keeps the job for a later attempt), a Redis error otherwise (BullMQ retries per the job's options).
  */
 export class AuditJobProcessor {
   readonly #d: AuditJobProcessorDeps
@@ -133,9 +138,10 @@ export class AuditJobProcessor {
     try {
       let parsed: AuditJob
       try {
+        if (isUnparsableJobData(job.data)) throw new JobSchemaError(job.data.error)
         parsed = parseAuditJob(job.data)
       } catch (err) {
-        return await this.#invalid(job, job.data, String(job.id ?? ''), err, started)
+        return await this.#invalid(job, job.data, 0, err, started)
       }
       return await this.#record(await this.#judge(parsed, started))
     } finally {
@@ -157,7 +163,7 @@ export class AuditJobProcessor {
       try {
         pairs = auditBatchPairs(job.data)
       } catch (err) {
-        return { pairs: [await this.#invalid(job, job.data, String(job.id ?? ''), err, started)] }
+        return { pairs: [await this.#invalid(job, job.data, 0, err, started)] }
       }
       const judged: Array<Judged | AuditResult> = []
       for (let i = 0; i < pairs.length; i++) {
@@ -167,7 +173,7 @@ export class AuditJobProcessor {
         try {
           parsed = parseBatchPair(pairs[i], i)
         } catch (err) {
-          judged.push(await this.#invalid(job, pairs[i], `${String(job.id ?? '')}#${i}`, err, pairStarted))
+          judged.push(await this.#invalid(job, pairs[i], i, err, pairStarted))
           continue
         }
         judged.push(await this.#judge(parsed, pairStarted))
@@ -182,12 +188,13 @@ export class AuditJobProcessor {
     }
   }
 
-  async #invalid(job: JobLike, raw: unknown, key: string, err: unknown, started: number): Promise<AuditResult> {
+  /** `index`: the pair's place in its batch (0 for a single job or an unreadable envelope). */
+  async #invalid(job: JobLike, raw: unknown, index: number, err: unknown, started: number): Promise<AuditResult> {
     const data = obj(raw)
     const route = routeTag(data['route'])
     const verdict = skippedVerdict('invalid_job')
     this.#d.logger.warn({ jobId: job.id, pairId: typeof data['id'] === 'string' ? data['id'] : undefined, route, err: (err as Error).message }, 'invalid audit job skipped')
-    const influx = await this.#write([auditPoint({ route, method: methodTag(obj(data['request'])['method']), verdict, timestampNs: invalidJobTime(data, job, key) })])
+    const influx = await this.#write([auditPoint({ route, method: methodTag(obj(data['request'])['method']), verdict, timestampNs: invalidJobTime(data, job, index) })])
     this.#d.metrics.job(route, verdict.outcome, verdict.reason, (performance.now() - started) / 1000)
     return { outcome: verdict.outcome, reason: verdict.reason, fingerprint: undefined, group: 'none', influx }
   }
@@ -239,11 +246,17 @@ export class AuditJobProcessor {
   }
 
   // Waits until InfluxDB acknowledged the points, so a job only completes once its points are
-  // stored (a crash before that re-runs it); when InfluxDB is failing this returns at the first
-  // failed attempt and the points wait in the writer's bounded retry buffer.
+  // stored (a crash before that re-runs it). A failed write throws InfluxWriteError before anything
+  // else of the job is recorded: the job then waits in the queue for a later attempt, which
+  // rewrites the same points (same tags, same times), so they are stored exactly once.
   async #write(points: Parameters<InfluxWriter['writeConfirmed']>[0]): Promise<ConfirmedWrite | 'disabled'> {
     if (!this.#d.writer) return 'disabled'
-    return await this.#d.writer.writeConfirmed(points)
+    const result = await this.#d.writer.writeConfirmed(points)
+    if (result === 'failed') {
+      this.#d.metrics.jobError('influx')
+      throw new InfluxWriteError(`InfluxDB did not acknowledge ${points.length} points`)
+    }
+    return result
   }
 
   async #stage<T>(stage: string, fn: () => Promise<T>): Promise<T> {

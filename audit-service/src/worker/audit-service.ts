@@ -1,10 +1,10 @@
 import { AUDIT_QUEUE_NAME, ConfigError, type ShadowgateConfig } from '@shadowgate/shared'
-import { Worker, type Job } from 'bullmq'
+import { DelayedError, type Job } from 'bullmq'
 import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
-import { ConnectionFailedError } from '../errors.js'
+import { ConnectionFailedError, InfluxWriteError } from '../errors.js'
 import { buildAuditHttpApp } from '../http/build-audit-http-app.js'
 import { INFLUX_SCHEMA_VERSION, InfluxWriter, type InfluxWriterOptions, type InfluxWriterStats } from '@shadowgate/influx'
 import { PathBudget } from '../influx/path-budget.js'
@@ -13,6 +13,7 @@ import { judgePair } from '../verdict/judge-pair.js'
 import { AuditJobProcessor, type AuditBatchResult, type AuditResult, type JudgeFn } from './audit-job-processor.js'
 import { AuditMetrics } from './audit-metrics.js'
 import { PairTimestamps } from './pair-timestamps.js'
+import { AuditWorker } from './audit-worker.js'
 import { RulesDrift } from './rules-drift.js'
 
 export interface AuditServiceOptions {
@@ -35,6 +36,18 @@ export interface AuditServiceOptions {
   readonly maxStalledCount?: number
   /** InfluxDB writer tuning (transport, timeouts, retry delays). */
   readonly influx?: Omit<InfluxWriterOptions, 'logger'>
+  /**
+   * Delay before a job whose points InfluxDB did not acknowledge is tried again: doubling from
+   * `min` per attempt up to `max`; default 1 s to 30 s.
+   */
+  readonly influxRetryDelayMs?: { readonly min: number; readonly max: number }
+}
+
+const DEFAULT_INFLUX_RETRY_DELAY_MS = { min: 1_000, max: 30_000 }
+
+/** Delay before the next attempt of a job that has been started `attempts` times. */
+export function influxRetryDelayMs(attempts: number, bounds: { readonly min: number; readonly max: number }): number {
+  return Math.min(bounds.max, bounds.min * 2 ** Math.min(Math.max(attempts - 1, 0), 20))
 }
 
 export interface AuditService {
@@ -92,8 +105,34 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     metrics,
     logger,
   })
-  let worker: Worker | undefined
+  let worker: AuditWorker<AuditResult | AuditBatchResult> | undefined
   let running = false
+  let influxFailing = false
+  const retryBounds = options.influxRetryDelayMs ?? DEFAULT_INFLUX_RETRY_DELAY_MS
+
+  // A job whose points InfluxDB did not take goes back to the queue as delayed: it survives this
+  // process, keeps its attempts, and counts toward the queue depth the gateway bounds.
+  const processJob = async (job: Job<unknown, AuditResult | AuditBatchResult>, token: string | undefined): Promise<AuditResult | AuditBatchResult> => {
+    try {
+      const result = await processor.processAny({ id: job.id, data: job.data, timestamp: job.timestamp })
+      if (influxFailing) logger.info('InfluxDB acknowledges audit points again')
+      influxFailing = false
+      return result
+    } catch (err) {
+      if (!(err instanceof InfluxWriteError) || token === undefined) throw err
+      const delay = influxRetryDelayMs(job.attemptsStarted, retryBounds)
+      if (Date.now() + delay - job.timestamp > config.worker.influxMaxWaitMs) {
+        // Bounded: a job does not wait for InfluxDB without end. It is failed (kept among failed jobs) and counted.
+        metrics.jobError('influx_max_wait')
+        logger.error({ jobId: job.id, maxWaitMs: config.worker.influxMaxWaitMs }, 'audit job failed: InfluxDB did not acknowledge its points within worker.influxMaxWait')
+        throw err
+      }
+      if (!influxFailing) logger.warn({ jobId: job.id, err: err.message, retryInMs: delay }, 'InfluxDB did not acknowledge audit points: jobs wait in the queue (delayed) until it does')
+      influxFailing = true
+      await job.moveToDelayed(Date.now() + delay, token)
+      throw new DelayedError()
+    }
+  }
   let closing: Promise<void> | undefined
   const http = buildAuditHttpApp({
     listMismatches: (o) => store.list({ ...o, currentRules: (route) => drift.rulesOf(route) }),
@@ -115,7 +154,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
         throw ConnectionFailedError.reaching(`Redis at ${redisCfg.url}`, lastRedisError ?? err)
       }
     }
-    worker = new Worker<unknown, AuditResult | AuditBatchResult>(AUDIT_QUEUE_NAME, (job: Job<unknown, AuditResult | AuditBatchResult>) => processor.processAny({ id: job.id, data: job.data, timestamp: job.timestamp }), {
+    worker = new AuditWorker<AuditResult | AuditBatchResult>(AUDIT_QUEUE_NAME, processJob, {
       connection: redis,
       prefix: redisCfg.prefix,
       concurrency: config.worker.concurrency,

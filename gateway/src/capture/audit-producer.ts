@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import { ConfigError, DEFAULT_REDIS_PREFIX, UniqueClock, type ShadowgateConfig } from '@shadowgate/shared'
+import { AUDIT_MAX_BATCH_PAIRS, ConfigError, DEFAULT_REDIS_PREFIX, UniqueClock, type ShadowgateConfig } from '@shadowgate/shared'
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js'
 import type { MirrorPair, PairSink } from '../mirror/mirror-pair.js'
 import { AuditCounters, type AuditProducerStats } from './audit-counters.js'
@@ -10,13 +10,25 @@ import { PairBatchWriter, type BatchOutcome, type PairBatchWriterEvents, type Pa
 import { PairBuffer, pairBytes } from './pair-buffer.js'
 import { PRODUCER_COMMAND_TIMEOUT_MS, createProducerConnection } from './producer-connection.js'
 import { QueueDepthGuard } from './queue-depth-guard.js'
+import { UnknownEnqueues, type UnknownBatch } from './unknown-enqueues.js'
 
 /** Default time close() spends flushing before it drops and counts what is left. */
 export const AUDIT_CLOSE_TIMEOUT_MS = 2_000
 /** One batch job carries at most this many body bytes, so it fits well within the command timeout. */
 export const AUDIT_MAX_BATCH_BYTES = 8 * 1_048_576
-/** A batch write or depth count that takes longer is abandoned and its batch counted dropped_redis. */
+/** A batch write or depth count that takes longer is abandoned; a write's batch is then reconciled. */
 const CALL_TIMEOUT_MS = PRODUCER_COMMAND_TIMEOUT_MS + 500
+/** How often batches whose write got no answer are checked against Redis. */
+const RECONCILE_INTERVAL_MS = 500
+/**
+ * No check within this long of a (re)connection: a write sent on the connection before it broke may
+ * still sit unread in a resuming Redis, and a check on the new connection could overtake it.
+ */
+const RECONCILE_SETTLE_MS = 1_000
+/** Batch ids checked in one round trip. */
+const RECONCILE_CHUNK = 500
+/** Batches waiting to be reconciled at most; past it the oldest is counted unknown_redis for good. */
+const MAX_UNKNOWN_BATCHES = 10_000
 
 export interface AuditProducerDeps {
   readonly metrics: GatewayMetrics
@@ -52,8 +64,11 @@ function errText(err: unknown): string {
  * making a client request wait or fail: accepts() and push() are synchronous and O(1), pairs wait
  * in a bounded buffer, and one background flusher hands them in micro-batches to a PairBatchWriter
  * that builds one queue job per batch and writes it over a fail-fast Redis connection. Whatever
- * cannot be written (buffer full, queue too deep, Redis down or slow, shutting down) is dropped
- * and counted by reason instead of retried without end; this class keeps those accounts.
+ * cannot be written (buffer full, queue too deep, Redis down, shutting down) is dropped and counted
+ * by reason instead of retried without end; this class keeps those accounts. A write Redis did not
+ * answer in time may still have been run (a slow or paused Redis runs it later), so its pairs are
+ * counted `unknown` instead, and moved to enqueued or dropped_redis once Redis tells whether the
+ * batch's job exists.
  */
 export class AuditProducer implements PairSink {
   readonly maxBodyBytes: number
@@ -66,6 +81,10 @@ export class AuditProducer implements PairSink {
   readonly #log: Logger
   readonly #closeTimeoutMs: number
   readonly #writer: PairBatchWriter | undefined
+  readonly #unknown = new UnknownEnqueues(MAX_UNKNOWN_BATCHES)
+  #reconcileTimer: NodeJS.Timeout | undefined
+  #reconciling: Promise<void> | undefined
+  #readyAt = 0
   #started = false
   #closed = false
   #closing: Promise<void> | undefined
@@ -113,6 +132,7 @@ export class AuditProducer implements PairSink {
     const writer = this.#writer
     if (!writer) return
     this.#depthTimer = setInterval(() => void this.#checkDepth(), this.#cfg.depthCheckMs).unref()
+    this.#reconcileTimer = setInterval(() => void this.#reconcile(), RECONCILE_INTERVAL_MS).unref()
     writer.start()
   }
 
@@ -166,6 +186,9 @@ export class AuditProducer implements PairSink {
       bufferedBytes: this.#buffer.bytes,
       inFlight: this.#batch?.size ?? 0,
       batches: c.batches,
+      unknown: c.unknown,
+      unknownRedis: c.unknownRedis,
+      reconciled: { ...c.reconciled },
       queueDepth: this.#guard.lastDepth,
       redisConnected: this.#writer?.connected ?? false,
     }
@@ -194,6 +217,7 @@ export class AuditProducer implements PairSink {
   }
 
   #onReady(): void {
+    this.#readyAt = Date.now()
     if (this.#redisDown) this.#log.info('audit queue Redis is reachable again')
     this.#redisDown = false
     void this.#checkDepth()
@@ -231,7 +255,7 @@ export class AuditProducer implements PairSink {
   #flush(): Promise<void> {
     if (this.#batch) return this.#batch.done
     this.#cancelScheduled()
-    const items = this.#buffer.take(this.#cfg.batchSize, AUDIT_MAX_BATCH_BYTES)
+    const items = this.#buffer.take(Math.min(this.#cfg.batchSize, AUDIT_MAX_BATCH_PAIRS), AUDIT_MAX_BATCH_BYTES)
     if (items.length === 0) return Promise.resolve()
     let settle = (): void => undefined
     const batch: Batch = { size: items.length, abandoned: false, done: new Promise<void>((r) => (settle = r)) }
@@ -274,11 +298,52 @@ export class AuditProducer implements PairSink {
       }
       return
     }
-    this.#counters.countDropped(failure.reason, rest)
+    if (failure.reason === 'unknown') {
+      this.#counters.moveUnknown(rest)
+      const evicted = this.#unknown.add({ jobId: failure.jobId, pairs: rest, since: Date.now() })
+      if (evicted) this.#counters.countUnknownForGood(evicted.pairs)
+    } else this.#counters.countDropped(failure.reason, rest)
     if (this.#failingSince === undefined) {
       this.#failingSince = Date.now()
-      this.#log.warn({ err: failure.message, pairs: rest }, 'audit batch not enqueued: dropped (dropped_redis); later failures are not logged until it works again')
+      const what = failure.reason === 'unknown' ? 'no answer from Redis: outcome unknown until Redis answers (then enqueued or dropped_redis)' : 'dropped (dropped_redis)'
+      this.#log.warn({ err: failure.message, pairs: rest }, `audit batch not enqueued: ${what}; later failures are not logged until it works again`)
     }
+  }
+
+  /** Asks Redis whether the writes it did not answer ran, oldest first; one pass at a time. Never rejects. */
+  #reconcile(): Promise<void> {
+    const writer = this.#writer
+    if (this.#reconciling || this.#unknown.size === 0 || !writer?.connected || Date.now() - this.#readyAt < RECONCILE_SETTLE_MS) return this.#reconciling ?? Promise.resolve()
+    const batches = this.#unknown.oldest(RECONCILE_CHUNK)
+    this.#reconciling = writer
+      .addedJobs(batches.map((b) => b.jobId))
+      .then(
+        (added) => this.#settle(batches, added),
+        (err: unknown) => this.#log.debug({ err: errText(err) }, 'audit batch reconciliation failed; tried again later'),
+      )
+      .finally(() => (this.#reconciling = undefined))
+    return this.#reconciling
+  }
+
+  #settle(batches: readonly UnknownBatch[], added: readonly boolean[]): void {
+    const done = new Set<UnknownBatch>()
+    let enqueued = 0
+    let jobs = 0
+    let dropped = 0
+    batches.forEach((b, i) => {
+      const ran = added[i]
+      if (ran === undefined) return
+      done.add(b)
+      if (ran) {
+        enqueued += b.pairs
+        jobs++
+      } else dropped += b.pairs
+    })
+    this.#unknown.settle(done)
+    this.#counters.countReconciled(true, enqueued)
+    this.#counters.countReconciled(false, dropped)
+    if (enqueued > 0) this.#guard.enqueued(enqueued, jobs)
+    if (done.size > 0) this.#log.info({ enqueued, droppedRedis: dropped, stillUnknown: this.#unknown.pairs }, 'audit batches without an answer reconciled')
   }
 
   async #checkDepth(): Promise<void> {
@@ -304,14 +369,20 @@ export class AuditProducer implements PairSink {
     this.#closed = true
     this.#cancelScheduled()
     clearInterval(this.#depthTimer)
+    clearInterval(this.#reconcileTimer)
     const deadline = Date.now() + this.#closeTimeoutMs
     for (;;) {
       const left = deadline - Date.now()
       if (left <= 0) break
       if (this.#batch) await sleepRace(this.#batch.done, left)
       else if (this.#buffer.length > 0 && this.#writer?.connected) void this.#flush()
-      else break
+      else if (this.#unknown.size > 0 && this.#writer?.connected && Date.now() - this.#readyAt >= RECONCILE_SETTLE_MS) {
+        const before = this.#unknown.size
+        await sleepRace(this.#reconcile(), left)
+        if (this.#unknown.size === before) break
+      } else break
     }
+    this.#counters.countUnknownForGood(this.#unknown.drain().reduce((n, b) => n + b.pairs, 0))
     const reason: AuditDropReason = this.#writer?.connected ? 'shutdown' : 'redis'
     if (this.#batch) {
       this.#batch.abandoned = true

@@ -1,12 +1,24 @@
 import { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { AUDIT_BATCH_JOB_NAME, AUDIT_BATCH_VERSION, type AuditBatch, type AuditJob } from '@shadowgate/shared'
-import { AuditEnqueueError } from '../errors.js'
+import { AUDIT_BATCH_JOB_NAME, AUDIT_BATCH_VERSION, AUDIT_MAX_BATCH_PAIRS, type AuditBatch, type AuditJob } from '@shadowgate/shared'
+import { AuditEnqueueError, AuditEnqueueUnknownError } from '../errors.js'
 
 /** BullMQ job name of every audit job the producer writes: one batch envelope of pairs. */
 export const AUDIT_JOB_NAME = AUDIT_BATCH_JOB_NAME
 /** Cap of the queue's events stream: nothing of ours reads it, so it only has to stay small. */
 export const AUDIT_EVENTS_MAX_LEN = 1_000
+/**
+ * How long Redis keeps the receipt of an added batch (BullMQ's deduplication key, `<prefix>:<queue>:de:<job id>`),
+ * counted from when Redis ran the add. A batch job is removed once completed, so the receipt is what
+ * still tells, after a write whose answer never came, that Redis did run it.
+ */
+export const AUDIT_ADD_RECEIPT_TTL_MS = 120_000
+
+/** The job id of a batch: its first pair's id with a `b-` prefix, never colliding with a single-pair job of an older producer. */
+export function batchJobId(pairs: readonly AuditJob[]): string | undefined {
+  const first = pairs[0]
+  return first === undefined ? undefined : `b-${first.id}`
+}
 
 export interface AuditQueueWriterOptions {
   readonly queueName: string
@@ -25,6 +37,11 @@ function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T>
     timer = setTimeout(() => reject(new AuditEnqueueError(`${what} did not finish within ${ms} ms`)), ms)
   })
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer))
+}
+
+/** Redis answered the write with an error: it did not run it (as opposed to no answer at all). */
+function isRefusal(err: unknown): boolean {
+  return err instanceof Error && err.name === 'ReplyError'
 }
 
 /**
@@ -72,15 +89,44 @@ export class AuditQueueWriter {
 
   /**
    * Writes `pairs` as ONE job (an AuditBatch): per-job costs (job object, JSON, one Redis script)
-   * are paid once per batch instead of once per pair. The job id is the first pair's id with a
-   * `b-` prefix, so it never collides with a single-pair job of an older producer.
+   * are paid once per batch instead of once per pair. Rejects with AuditEnqueueError when the write
+   * was not sent or Redis refused it, and with AuditEnqueueUnknownError when it was sent and no
+   * answer came in time: Redis may still run it (a paused or slow Redis runs what it read when it
+   * resumes), which addedJobs() tells later.
    */
   async addBatch(pairs: readonly AuditJob[]): Promise<void> {
+    // Workers refuse a longer batch: sending one would lose every pair of it.
+    if (pairs.length > AUDIT_MAX_BATCH_PAIRS) throw new AuditEnqueueError(`a batch of ${pairs.length} audit pairs is over the ${AUDIT_MAX_BATCH_PAIRS}-pair limit of a batch job`)
     const queue = this.#ready()
-    const first = pairs[0]
-    if (first === undefined) return
+    const jobId = batchJobId(pairs)
+    if (jobId === undefined) return
     const data: AuditBatch = { v: AUDIT_BATCH_VERSION, kind: 'batch', pairs }
-    await withDeadline(queue.add(AUDIT_JOB_NAME, data, { jobId: `b-${first.id}` }), this.#opts.timeoutMs, `adding a batch of ${pairs.length} audit pairs`)
+    const add = queue.add(AUDIT_JOB_NAME, data, { jobId, deduplication: { id: jobId, ttl: AUDIT_ADD_RECEIPT_TTL_MS } })
+    try {
+      await withDeadline(add, this.#opts.timeoutMs, `adding a batch of ${pairs.length} audit pairs`)
+    } catch (err) {
+      add.catch(() => undefined)
+      if (isRefusal(err)) throw new AuditEnqueueError(`Redis refused a batch of ${pairs.length} audit pairs: ${(err as Error).message}`, { cause: err })
+      throw new AuditEnqueueUnknownError(jobId, `no answer from Redis to a batch of ${pairs.length} audit pairs (${err instanceof Error ? err.message : String(err)})`, { cause: err })
+    }
+  }
+
+  /**
+   * For each job id, whether Redis ran its add: the job or its receipt exists. Call only for adds
+   * sent at least one round trip earlier on this connection (Redis answers a connection's commands
+   * in order, so a check answered after the add was read sees it). Bounded by `timeoutMs`.
+   */
+  async addedJobs(jobIds: readonly string[]): Promise<boolean[]> {
+    const queue = this.#ready()
+    // The connection the Queue writes through (BullMQ uses a passed client as it is), so the check queues behind the add.
+    const pipeline = this.#connection.pipeline()
+    for (const id of jobIds) pipeline.exists(queue.toKey(id), queue.toKey(`de:${id}`))
+    const replies = await withDeadline(pipeline.exec(), this.#opts.timeoutMs, `checking ${jobIds.length} audit batch jobs`)
+    if (replies === null) throw new AuditEnqueueError('the check of audit batch jobs was discarded')
+    return replies.map(([err, n]) => {
+      if (err) throw new AuditEnqueueError(`checking an audit batch job failed: ${err.message}`, { cause: err })
+      return Number(n) > 0
+    })
   }
 
   /** Jobs waiting to be processed (waiting, delayed, prioritized, paused). */

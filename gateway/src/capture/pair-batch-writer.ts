@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import { AUDIT_QUEUE_NAME, checkAuditJob, type AuditJob, type AuditProducerConfig, type RouteConfig } from '@shadowgate/shared'
 import type { MirrorPair } from '../mirror/mirror-pair.js'
+import { AuditEnqueueUnknownError } from '../errors.js'
 import { AuditQueueWriter } from './audit-queue-writer.js'
 import { buildAuditJobNow, captureRules, type CaptureRules } from './build-audit-job.js'
 import type { BufferedPair } from './pair-buffer.js'
@@ -12,13 +13,19 @@ export interface InvalidPair {
   readonly error: string
 }
 
-/** What became of one batch: every pair of it is enqueued, invalid, or - when `failure` is set - dropped for its reason. */
+/**
+ * Why a batch was not enqueued: `redis` (not sent, or refused: its pairs are dropped) or `unknown`
+ * (sent, no answer: Redis may still run it; `jobId` tells later whether it did).
+ */
+export type BatchFailure = { readonly reason: 'redis'; readonly message: string } | { readonly reason: 'unknown'; readonly message: string; readonly jobId: string }
+
+/** What became of one batch: every pair of it is enqueued, invalid, or - when `failure` is set - not enqueued for its reason. */
 export interface BatchOutcome {
   readonly enqueued: number
   readonly invalid: readonly InvalidPair[]
   /** Whether a queue job was attempted (false when no pair was valid or Redis was not connected). */
   readonly attempted: boolean
-  readonly failure?: { readonly reason: 'redis'; readonly message: string }
+  readonly failure?: BatchFailure
 }
 
 export type WriterLogLevel = 'debug' | 'info' | 'warn' | 'error'
@@ -101,12 +108,18 @@ export class PairBatchWriter {
       await this.#queue.addBatch(jobs)
       return { enqueued: jobs.length, invalid, attempted: true }
     } catch (err) {
-      return { enqueued: 0, invalid, attempted: true, failure: { reason: 'redis', message: errText(err) } }
+      const failure: BatchFailure = err instanceof AuditEnqueueUnknownError ? { reason: 'unknown', message: err.message, jobId: err.jobId } : { reason: 'redis', message: errText(err) }
+      return { enqueued: 0, invalid, attempted: true, failure }
     }
   }
 
   depth(): Promise<number> {
     return this.#queue.depth()
+  }
+
+  /** Whether Redis ran the adds of these batch jobs (see AuditQueueWriter.addedJobs). */
+  addedJobs(jobIds: readonly string[]): Promise<boolean[]> {
+    return this.#queue.addedJobs(jobIds)
   }
 
   close(): Promise<void> {

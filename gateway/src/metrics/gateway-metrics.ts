@@ -48,6 +48,8 @@ export class GatewayMetrics {
   readonly #audit: Counter<'result'>
   readonly #clientWriteTimeouts: Counter<'route'>
   #captureBytes = 0
+  readonly #auditUnknown: Gauge
+  readonly #auditReconciled: Counter<'result'>
 
   constructor(opts: { registry?: Registry; defaultMetrics?: boolean } = {}) {
     this.registry = opts.registry ?? new Registry()
@@ -96,7 +98,9 @@ export class GatewayMetrics {
         for (const [shadow, n] of this.#inFlightByShadow) this.#inFlight.set({ shadow }, n)
       },
     })
-    this.#audit = new Counter({ name: 'shadowgate_audit_pairs_total', help: 'Captured pairs by what happened to them: enqueued, not_sampled, or dropped_<reason>', labelNames: ['result'], registers })
+    this.#audit = new Counter({ name: 'shadowgate_audit_pairs_total', help: 'Captured pairs by what happened to them: enqueued, not_sampled, dropped_<reason>, or unknown_redis (never learned whether Redis took them)', labelNames: ['result'], registers })
+    this.#auditUnknown = new Gauge({ name: 'shadowgate_audit_pairs_unknown', help: 'Pairs whose batch write got no answer from Redis, being reconciled (then counted enqueued or dropped_redis)', registers })
+    this.#auditReconciled = new Counter({ name: 'shadowgate_audit_pairs_reconciled_total', help: 'Pairs first unknown, then found enqueued or not (dropped_redis) once Redis answered', labelNames: ['result'], registers })
     this.#clientWriteTimeouts = new Counter({
       name: 'shadowgate_client_write_timeouts_total',
       help: 'Client connections closed because they took no response bytes for proxy.clientWriteTimeout',
@@ -173,6 +177,14 @@ export class GatewayMetrics {
 
   audit(result: string, n = 1): void {
     this.#audit.inc({ result }, n)
+  }
+
+  auditUnknown(pairs: number): void {
+    this.#auditUnknown.set(pairs)
+  }
+
+  auditReconciled(result: 'enqueued' | 'dropped_redis', n: number): void {
+    this.#auditReconciled.inc({ result }, n)
   }
 
   /** A copy of the per-route counters (for the admin API and the InfluxDB reporter). */

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { AUDIT_MAX_BATCH_PAIRS } from '../audit-batch.js'
 import { DEFAULT_REDIS_PREFIX } from '../queue-names.js'
 import * as D from './defaults.js'
 
@@ -265,7 +266,7 @@ export const shadowgateConfigSchema = Type.Object(
         bufferSize: count(D.DEFAULT_AUDIT_BUFFER_SIZE, 1, 'Pairs buffered in the gateway before new ones are dropped.'),
         maxBufferBytes: count(D.DEFAULT_AUDIT_MAX_BUFFER_BYTES, 1, 'Bytes of bodies buffered before new pairs are dropped.'),
         maxCaptureBytesTotal: count(D.DEFAULT_AUDIT_MAX_CAPTURE_BYTES_TOTAL, 1, 'Bytes of bodies all pairs still being captured may hold together; beyond it pairs are dropped (dropped_capture_budget).'),
-        batchSize: count(D.DEFAULT_AUDIT_BATCH_SIZE, 1, 'Pairs per queue job.', 10_000),
+        batchSize: count(D.DEFAULT_AUDIT_BATCH_SIZE, 1, 'Pairs per queue job (a batch job holds at most this many; workers refuse longer batches).', AUDIT_MAX_BATCH_PAIRS),
         flushInterval: duration(D.DEFAULT_AUDIT_FLUSH_MS, { min: 1, max: 50 }, 'Longest a pair waits before its batch is queued.'),
         maxQueueDepth: count(D.DEFAULT_MAX_QUEUE_DEPTH, 1, 'Queue depth above which new pairs are dropped.'),
         depthCheckInterval: duration(D.DEFAULT_DEPTH_CHECK_MS, { min: 100 }, 'How often the queue depth is read.'),
@@ -285,6 +286,7 @@ export const shadowgateConfigSchema = Type.Object(
         sampleTtl: duration(D.DEFAULT_SAMPLE_TTL_MS, { min: 1_000, max: D.MAX_SAMPLE_TTL_MS }, 'How long mismatch samples are kept.'),
         maxPathsPerRoute: count(D.DEFAULT_MAX_PATHS_PER_ROUTE, 1, 'Distinct field paths counted per route.'),
         keepFailedJobs: count(D.DEFAULT_KEEP_FAILED_JOBS, 0, 'Failed jobs kept for inspection.'),
+        influxMaxWait: duration(D.DEFAULT_INFLUX_MAX_WAIT_MS, { min: 1_000 }, 'Longest a job waits (from its enqueue) for InfluxDB to acknowledge its points; then it is failed and counted.'),
         http: section(
           {
             ...listen(D.DEFAULT_WORKER_HTTP_HOST, D.DEFAULT_WORKER_HTTP_PORT, 'audit worker HTTP API'),

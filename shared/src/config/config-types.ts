@@ -143,6 +143,8 @@ export interface AuditWorkerConfig {
   readonly sampleTtlMs: number
   readonly maxPathsPerRoute: number
   readonly keepFailedJobs: number
+  /** Longest a job waits (from its enqueue) for InfluxDB to acknowledge its points before it is failed. */
+  readonly influxMaxWaitMs: number
   readonly http: WorkerHttpConfig
 }
 

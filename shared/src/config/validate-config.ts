@@ -154,6 +154,7 @@ function resolve(f: File): ShadowgateConfig {
       sampleTtlMs: ms(w.sampleTtl),
       maxPathsPerRoute: w.maxPathsPerRoute,
       keepFailedJobs: w.keepFailedJobs,
+      influxMaxWaitMs: ms(w.influxMaxWait),
       http: { host: w.http.host, port: w.http.port, token: w.http.token || undefined, ...operatorAccess(w.http) },
     },
     influx: influx(f.influx),

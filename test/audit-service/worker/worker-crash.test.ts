@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { AUDIT_QUEUE_NAME, mismatchGroupKey } from '@shadowgate/shared'
+import { AUDIT_BATCH_JOB_NAME, AUDIT_BATCH_VERSION, AUDIT_QUEUE_NAME, mismatchGroupKey } from '@shadowgate/shared'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -26,17 +26,18 @@ const svc = createAuditService(parseConfig(process.env.SG_CONFIG_YAML), {
   lockDurationMs: 2000,
   stalledIntervalMs: 500,
   influx: { timeoutMs: 120000 },
+  influxRetryDelayMs: { min: 200, max: 1000 },
 })
 await svc.start()
 process.stdout.write('ready\\n')
 process.on('SIGTERM', () => svc.close().then(() => process.exit(0)))
 `
 
-function yaml(redisUrl: string, influxUrl: string, httpPort = 0): string {
+function yaml(redisUrl: string, influxUrl: string, httpPort = 0, prefix = PREFIX, database = 'sg'): string {
   return `
 primary: http://127.0.0.1:1
-redis: { url: "${redisUrl}", prefix: ${PREFIX} }
-influx: { url: "${influxUrl}", database: sg, flushInterval: 50ms }
+redis: { url: "${redisUrl}", prefix: ${prefix} }
+influx: { url: "${influxUrl}", database: ${database}, flushInterval: 50ms }
 worker: { concurrency: 2, http: { port: ${httpPort} } }
 routes:
   - { name: orders, match: "/orders/*" }
@@ -129,6 +130,50 @@ describe('audit worker process faults', () => {
       await queue.close()
     }
   })
+
+  it('InfluxDB down and the worker SIGKILLed: after both restart, every pair\'s point arrives exactly once', async () => {
+    const prefix = 'sgkill'
+    const database = 'sg_kill'
+    await influx.createDatabase(database)
+    const queue = new Queue(AUDIT_QUEUE_NAME, { connection: { url: redis.url }, prefix })
+    const PAIRS = 1_000
+    const BATCH = 100
+    let influxDown = false
+    try {
+      await influx.stop()
+      influxDown = true
+      const first = WorkerProcess.script(yaml(redis.url, influx.url, 0, prefix, database))
+      procs.push(first)
+      await waitFor(() => first.output.includes('ready'), 20_000, `the first worker (${first.output})`)
+      for (let b = 0; b < PAIRS / BATCH; b++) {
+        const pairs = Array.from({ length: BATCH }, (_, i) => pairJob('orders', jsonResponse({ n: b * BATCH + i }), jsonResponse({ n: b * BATCH + i }), { capturedAtNs: `${1_700_000_600_000 + b * BATCH + i}000001` }))
+        await queue.add(AUDIT_BATCH_JOB_NAME, { v: AUDIT_BATCH_VERSION, kind: 'batch', pairs }, { jobId: `b-${pairs[0]?.id}` })
+      }
+      // Every job judged at least once while InfluxDB is down: none waits for a first run any more.
+      await waitFor(async () => {
+        const c = await queue.getJobCounts('wait', 'prioritized')
+        return (c.wait ?? 0) + (c.prioritized ?? 0) === 0
+      }, 30_000, 'the first worker to judge every job')
+      await first.kill('SIGKILL')
+      await influx.start()
+      influxDown = false
+      const second = WorkerProcess.script(yaml(redis.url, influx.url, 0, prefix, database))
+      procs.push(second)
+      const stored = async (): Promise<number> => Number((await influx.query(`SELECT count(judged) FROM shadowgate_audit`, database))[0]?.values[0]?.[1] ?? 0)
+      await waitFor(async () => (await stored()) === PAIRS && (await queue.getJobCounts('wait', 'active', 'delayed')).delayed === 0, 60_000, `all ${PAIRS} points after the restart (${second.output})`)
+      await waitFor(async () => {
+        const c = await queue.getJobCounts('wait', 'active', 'delayed')
+        return (c.wait ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) === 0
+      }, 20_000, 'every job to complete')
+      expect(await stored()).toBe(PAIRS)
+      expect(await queue.getJobCounts('failed')).toEqual({ failed: 0 })
+      await second.kill('SIGTERM')
+      expect((await second.exited).code).toBe(0)
+    } finally {
+      if (influxDown) await influx.start()
+      await queue.close()
+    }
+  }, 150_000)
 
   it('`audit` CLI process: serves /healthz, audits, and on SIGTERM finishes, flushes and exits 0', async () => {
     const port = await freePort()

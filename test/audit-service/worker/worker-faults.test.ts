@@ -8,12 +8,12 @@ import { createAuditService, type AuditService } from '../../../audit-service/sr
 import { waitFor, startInfluxd, type TestInflux, startRedis, type TestRedis } from '@shadowgate/dev-helpers'
 import { enqueueBatches, jsonResponse, pairJob } from './pair-jobs.js'
 
-function config(redisUrl: string, influxUrl: string, prefix: string, extra = '', concurrency = 2): ReturnType<typeof parseConfig> {
+function config(redisUrl: string, influxUrl: string, prefix: string, extra = '', concurrency = 2, workerExtra = ''): ReturnType<typeof parseConfig> {
   return parseConfig(`
 primary: http://127.0.0.1:1
 redis: { url: "${redisUrl}", prefix: ${prefix} }
 influx: { url: "${influxUrl}", database: sg, flushInterval: 50ms, maxRetries: 100${extra} }
-worker: { concurrency: ${concurrency}, shutdownTimeout: 20s }
+worker: { concurrency: ${concurrency}, shutdownTimeout: 20s${workerExtra} }
 routes:
   - { name: r, match: "/r/*" }
 `)
@@ -35,10 +35,11 @@ describe('audit worker faults (in process, real Redis and influxd)', () => {
     await Promise.all([redis?.close(), influx?.close()])
   })
 
-  const setup = async (prefix: string, extra = '', judge?: Parameters<typeof createAuditService>[1]['judge'], concurrency = 2): Promise<{ service: AuditService; queue: Queue }> => {
-    const service = createAuditService(config(redis.url, influx.url, prefix, extra, concurrency), {
+  const setup = async (prefix: string, extra = '', judge?: Parameters<typeof createAuditService>[1]['judge'], concurrency = 2, workerExtra = ''): Promise<{ service: AuditService; queue: Queue }> => {
+    const service = createAuditService(config(redis.url, influx.url, prefix, extra, concurrency, workerExtra), {
       logger: pino({ level: 'silent' }),
       influx: { minRetryDelayMs: 100, maxRetryDelayMs: 300 },
+      influxRetryDelayMs: { min: 100, max: 300 },
       ...(judge ? { judge } : {}),
     })
     services.push(service)
@@ -48,50 +49,64 @@ describe('audit worker faults (in process, real Redis and influxd)', () => {
     return { service, queue }
   }
   /** `n` pairs as batch jobs, written the way the gateway writes them. */
-  const add = (prefix: string, n: number, base: number): Promise<void> =>
+  /** `n` pairs as batch jobs of `batchSize`, written the way the gateway writes them. */
+  const add = (prefix: string, n: number, base: number, batchSize?: number): Promise<void> =>
     enqueueBatches(
       redis.url,
       prefix,
       Array.from({ length: n }, (_, i) => pairJob('r', jsonResponse({ i }), jsonResponse({ i }), { capturedAtNs: `${base + i}000001` })),
+      batchSize,
     )
   const stored = async (from: number, to: number): Promise<number> =>
     ((await influx.query(`SELECT count(judged) FROM shadowgate_audit WHERE time >= ${from}000000 AND time <= ${to}000001`, 'sg'))[0]?.values[0]?.[1] as number | undefined) ?? 0
   const drained = async (queue: Queue): Promise<boolean> => {
-    const c = await queue.getJobCounts('wait', 'active', 'failed')
-    return c.wait === 0 && c.active === 0
+    const c = await queue.getJobCounts('wait', 'active', 'delayed')
+    return c.wait === 0 && c.active === 0 && c.delayed === 0
   }
 
-  it('InfluxDB down: the worker keeps auditing, buffers, and the points arrive after InfluxDB returns', async () => {
+  it('InfluxDB down: jobs wait in the queue (delayed, nothing held in memory) and complete once their points are acknowledged', async () => {
     const { service, queue } = await setup('out1')
     await influx.stop()
     try {
-      await add('out1', 10, 1_700_001_000_000)
-      await waitFor(() => drained(queue), 20_000, 'jobs to complete while InfluxDB is down')
-      expect(service.influxStats()).toMatchObject({ pendingLines: 10, droppedLines: 0 })
+      await add('out1', 10, 1_700_001_000_000, 1)
+      await waitFor(async () => (await queue.getJobCounts('delayed')).delayed === 10, 20_000, 'every job to wait for InfluxDB')
+      expect(service.influxStats()).toMatchObject({ pendingLines: 0, droppedLines: 0, writtenLines: 0 })
+      expect(await queue.getJobCounts('completed', 'failed')).toEqual({ completed: 0, failed: 0 })
     } finally {
       await influx.start()
     }
-    await waitFor(() => service.influxStats()?.pendingLines === 0, 20_000, 'buffered points to be written')
-    expect(service.influxStats()).toMatchObject({ pendingLines: 0, droppedLines: 0, writtenLines: 10 })
+    await waitFor(() => drained(queue), 20_000, 'the jobs to complete after InfluxDB returned')
     expect(await stored(1_700_001_000_000, 1_700_001_000_009)).toBe(10)
+    expect(service.influxStats()).toMatchObject({ pendingLines: 0, droppedLines: 0 })
     expect((await queue.getJobCounts('failed')).failed).toBe(0)
+    expect(await service.metrics.registry.metrics()).toMatch(/shadowgate_audit_job_errors_total\{stage="influx"\} [1-9]/)
   })
 
-  it('InfluxDB down beyond maxBufferLines: drops are counted (metric) and everything else is written', async () => {
+  it('InfluxDB down longer than maxBufferLines lines would last: no point is dropped, every job completes later', async () => {
     const { service, queue } = await setup('out2', ', maxBufferLines: 4')
     await influx.stop()
     try {
-      await add('out2', 12, 1_700_002_000_000)
-      await waitFor(() => drained(queue), 20_000, 'jobs to complete while InfluxDB is down')
+      await add('out2', 12, 1_700_002_000_000, 1)
+      await waitFor(async () => (await queue.getJobCounts('delayed')).delayed === 12, 20_000, 'every job to wait for InfluxDB')
     } finally {
       await influx.start()
     }
-    await waitFor(() => service.influxStats()?.pendingLines === 0, 20_000, 'the retry buffer to drain')
-    const dropped = service.influxStats()!.droppedLines
-    expect(dropped).toBeGreaterThan(0)
-    expect(await stored(1_700_002_000_000, 1_700_002_000_011)).toBe(12 - dropped)
-    const metrics = await service.metrics.registry.metrics()
-    expect(metrics).toContain(`shadowgate_audit_influx_dropped_lines_total ${dropped}`)
+    await waitFor(() => drained(queue), 20_000, 'the jobs to complete')
+    expect(service.influxStats()?.droppedLines).toBe(0)
+    expect(await stored(1_700_002_000_000, 1_700_002_000_011)).toBe(12)
+  })
+
+  it('a job does not wait for InfluxDB without end: past worker.influxMaxWait it is failed and counted', async () => {
+    const { service, queue } = await setup('maxwait', '', undefined, 2, ', influxMaxWait: 1s')
+    await influx.stop()
+    try {
+      await add('maxwait', 1, 1_700_004_000_000, 1)
+      await waitFor(async () => (await queue.getJobCounts('failed')).failed === 1, 20_000, 'the job to be failed')
+      expect(await queue.getJobCounts('wait', 'active', 'delayed')).toEqual({ wait: 0, active: 0, delayed: 0 })
+      expect(await service.metrics.registry.metrics()).toContain('shadowgate_audit_job_errors_total{stage="influx_max_wait"} 1')
+    } finally {
+      await influx.start()
+    }
   })
 
   it('close(): stops fetching, lets the active job finish, flushes InfluxDB; idempotent', async () => {

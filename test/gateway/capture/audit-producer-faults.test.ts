@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { AuditProducer } from '../../../gateway/src/capture/audit-producer.js'
 import { startRedis, type TestRedis, waitFor } from '@shadowgate/dev-helpers'
@@ -32,6 +31,26 @@ function producerOn(prefix: string, audit: Record<string, unknown> = {}): Return
   open.push(made.producer)
   made.producer.start()
   return made
+}
+
+async function gauge(metrics: ReturnType<typeof newProducer>['metrics'], name: string): Promise<number> {
+  const m = await metrics.registry.getSingleMetric(name)?.get()
+  return m?.values[0]?.value ?? 0
+}
+
+/**
+ * A connected producer whose first batch of 10 pairs (`<idPrefix>-<i>`) went to a frozen (SIGSTOP)
+ * redis-server and is counted unknown. Redis stays frozen: the caller resumes or kills it.
+ */
+async function frozenBatch(idPrefix: string): Promise<ReturnType<typeof newProducer> & { prefix: string }> {
+  const prefix = uniquePrefix()
+  const made = producerOn(prefix, { batchSize: 1000, flushInterval: '1ms' })
+  await connected(made.producer)
+  // Frozen, not dead: connections stay open, whatever was sent is read and run when it resumes.
+  server().signal('SIGSTOP')
+  for (let i = 0; i < 10; i++) offer(made.producer, makePair(`${idPrefix}-${i}`))
+  await waitFor(() => made.producer.stats().unknown === 10, 10_000, 'the unanswered batch to be counted unknown')
+  return { ...made, prefix }
 }
 
 async function connected(producer: AuditProducer, want = true): Promise<void> {
@@ -119,22 +138,70 @@ describe('AuditProducer when Redis fails', () => {
     expect(s.redisConnected).toBe(false)
   })
 
-  it('drops a batch Redis does not answer in time (CLIENT PAUSE), and close() stays bounded', async () => {
-    const prefix = uniquePrefix()
-    const { producer } = producerOn(prefix, { batchSize: 1000, flushInterval: '1ms' })
-    await connected(producer)
-    const admin = new Redis(server().url)
-    open.push({ close: async () => admin.disconnect() })
-    // Every client's commands now hang for 4 s: a slow Redis, not a dead one.
-    await admin.call('CLIENT', 'PAUSE', '4000', 'ALL')
-    for (let i = 0; i < 10; i++) offer(producer, makePair(`slow-${i}`))
-    await waitFor(() => producer.stats().dropped.redis === 10, 10_000, 'the unanswered batch dropped_redis')
-    expect(producer.stats().enqueued).toBe(0)
-    for (let i = 0; i < 10; i++) offer(producer, makePair(`slow2-${i}`))
-    await producer.close()
+  it('a slow Redis over-counts drops: a batch redis-server got while frozen (SIGSTOP) is counted unknown, then enqueued once Redis runs it', async () => {
+    let made: Awaited<ReturnType<typeof frozenBatch>> | undefined
+    try {
+      made = await frozenBatch('slow')
+      const { producer, metrics } = made
+      expect(producer.stats()).toMatchObject({ enqueued: 0, unknown: 10, unknownRedis: 0 })
+      expect(producer.stats().dropped.redis).toBe(0)
+      expect(await gauge(metrics, 'shadowgate_audit_pairs_unknown')).toBe(10)
+      expect(accounted(producer.stats())).toBe(10)
+    } finally {
+      server().signal('SIGCONT')
+    }
+    const { producer, metrics, prefix } = made
+    await waitFor(() => producer.stats().unknown === 0, 15_000, 'the batch to be reconciled')
+    const s = producer.stats()
+    expect(s).toMatchObject({ enqueued: 10, unknown: 0, unknownRedis: 0, reconciled: { enqueued: 10, dropped: 0 } })
+    expect(s.dropped.redis).toBe(0)
+    expect(await auditMetric(metrics, 'enqueued')).toBe(10)
+    expect(await auditMetric(metrics, 'dropped_redis')).toBe(0)
+    expect(await gauge(metrics, 'shadowgate_audit_pairs_unknown')).toBe(0)
+    const reader = readerQueue(server().url, prefix)
+    open.push(reader)
+    expect((await queuedPairs(reader)).map((p) => p.id).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `slow-${i}`).sort())
+  })
+
+  it('an unanswered batch that Redis never ran (killed while frozen) is reconciled as dropped_redis', async () => {
+    let made: Awaited<ReturnType<typeof frozenBatch>> | undefined
+    try {
+      made = await frozenBatch('lost')
+    } finally {
+      // Killed before it could read the write (SIGKILL needs no SIGCONT); it comes back empty (no persistence).
+      server().signal('SIGKILL')
+      await server().stop()
+    }
+    const { producer, metrics } = made
+    await connected(producer, false)
+    // Down long enough for several reconnect attempts: ioredis then gives up the unanswered write
+    // (maxRetriesPerRequest 1) instead of sending it again to the restarted server.
+    await new Promise((r) => setTimeout(r, 1_000))
+    await server().start()
+    await waitFor(() => producer.stats().unknown === 0, 20_000, 'the batch to be reconciled')
+    expect(producer.stats()).toMatchObject({ enqueued: 0, reconciled: { enqueued: 0, dropped: 10 } })
+    expect(producer.stats().dropped.redis).toBe(10)
+    expect(await auditMetric(metrics, 'dropped_redis')).toBe(10)
+  })
+
+  it('close() while Redis stays frozen is bounded and counts the unanswered pairs unknown_redis for good', async () => {
+    let made: Awaited<ReturnType<typeof frozenBatch>> | undefined
+    try {
+      made = await frozenBatch('slow')
+      const { producer } = made
+      for (let i = 0; i < 10; i++) offer(producer, makePair(`slow2-${i}`))
+      const started = Date.now()
+      await producer.close()
+      expect(Date.now() - started).toBeLessThan(5_000)
+    } finally {
+      server().signal('SIGCONT')
+    }
+    const { producer, metrics } = made
     const s = producer.stats()
     expect(s.offered).toBe(20)
     expect(accounted(s)).toBe(20)
-    expect(s.buffered + s.inFlight).toBe(0)
+    expect(s.buffered + s.inFlight + s.unknown).toBe(0)
+    expect(s.unknownRedis).toBeGreaterThanOrEqual(10)
+    expect(await auditMetric(metrics, 'unknown_redis')).toBe(s.unknownRedis)
   })
 })

@@ -86,7 +86,7 @@ export function totalDropped(stats: { dropped: Record<string, number> }): number
 
 /** offered = notSampled + enqueued + dropped + buffered + inFlight, the producer's accounting invariant. */
 export function accounted(stats: ReturnType<AuditProducer['stats']>): number {
-  return stats.notSampled + stats.enqueued + totalDropped(stats) + stats.buffered + stats.inFlight
+  return stats.notSampled + stats.enqueued + totalDropped(stats) + stats.unknownRedis + stats.buffered + stats.inFlight + stats.unknown
 }
 
 /** The value of shadowgate_audit_pairs_total for one result label. */

@@ -65,6 +65,7 @@ describe('validateConfig', () => {
     [{ ...MINIMAL, mirror: { timeout: 1e16 } }, 'mirror.timeout', 'must be at most 24.8d'],
     [{ ...MINIMAL, mirror: { timeout: '9'.repeat(400) } }, 'mirror.timeout', 'must be a duration'],
     [{ ...MINIMAL, worker: { sampleTtl: '400d' } }, 'worker.sampleTtl', 'must be between 1000 and 31536000000'],
+    [{ ...MINIMAL, audit: { batchSize: 1_001 } }, 'audit.batchSize', 'must be between 1 and 1000'],
     [{ ...MINIMAL, colour: 'blue' }, 'colour', 'is not a known option'],
   ])('rejects %j at %s', (raw, key, constraint) => {
     const err = errorOf(raw)
