@@ -17,7 +17,7 @@ export interface AuditPointInput {
  */
 export function auditPoint(input: AuditPointInput): Point {
   const v = input.verdict
-  return new Point(AUDIT_MEASUREMENT)
+  const point = new Point(AUDIT_MEASUREMENT)
     .tag('route', input.route)
     .tag('method', input.method)
     .tag('outcome', v.outcome)
@@ -30,6 +30,10 @@ export function auditPoint(input: AuditPointInput): Point {
     .stringField('fingerprint', v.fingerprint ?? '')
     .stringField('reason', v.reason)
     .timestamp(input.timestampNs)
+  // Only re-check suspects carry the tag, so every other pair keeps its series as before.
+  if (v.recheck) point.tag('recheck', v.recheck.state).intField('recheck_ms', Math.trunc(finite(v.recheck.delayMs)))
+  if (v.noisePaths && v.noisePaths.length > 0) point.intField('noise_paths', v.noisePaths.length)
+  return point
 }
 
 function finite(n: number): number {

@@ -12,6 +12,13 @@ import { judgePair } from '../verdict/judge-pair.js'
 import { AuditJobProcessor, type AuditBatchResult, type AuditResult, type JudgeFn } from './audit-job-processor.js'
 import { AuditMetrics } from './audit-metrics.js'
 import { PairTimestamps } from './pair-timestamps.js'
+import type { Verdict } from '../verdict/verdict.js'
+import { NoiseSampler } from '../noise/noise-sampler.js'
+import { NoiseStore } from '../noise/noise-store.js'
+import { PairReviewer } from '../recheck/pair-reviewer.js'
+import { RecheckBudget } from '../recheck/recheck-budget.js'
+import { RecheckMetrics } from '../recheck/recheck-metrics.js'
+import { RecheckQueue } from '../recheck/recheck-queue.js'
 
 export interface AuditServiceOptions {
   readonly logger: Logger
@@ -33,6 +40,8 @@ export interface AuditServiceOptions {
   readonly maxStalledCount?: number
   /** InfluxDB writer tuning (transport, timeouts, retry delays). */
   readonly influx?: Omit<InfluxWriterOptions, 'logger'>
+  /** How long A/A evidence and runtime ignore rules read from Redis are reused; default 2 s. */
+  readonly noiseCacheMs?: number
 }
 
 export interface AuditService {
@@ -40,6 +49,9 @@ export interface AuditService {
   readonly http: FastifyInstance
   readonly metrics: AuditMetrics
   readonly store: MismatchStore
+  /** Re-check and A/A counters (also on /metrics). */
+  readonly rechecks: RecheckMetrics
+  readonly noise: NoiseStore
   /** Starts fetching and auditing jobs. Idempotent. */
   start(): Promise<void>
   /**
@@ -71,7 +83,23 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
   const writer = config.influx ? new InfluxWriter(config.influx, { ...options.influx, logger }) : undefined
   metrics.observeInflux(() => writer?.stats())
   const store = new MismatchStore(redis, redisCfg.prefix, config.worker)
-  const processor = new AuditJobProcessor({
+  const rechecks = new RecheckMetrics(metrics.registry)
+  const noise = new NoiseStore(redis, redisCfg.prefix)
+  const budget = new RecheckBudget()
+  // The processor is built below; the re-check queue and the sampler call it only once jobs run.
+  const judgeReplay = async (job: Parameters<AuditJobProcessor['judgeOnly']>[0]): ReturnType<AuditJobProcessor['judgeOnly']> => await processor.judgeOnly(job)
+  const recheck: RecheckQueue = new RecheckQueue({
+    config,
+    connection: redis,
+    prefix: redisCfg.prefix,
+    judge: async (job): Promise<Verdict> => await reviewer.filter(job.route, await judgeReplay(job)),
+    record: (job, verdict) => processor.recordVerdict(job, verdict),
+    metrics: rechecks,
+    logger,
+  })
+  const sampler = new NoiseSampler({ config, store: noise, budget, judge: judgeReplay, metrics: rechecks, logger })
+  const reviewer: PairReviewer = new PairReviewer({ config, store: noise, sampler, budget, recheck, metrics: rechecks, logger, ...(options.noiseCacheMs !== undefined ? { cacheMs: options.noiseCacheMs } : {}) })
+  const processor: AuditJobProcessor = new AuditJobProcessor({
     config,
     judge: options.judge ?? judgePair,
     writer,
@@ -80,6 +108,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     times: new PairTimestamps(redis, redisCfg.prefix),
     metrics,
     logger,
+    reviewer,
   })
   let worker: Worker | undefined
   let running = false
@@ -103,6 +132,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     })
     worker.on('error', (err) => logger.error({ err: err.message }, 'audit worker error'))
     worker.on('failed', (job, err) => logger.error({ jobId: job?.id, err: err.message }, 'audit job failed'))
+    recheck.start()
     running = true
     logger.info({ queue: AUDIT_QUEUE_NAME, prefix: redisCfg.prefix, concurrency: config.worker.concurrency, influx: config.influx ? `v${config.influx.version}` : 'off' }, 'audit worker started')
   }
@@ -123,6 +153,8 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
         await w.close(true).catch(() => undefined)
       }
     }
+    await recheck.close()
+    await sampler.close()
     if (writer) await writer.close()
     await http.close()
     if (ownRedis) await redis.quit().catch(() => redis.disconnect())
@@ -133,6 +165,8 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     http,
     metrics,
     store,
+    rechecks,
+    noise,
     start,
     close: () => (closing ??= shutdown()),
     influxStats: () => writer?.stats(),

@@ -16,6 +16,8 @@ import type {
   RedisConfig,
   RouteAuditConfig,
   RouteConfig,
+  RouteNoiseConfig,
+  RouteRecheckConfig,
   ShadowgateConfig,
   StickyKey,
   ToleranceRule,
@@ -161,6 +163,39 @@ function routeAudit(r: ConfigReader): RouteAuditConfig {
   return out
 }
 
+function headerMap(r: ConfigReader): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k] of r.entries()) {
+    if (!TOKEN.test(k)) throw new ConfigError(r.key(k), 'must be a valid header name')
+    out[k.toLowerCase()] = r.requiredString(k)
+  }
+  return out
+}
+
+function routeRecheck(r: ConfigReader): RouteRecheckConfig {
+  const h = r.child('headers')
+  const out: RouteRecheckConfig = {
+    enabled: r.boolean('enabled', false),
+    delayMs: r.has('delay') ? r.duration('delay', D.DEFAULT_RECHECK_MIN_DELAY_MS, { min: 1 }) : undefined,
+    secondDelayMs: r.duration('secondDelay', D.DEFAULT_RECHECK_SECOND_DELAY_MS, { min: 1 }),
+    maxShare: r.number('maxShare', D.DEFAULT_RECHECK_MAX_SHARE, { min: 0, max: 1 }),
+    maxRate: r.number('maxRate', D.DEFAULT_RECHECK_MAX_RATE, { min: 0 }),
+    headers: headerMap(h),
+  }
+  h.done()
+  r.done()
+  return out
+}
+
+function routeNoise(r: ConfigReader): RouteNoiseConfig {
+  const out: RouteNoiseConfig = {
+    sample: r.number('sample', D.DEFAULT_NOISE_SAMPLE, { min: 0, max: 1 }),
+    maxRate: r.number('maxRate', D.DEFAULT_NOISE_MAX_RATE, { min: 0 }),
+  }
+  r.done()
+  return out
+}
+
 function route(r: ConfigReader, primary: string, shadow: string | undefined, md: MirrorDefaults): RouteConfig {
   const name = r.requiredString('name')
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new ConfigError(r.key('name'), 'must be 1-64 characters of letters, digits, "_", "-" or "."')
@@ -189,6 +224,8 @@ function route(r: ConfigReader, primary: string, shadow: string | undefined, md:
       headers: { set, remove: headerNames(h, 'remove', []) },
     },
     audit: routeAudit(r.child('audit')),
+    recheck: routeRecheck(r.child('recheck')),
+    noise: routeNoise(r.child('noise')),
   }
   h.done()
   m.done()
