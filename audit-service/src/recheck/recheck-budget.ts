@@ -15,8 +15,9 @@ interface RouteBuckets {
 /**
  * Per-route budget of calls the worker makes on its own (re-checks, A/A samples), held by this
  * process. Two token buckets: every audited pair adds `maxShare` of a call (a route starts with one
- * call, so a quiet route can still be re-checked), and time adds `maxRate` calls per second. A call
- * needs a whole token in both, so calls never exceed 1 + maxShare × pairs nor the rate.
+ * call, so a quiet route can still be re-checked), and time adds `maxRate` calls per second (it
+ * starts full, with one second's worth). A call needs a whole token in both, so calls never exceed
+ * 1 + maxShare × pairs, nor maxRate × (1 + seconds elapsed).
  */
 export class RecheckBudget {
   readonly #routes = new Map<string, RouteBuckets>()
@@ -49,7 +50,7 @@ export class RecheckBudget {
   #buckets(route: string, limits: BudgetLimits): RouteBuckets {
     let b = this.#routes.get(route)
     if (!b) {
-      b = { share: 1, rate: Math.min(1, limits.maxRate), refilledAt: this.#now() }
+      b = { share: 1, rate: limits.maxRate > 0 ? Math.max(1, limits.maxRate) : 0, refilledAt: this.#now() }
       this.#routes.set(route, b)
     }
     return b

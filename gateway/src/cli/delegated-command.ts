@@ -6,6 +6,7 @@ type CommandFn = (argv: string[]) => Promise<number>
 const DELEGATES = {
   audit: { module: '@shadowgate/audit-service', exportName: 'runAuditCommand' },
   mismatches: { module: '@shadowgate/audit-service', exportName: 'runMismatchesCommand' },
+  noise: { module: '@shadowgate/audit-service', exportName: 'runNoiseCommand' },
   demo: { module: '../demo/run-demo-command.js', exportName: 'runDemoCommand' },
 } as const
 
