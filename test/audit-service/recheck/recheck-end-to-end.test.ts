@@ -6,6 +6,7 @@ import { AUDIT_QUEUE_NAME, parseConfig, type AuditJob } from '@shadowgate/shared
 import { Queue } from 'bullmq'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runMismatchesCommand } from '../../../audit-service/src/cli/run-mismatches-command.js'
 import { createAuditService, type AuditService } from '../../../audit-service/src/worker/audit-service.js'
 import { waitFor } from '../../helpers/free-port.js'
 import { startServer, type TestServer } from '../../helpers/http-server.js'
@@ -143,6 +144,16 @@ describe('re-checks of suspect mismatches (real upstreams, Redis, influxd)', () 
     expect(await countBy(`SELECT count(mismatch) FROM shadowgate_audit WHERE route = 'real' AND method = 'GET' GROUP BY outcome, recheck`, ['outcome', 'recheck'])).toEqual({ 'mismatch/persistent': 1 })
     const groups = await service.store.list({ route: 'real', limit: 10 })
     expect(groups.map((g) => [g.count, g.paths])).toEqual([[2, [{ path: '$.price', kind: 'changed' }]]])
+    // The GET is recorded last, once its re-checks are done: it is the latest sample.
+    expect(groups[0]?.samples.map((x) => [x.method, x.recheck?.state])).toEqual([
+      ['GET', 'persistent'],
+      ['POST', undefined],
+    ])
+    const c = { out: '' }
+    const io = { stdout: { write: (t: string) => (c.out += t) }, stderr: { write: () => undefined }, env: {} }
+    expect(await runMismatchesCommand(['--route', 'real', '--config', join(dir, 'shadowgate.yaml'), '--no-color'], io)).toBe(0)
+    expect(c.out).toContain('latest sample: GET /real/2')
+    expect(c.out).toContain(`re-check: persistent after ${DELAY_MS} ms`)
   })
 
   it('never sends an unsafe method again: the POST mismatch counts as judged, without a re-check tag', async () => {
