@@ -153,7 +153,7 @@ describe('re-checks of suspect mismatches (real upstreams, Redis, influxd)', () 
     const io = { stdout: { write: (t: string) => (c.out += t) }, stderr: { write: () => undefined }, env: {} }
     expect(await runMismatchesCommand(['--route', 'real', '--config', join(dir, 'shadowgate.yaml'), '--no-color'], io)).toBe(0)
     expect(c.out).toContain('latest sample: GET /real/2')
-    expect(c.out).toContain(`re-check: persistent after ${DELAY_MS} ms`)
+    expect(c.out).toContain(`re-check: persistent after ${DELAY_MS + SECOND_DELAY_MS} ms`)
   })
 
   it('never sends an unsafe method again: the POST mismatch counts as judged, without a re-check tag', async () => {
