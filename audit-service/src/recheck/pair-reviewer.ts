@@ -1,7 +1,7 @@
 import { parsePathPattern, type AuditJob, type PathPattern, type RouteAuditConfig, type RouteConfig, type ShadowgateConfig } from '@shadowgate/shared'
 import { DEFAULT_RECHECK_MIN_DELAY_MS } from '@shadowgate/shared'
 import type { Logger } from 'pino'
-import { withoutNoise, type RawRates } from '../noise/noise-filter.js'
+import { withoutNoise } from '../noise/noise-filter.js'
 import type { NoiseSampler } from '../noise/noise-sampler.js'
 import type { NoiseEvidence, NoiseStore } from '../noise/noise-store.js'
 import type { Verdict } from '../verdict/verdict.js'

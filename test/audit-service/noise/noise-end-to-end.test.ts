@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { ServerResponse } from 'node:http'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -58,7 +59,7 @@ describe('A/A noise: learnt from two answers of the shadow, suggested, suppresse
   beforeAll(async () => {
     redis = await startRedis()
     // Every answer has a new id and time (volatile), and the shadow's price really differs.
-    const answer = (price: number) => (_req: unknown, res: import('node:http').ServerResponse) => {
+    const answer = (price: number) => (_req: unknown, res: ServerResponse) => {
       res.setHeader('content-type', 'application/json')
       res.end(JSON.stringify({ id: randomUUID(), generatedAt: now(), name: 'chair', price }))
     }
