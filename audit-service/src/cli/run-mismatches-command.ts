@@ -4,8 +4,8 @@ import { CliUsageError } from '../errors.js'
 import { DEFAULT_MISMATCH_LIMIT, MAX_MISMATCH_LIMIT } from '../http/build-audit-http-app.js'
 import type { MismatchGroup } from '../mismatch/mismatch-group.js'
 import { MismatchStore } from '../mismatch/mismatch-store.js'
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './cli-io.js'
-import { describeStartupError } from './describe-startup-error.js'
+import { EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './cli-io.js'
+import { reportCommandError } from './describe-startup-error.js'
 import { formatMismatchGroups } from './format-mismatch-groups.js'
 import { loadConfigFile } from './load-config-file.js'
 import { parseCommandArgs } from './parse-command-args.js'
@@ -91,13 +91,7 @@ export async function runMismatchesCommand(argv: string[], io: CliIo = processIo
   try {
     groups = values.url !== undefined ? await fromUrl(values.url, values.route, limit) : (await fromRedis(values.config ?? 'shadowgate.yaml', io.env, values.route, limit)).groups
   } catch (err) {
-    if (err instanceof CliUsageError) {
-      io.stderr.write(`${err.message}\n`)
-      return EXIT_USAGE
-    }
-    const { message, code } = describeStartupError(err)
-    io.stderr.write(`${message}\n`)
-    return code === EXIT_USAGE ? EXIT_USAGE : EXIT_FAILURE
+    return reportCommandError(err, io)
   }
   if (values.json) {
     io.stdout.write(`${JSON.stringify({ groups }, null, 2)}\n`)

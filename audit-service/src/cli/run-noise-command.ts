@@ -4,8 +4,8 @@ import { Redis } from 'ioredis'
 import { CliUsageError } from '../errors.js'
 import { NoiseStore, type NoiseEvidence } from '../noise/noise-store.js'
 import { describeClass } from '../noise/value-class.js'
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './cli-io.js'
-import { describeStartupError } from './describe-startup-error.js'
+import { EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './cli-io.js'
+import { reportCommandError } from './describe-startup-error.js'
 import { loadConfigFile } from './load-config-file.js'
 
 export const NOISE_USAGE = `Usage: shadowgate noise suggest [--route name] [--min-rate percent] [--config shadowgate.yaml] [--json]
@@ -139,13 +139,7 @@ export async function runNoiseCommand(argv: string[], io: CliIo = processIo()): 
     io.stdout.write(`route ${route} now ignores ${path} on every audit worker until ${new Date(now + ttlMs).toISOString()} (within a few seconds); add it to routes[].audit.ignore in ${configPath} to keep it\n`)
     return EXIT_OK
   } catch (err) {
-    if (err instanceof CliUsageError) {
-      io.stderr.write(`${err.message}\n`)
-      return EXIT_USAGE
-    }
-    const { message, code } = describeStartupError(err)
-    io.stderr.write(`${message}\n`)
-    return code === EXIT_USAGE ? EXIT_USAGE : EXIT_FAILURE
+    return reportCommandError(err, io)
   }
 }
 
