@@ -81,13 +81,20 @@ export class PairReviewer {
     const why = unreplayableReason(job.request)
     // Unsafe methods are never sent again: their mismatch counts as judged.
     if (why === 'method') return filtered
+    let reason = why ?? 'budget'
     if (why === undefined && this.#d.budget.take(job.route, rc)) {
       const delay = rc.delayMs ?? Math.max(DEFAULT_RECHECK_MIN_DELAY_MS, 2 * (s.lagMs ?? 0))
-      await this.#d.recheck.schedule(job, filtered, delay)
-      return 'deferred'
+      try {
+        await this.#d.recheck.schedule(job, filtered, delay)
+        return 'deferred'
+      } catch (err) {
+        // The pair still counts, as a mismatch nobody could re-check.
+        this.#d.logger.warn({ route: job.route, err: (err as Error).message }, 'could not schedule a re-check; the mismatch counts as unverified')
+        reason = 'recheck_queue'
+      }
     }
     this.#d.metrics.recheck(job.route, 'unverified')
-    return { ...filtered, recheck: { state: 'unverified', delayMs: 0, why: why ?? 'budget' } }
+    return { ...filtered, recheck: { state: 'unverified', delayMs: 0, why: reason } }
   }
 
   #observe(s: RouteState, verdict: Verdict): void {
