@@ -93,6 +93,24 @@ async function withStore<T>(config: ShadowgateConfig, path: string, fn: (store: 
   }
 }
 
+type Values = Record<string, string | boolean | undefined>
+
+/** `--min-rate` as a share (0-1). */
+function minRate(values: Values): number {
+  const text = typeof values['min-rate'] === 'string' ? values['min-rate'] : '1'
+  const rate = Number(text) / 100
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(text) || rate > 1) throw new CliUsageError(`--min-rate must be a percent between 0 and 100 (got "${text}")`)
+  return rate
+}
+
+/** `--ttl` in ms. */
+function ttl(values: Values): number {
+  const text = typeof values['ttl'] === 'string' ? values['ttl'] : undefined
+  const ms = text === undefined ? DEFAULT_TTL_MS : parseDuration(text)
+  if (ms === undefined || ms < 1_000 || ms > MAX_TTL_MS) throw new CliUsageError(`--ttl must be a duration between 1s and 30d (got "${text ?? ''}")`)
+  return ms
+}
+
 function routeAndPath(config: ShadowgateConfig, positionals: readonly string[]): { route: string; path: string } {
   const [route, path, extra] = positionals
   if (route === undefined || path === undefined || extra !== undefined) throw new CliUsageError('give exactly a route name and a field path, e.g. noise apply orders "$.generatedAt"')
@@ -111,6 +129,8 @@ export async function runNoiseCommand(argv: string[], io: CliIo = processIo()): 
   try {
     cmd = parse(argv)
     if (!cmd.values['help'] && !['suggest', 'apply', 'remove', 'list'].includes(cmd.sub)) throw new CliUsageError(cmd.sub ? `unknown noise command "${cmd.sub}"` : 'give a noise command: suggest, apply, remove or list')
+    minRate(cmd.values)
+    ttl(cmd.values)
   } catch (err) {
     io.stderr.write(`${(err as Error).message}\n\n${NOISE_USAGE}`)
     return EXIT_USAGE
@@ -131,9 +151,7 @@ export async function runNoiseCommand(argv: string[], io: CliIo = processIo()): 
       io.stdout.write(had ? `removed the runtime ignore rule ${path} of route ${route}\n` : `route ${route} has no runtime ignore rule ${path}\n`)
       return EXIT_OK
     }
-    const ttlText = typeof cmd.values['ttl'] === 'string' ? cmd.values['ttl'] : undefined
-    const ttlMs = ttlText === undefined ? DEFAULT_TTL_MS : parseDuration(ttlText)
-    if (ttlMs === undefined || ttlMs < 1_000 || ttlMs > MAX_TTL_MS) throw new CliUsageError(`--ttl must be a duration between 1s and 30d (got "${ttlText ?? ''}")`)
+    const ttlMs = ttl(cmd.values)
     const now = Date.now()
     await withStore(config, configPath, (s) => s.apply({ route, path, expiresAt: now + ttlMs, at: now, by }))
     io.stdout.write(`route ${route} now ignores ${path} on every audit worker until ${new Date(now + ttlMs).toISOString()} (within a few seconds); add it to routes[].audit.ignore in ${configPath} to keep it\n`)
@@ -143,17 +161,15 @@ export async function runNoiseCommand(argv: string[], io: CliIo = processIo()): 
   }
 }
 
-async function suggest(config: ShadowgateConfig, configPath: string, values: Record<string, string | boolean | undefined>, io: CliIo): Promise<number> {
-  const minText = typeof values['min-rate'] === 'string' ? values['min-rate'] : '1'
-  const minRate = Number(minText) / 100
-  if (!/^[0-9]+(\.[0-9]+)?$/.test(minText) || minRate > 1) throw new CliUsageError(`--min-rate must be a percent between 0 and 100 (got "${minText}")`)
+async function suggest(config: ShadowgateConfig, configPath: string, values: Values, io: CliIo): Promise<number> {
+  const min = minRate(values)
   const only = typeof values['route'] === 'string' ? values['route'] : undefined
   const found = await withStore(config, configPath, async (s) => {
     const routes = only !== undefined ? [only] : await s.routes()
     const out: { route: string; pairs: number; suggestions: NoiseSuggestion[] }[] = []
     for (const route of routes) {
       const ev = await s.evidence(route)
-      out.push({ route, pairs: ev.pairs, suggestions: suggestIgnores(route, ev, minRate) })
+      out.push({ route, pairs: ev.pairs, suggestions: suggestIgnores(route, ev, min) })
     }
     return out
   })
