@@ -1,5 +1,4 @@
-import { parsePathPattern, type AuditJob, type PathPattern, type RouteAuditConfig, type RouteConfig, type ShadowgateConfig } from '@shadowgate/shared'
-import { DEFAULT_RECHECK_MIN_DELAY_MS } from '@shadowgate/shared'
+import { DEFAULT_RECHECK_MIN_DELAY_MS, parsePathPattern, type AuditJob, type PathPattern, type RouteAuditConfig, type RouteConfig, type ShadowgateConfig } from '@shadowgate/shared'
 import type { Logger } from 'pino'
 import { withoutNoise } from '../noise/noise-filter.js'
 import type { NoiseSampler } from '../noise/noise-sampler.js'
