@@ -11,6 +11,7 @@ const COMMANDS = {
   mirror: { module: '@shadowgate/gateway/cli', exportName: 'runMirrorCommand' },
   audit: { module: '@shadowgate/audit-service/cli', exportName: 'runAuditCommand' },
   mismatches: { module: '@shadowgate/audit-service/cli', exportName: 'runMismatchesCommand' },
+  noise: { module: '@shadowgate/audit-service/cli', exportName: 'runNoiseCommand' },
   demo: { module: './demo/run-demo-command.js', exportName: 'runDemoCommand' },
 } as const
 

@@ -9,6 +9,7 @@ Commands:
   mirror       list or change route rules' mirror percent on a running gateway
   audit        run the audit worker (diffs mirrored pairs, writes InfluxDB series)
   mismatches   show recorded mismatch groups with sample diffs
+  noise        suggest, apply or list ignore rules learnt from A/A noise samples
   demo         run a local demo: sample primary and shadow, gateway, audit worker, traffic
 
 Options:

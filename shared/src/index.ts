@@ -98,6 +98,7 @@ export {
   DEFAULT_INFLUX_MAX_BUFFER_LINES,
   DEFAULT_INFLUX_MAX_RETRIES,
   DEFAULT_GATEWAY_WINDOW_MS,
+  DEFAULT_RECHECK_MIN_DELAY_MS,
 } from './config/defaults.js'
 export type {
   AdminConfig,
@@ -117,6 +118,8 @@ export type {
   RouteAuditConfig,
   RouteConfig,
   RouteMirrorConfig,
+  RouteNoiseConfig,
+  RouteRecheckConfig,
   ShadowgateConfig,
   StickyKey,
   ToleranceRule,

@@ -19,8 +19,8 @@ describe('shadowgate CLI: usage and config errors', () => {
     const top = await runCli(['--help'])
     expect(top.code).toBe(0)
     expect(top.stdout).toMatch(/^Usage: shadowgate <command>/)
-    // audit and mismatches are the audit service's commands, reached through this CLI.
-    for (const command of ['gateway', 'mirror', 'audit', 'mismatches']) {
+    // audit, mismatches and noise are the audit service's commands, reached through this CLI.
+    for (const command of ['gateway', 'mirror', 'audit', 'mismatches', 'noise']) {
       const r = await runCli([command, '--help'])
       expect([r.code, r.stderr]).toEqual([0, ''])
       expect(r.stdout).toContain(`shadowgate ${command}`)
@@ -36,6 +36,9 @@ describe('shadowgate CLI: usage and config errors', () => {
       [['gateway', '--workers'], /argument missing|--workers/],
       [['mirror'], /mirror needs an action/],
       [['mirror', 'flip'], /unknown mirror action "flip"/],
+      [['noise', 'flip'], /unknown noise command "flip"/],
+      [['noise', 'suggest', '--min-rate', 'lots'], /--min-rate must be a percent between 0 and 100 \(got "lots"\)/],
+      [['noise', 'apply', 'orders', '$.ts', '--ttl', '90d'], /--ttl must be a duration between 1s and 30d \(got "90d"\)/],
       [['mirror', 'set', 'users'], /mirror set takes <rule> <percent>/],
       [['mirror', 'set', 'users', 'lots'], /percent must be a number between 0 and 100 \(got "lots"\)/],
       [['mirror', 'set', 'users', '5', '--ttl', 'soon'], /--ttl must be a positive duration/],

@@ -1,5 +1,5 @@
 import { cliErrorLine, maskUrlCredentials, type CliErrorKind } from '@shadowgate/shared'
-import { EXIT_FAILURE, EXIT_USAGE } from './cli-io.js'
+import { EXIT_FAILURE, EXIT_USAGE, type CliIo } from './cli-io.js'
 
 /**
  * The stderr line (`shadowgate: <kind> error: …`) and exit code for an error that stopped a command.
@@ -13,4 +13,11 @@ export function describeStartupError(err: unknown, stage: 'start' | 'runtime' = 
   if (code === 'SG_CLI_USAGE') return line('usage', EXIT_USAGE)
   if (code === 'SG_CONNECTION_FAILED') return line('connection', EXIT_FAILURE)
   return line(stage, EXIT_FAILURE)
+}
+
+/** Writes why a running command failed (`shadowgate: <kind> error: …`) and returns its exit code. */
+export function reportCommandError(err: unknown, io: Pick<CliIo, 'stderr'>): number {
+  const { message, code } = describeStartupError(err, 'runtime')
+  io.stderr.write(`${message}\n`)
+  return code === EXIT_USAGE ? EXIT_USAGE : EXIT_FAILURE
 }

@@ -5,8 +5,8 @@ import { CliUsageError, ConnectionFailedError } from '../errors.js'
 import { DEFAULT_MISMATCH_LIMIT, MAX_MISMATCH_LIMIT, sinceDuration } from '../http/build-audit-http-app.js'
 import type { MismatchGroup } from '../mismatch/mismatch-group.js'
 import { MismatchStore } from '../mismatch/mismatch-store.js'
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './cli-io.js'
-import { describeStartupError } from './describe-startup-error.js'
+import { EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './cli-io.js'
+import { reportCommandError } from './describe-startup-error.js'
 import { formatMismatchGroups } from './format-mismatch-groups.js'
 import { loadConfigFile } from './load-config-file.js'
 import { parseCommandArgs } from './parse-command-args.js'
@@ -90,13 +90,6 @@ function fromRedis(configPath: string, env: CliIo['env'], route: string | undefi
   })
 }
 
-/** Prints a failure of Redis, the worker or the config; returns the exit code. */
-function failed(err: unknown, io: CliIo): number {
-  const { message, code } = describeStartupError(err, 'runtime')
-  io.stderr.write(`${message}\n`)
-  return code === EXIT_USAGE ? EXIT_USAGE : EXIT_FAILURE
-}
-
 /** Parsed flags, or the exit code when parsing failed (the reason and the usage are printed) or --help was asked. */
 function parseFlags<T>(io: CliIo, parse: () => T & { help?: boolean | undefined }): T | number {
   let parsed
@@ -131,7 +124,7 @@ async function runClear(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(`Cleared ${n} mismatch group${n === 1 ? '' : 's'}${values.route !== undefined ? ` of route ${values.route}` : ''}.\n`)
     return EXIT_OK
   } catch (err) {
-    return failed(err, io)
+    return reportCommandError(err, io)
   }
 }
 
@@ -171,7 +164,7 @@ export async function runMismatchesCommand(argv: string[], io: CliIo = processIo
   try {
     groups = values.url !== undefined ? await fromUrl(values.url, io.env['SHADOWGATE_WORKER_TOKEN'] || undefined, values.route, limit, values.since) : await fromRedis(values.config ?? 'shadowgate.yaml', io.env, values.route, limit, sinceMs)
   } catch (err) {
-    return failed(err, io)
+    return reportCommandError(err, io)
   }
   if (values.json) {
     io.stdout.write(`${JSON.stringify({ groups }, null, 2)}\n`)

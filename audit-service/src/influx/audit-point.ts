@@ -1,7 +1,6 @@
 import { Point } from '@influxdata/influxdb-client'
-import type { Verdict } from '../verdict/verdict.js'
 import { AUDIT_MEASUREMENT } from '@shadowgate/influx'
-import { isJudged } from '../verdict/verdict.js'
+import { isJudged, type Verdict } from '../verdict/verdict.js'
 
 export interface AuditPointInput {
   /** Tag-safe values (see routeTag, methodTag). */
@@ -24,7 +23,7 @@ export function auditPoint(input: AuditPointInput): Point {
   const judged = isJudged(v.outcome)
   const point = new Point(AUDIT_MEASUREMENT).tag('route', input.route).tag('method', input.method).tag('outcome', v.outcome).intField('judged', judged ? 1 : 0)
   if (judged) point.intField('mismatch', v.outcome === 'mismatch' ? 1 : 0)
-  return point
+  point
     .floatField('primary_ms', finite(v.primaryMs))
     .floatField('shadow_ms', finite(v.shadowMs))
     .intField('primary_status', Math.trunc(finite(v.primaryStatus)))
@@ -33,6 +32,10 @@ export function auditPoint(input: AuditPointInput): Point {
     .stringField('fingerprint', v.fingerprint ?? '')
     .stringField('reason', v.reason)
     .timestamp(input.timestampNs)
+  // Only re-check suspects carry the tag, so every other pair keeps its series as before.
+  if (v.recheck) point.tag('recheck', v.recheck.state).intField('recheck_ms', Math.trunc(finite(v.recheck.delayMs)))
+  if (v.noisePaths && v.noisePaths.length > 0) point.intField('noise_paths', v.noisePaths.length)
+  return point
 }
 
 function finite(n: number): number {

@@ -89,5 +89,7 @@ export function buildMismatchSample(job: AuditJob, verdict: Verdict, redaction: 
     shadow: side(job.shadow, headers),
     differences: verdict.differences.slice(0, MAX_SAMPLE_DIFFERENCES).map((d) => redactDifference(d, headers, paths)),
     differenceCount: verdict.differenceCount,
+    ...(verdict.recheck ? { recheck: verdict.recheck } : {}),
+    ...(verdict.noisePaths && verdict.noisePaths.length > 0 ? { noisePaths: verdict.noisePaths } : {}),
   }
 }

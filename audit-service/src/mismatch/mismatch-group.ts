@@ -1,4 +1,4 @@
-import type { DiffKind, FieldDifference } from '../verdict/verdict.js'
+import type { DiffKind, FieldDifference, RecheckInfo } from '../verdict/verdict.js'
 
 /** One side of a sample: the response (headers redacted) or why there was none. */
 export type SampleSide =
@@ -26,6 +26,10 @@ export interface MismatchSample {
   readonly differences: readonly FieldDifference[]
   /** Total differences of the pair (the list above may be shorter). */
   readonly differenceCount: number
+  /** What re-checking the pair found (persistent, indeterminate, unverified); absent when it was not re-checked. */
+  readonly recheck?: RecheckInfo
+  /** Paths left out of the differences as the route's noise. */
+  readonly noisePaths?: readonly string[]
 }
 
 export interface PathKind {

@@ -1,8 +1,11 @@
 import { UPSTREAM_ERROR_KINDS } from '@shadowgate/shared'
 import type { Outcome } from './verdict.js'
 
-/** Sub-reasons of `match`: how the bodies were found equal (the body comparison that was made). */
-export const MATCH_REASONS = ['json', 'text', 'invalid_json', 'binary', 'empty', 'ignored'] as const
+/**
+ * Sub-reasons of `match`: how the bodies were found equal (the body comparison that was made), or
+ * `resolved` (a re-check of a suspect matched) or `noise` (every difference is the route's A/A noise).
+ */
+export const MATCH_REASONS = ['json', 'text', 'invalid_json', 'binary', 'empty', 'ignored', 'resolved', 'noise'] as const
 
 /** Sub-reasons of `mismatch`: the first of status, headers, body that differs. */
 export const MISMATCH_REASONS = ['status', 'headers', 'body'] as const

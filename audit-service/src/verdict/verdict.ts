@@ -42,6 +42,26 @@ export interface Verdict {
   readonly notes?: readonly string[]
   /** Human-readable explanation of a skip or fallback, for logs and samples; never a tag. */
   readonly detail?: string
+  /** What re-checking a suspect mismatch found (absent when the pair was not a re-check suspect). */
+  readonly recheck?: RecheckInfo
+  /** Collapsed paths whose differences were left out as the route's noise (A/A evidence). */
+  readonly noisePaths?: readonly string[]
+}
+
+/**
+ * Re-check states: `resolved` (a re-check matched: the moving target), `persistent` (every re-check
+ * differed the same way), `indeterminate` (a re-check differed otherwise or failed), `unverified`
+ * (not re-checked: over budget, or the request cannot be sent again).
+ */
+export const RECHECK_STATES = ['resolved', 'persistent', 'indeterminate', 'unverified'] as const
+export type RecheckState = (typeof RECHECK_STATES)[number]
+
+export interface RecheckInfo {
+  readonly state: RecheckState
+  /** Delay after capture of the re-check that decided (0 when not re-checked). */
+  readonly delayMs: number
+  /** Why a suspect was not re-checked or was found indeterminate: `budget`, `method`, `redacted_query`, ... */
+  readonly why?: string
 }
 
 /**

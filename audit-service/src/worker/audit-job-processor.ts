@@ -26,6 +26,14 @@ export interface AuditResult {
   /** Mismatch group: counted now, already counted by an earlier run of this job, or not a mismatch. */
   readonly group: 'counted' | 'duplicate' | 'none'
   readonly influx: ConfirmedWrite | 'disabled'
+  /** Set when the pair was handed to a re-check, which records its point later. */
+  readonly recheck?: 'scheduled'
+}
+
+/** Looks at a judged pair before it counts (noise, re-checks); see PairReviewer. */
+export interface VerdictReviewer {
+  rulesFor(route: string): Promise<RouteAuditConfig | undefined>
+  review(job: AuditJob, verdict: Verdict): Promise<Verdict | 'deferred'>
 }
 
 /** What a processed batch job returns: one result per pair, in batch order. */
@@ -52,6 +60,7 @@ export interface AuditJobProcessorDeps {
   readonly logger: Logger
   /** Compares the rules fingerprint of each pair with this worker's; default one built from config.routes. */
   readonly drift?: RulesDrift
+  readonly reviewer?: VerdictReviewer
 }
 
 export function skippedVerdict(reason: string): Verdict {
@@ -98,6 +107,7 @@ interface Judged {
   readonly verdict: Verdict
   readonly points: Parameters<InfluxWriter['writeConfirmed']>[0]
   readonly started: number
+  readonly deferred?: boolean
 }
 
 // Lets timers (BullMQ's lock renewal among them) run between two pairs of a batch, so a batch
@@ -203,18 +213,36 @@ export class AuditJobProcessor {
     return await this.#recordGroup(judged, await this.#write(judged.points))
   }
 
+  /** Judges a pair with the route's rules (runtime ignore rules included); never throws. */
+  async judgeOnly(job: AuditJob): Promise<Verdict> {
+    const rules = this.#d.reviewer ? await this.#d.reviewer.rulesFor(job.route) : this.#routes.get(job.route)
+    try {
+      return await this.#d.judge(job, rules, this.#limits)
+    } catch (err) {
+      this.#d.logger.error({ jobId: job.id, route: routeTag(job.route), err: (err as Error).message }, 'judge failed; pair skipped')
+      return skippedVerdict('judge_error')
+    }
+  }
+
+  /** Records a verdict decided later (a re-checked suspect): its point at the pair's time and its group. */
+  async recordVerdict(job: AuditJob, verdict: Verdict): Promise<AuditResult> {
+    return await this.#record(await this.#judged(job, verdict, performance.now()))
+  }
+
   async #judge(job: AuditJob, started: number): Promise<Judged> {
+    this.#drift.check(routeTag(job.route), job.rulesFingerprint)
+    const verdict = await this.judgeOnly(job)
+    const reviewer = this.#d.reviewer
+    const reviewed = reviewer ? await this.#stage('review', () => reviewer.review(job, verdict)) : verdict
+    if (reviewed === 'deferred') {
+      return { route: routeTag(job.route), seenMs: 0, sample: undefined, verdict, points: [], started, deferred: true }
+    }
+    return await this.#judged(job, reviewed, started)
+  }
+
+  async #judged(job: AuditJob, verdict: Verdict, started: number): Promise<Judged> {
     const d = this.#d
     const route = routeTag(job.route)
-    const rules = this.#routes.get(job.route)
-    this.#drift.check(route, job.rulesFingerprint)
-    let verdict: Verdict
-    try {
-      verdict = await d.judge(job, rules, this.#limits)
-    } catch (err) {
-      d.logger.error({ jobId: job.id, route, err: (err as Error).message }, 'judge failed; pair skipped')
-      verdict = skippedVerdict('judge_error')
-    }
     const ts = await this.#stage('timestamp', () => d.times.pointTime(job.instance, job.capturedAtNs))
     const points = [auditPoint({ route, method: methodTag(job.request.method), verdict, timestampNs: ts })]
     if (verdict.differences.length > 0 && d.writer) {
@@ -233,8 +261,9 @@ export class AuditJobProcessor {
     return { route, seenMs: Number(job.capturedAtNs.slice(0, -6) || '0'), sample, verdict, points, started }
   }
 
-  async #recordGroup({ route, seenMs, sample, verdict, started }: Judged, influx: ConfirmedWrite | 'disabled'): Promise<AuditResult> {
+  async #recordGroup({ route, seenMs, sample, verdict, started, deferred }: Judged, influx: ConfirmedWrite | 'disabled'): Promise<AuditResult> {
     const d = this.#d
+    if (deferred) return { outcome: verdict.outcome, reason: verdict.reason, fingerprint: verdict.fingerprint, group: 'none', influx, recheck: 'scheduled' }
     let group: AuditResult['group'] = 'none'
     if (sample !== undefined) {
       const counted = await this.#stage('mismatch_group', () => d.store.record({ route, verdict, sample, seenMs, rules: this.#drift.rulesOf(route) }))

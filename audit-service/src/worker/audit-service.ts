@@ -15,6 +15,13 @@ import { AuditMetrics } from './audit-metrics.js'
 import { PairTimestamps } from './pair-timestamps.js'
 import { AuditWorker } from './audit-worker.js'
 import { RulesDrift } from './rules-drift.js'
+import type { Verdict } from '../verdict/verdict.js'
+import { NoiseSampler } from '../noise/noise-sampler.js'
+import { NoiseStore } from '../noise/noise-store.js'
+import { PairReviewer } from '../recheck/pair-reviewer.js'
+import { RecheckBudget } from '../recheck/recheck-budget.js'
+import { RecheckMetrics } from '../recheck/recheck-metrics.js'
+import { RecheckQueue } from '../recheck/recheck-queue.js'
 
 export interface AuditServiceOptions {
   readonly logger: Logger
@@ -41,6 +48,8 @@ export interface AuditServiceOptions {
    * `min` per attempt up to `max`; default 1 s to 30 s.
    */
   readonly influxRetryDelayMs?: { readonly min: number; readonly max: number }
+  /** How long A/A evidence and runtime ignore rules read from Redis are reused; default 2 s. */
+  readonly noiseCacheMs?: number
 }
 
 const DEFAULT_INFLUX_RETRY_DELAY_MS = { min: 1_000, max: 30_000 }
@@ -57,6 +66,9 @@ export interface AuditService {
   readonly store: MismatchStore
   /** Pairs captured under other audit rules than this worker's (also in /healthz). */
   readonly drift: RulesDrift
+  /** Re-check and A/A counters (also on /metrics). */
+  readonly rechecks: RecheckMetrics
+  readonly noise: NoiseStore
   /** Starts fetching and auditing jobs. Idempotent. */
   start(): Promise<void>
   /**
@@ -94,7 +106,23 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
   metrics.observeInflux(() => writer?.stats())
   const store = new MismatchStore(redis, redisCfg.prefix, config.worker)
   const drift = new RulesDrift(config.routes, logger, (route) => metrics.rulesDrift(route))
-  const processor = new AuditJobProcessor({
+  const rechecks = new RecheckMetrics(metrics.registry)
+  const noise = new NoiseStore(redis, redisCfg.prefix)
+  const budget = new RecheckBudget()
+  // The processor is built below; the re-check queue and the sampler call it only once jobs run.
+  const judgeReplay = async (job: Parameters<AuditJobProcessor['judgeOnly']>[0]): ReturnType<AuditJobProcessor['judgeOnly']> => await processor.judgeOnly(job)
+  const recheck: RecheckQueue = new RecheckQueue({
+    config,
+    connection: redis,
+    prefix: redisCfg.prefix,
+    judge: async (job): Promise<Verdict> => await reviewer.filter(job.route, await judgeReplay(job)),
+    record: (job, verdict) => processor.recordVerdict(job, verdict),
+    metrics: rechecks,
+    logger,
+  })
+  const sampler = new NoiseSampler({ config, store: noise, budget, judge: judgeReplay, metrics: rechecks, logger })
+  const reviewer: PairReviewer = new PairReviewer({ config, store: noise, sampler, budget, recheck, metrics: rechecks, logger, ...(options.noiseCacheMs !== undefined ? { cacheMs: options.noiseCacheMs } : {}) })
+  const processor: AuditJobProcessor = new AuditJobProcessor({
     drift,
     config,
     judge: options.judge ?? judgePair,
@@ -104,6 +132,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     times: new PairTimestamps(redis, redisCfg.prefix),
     metrics,
     logger,
+    reviewer,
   })
   let worker: AuditWorker<AuditResult | AuditBatchResult> | undefined
   let running = false
@@ -167,6 +196,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     })
     worker.on('error', (err) => logger.error({ err: err.message }, 'audit worker error'))
     worker.on('failed', (job, err) => logger.error({ jobId: job?.id, err: err.message }, 'audit job failed'))
+    recheck.start()
     running = true
     logger.info({ queue: AUDIT_QUEUE_NAME, prefix: redisCfg.prefix, concurrency: config.worker.concurrency, influx: config.influx ? `v${config.influx.version}` : 'off' }, 'audit worker started')
   }
@@ -187,6 +217,8 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
         await w.close(true).catch(() => undefined)
       }
     }
+    await recheck.close()
+    await sampler.close()
     if (writer) await writer.close()
     await http.close()
     if (ownRedis) await redis.quit().catch(() => redis.disconnect())
@@ -198,6 +230,8 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     metrics,
     store,
     drift,
+    rechecks,
+    noise,
     start,
     close: () => (closing ??= shutdown()),
     influxStats: () => writer?.stats(),

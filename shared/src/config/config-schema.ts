@@ -140,6 +140,30 @@ const routeAudit = section(
   'How the pairs of this route are compared.',
 )
 
+const routeRecheck = section(
+  {
+    enabled: Type.Boolean({ default: false, description: 'Re-check suspect mismatches of safe requests against both upstreams before they count.' }),
+    delay: Type.Optional(Type.Unsafe<string | number>({ type: ['string', 'number'], pattern: DURATION_PATTERN, duration: { min: 1 }, errorMessage: DURATION_MESSAGE, description: 'First re-check delay (default: max(1s, 2 × the route\'s recent shadow latency)).' })),
+    secondDelay: duration(D.DEFAULT_RECHECK_SECOND_DELAY_MS, { min: 1 }, 'Second re-check delay.'),
+    maxShare: Type.Number({ minimum: 0, maximum: 1, default: D.DEFAULT_RECHECK_MAX_SHARE, description: 'Most re-checks as a share (0-1) of the route\'s audited pairs.' }),
+    maxRate: Type.Number({ minimum: 0, default: D.DEFAULT_RECHECK_MAX_RATE, description: 'Most re-checks per second for the route.' }),
+    headers: Type.Record(Type.String(), Type.String({ pattern: HEADER_VALUE_PATTERN, errorMessage: 'must not contain CR, LF or other control characters (not allowed in an HTTP header value)' }), {
+      default: {},
+      propertyNames: { pattern: HEADER_NAME_PATTERN, errorMessage: 'must be a valid header name' },
+      description: 'Headers every re-check sends (credentials the audit never stores).',
+    }),
+  },
+  'Re-checks of suspect mismatches (the moving target).',
+)
+
+const routeNoise = section(
+  {
+    sample: Type.Number({ minimum: 0, maximum: 1, default: D.DEFAULT_NOISE_SAMPLE, description: 'Share (0-1) of audited safe pairs sent twice to the shadow (A/A) to learn noise.' }),
+    maxRate: Type.Number({ minimum: 0, default: D.DEFAULT_NOISE_MAX_RATE, description: 'Most A/A samples per second for the route.' }),
+  },
+  'A/A noise sampling of the new side.',
+)
+
 const route = Type.Object(
   {
     name: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', errorMessage: 'must be 1-64 characters of letters, digits, "_", "-" or "."', description: 'Unique name, used in metrics and the admin API.' }),
@@ -149,6 +173,8 @@ const route = Type.Object(
     shadow: Type.Optional(upstream('Shadow upstream of this route (default: the top-level shadow).')),
     mirror: routeMirror,
     audit: routeAudit,
+    recheck: routeRecheck,
+    noise: routeNoise,
   },
   { additionalProperties: false },
 )

@@ -47,6 +47,31 @@ export interface RouteAuditConfig {
 
 export type NumberComparison = 'value' | 'literal'
 
+/**
+ * Re-checks of suspect mismatches (safe methods only): the worker sends the request again to both
+ * upstreams after `delayMs` and `secondDelayMs`, within a per-route budget.
+ */
+export interface RouteRecheckConfig {
+  readonly enabled: boolean
+  /** Fixed first delay; undefined: max(1 s, 2 × the route's recent shadow latency). */
+  readonly delayMs: number | undefined
+  readonly secondDelayMs: number
+  /** Most re-checks as a share (0-1) of the route's audited pairs. */
+  readonly maxShare: number
+  /** Most re-checks per second for the route. */
+  readonly maxRate: number
+  /** Headers every re-check sends (credentials the audit never stores), lower-case names. */
+  readonly headers: Readonly<Record<string, string>>
+}
+
+/** A/A noise sampling: a share of audited safe requests is sent twice to the shadow by the worker. */
+export interface RouteNoiseConfig {
+  /** Share (0-1) of audited pairs sampled. */
+  readonly sample: number
+  /** Most A/A samples per second for the route. */
+  readonly maxRate: number
+}
+
 export interface RouteConfig {
   readonly name: string
   readonly match: string
@@ -57,6 +82,8 @@ export interface RouteConfig {
   readonly shadow: string | undefined
   readonly mirror: RouteMirrorConfig
   readonly audit: RouteAuditConfig
+  readonly recheck: RouteRecheckConfig
+  readonly noise: RouteNoiseConfig
 }
 
 export interface CircuitBreakerConfig {

@@ -70,6 +70,15 @@ function route(r: RouteFile, file: File): RouteConfig {
       tolerance,
       numbers: r.audit.numbers,
     },
+    recheck: {
+      enabled: r.recheck.enabled,
+      delayMs: r.recheck.delay === undefined ? undefined : ms(r.recheck.delay),
+      secondDelayMs: ms(r.recheck.secondDelay),
+      maxShare: r.recheck.maxShare,
+      maxRate: r.recheck.maxRate,
+      headers: Object.fromEntries(Object.entries(r.recheck.headers).map(([k, v]) => [k.toLowerCase(), v])),
+    },
+    noise: { sample: r.noise.sample, maxRate: r.noise.maxRate },
   }
 }
 

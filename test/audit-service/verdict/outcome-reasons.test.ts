@@ -14,8 +14,8 @@ describe('OUTCOME_REASONS', () => {
     expect([...OUTCOME_REASONS.shadow_error, 'timeout'].sort()).toEqual([...UPSTREAM_ERROR_KINDS].sort())
   })
 
-  it('names a match by how its bodies were compared', () => {
-    for (const r of OUTCOME_REASONS.match) expect(BODY_COMPARISONS).toContain(r)
+  it('names a match by how its bodies were compared, or by the re-check or noise that explained it', () => {
+    for (const r of OUTCOME_REASONS.match) expect([...BODY_COMPARISONS, 'resolved', 'noise']).toContain(r)
     expect(OUTCOME_REASONS.mismatch).toEqual(['status', 'headers', 'body'])
   })
 })
