@@ -1,5 +1,4 @@
 import { UNKNOWN_ROUTE_RULES, auditRulesFingerprint, cliErrorLine, colorEnabled, type ShadowgateConfig } from '@shadowgate/shared'
-import { Redis } from 'ioredis'
 import { renderDiff } from '../diff/render-diff.js'
 import { CliUsageError, ConnectionFailedError } from '../errors.js'
 import { DEFAULT_MISMATCH_LIMIT, MAX_MISMATCH_LIMIT, sinceDuration } from '../http/build-audit-http-app.js'
@@ -8,6 +7,7 @@ import { MismatchStore } from '../mismatch/mismatch-store.js'
 import { EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './cli-io.js'
 import { reportCommandError } from './describe-startup-error.js'
 import { formatMismatchGroups } from './format-mismatch-groups.js'
+import { withCliRedis } from './with-cli-redis.js'
 import { loadConfigFile } from './load-config-file.js'
 import { parseCommandArgs } from './parse-command-args.js'
 
@@ -67,20 +67,8 @@ async function fromUrl(base: string, token: string | undefined, route: string | 
 async function withStore<T>(configPath: string, env: CliIo['env'], use: (store: MismatchStore, config: ShadowgateConfig) => Promise<T>): Promise<T> {
   const config = await loadConfigFile(configPath, env)
   if (!config.redis) throw new CliUsageError(`${configPath} has no redis section: give --url of an audit worker instead`)
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, connectTimeout: FETCH_TIMEOUT_MS, lazyConnect: true, retryStrategy: () => null })
-  // connect() rejects with a bare "Connection is closed."; the last error event says why (ECONNREFUSED, auth).
-  let lastError: unknown
-  redis.on('error', (err: unknown) => {
-    lastError = err
-  })
-  try {
-    await redis.connect().catch((err: unknown) => {
-      throw ConnectionFailedError.reaching(`Redis at ${config.redis?.url ?? ''}`, lastError ?? err)
-    })
-    return await use(new MismatchStore(redis, config.redis.prefix, config.worker), config)
-  } finally {
-    redis.disconnect()
-  }
+  const redisCfg = config.redis
+  return await withCliRedis(redisCfg, FETCH_TIMEOUT_MS, (redis) => use(new MismatchStore(redis, redisCfg.prefix, config.worker), config))
 }
 
 function fromRedis(configPath: string, env: CliIo['env'], route: string | undefined, limit: number, sinceMs: number | undefined): Promise<MismatchGroup[]> {

@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util'
 import { cliErrorLine, parseDuration, parsePathPattern, type ShadowgateConfig } from '@shadowgate/shared'
-import { Redis } from 'ioredis'
-import { CliUsageError, ConnectionFailedError } from '../errors.js'
+import { CliUsageError } from '../errors.js'
 import { NoiseStore, type NoiseEvidence } from '../noise/noise-store.js'
 import { describeClass } from '../noise/value-class.js'
 import { EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './cli-io.js'
 import { reportCommandError } from './describe-startup-error.js'
 import { loadConfigFile } from './load-config-file.js'
+import { withCliRedis } from './with-cli-redis.js'
 
 export const NOISE_USAGE = `Usage: shadowgate noise suggest [--route name] [--min-rate percent] [--config shadowgate.yaml] [--json]
        shadowgate noise apply <route> <path> [--ttl 24h] [--config shadowgate.yaml]
@@ -83,20 +83,8 @@ function parse(argv: readonly string[]): { sub: string; positionals: string[]; v
 
 async function withStore<T>(config: ShadowgateConfig, path: string, fn: (store: NoiseStore) => Promise<T>): Promise<T> {
   if (!config.redis) throw new CliUsageError(`${path} has no redis section: the noise evidence and runtime rules live in Redis`)
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, connectTimeout: TIMEOUT_MS, commandTimeout: TIMEOUT_MS, lazyConnect: true, retryStrategy: () => null })
-  // connect() rejects with a bare "Connection is closed."; the last error event says why (ECONNREFUSED, auth).
-  let lastError: unknown
-  redis.on('error', (err: unknown) => {
-    lastError = err
-  })
-  try {
-    await redis.connect().catch((err: unknown) => {
-      throw ConnectionFailedError.reaching(`Redis at ${config.redis?.url ?? ''}`, lastError ?? err)
-    })
-    return await fn(new NoiseStore(redis, config.redis.prefix))
-  } finally {
-    redis.disconnect()
-  }
+  const prefix = config.redis.prefix
+  return await withCliRedis(config.redis, TIMEOUT_MS, (redis) => fn(new NoiseStore(redis, prefix)))
 }
 
 type Values = Record<string, string | boolean | undefined>

@@ -23,7 +23,8 @@ function killGroup(gateway: CliProcess | undefined): void {
   }
 }
 
-describe('shadowgate gateway --workers 2: fleet safety', () => {
+// Each case starts a primary and two workers: minutes on a loaded two-core machine, so a long bound; every wait inside is bounded too.
+describe('shadowgate gateway --workers 2: fleet safety', { timeout: 120_000 }, () => {
   let dir: Awaited<ReturnType<typeof configDir>>
   let origin: TestServer
   let redis: TestRedis
