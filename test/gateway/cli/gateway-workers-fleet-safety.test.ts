@@ -6,7 +6,7 @@ import { freePort, waitFor, startServer, type TestServer, startRedis, type TestR
 import { configDir } from './cli-config-file.js'
 import { alive, CliProcess } from './cli-process.js'
 
-const TOKEN = 'fleet-token'
+const TOKEN = 'fleet-safety-admin-token'
 const auth = { authorization: `Bearer ${TOKEN}` }
 /** Long enough that requests are always in flight when the signal lands. */
 const ORIGIN_DELAY_MS = 100
