@@ -44,6 +44,8 @@ const CASES = [
 ]
 type Case = (typeof CASES)[number]
 const MISMATCH_EVERY = 10
+/** Half the producer's default audit.maxBufferBytes: the bench waits below it instead of overflowing the buffer. */
+const BUFFER_BYTES_WAIT = 32 * 1_048_576
 const DB = 'bench'
 
 function body(bytes: number, seed: number, mismatch: boolean): unknown {
@@ -84,10 +86,12 @@ routes: [{ name: ${c.route}, match: "/orders/*" }]
   const producer = new AuditProducer(config, { metrics: new GatewayMetrics(), instanceId: 'bench', logger: pino({ level: 'warn' }) })
   producer.start()
   try {
+    // The producer connects in the background and drops (dropped_redis) what it cannot write yet.
+    await waitFor(() => producer.stats().redisConnected, 30_000, 'the producer connected to Redis', 20)
     for (let i = 0; i < c.pairs; i++) {
       const p = pair(i, c)
       // The gateway asks before capturing; a full buffer makes the bench wait instead of dropping.
-      await waitFor(() => producer.stats().buffered < 5_000, 60_000, 'room in the producer buffer', 5)
+      await waitFor(() => producer.stats().buffered < 5_000 && producer.stats().bufferedBytes < BUFFER_BYTES_WAIT, 60_000, 'room in the producer buffer', 5)
       if (producer.accepts(c.route, p.request.id)) producer.push(p)
     }
     await waitFor(() => producer.stats().enqueued + Object.values(producer.stats().dropped).reduce((a, b) => a + b, 0) >= c.pairs, 120_000, `${c.label} pairs enqueued`, 20)
@@ -209,6 +213,12 @@ routes: [{ name: ${c.route}, match: "/orders/*" }]
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`)
   for (const r of rows) console.log(line(r))
   console.log(`load average ${machine.loadAtStart.toFixed(2)} at start, ${(loadavg()[0] ?? 0).toFixed(2)} at end; Redis commands include those run inside BullMQ's scripts`)
+  const busiest = (c: RedisCostPerPair): string =>
+    Object.entries(c.byCommand)
+      .slice(0, 6)
+      .map(([name, n]) => `${name} ${n.toFixed(3)}`)
+      .join(', ')
+  for (const r of results) console.log(`- ${r.label}, concurrency ${r.concurrency}, Redis commands per pair: enqueue ${busiest(r.redisEnqueue)}; worker ${busiest(r.redisWorker)}`)
   if (args.json !== undefined) {
     await writeBenchJson(args.json, { v: BENCH_JSON_VERSION, bench: 'audit', startedAt: startedAt.toISOString(), machine, loadAtEnd: loadavg()[0] ?? 0, cases: results })
     console.error(`JSON result written to ${args.json}`)

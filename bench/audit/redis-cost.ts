@@ -47,16 +47,22 @@ export interface RedisCostPerPair {
   /** Script calls (evalsha, eval, fcall) per pair: one per BullMQ operation. */
   readonly scriptCallsPerPair: number
   readonly cpuUsPerPair: number
+  /** Commands per pair by command name, the busiest first. */
+  readonly byCommand: Readonly<Record<string, number>>
 }
 
 export function costPerPair(before: RedisCost, after: RedisCost, pairs: number): RedisCostPerPair {
   let commands = 0
   let scripts = 0
+  const deltas: Array<[string, number]> = []
   for (const [name, n] of Object.entries(after.calls)) {
     const d = n - (before.calls[name] ?? 0)
+    if (d > 0) deltas.push([name, d])
     commands += d
     if (name === 'evalsha' || name === 'eval' || name === 'fcall') scripts += d
   }
   const per = (v: number): number => (pairs > 0 ? v / pairs : Number.NaN)
-  return { commandsPerPair: per(commands), scriptCallsPerPair: per(scripts), cpuUsPerPair: per((after.cpuS - before.cpuS) * 1e6) }
+  deltas.sort((a, b) => b[1] - a[1])
+  const byCommand = Object.fromEntries(deltas.map(([name, d]) => [name, per(d)]))
+  return { commandsPerPair: per(commands), scriptCallsPerPair: per(scripts), cpuUsPerPair: per((after.cpuS - before.cpuS) * 1e6), byCommand }
 }

@@ -14,5 +14,6 @@ describe('Redis cost per pair from INFO', () => {
     expect(per.commandsPerPair).toBeCloseTo(0.6, 10)
     expect(per.scriptCallsPerPair).toBeCloseTo(0.1, 10)
     expect(per.cpuUsPerPair).toBeCloseTo(20, 6)
+    expect(Object.entries(per.byCommand)).toEqual([['hset', 0.4], ['evalsha', 0.1], ['xadd', 0.1]])
   })
 })
