@@ -1,4 +1,5 @@
 import { readFlags, runShapeFlag, type RunShape } from './bench-flags.js'
+import { jsonFlag } from './report/json-output.js'
 /** Command-line options of `npm run bench:gateway -- [flags]`. */
 export interface BenchOptions {
   /** Seconds of measured load per target per round. */
@@ -12,22 +13,26 @@ export interface BenchOptions {
   readonly load: 'wrk' | 'autocannon'
   /** Only these target keys (all when undefined). */
   readonly targets: readonly string[] | undefined
+  /** Also write the result as JSON to this file (read by bench:sizing). */
+  readonly json: string | undefined
   readonly help: boolean
 }
 
-export const BENCH_USAGE = `usage: npm run bench:gateway -- [--duration S] [--rounds N] [--connections N] [--warmup S] [--load wrk|autocannon] [--targets k1,k2]
+export const BENCH_USAGE = `usage: npm run bench:gateway -- [--duration S] [--rounds N] [--connections N] [--warmup S] [--load wrk|autocannon] [--targets k1,k2] [--json FILE]
   --duration S      measured seconds per target per round (default 5)
   --rounds N        interleaved rounds; the median is reported (default 3)
   --connections N   keep-alive connections of the load generator (default 50)
   --warmup S        unmeasured seconds before each run (default 1)
   --load NAME       wrk (default when /usr/bin/wrk exists) or autocannon
-  --targets LIST    comma-separated target keys (default: all)`
+  --targets LIST    comma-separated target keys (default: all)
+  --json FILE       also write the result as JSON to FILE (read by bench:sizing)`
 
 /** Parses flags; throws an Error naming the flag and the constraint on bad input. */
 export function parseBenchOptions(argv: readonly string[], wrkPresent: boolean, knownTargets: readonly string[]): BenchOptions {
   const shape: RunShape = { durationS: 5, warmupS: 1, rounds: 3, connections: 50 }
   let load: BenchOptions['load'] = wrkPresent ? 'wrk' : 'autocannon'
   let targets: string[] | undefined
+  let json: string | undefined
   const { help } = readFlags(
     argv,
     (name, value) => {
@@ -47,11 +52,14 @@ export function parseBenchOptions(argv: readonly string[], wrkPresent: boolean, 
           targets = list
           return true
         }
+        case '--json':
+          json = jsonFlag(name, value())
+          return true
         default:
           return false
       }
     },
     BENCH_USAGE,
   )
-  return { ...shape, load, targets, help }
+  return { ...shape, load, targets, json, help }
 }

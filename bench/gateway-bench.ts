@@ -12,6 +12,7 @@ import type { LoadGenerator } from './load/load-result.js'
 import { killLoadGenerators } from './load/spawn-bounded.js'
 import { runWrk, wrkAvailable } from './load/wrk-generator.js'
 import { machineInfo } from './report/machine-info.js'
+import { BENCH_JSON_VERSION, writeBenchJson } from './report/json-output.js'
 import { formatReport } from './report/markdown-report.js'
 import { evaluateChecks } from './report/target-checks.js'
 import { summarise, type TargetSummary } from './report/target-summary.js'
@@ -122,6 +123,19 @@ async function run(options: BenchOptions): Promise<void> {
   const checks = evaluateChecks(summaries)
   const report = formatReport({ summaries, checks, machine, options, loadAtEnd: loadavg()[0] ?? 0, startedAt, elapsedS: (Date.now() - t0) / 1_000 })
   process.stdout.write(`${report}\n`)
+  if (options.json !== undefined) {
+    await writeBenchJson(options.json, {
+      v: BENCH_JSON_VERSION,
+      bench: 'gateway',
+      startedAt: startedAt.toISOString(),
+      machine,
+      loadAtEnd: loadavg()[0] ?? 0,
+      options,
+      targets: summaries.map(({ target, ...figures }) => ({ key: target.key, label: target.label, ...figures })),
+      checks,
+    })
+    log(`JSON result written to ${options.json}`)
+  }
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,13 @@
 import type { BenchTarget } from '../bench-targets.js'
 import type { RunSample } from '../run-sample.js'
 
+/** The figures of one round of one target. */
+export interface RoundFigures {
+  readonly rps: number
+  readonly p99Ms: number
+  readonly cpuUsPerRequest: number | undefined
+}
+
 /** The rounds of one target reduced to what the report prints. */
 export interface TargetSummary {
   readonly target: BenchTarget
@@ -17,6 +24,11 @@ export interface TargetSummary {
   /** Medians over rounds of the proxy's CPU (all threads) and event-loop busy time per request, µs. */
   readonly cpuUsPerRequest: number | undefined
   readonly loopUsPerRequest: number | undefined
+  /** Spread of the CPU per request over rounds, µs. */
+  readonly cpuUsMin: number | undefined
+  readonly cpuUsMax: number | undefined
+  /** Each measured round in order, for ratios taken round by round against another target. */
+  readonly perRound: readonly RoundFigures[]
   readonly errors: number
   readonly non2xx: number
   readonly mirrored: number | undefined
@@ -57,6 +69,7 @@ export function summarise(target: BenchTarget, samples: readonly RunSample[], fa
   const requests = sum(samples.map((s) => s.load.requests)) ?? 0
   const received = sum(samples.map((s) => s.shadowReceived))
   const rss = samples.map((s) => s.rssBytes).filter((v): v is number => v !== undefined)
+  const cpu = samples.map((s) => s.cpuUsPerRequest).filter((v): v is number => v !== undefined)
   return {
     target,
     rounds: samples.length,
@@ -69,6 +82,9 @@ export function summarise(target: BenchTarget, samples: readonly RunSample[], fa
     maxRssBytes: rss.length ? Math.max(...rss) : undefined,
     cpuUsPerRequest: medianOf(samples.map((s) => s.cpuUsPerRequest)),
     loopUsPerRequest: medianOf(samples.map((s) => s.loopUsPerRequest)),
+    cpuUsMin: cpu.length ? Math.min(...cpu) : undefined,
+    cpuUsMax: cpu.length ? Math.max(...cpu) : undefined,
+    perRound: samples.map((s) => ({ rps: s.load.rps, p99Ms: s.load.p99Ms, cpuUsPerRequest: s.cpuUsPerRequest })),
     errors: sum(samples.map((s) => s.load.errors)) ?? 0,
     non2xx: sum(samples.map((s) => s.load.non2xx)) ?? 0,
     mirrored: sum(samples.map((s) => s.mirrored)),

@@ -3,6 +3,8 @@ import type { MachineInfo } from '../report/machine-info.js'
 
 /** Throughput target of two workers over one, on a machine with two cores free for the gateway. */
 export const SCALING_TARGET = 1.7
+/** Requests per gateway CPU-second with two workers, at least this share of one worker's: two cores give at least 0.9 × twice one core. */
+export const PER_CORE_TARGET = 0.9
 
 export interface WorkersRun {
   readonly workers: number
@@ -17,6 +19,23 @@ function median(values: readonly number[]): number {
   if (s.length === 0) return Number.NaN
   const mid = Math.floor(s.length / 2)
   return s.length % 2 === 1 ? (s[mid] ?? Number.NaN) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2
+}
+
+/** Requests served per CPU-second of the gateway's processes (primary and workers) in one run. */
+export function requestsPerCpuSecond(r: WorkersRun): number {
+  const cores = r.cores['gateway'] ?? 0
+  return cores > 0 ? r.load.rps / cores : Number.NaN
+}
+
+/** The per-core check: PASS/FAIL on the medians, "missed within spread" when the best 2-worker round meets the worst 1-worker's bound. */
+export function perCoreCheck(one: readonly WorkersRun[], two: readonly WorkersRun[]): { ratio: number; min: number; max: number; status: 'PASS' | 'FAIL' | 'missed within spread' } {
+  const a = one.map(requestsPerCpuSecond).filter(Number.isFinite)
+  const b = two.map(requestsPerCpuSecond).filter(Number.isFinite)
+  const ratio = median(b) / median(a)
+  const min = Math.min(...b) / Math.max(...a)
+  const max = Math.max(...b) / Math.min(...a)
+  const status = ratio >= PER_CORE_TARGET ? 'PASS' : max >= PER_CORE_TARGET ? 'missed within spread' : 'FAIL'
+  return { ratio, min, max, status }
 }
 
 function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -45,6 +64,8 @@ export function formatWorkersReport(o: { startedAt: Date; machine: MachineInfo; 
       med(n, (r) => r.cores['wrk'] ?? 0).toFixed(2),
       med(n, (r) => r.cores['other'] ?? 0).toFixed(2),
       med(n, (r) => r.cores['machine'] ?? 0).toFixed(2),
+      med(n, requestsPerCpuSecond).toFixed(0),
+      `${Math.min(...runs.map(requestsPerCpuSecond)).toFixed(0)}–${Math.max(...runs.map(requestsPerCpuSecond)).toFixed(0)}`,
     ]
   })
   const two = o.counts.includes(2) && o.counts.includes(1) ? med(2, (r) => r.load.rps) / med(1, (r) => r.load.rps) : undefined
@@ -52,7 +73,7 @@ export function formatWorkersReport(o: { startedAt: Date; machine: MachineInfo; 
     `shadowgate --workers (${o.startedAt.toISOString()}): ${o.machine.cores} × ${o.machine.cpuModel}, node ${o.machine.node}, load average ${o.machine.loadAtStart.toFixed(2)} at start, ${o.loadAtEnd.toFixed(2)} at end`,
     `wrk -t1 -c${o.connections} -d${o.durationS}s, mirror ${o.mirror} %, same origin; runs interleaved, medians; cores = average CPU cores busy during the run (other = processes outside the bench)`,
     '',
-    table(['workers', 'rps per round', 'rps (median)', 'vs first', 'p50 ms', 'p99 ms', 'errors', 'cores gateway', 'cores origin', 'cores wrk', 'cores other', 'cores machine'], rows),
+    table(['workers', 'rps per round', 'rps (median)', 'vs first', 'p50 ms', 'p99 ms', 'errors', 'cores gateway', 'cores origin', 'cores wrk', 'cores other', 'cores machine', 'req per gateway CPU-s', 'spread (min–max)'], rows),
   ]
   if (two !== undefined) {
     const taken = med(2, (r) => (r.cores['origin'] ?? 0) + (r.cores['wrk'] ?? 0) + (r.cores['other'] ?? 0))
@@ -62,7 +83,12 @@ export function formatWorkersReport(o: { startedAt: Date; machine: MachineInfo; 
       '',
       `2 workers / 1 worker: ${two.toFixed(2)}× (target ≥ ${SCALING_TARGET}× on a machine with two cores free for the gateway): ${two >= SCALING_TARGET ? 'PASS' : 'NOT MET'}`,
       `With 2 workers the origin, wrk and other processes kept ${taken.toFixed(2)} of the ${o.machine.cores} cores busy; the gateway got ${gw2.toFixed(2)} cores (${gw1.toFixed(2)} with 1 worker).`,
-      `Requests per gateway core: ${(med(1, (r) => r.load.rps) / gw1).toFixed(0)} with 1 worker, ${(med(2, (r) => r.load.rps) / gw2).toFixed(0)} with 2.`,
+    )
+    const c = perCoreCheck(byCount.get(1) ?? [], byCount.get(2) ?? [])
+    const one = med(1, requestsPerCpuSecond)
+    lines.push(
+      `Per-core throughput (requests per CPU-second of the gateway's processes, from /proc): ${one.toFixed(0)} with 1 worker, ${med(2, requestsPerCpuSecond).toFixed(0)} with 2.`,
+      `--workers 2 ≥ ${PER_CORE_TARGET} × 2 × one worker's requests per CPU-second (2 × ${one.toFixed(0)}): ${c.ratio.toFixed(2)}× of one worker's per core (spread ${c.min.toFixed(2)}–${c.max.toFixed(2)}×): ${c.status}`,
     )
   }
   return lines.join('\n')
