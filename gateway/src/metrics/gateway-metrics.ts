@@ -47,6 +47,8 @@ export class GatewayMetrics {
   readonly #inFlight: Gauge<'shadow'>
   readonly #audit: Counter<'result'>
   readonly #clientWriteTimeouts: Counter<'route'>
+  readonly #copies: Counter<'route'>
+  readonly #copiesNotSent: Counter<'route' | 'reason'>
   #captureBytes = 0
 
   constructor(opts: { registry?: Registry; defaultMetrics?: boolean } = {}) {
@@ -103,6 +105,13 @@ export class GatewayMetrics {
       labelNames: ['route'],
       registers,
     })
+    this.#copies = new Counter({ name: 'shadowgate_mirror_copies_total', help: 'Copies sent to the shadow, by route (above 100 % a request sends several)', labelNames: ['route'], registers })
+    this.#copiesNotSent = new Counter({
+      name: 'shadowgate_mirror_copies_not_sent_total',
+      help: 'Extra copies of amplified requests (beyond the first) not sent, by route and not-mirrored reason',
+      labelNames: ['route', 'reason'],
+      registers,
+    })
     const captureGauge: Gauge = new Gauge({
       name: 'shadowgate_audit_capture_bytes',
       help: 'Body bytes held by audit captures in progress (bounded by audit.maxCaptureBytesTotal)',
@@ -141,6 +150,16 @@ export class GatewayMetrics {
 
   notMirrored(route: string, reason: NotMirroredReason): void {
     this.#route(route).notMirrored[reason]++
+  }
+
+  /** One copy left for the shadow (the first of a request, or an extra one of an amplified request). */
+  copySent(route: string): void {
+    this.#copies.inc({ route })
+  }
+
+  /** An extra copy of an amplified request was not sent (the first copy is counted by notMirrored). */
+  copyNotSent(route: string, reason: NotMirroredReason): void {
+    this.#copiesNotSent.inc({ route, reason })
   }
 
   shadowDone(route: string, seconds: number, errorKind?: string): void {
