@@ -5,6 +5,7 @@
 export const AUDIT_MEASUREMENT = 'shadowgate_audit'
 export const FIELD_DIFF_MEASUREMENT = 'shadowgate_field_diff'
 export const GATEWAY_MEASUREMENT = 'shadowgate_gateway'
+export const LOAD_MEASUREMENT = 'shadowgate_load'
 
 /** Tag value that stands for the paths beyond worker.maxPathsPerRoute. */
 export const OTHER_PATH = '(other)'
