@@ -1,6 +1,7 @@
 import { MAX_LOAD_DURATION_MS, formatDurationBound, parseDuration } from '@shadowgate/shared'
 import { InvalidLoadRampError, LoadRampActiveError, LoadRampNoShadowError, PercentAboveMaximumError } from '../errors.js'
-import type { LoadBrakeFigures, LoadRampState } from './load-ramp.js'
+import { endedRamp, type LoadBrakeFigures, type LoadRamp, type LoadRampState } from './load-ramp.js'
+import type { StoredMirrorSetting } from './stored-mirror-setting.js'
 
 /** A validated request to start a ramp. */
 export interface LoadStart {
@@ -54,11 +55,36 @@ export function parseLoadStart(body: unknown, opts: { readonly by: string; reado
 }
 
 /** Refuses a ramp that cannot start on this route now (throws the error the admin API answers with). */
-export function checkLoadStart(route: string, start: LoadStart, ctx: { shadow: string | undefined; maxPercent: number; from: number; running: boolean }): void {
+function checkLoadStart(route: string, start: LoadStart, ctx: { shadow: string | undefined; maxPercent: number; from: number; running: boolean }): void {
   if (ctx.shadow === undefined) throw new LoadRampNoShadowError(route)
   if (!(start.step > 0) || !Number.isFinite(start.step)) throw new InvalidLoadRampError(`step must be a percent above 0 (got ${start.step})`)
   if (!(start.everyMs > 0)) throw new InvalidLoadRampError(`every must be a positive duration (got ${start.everyMs} ms)`)
   if (start.to > ctx.maxPercent) throw new PercentAboveMaximumError(start.to, ctx.maxPercent)
   if (ctx.running) throw new LoadRampActiveError(route)
   if (start.to <= ctx.from) throw new InvalidLoadRampError(`to (${start.to}) must be above the percent in force on route "${route}" (${ctx.from})`)
+}
+
+/**
+ * The route's stored setting with `start`'s ramp running from `now` (the percent it returns to
+ * stays as it is), or the error why it cannot start. `from` is the percent in force now.
+ */
+export function startedSetting(
+  route: string,
+  start: LoadStart,
+  current: StoredMirrorSetting | null,
+  now: number,
+  ctx: { shadow: string | undefined; maxPercent: number; configPercent: number; from: number },
+): StoredMirrorSetting {
+  const from = ctx.from
+  checkLoadStart(route, start, { ...ctx, running: current?.load?.state === 'running' && now < current.load.endsAt })
+  const base = current ?? { percent: ctx.configPercent, expiresAt: null, revertTo: null, updatedAt: now, by: start.by }
+  const load: LoadRamp = { from, to: start.to, step: start.step, everyMs: start.everyMs, startedAt: now, endsAt: now + start.maxDurationMs, reason: start.reason, by: start.by, state: 'running', stoppedAt: null, stopReason: null, stoppedPercent: null, figures: null }
+  return { ...base, load }
+}
+
+/** The stored setting with its running ramp ended by `stop` at `now`; undefined when no ramp runs (nothing to write). */
+export function stoppedSetting(current: StoredMirrorSetting | null, now: number, stop: LoadStop): StoredMirrorSetting | undefined {
+  const load = current?.load
+  if (current === null || load === undefined || load.state !== 'running' || now >= load.endsAt) return undefined
+  return { ...current, load: endedRamp(load, stop.state, now, stop.reason, stop.figures ?? null) }
 }

@@ -5,7 +5,7 @@ import type { FaultCounters } from '../metrics/fault-counters.js'
 import { guardHandler, reportHandlerError, type HandlerGuard } from './guard-handler.js'
 import { mirrorTtlProblem } from './mirror-ttl.js'
 import { endedRamp, nextRampChange, rampPercent, type LoadRamp } from './load-ramp.js'
-import { checkLoadStart, type LoadStart, type LoadStop } from './load-start.js'
+import { startedSetting, stoppedSetting, type LoadStart, type LoadStop } from './load-start.js'
 import type { RouteSettingsSource } from './route-settings-source.js'
 import type { RuntimeChangeSource, RuntimeStore, RuntimeStoreSink } from './runtime-store.js'
 import { decodeStoredSetting, encodeStoredSetting, type StoredMirrorSetting } from './stored-mirror-setting.js'
@@ -179,15 +179,10 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
    */
   async startLoad(route: string, start: LoadStart): Promise<LoadRamp> {
     const state = this.#state(route)
-    const update = await this.#update(state, (current, now) => {
-      const from = this.#effective(state, current, now)
-      checkLoadStart(route, start, { shadow: this.shadow(route), maxPercent: this.maxPercent, from, running: current?.load?.state === 'running' && now < current.load.endsAt })
-      const base = current ?? { percent: state.config.mirror.percent, expiresAt: null, revertTo: null, updatedAt: now, by: start.by }
-      const load: LoadRamp = { from, to: start.to, step: start.step, everyMs: start.everyMs, startedAt: now, endsAt: now + start.maxDurationMs, reason: start.reason, by: start.by, state: 'running', stoppedAt: null, stopReason: null, stoppedPercent: null, figures: null }
-      return { ...base, load }
-    })
+    const ctx = { shadow: this.shadow(route), maxPercent: this.maxPercent, configPercent: state.config.mirror.percent }
+    const update = await this.#update(state, (current, now) => startedSetting(route, start, current, now, { ...ctx, from: this.#effective(state, current, now) }))
     const load = update?.wanted?.load as LoadRamp
-    this.#logger.info({ route, ...load, startedAt: new Date(load.startedAt).toISOString(), endsAt: new Date(load.endsAt).toISOString(), source: 'admin' }, 'load ramp started')
+    this.#logger.info({ route, ...load, startedAt: new Date(load.startedAt).toISOString(), source: 'admin' }, 'load ramp started')
     return load
   }
 
@@ -197,11 +192,7 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
    */
   async stopLoad(route: string, stop: LoadStop): Promise<{ readonly stopped: boolean; readonly load: LoadRamp | null }> {
     const state = this.#state(route)
-    const update = await this.#update(state, (current, now) => {
-      const load = current?.load
-      if (current === null || load === undefined || load.state !== 'running' || now >= load.endsAt) return undefined
-      return { ...current, load: endedRamp(load, stop.state, now, stop.reason, stop.figures ?? null) }
-    })
+    const update = await this.#update(state, (current, now) => stoppedSetting(current, now, stop))
     const load = update?.wanted?.load ?? state.stored?.load ?? null
     if (update !== undefined && load !== null) {
       const log = { route, state: load.state, reason: load.stopReason, percent: load.stoppedPercent, returnsTo: this.mirrorPercent(route), figures: load.figures, by: stop.by, source: 'admin' }
@@ -406,33 +397,25 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
   #expire(state: RouteState, expiredRaw: string): void {
     if (this.#closed || state.raw !== expiredRaw || !state.stored || state.stored.expiresAt === null) return
     const expired = state.stored
-    const reverted = encodeStoredSetting({
-      percent: expired.revertTo ?? state.config.mirror.percent,
-      expiresAt: null,
-      revertTo: null,
-      updatedAt: expired.expiresAt ?? this.#now(),
-      by: 'ttl',
-      load: expired.load,
-    })
-    this.applyStored(state.config.name, reverted, 'ttl')
-    this.#store?.compareAndSet(state.config.name, expiredRaw, reverted).catch((err: unknown) => {
-      // Another instance, or this one after reconnecting, writes the same revert.
-      this.#logger.debug({ route: state.config.name, err }, 'could not store a ttl revert now')
-    })
+    const percent = expired.revertTo ?? state.config.mirror.percent
+    this.#replace(state, expiredRaw, { percent, expiresAt: null, revertTo: null, updatedAt: expired.expiresAt ?? this.#now(), by: 'ttl', load: expired.load }, 'ttl')
   }
 
-  /**
-   * Ends a ramp that reached its max duration: locally at once, then in the store. Like a ttl
-   * revert, the ended value depends only on the stored one, so every instance writes the same bytes.
-   */
+  /** Ends a ramp that reached its max duration, the same way: its end depends only on the stored ramp. */
   #endRamp(state: RouteState, rampRaw: string): void {
-    const stored = state.stored
+    const { stored } = state
     const load = stored?.load
     if (this.#closed || state.raw !== rampRaw || !stored || load?.state !== 'running') return
-    const ended = encodeStoredSetting({ ...stored, load: endedRamp(load, 'expired', load.endsAt, 'max duration reached') })
-    this.applyStored(state.config.name, ended, 'load')
-    this.#store?.compareAndSet(state.config.name, rampRaw, ended).catch((err: unknown) => {
-      this.#logger.debug({ route: state.config.name, err }, 'could not store the end of a load ramp now')
+    this.#replace(state, rampRaw, { ...stored, load: endedRamp(load, 'expired', load.endsAt, 'max duration reached') }, 'load')
+  }
+
+  /** Applies `next` here at once, then compare-and-sets it in the store over `fromRaw`. */
+  #replace(state: RouteState, fromRaw: string, next: StoredMirrorSetting, source: 'ttl' | 'load'): void {
+    const raw = encodeStoredSetting(next)
+    this.applyStored(state.config.name, raw, source)
+    this.#store?.compareAndSet(state.config.name, fromRaw, raw).catch((err: unknown) => {
+      // Another instance, or this one after reconnecting, writes the same value.
+      this.#logger.debug({ route: state.config.name, err, source }, 'could not store a scheduled runtime change now')
     })
   }
 }
