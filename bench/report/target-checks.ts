@@ -22,6 +22,8 @@ export const RATIO_CHECKS: readonly RatioCheck[] = [
   { what: 'mirror 100% fast shadow vs raw undici mirror, rps', subject: 'sg-fast', reference: 'raw-undici-mirror', metric: 'rps', bound: 0.9 },
   { what: '500 ms shadow vs mirror off, rps', subject: 'sg-slow', reference: 'sg-off', metric: 'rps', bound: 0.9 },
   { what: '500 ms shadow vs mirror off, p99', subject: 'sg-slow', reference: 'sg-off', metric: 'p99Ms', bound: 1.2 },
+  { what: '300% load test, 500 ms shadow vs mirror off, rps', subject: 'sg-slow-300', reference: 'sg-off', metric: 'rps', bound: 0.9 },
+  { what: '300% load test, 500 ms shadow vs mirror off, p99', subject: 'sg-slow-300', reference: 'sg-off', metric: 'p99Ms', bound: 1.2 },
   { what: 'mirror + audit enqueueing vs raw undici mirror, rps', subject: 'sg-audit', reference: 'raw-undici-mirror', metric: 'rps', bound: 0.8 },
 ]
 
