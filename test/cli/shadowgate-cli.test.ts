@@ -191,6 +191,26 @@ routes:
     expect(down.stderr).toMatch(/^shadowgate: connection error: cannot reach the admin API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/)
   })
 
+  it('ramps a rule with load start, shows it with load status and returns it to its percent with load stop', async () => {
+    const start = await runCli(['load', 'start', 'users', '--to', '300', '--step', '50', '--every', '1m', '--reason', 'capacity test', '--config', configPath], { env })
+    expect([start.code, start.stderr]).toEqual([0, ''])
+    expect(start.stdout.trim()).toBe('users: load running, 0% -> 300% by 50% every 1m (percent now 50%)')
+    const status = await runCli(['load', 'status', 'users', '--config', configPath], { env })
+    expect(status.code).toBe(0)
+    const lines = status.stdout.trim().split('\n')
+    expect(lines[0]).toMatch(/^RULE\s+STATE\s+PERCENT\s+RAMP\s+DETAIL$/)
+    expect(lines[1]).toMatch(/^users\s+running\s+50%\s+0% -> 300% by 50% every 1m\s+next step in (\d+s|1m)$/)
+    expect(lines).toHaveLength(2)
+    const twice = await runCli(['load', 'start', 'users', '--to', '400', '--step', '50', '--every', '1m', '--config', configPath], { env })
+    expect([twice.code, twice.stderr.trim()]).toEqual([1, expect.stringMatching(/^shadowgate: admin error: a load ramp is already running on route "users".*\(SG_LOAD_RAMP_ACTIVE\)$/)])
+    const stop = await runCli(['load', 'stop', 'users', '--config', configPath], { env })
+    expect([stop.code, stop.stdout.trim()]).toEqual([0, 'users: load stopped, 0% -> 300% by 50% every 1m (percent now 0%); at 50%: load stop'])
+    const again = await runCli(['load', 'stop', 'users', '--config', configPath], { env })
+    expect([again.code, again.stdout.trim()]).toEqual([0, 'users: no load ramp running (percent 0%)'])
+    const over = await runCli(['load', 'start', 'users', '--to', '5000', '--step', '50', '--every', '1m', '--config', configPath], { env })
+    expect([over.code, over.stderr.trim()]).toEqual([1, 'shadowgate: admin error: percent 5000 is above the maximum 1000 (mirror.maxAmplification × 100); nothing was changed (SG_PERCENT_ABOVE_MAX)'])
+  })
+
   it('drains and exits 0 on SIGTERM', async () => {
     const g = gateway
     if (!g) throw new Error('gateway not started')
