@@ -1,26 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor, startServer, type TestServer } from '@shadowgate/dev-helpers'
 import type { MirrorPair, PairSink } from '../../../gateway/src/mirror/mirror-pair.js'
-import type { RouteSettingsSource } from '../../../gateway/src/runtime/route-settings-source.js'
 import { send, startGateway, type RunningGateway } from '../proxy/gateway-fixture.js'
-
-/** Runtime settings whose percent the test turns, as the admin API would (above 100 for a load test). */
-class DialSettings implements RouteSettingsSource {
-  constructor(
-    public percent: number,
-    readonly primaryUrl: string,
-    readonly shadowUrl: string,
-  ) {}
-  mirrorPercent(): number {
-    return this.percent
-  }
-  primary(): string {
-    return this.primaryUrl
-  }
-  shadow(): string {
-    return this.shadowUrl
-  }
-}
+import { DialSettings } from './dial-settings.js'
 
 /** A pair sink that audits every request and keeps what it got. */
 class RecordingSink implements PairSink {
