@@ -14,7 +14,7 @@ import { StaticRouteSettings } from '../routes/static-route-settings.js'
 import type { RouteSettingsSource } from '../runtime/route-settings-source.js'
 import { CircuitBreaker, type CircuitPass } from './circuit-breaker.js'
 import { InFlightLimiter } from './in-flight-limiter.js'
-import { MIRROR_MARKER_HEADER } from './mirror-marker.js'
+import { COPY_HEADER, MIRROR_MARKER_HEADER } from './mirror-marker.js'
 import { MirrorExchange, type AbandonReason, type ExchangeHost } from './mirror-exchange.js'
 import type { MirrorPair, ObservedOutcome, PairSink } from './mirror-pair.js'
 import type { CopyObserver } from './load-window.js'
@@ -40,9 +40,6 @@ export interface MirrorCoreOptions {
   /** Told about every copy's end and every refusal by the isolation (the load ramp's brakes). */
   readonly copyObserver?: CopyObserver
 }
-
-/** Header that numbers the copies of an amplified request (`2/3`), so a shadow can tell load copies apart. */
-export const COPY_HEADER = 'x-shadowgate-copy'
 
 export interface ShadowStats {
   readonly circuit: CircuitState

@@ -92,6 +92,17 @@ describe('mirror: amplification beyond 100 %', () => {
     expect(sink.pairs).toHaveLength(n)
   })
 
+  it('numbers copies itself: a client cannot forge the copy header', async () => {
+    dial.percent = 200
+    await send(gateway.url, '/items/forged-2', { headers: { 'x-shadowgate-copy': '9/9' } })
+    dial.percent = 100
+    await send(gateway.url, '/items/forged-1', { headers: { 'x-shadowgate-copy': '9/9' } })
+    await waitFor(() => copiesOf('/items/forged-2').length === 2 && copiesOf('/items/forged-1').length === 1, 10_000, 'the copies')
+    expect(copiesOf('/items/forged-2').sort()).toEqual(['1/2', '2/2'])
+    expect(copiesOf('/items/forged-1')).toEqual([''])
+    expect(shadow.received.filter((r) => r.url.startsWith('/items/forged')).every((r) => !Array.isArray(r.headers['x-shadowgate-copy']))).toBe(true)
+  })
+
   it('never amplifies a POST: one copy, not numbered', async () => {
     dial.percent = 300
     for (let i = 0; i < 10; i++) await send(gateway.url, `/items/post-${i}`, { method: 'POST', body: `{"n":${i}}` })
