@@ -64,6 +64,20 @@ export const BENCH_TARGETS: readonly BenchTarget[] = [
     redis: false,
   },
   {
+    key: 'sg-fast-300',
+    label: 'shadowgate, mirror 300% load test (fast shadow)',
+    proxy: (u) => ({ role: 'shadowgate', origin: u.origin, shadow: u.fast, mirrorPercent: 300 }),
+    shadow: 'fast',
+    redis: false,
+  },
+  {
+    key: 'sg-slow-300',
+    label: 'shadowgate, mirror 300% load test (500 ms shadow)',
+    proxy: (u) => ({ role: 'shadowgate', origin: u.origin, shadow: u.slow, mirrorPercent: 300 }),
+    shadow: 'slow',
+    redis: false,
+  },
+  {
     key: 'sg-audit',
     label: 'shadowgate, mirror + audit 100% (fast shadow, Redis)',
     proxy: (u) => ({ role: 'shadowgate', origin: u.origin, shadow: u.fast, mirrorPercent: 100, redisUrl: u.redis, maxQueueDepth: AUDIT_MAX_QUEUE_DEPTH }),

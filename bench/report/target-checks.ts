@@ -51,6 +51,8 @@ export const RATIO_CHECKS: readonly RatioCheck[] = [
   { what: 'mirror + audit 100% vs mirror alone, CPU per request', subject: 'sg-audit', reference: 'sg-fast', metric: 'cpuUsPerRequest', bound: 1.25 },
   { what: '500 ms shadow vs mirror off, production rps', subject: 'sg-slow', reference: 'sg-off', metric: 'rps', bound: 0.9 },
   { what: '500 ms shadow vs mirror off, production p99', subject: 'sg-slow', reference: 'sg-off', metric: 'p99Ms', bound: 1.2 },
+  { what: '300% load test, 500 ms shadow vs mirror off, production rps', subject: 'sg-slow-300', reference: 'sg-off', metric: 'rps', bound: 0.9 },
+  { what: '300% load test, 500 ms shadow vs mirror off, production p99', subject: 'sg-slow-300', reference: 'sg-off', metric: 'p99Ms', bound: 1.2 },
 ]
 
 function value(s: TargetSummary | RoundFigures, metric: Metric): number | undefined {

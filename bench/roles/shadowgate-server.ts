@@ -1,7 +1,7 @@
 import { hostname } from 'node:os'
 import { validateConfig } from '@shadowgate/shared'
 import { pino } from 'pino'
-import { AuditProducer, GatewayMetrics, buildGateway } from '@shadowgate/gateway'
+import { AuditProducer, GatewayMetrics, RuntimeSettings, buildGateway } from '@shadowgate/gateway'
 import type { ChildSpec, RunningRole } from '../child-protocol.js'
 
 function need(value: string | undefined, what: string): string {
@@ -11,22 +11,27 @@ function need(value: string | undefined, what: string): string {
 
 /**
  * The product as shipped: defaults for every pool, cap and timeout, one catch-all route, and with
- * `redisUrl` the real AuditProducer enqueueing every pair (no worker consumes them).
+ * `redisUrl` the real AuditProducer enqueueing every pair (no worker consumes them). A percent above
+ * 100 is a load test: set at runtime, as `shadowgate mirror set` would.
  */
 export async function startShadowgateServer(spec: ChildSpec): Promise<RunningRole> {
+  const percent = spec.mirrorPercent ?? 0
   const config = validateConfig({
     primary: need(spec.origin, 'origin'),
     shadow: need(spec.shadow, 'shadow'),
     listen: { host: '127.0.0.1', port: 0 },
     admin: { enabled: false },
+    mirror: { maxAmplification: Math.max(1, Math.ceil(percent / 100)) },
     ...(spec.redisUrl ? { redis: spec.redisUrl, audit: { maxQueueDepth: spec.maxQueueDepth } } : { audit: { enabled: false } }),
-    routes: [{ name: 'bench', match: '/*', mirror: { percent: spec.mirrorPercent ?? 0 } }],
+    routes: [{ name: 'bench', match: '/*', mirror: { percent: Math.min(percent, 100) } }],
   })
+  const settings = new RuntimeSettings(config)
+  if (percent > 100) await settings.setMirror('bench', percent, { by: 'bench' })
   const metrics = new GatewayMetrics()
   const instanceId = `bench-${hostname()}-${process.pid}`
   const producer = spec.redisUrl ? new AuditProducer(config, { metrics, instanceId, logger: pino({ level: 'silent' }) }) : undefined
   producer?.start()
-  const app = await buildGateway(config, { metrics, instanceId, ...(producer ? { pairSink: producer } : {}) })
+  const app = await buildGateway(config, { metrics, instanceId, settings, ...(producer ? { pairSink: producer } : {}) })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const addr = app.server.address()
   if (addr === null || typeof addr === 'string') throw new Error('gateway has no TCP address')
@@ -52,6 +57,7 @@ export async function startShadowgateServer(spec: ChildSpec): Promise<RunningRol
     },
     async close() {
       await app.close()
+      settings.close()
       await producer?.close()
     },
   }

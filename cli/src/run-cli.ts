@@ -7,6 +7,7 @@ export const CLI_USAGE = `Usage: shadowgate <command> [options]
 Commands:
   gateway      run the gateway (traffic listener, mirroring, admin API)
   mirror       list or change route rules' mirror percent on a running gateway
+  load         ramp a route's mirror percent beyond 100 % for a load test, with automatic brakes
   audit        run the audit worker (diffs mirrored pairs, writes InfluxDB series)
   mismatches   show recorded mismatch groups with sample diffs
   noise        suggest, apply or list ignore rules learnt from A/A noise samples

@@ -61,7 +61,7 @@ export async function buildGateway(config: ShadowgateConfig, options: BuildGatew
     if (!hasDuplicateHost(request.raw.rawHeaders)) return done()
     refuseAmbiguous(reply)
   })
-  await app.register(mirror, { config, settings, metrics, pairSink: options.pairSink, shadowDispatcher: options.shadowDispatcher })
+  await app.register(mirror, { config, settings, metrics, pairSink: options.pairSink, shadowDispatcher: options.shadowDispatcher, copyObserver: options.copyObserver })
   await app.register(proxy, {
     config,
     settings,

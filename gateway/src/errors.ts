@@ -138,3 +138,31 @@ export class AdminUnsupportedMediaTypeError extends GatewayError {
     super('SG_ADMIN_UNSUPPORTED_MEDIA_TYPE', 415, `content-type ${JSON.stringify(contentType.slice(0, 100))} is not accepted; send application/json`)
   }
 }
+
+/** Admin API / runtime: a percent above mirror.maxAmplification × 100: 400, nothing is changed. */
+export class PercentAboveMaximumError extends GatewayError {
+  constructor(percent: number, maxPercent: number) {
+    super('SG_PERCENT_ABOVE_MAX', 400, `percent ${percent} is above the maximum ${maxPercent} (mirror.maxAmplification × 100); nothing was changed`)
+  }
+}
+
+/** Admin API / runtime: a load ramp request that makes no sense (step <= 0, a target not above the current percent): 400. */
+export class InvalidLoadRampError extends GatewayError {
+  constructor(message: string) {
+    super('SG_INVALID_LOAD_RAMP', 400, message)
+  }
+}
+
+/** Admin API / runtime: a load ramp on a route that has no shadow to load: 409, nothing is changed. */
+export class LoadRampNoShadowError extends GatewayError {
+  constructor(route: string) {
+    super('SG_LOAD_NO_SHADOW', 409, `route "${route}" has no shadow; a load ramp needs one to send copies to`)
+  }
+}
+
+/** Admin API / runtime: a load ramp is already running on the route: 409 (stop it first). */
+export class LoadRampActiveError extends GatewayError {
+  constructor(route: string) {
+    super('SG_LOAD_RAMP_ACTIVE', 409, `a load ramp is already running on route "${route}"; stop it first (shadowgate load stop ${route})`)
+  }
+}

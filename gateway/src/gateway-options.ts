@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Dispatcher } from 'undici'
 import type { GatewayMetrics } from './metrics/gateway-metrics.js'
+import type { CopyObserver } from './mirror/load-window.js'
 import type { PairSink } from './mirror/mirror-pair.js'
 import type { RouteSettingsSource } from './runtime/route-settings-source.js'
 
@@ -18,6 +19,8 @@ export interface BuildGatewayOptions {
   readonly primaryDispatcher?: Dispatcher
   /** Dispatcher for shadow copies (kept apart from the primary pools). Injected ones are never closed. */
   readonly shadowDispatcher?: Dispatcher
+  /** Told about every copy's end and every isolation refusal (the load ramp's brakes); default: none. */
+  readonly copyObserver?: CopyObserver
   /** Identifies this gateway instance in logs and series; default: `${hostname}-${pid}`. */
   readonly instanceId?: string
 }

@@ -12,6 +12,7 @@ export const INFLUX_SCHEMA_VERSION = 2
 export const AUDIT_MEASUREMENT = 'shadowgate_audit'
 export const FIELD_DIFF_MEASUREMENT = 'shadowgate_field_diff'
 export const GATEWAY_MEASUREMENT = 'shadowgate_gateway'
+export const LOAD_MEASUREMENT = 'shadowgate_load'
 
 /** Tag value that stands for the paths beyond worker.maxPathsPerRoute. */
 export const OTHER_PATH = '(other)'

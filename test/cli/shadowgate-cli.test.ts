@@ -40,7 +40,12 @@ describe('shadowgate CLI: usage and config errors', () => {
       [['noise', 'suggest', '--min-rate', 'lots'], /--min-rate must be a percent between 0 and 100 \(got "lots"\)/],
       [['noise', 'apply', 'orders', '$.ts', '--ttl', '90d'], /--ttl must be a duration between 1s and 30d \(got "90d"\)/],
       [['mirror', 'set', 'users'], /mirror set takes <rule> <percent>/],
-      [['mirror', 'set', 'users', 'lots'], /percent must be a number between 0 and 100 \(got "lots"\)/],
+      [['mirror', 'set', 'users', 'lots'], /percent must be a number from 0 \(got "lots"\)/],
+      [['load'], /load needs an action/],
+      [['load', 'start', 'users', '--to', '300', '--step', '0', '--every', '1m'], /--step must be a number above 0 \(got "0"\)/],
+      [['load', 'start', 'users', '--to', '300', '--step', '50'], /load start needs --every/],
+      [['load', 'start', 'users', '--to', '300', '--step', '50', '--every', 'soon'], /--every must be a positive duration/],
+      [['load', 'stop', 'users', '--to', '300'], /--to only goes with load start/],
       [['mirror', 'set', 'users', '5', '--ttl', 'soon'], /--ttl must be a positive duration/],
       [['mirror', 'set', 'users', '5', '--ttl', '99999999999d'], /--ttl must be at most 30d/],
       [['mirror', 'list', '--admin', 'ftp://x'], /--admin must be an http/],
@@ -187,6 +192,26 @@ routes:
     const down = await runCli(['mirror', 'list', '--admin', `http://127.0.0.1:${await freePort()}`])
     expect(down.code).toBe(1)
     expect(down.stderr).toMatch(/^shadowgate: connection error: cannot reach the admin API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/)
+  })
+
+  it('ramps a rule with load start, shows it with load status and returns it to its percent with load stop', async () => {
+    const start = await runCli(['load', 'start', 'users', '--to', '300', '--step', '50', '--every', '1m', '--reason', 'capacity test', '--config', configPath], { env })
+    expect([start.code, start.stderr]).toEqual([0, ''])
+    expect(start.stdout.trim()).toBe('users: load running, 0% -> 300% by 50% every 1m (percent now 50%)')
+    const status = await runCli(['load', 'status', 'users', '--config', configPath], { env })
+    expect(status.code).toBe(0)
+    const lines = status.stdout.trim().split('\n')
+    expect(lines[0]).toMatch(/^RULE\s+STATE\s+PERCENT\s+RAMP\s+DETAIL$/)
+    expect(lines[1]).toMatch(/^users\s+running\s+50%\s+0% -> 300% by 50% every 1m\s+next step in (\d+s|1m)$/)
+    expect(lines).toHaveLength(2)
+    const twice = await runCli(['load', 'start', 'users', '--to', '400', '--step', '50', '--every', '1m', '--config', configPath], { env })
+    expect([twice.code, twice.stderr.trim()]).toEqual([1, expect.stringMatching(/^shadowgate: admin error: a load ramp is already running on route "users".*\(SG_LOAD_RAMP_ACTIVE\)$/)])
+    const stop = await runCli(['load', 'stop', 'users', '--config', configPath], { env })
+    expect([stop.code, stop.stdout.trim()]).toEqual([0, 'users: load stopped, 0% -> 300% by 50% every 1m (percent now 0%); at 50%: load stop'])
+    const again = await runCli(['load', 'stop', 'users', '--config', configPath], { env })
+    expect([again.code, again.stdout.trim()]).toEqual([0, 'users: no load ramp running (percent 0%)'])
+    const over = await runCli(['load', 'start', 'users', '--to', '5000', '--step', '50', '--every', '1m', '--config', configPath], { env })
+    expect([over.code, over.stderr.trim()]).toEqual([1, 'shadowgate: admin error: percent 5000 is above the maximum 1000 (mirror.maxAmplification × 100); nothing was changed (SG_PERCENT_ABOVE_MAX)'])
   })
 
   it('drains and exits 0 on SIGTERM', async () => {

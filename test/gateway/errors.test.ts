@@ -13,7 +13,11 @@ import {
   AuditEnqueueUnknownError,
   GatewayError,
   InvalidRequestTargetError,
+  InvalidLoadRampError,
   InvalidSettingError,
+  LoadRampActiveError,
+  LoadRampNoShadowError,
+  PercentAboveMaximumError,
   RuntimeStoreUnavailableError,
   UnknownRouteError,
   UpstreamTimeoutError,
@@ -40,6 +44,10 @@ describe('gateway errors', () => {
     [new AdminUrlTooLongError(), 'SG_ADMIN_URL_TOO_LONG', 414],
     [new AdminBodyTooLargeError(16_384), 'SG_ADMIN_BODY_TOO_LARGE', 413],
     [new AdminUnsupportedMediaTypeError('application/xml'), 'SG_ADMIN_UNSUPPORTED_MEDIA_TYPE', 415],
+    [new PercentAboveMaximumError(1_500, 1_000), 'SG_PERCENT_ABOVE_MAX', 400],
+    [new InvalidLoadRampError('step must be a percent above 0'), 'SG_INVALID_LOAD_RAMP', 400],
+    [new LoadRampNoShadowError('users'), 'SG_LOAD_NO_SHADOW', 409],
+    [new LoadRampActiveError('users'), 'SG_LOAD_RAMP_ACTIVE', 409],
   ])('%s has code %s and status %i', (err, code, status) => {
     expect(err).toBeInstanceOf(GatewayError)
     expect(err).toBeInstanceOf(Error)

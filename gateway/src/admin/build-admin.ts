@@ -7,7 +7,9 @@ import { adminAdmissionError } from './admin-admission.js'
 import { adminFrameworkError, type FrameworkError } from './admin-framework-error.js'
 import type { AdminMetricsSource } from './admin-metrics-source.js'
 import { parseMirrorUpdate } from './mirror-update.js'
+import { loadRampJson } from './load-ramp-json.js'
 import { mirrorChangeJson, routeListingEntry } from './route-listing.js'
+import { parseLoadStart } from '../runtime/load-start.js'
 
 export interface BuildAdminOptions {
   readonly config: ShadowgateConfig
@@ -111,7 +113,7 @@ export async function buildAdmin(opts: BuildAdminOptions): Promise<FastifyInstan
   app.put<{ Params: RouteParams }>('/routes/:name/mirror', async (req) => {
     const name = req.params.name
     settings.view(name) // unknown route: 404 before looking at the body
-    const update = parseMirrorUpdate(req.body)
+    const update = parseMirrorUpdate(req.body, settings.maxPercent)
     const change = await settings.setMirror(name, update.percent, { ttlMs: update.ttlMs, by: actor(req) })
     return { change: mirrorChangeJson(change) }
   })
@@ -119,6 +121,25 @@ export async function buildAdmin(opts: BuildAdminOptions): Promise<FastifyInstan
   app.delete<{ Params: RouteParams }>('/routes/:name/mirror', async (req) => {
     const change = await settings.resetMirror(req.params.name, { by: actor(req) })
     return { change: mirrorChangeJson(change) }
+  })
+
+  app.get('/load', async () => {
+    const now = Date.now()
+    return { routes: settings.list().map((v) => loadRampJson(v.name, settings.loadRamp(v.name), v.percent, now)) }
+  })
+
+  app.post<{ Params: RouteParams }>('/routes/:name/load', async (req, reply) => {
+    const name = req.params.name
+    settings.view(name) // unknown route: 404 before looking at the body
+    const start = parseLoadStart(req.body, { by: actor(req), defaultMaxDurationMs: config.load.maxDurationMs })
+    const load = await settings.startLoad(name, start)
+    return reply.status(201).send({ load: loadRampJson(name, load, settings.mirrorPercent(name), Date.now()) })
+  })
+
+  app.delete<{ Params: RouteParams }>('/routes/:name/load', async (req) => {
+    const name = req.params.name
+    const out = await settings.stopLoad(name, { state: 'stopped', reason: 'load stop', by: actor(req) })
+    return { stopped: out.stopped, load: loadRampJson(name, out.load, settings.mirrorPercent(name), Date.now()) }
   })
 
   return app

@@ -32,8 +32,13 @@ export function formatRouteTable(routes: readonly RouteListingEntry[]): string {
     String(r.counters.mirrored),
     String(r.counters.shadowErrors),
   ])
+  return alignColumns(header, rows)
+}
+
+/** A header and rows as aligned text columns. */
+export function alignColumns(header: readonly string[], rows: readonly string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)))
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()
+  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()
   return [line(header), ...rows.map(line)].join('\n')
 }
 

@@ -47,6 +47,9 @@ export class GatewayMetrics {
   readonly #inFlight: Gauge<'shadow'>
   readonly #audit: Counter<'result'>
   readonly #clientWriteTimeouts: Counter<'route'>
+  readonly #copiesByRoute = new Map<string, number>()
+  /** Keyed `route\u0000reason`. */
+  readonly #copiesNotSentBy = new Map<string, number>()
   #captureBytes = 0
   readonly #auditUnknown: Gauge
   readonly #auditReconciled: Counter<'result'>
@@ -107,6 +110,29 @@ export class GatewayMetrics {
       labelNames: ['route'],
       registers,
     })
+    const copies: Counter<'route'> = new Counter({
+      name: 'shadowgate_mirror_copies_total',
+      help: 'Copies sent to the shadow, by route (above 100 % a request sends several)',
+      labelNames: ['route'],
+      registers,
+      collect: () => {
+        copies.reset()
+        for (const [route, n] of this.#copiesByRoute) copies.inc({ route }, n)
+      },
+    })
+    const notSent: Counter<'route' | 'reason'> = new Counter({
+      name: 'shadowgate_mirror_copies_not_sent_total',
+      help: 'Extra copies of amplified requests (beyond the first) not sent, by route and not-mirrored reason',
+      labelNames: ['route', 'reason'],
+      registers,
+      collect: () => {
+        notSent.reset()
+        for (const [key, n] of this.#copiesNotSentBy) {
+          const [route = '', reason = ''] = key.split('\u0000')
+          notSent.inc({ route, reason }, n)
+        }
+      },
+    })
     const captureGauge: Gauge = new Gauge({
       name: 'shadowgate_audit_capture_bytes',
       help: 'Body bytes held by audit captures in progress (bounded by audit.maxCaptureBytesTotal)',
@@ -145,6 +171,17 @@ export class GatewayMetrics {
 
   notMirrored(route: string, reason: NotMirroredReason): void {
     this.#route(route).notMirrored[reason]++
+  }
+
+  /** One copy left for the shadow (the first of a request, or an extra one of an amplified request). */
+  copySent(route: string): void {
+    this.#copiesByRoute.set(route, (this.#copiesByRoute.get(route) ?? 0) + 1)
+  }
+
+  /** An extra copy of an amplified request was not sent (the first copy is counted by notMirrored). */
+  copyNotSent(route: string, reason: NotMirroredReason): void {
+    const key = `${route}\u0000${reason}`
+    this.#copiesNotSentBy.set(key, (this.#copiesNotSentBy.get(key) ?? 0) + 1)
   }
 
   shadowDone(route: string, seconds: number, errorKind?: string): void {

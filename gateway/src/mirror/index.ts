@@ -3,7 +3,7 @@
 export { mirror } from './mirror-plugin.js'
 export type { MirrorPluginOptions, MirrorDecorator } from './mirror-plugin.js'
 export type { MirrorStats, ShadowStats } from './mirror-core.js'
-export { MIRROR_MARKER_HEADER } from './mirror-marker.js'
+export { COPY_HEADER, MIRROR_MARKER_HEADER } from './mirror-marker.js'
 export type { MirrorPair, MirroredRequest, ObservedResponse, ObservedFailure, ObservedOutcome, PairSink } from './mirror-pair.js'
 export { StaticRouteSettings } from '../routes/static-route-settings.js'
 export type { RouteSettingsSource } from '../runtime/route-settings-source.js'

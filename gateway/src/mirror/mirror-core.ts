@@ -14,10 +14,11 @@ import { StaticRouteSettings } from '../routes/static-route-settings.js'
 import type { RouteSettingsSource } from '../runtime/route-settings-source.js'
 import { CircuitBreaker, type CircuitPass } from './circuit-breaker.js'
 import { InFlightLimiter } from './in-flight-limiter.js'
-import { MIRROR_MARKER_HEADER } from './mirror-marker.js'
+import { COPY_HEADER, MIRROR_MARKER_HEADER } from './mirror-marker.js'
 import { MirrorExchange, type AbandonReason, type ExchangeHost } from './mirror-exchange.js'
 import type { MirrorPair, ObservedOutcome, PairSink } from './mirror-pair.js'
-import { isSampled } from './sampler.js'
+import type { CopyObserver } from './load-window.js'
+import { AMPLIFIED_METHODS, copiesFor } from './sampler.js'
 import { createShadowAgent } from './shadow-agent.js'
 import { ShadowCall } from './shadow-call.js'
 import { shadowRequestHeaders } from './shadow-headers.js'
@@ -36,6 +37,8 @@ export interface MirrorCoreOptions {
   /** Dispatcher for copies. Default: an own undici Agent (`mirror.connections`), destroyed by close(). */
   readonly shadowDispatcher?: Dispatcher
   readonly log?: MirrorLog
+  /** Told about every copy's end and every refusal by the isolation (the load ramp's brakes). */
+  readonly copyObserver?: CopyObserver
 }
 
 export interface ShadowStats {
@@ -76,6 +79,7 @@ export class MirrorCore implements ExchangeHost {
   readonly #breakers = new Map<string, CircuitBreaker>()
   readonly #calls = new Set<ShadowCall>()
   readonly #budget: CaptureBudget | undefined
+  readonly #observer: CopyObserver | undefined
   #budgetExhausted = false
   #closed = false
 
@@ -89,6 +93,7 @@ export class MirrorCore implements ExchangeHost {
     this.#ownedDispatcher = options.shadowDispatcher === undefined ? createShadowAgent(config) : undefined
     this.#dispatcher = options.shadowDispatcher ?? (this.#ownedDispatcher as Dispatcher)
     this.#log = options.log ?? SILENT
+    this.#observer = options.copyObserver
     this.#preserveHost = config.proxy.hostHeader === 'preserve'
     this.#trusted = new TrustedProxies(config.proxy.trustedProxies)
     // With its own pools, a copy beyond the pool's connections would only wait in the pool's queue,
@@ -118,8 +123,9 @@ export class MirrorCore implements ExchangeHost {
     if (!route.mirrorMethods.has(req.method ?? '')) return this.#skip(name, 'method')
     const percent = this.#settings.mirrorPercent(name)
     const sticky = route.config.mirror.sticky
-    const key = sticky !== undefined && percent > 0 && percent < 100 ? stickyKeyOf(sticky, req) : undefined
-    if (!isSampled(percent, name, key)) return this.#skip(name, 'not_sampled')
+    const key = sticky !== undefined && percent > 0 && percent % 100 !== 0 ? stickyKeyOf(sticky, req) : undefined
+    const copies = copiesFor(percent, name, key, AMPLIFIED_METHODS.has(req.method ?? ''))
+    if (copies === 0) return this.#skip(name, 'not_sampled')
     const shadow = this.#settings.shadow(name)
     if (shadow === undefined || this.#target(shadow) === undefined) return this.#skip(name, 'no_shadow')
     let bodyLimit: number | undefined
@@ -143,7 +149,7 @@ export class MirrorCore implements ExchangeHost {
         this.#log.warn({ err, route: name }, 'pair sink failed to answer accepts(); the pair is not captured')
       }
     }
-    return new MirrorExchange(this, { id, route, shadow, req, res, bodyLimit, captureBytes, budget: this.#budget })
+    return new MirrorExchange(this, { id, route, shadow, req, res, bodyLimit, captureBytes, budget: this.#budget, copies })
   }
 
   /** Counts an upgrade request: proxied, never mirrored. */
@@ -153,35 +159,50 @@ export class MirrorCore implements ExchangeHost {
     this.#metrics.notMirrored(name, route === undefined ? 'no_route' : 'upgrade')
   }
 
+  /**
+   * Sends the copies of an exchange: the first carries the audit pair, the others (an amplified
+   * request's load) go through the same in-flight cap, circuit and deadline and are only counted.
+   */
   sendCopy(exchange: MirrorExchange, body: Buffer): boolean {
+    // Read once: a first copy that fails at once may deliver its pair, and the exchange then lets go of the request.
+    const req = exchange.req
+    const sent = this.#sendOne(exchange, req, body, 1)
+    for (let k = 2; k <= exchange.copies; k++) this.#sendOne(exchange, req, body, k)
+    return sent
+  }
+
+  #sendOne(exchange: MirrorExchange, req: IncomingMessage, body: Buffer, k: number): boolean {
     const name = exchange.route.name
     const shadow = exchange.shadow
     const target = this.#target(shadow)
-    const path = target === undefined ? undefined : upstreamPath(target, exchange.req.url ?? '/')
-    if (target === undefined || path === undefined) return this.#notSent(exchange, 'no_shadow')
+    const path = target === undefined ? undefined : upstreamPath(target, req.url ?? '/')
+    if (target === undefined || path === undefined) return this.#notSent(exchange, 'no_shadow', k)
     // Shutting down: the capacity for copies is gone.
-    if (this.#closed || !this.#limiter.tryAcquire(shadow)) return this.#notSent(exchange, 'in_flight_cap')
+    if (this.#closed || !this.#limiter.tryAcquire(shadow)) return this.#notSent(exchange, 'in_flight_cap', k)
     const breaker = this.#breaker(shadow)
     const pass = breaker.tryAcquire()
     if (pass === undefined) {
       this.#limiter.release(shadow)
-      return this.#notSent(exchange, 'circuit_open')
+      return this.#notSent(exchange, 'circuit_open', k)
     }
-    this.#metrics.mirrored(name)
+    if (k === 1) this.#metrics.mirrored(name)
+    this.#metrics.copySent(name)
+    const audited = k === 1 && exchange.capturing
     const call = new ShadowCall({
       timeoutMs: this.#config.mirror.timeoutMs,
       maxResponseBytes: this.#config.mirror.maxResponseBytes,
-      captureBytes: exchange.capturing ? this.#sink?.maxBodyBytes : undefined,
-      captureTake: exchange.capturing ? (bytes) => exchange.captureTake(bytes) : undefined,
-      onDone: (done, outcome) => this.#callDone(done, outcome, exchange, breaker, pass),
+      captureBytes: audited ? this.#sink?.maxBodyBytes : undefined,
+      captureTake: audited ? (bytes) => exchange.captureTake(bytes) : undefined,
+      onDone: (done, outcome) => this.#callDone(done, outcome, exchange, breaker, pass, k === 1),
     })
     this.#calls.add(call)
-    const req = exchange.req
+    const headers = shadowRequestHeaders(req, this.#preserveHost, this.#trusted, exchange.route.shadowHeaders)
+    if (exchange.copies > 1) headers.push(COPY_HEADER, `${k}/${exchange.copies}`)
     call.start(this.#dispatcher, {
       origin: target.origin,
       path,
       method: req.method ?? 'GET',
-      headers: shadowRequestHeaders(req, this.#preserveHost, this.#trusted, exchange.route.shadowHeaders),
+      headers,
       body: body.length === 0 && !hasRequestBody(req) ? null : body,
     })
     return true
@@ -191,8 +212,13 @@ export class MirrorCore implements ExchangeHost {
     this.#notSent(exchange, reason)
   }
 
-  /** Counts a copy that was decided but not sent, and tells the sink no pair will come for it. */
-  #notSent(exchange: MirrorExchange, reason: NotMirroredReason): false {
+  /** Counts a copy that was decided but not sent, and (for the first) tells the sink no pair will come for it. */
+  #notSent(exchange: MirrorExchange, reason: NotMirroredReason, k = 1): false {
+    this.#refused(exchange.route.name, reason)
+    if (k > 1) {
+      this.#metrics.copyNotSent(exchange.route.name, reason)
+      return false
+    }
     this.#metrics.notMirrored(exchange.route.name, reason)
     if (exchange.pairOwed) {
       try {
@@ -243,7 +269,17 @@ export class MirrorCore implements ExchangeHost {
 
   #skip(route: string, reason: NotMirroredReason): null {
     this.#metrics.notMirrored(route, reason)
+    this.#refused(route, reason)
     return null
+  }
+
+  #refused(route: string, reason: NotMirroredReason): void {
+    if (reason !== 'in_flight_cap' && reason !== 'circuit_open') return
+    try {
+      this.#observer?.copyRefused(route, reason)
+    } catch (err) {
+      this.#log.warn({ err, route }, 'copy observer failed')
+    }
   }
 
   #target(shadow: string): UpstreamTarget | undefined {
@@ -272,12 +308,17 @@ export class MirrorCore implements ExchangeHost {
     return breaker
   }
 
-  #callDone(call: ShadowCall, outcome: ObservedOutcome, exchange: MirrorExchange, breaker: CircuitBreaker, pass: CircuitPass): void {
+  #callDone(call: ShadowCall, outcome: ObservedOutcome, exchange: MirrorExchange, breaker: CircuitBreaker, pass: CircuitPass, first: boolean): void {
     this.#calls.delete(call)
     this.#limiter.release(exchange.shadow, outcome.latencyMs)
     const failed = outcome.kind === 'error'
     breaker.record(pass, !failed ? 'success' : outcome.error === 'aborted' ? 'neutral' : 'failure')
     this.#metrics.shadowDone(exchange.route.name, outcome.latencyMs / 1000, failed ? outcome.error : undefined)
-    exchange.shadowDone(outcome)
+    try {
+      this.#observer?.copyDone(exchange.route.name, outcome)
+    } catch (err) {
+      this.#log.warn({ err, route: exchange.route.name }, 'copy observer failed')
+    }
+    if (first) exchange.shadowDone(outcome)
   }
 }

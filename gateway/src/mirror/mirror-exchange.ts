@@ -43,6 +43,8 @@ export class MirrorExchange implements PrimaryObserver {
   readonly id: string
   readonly route: CompiledRoute
   readonly shadow: string
+  /** Copies this request sends (more than one only for an amplified safe request); the first is the audited one. */
+  readonly copies: number
   /** Epoch ms when the gateway received the request. */
   readonly receivedAt = Date.now()
   /** Read now: a socket forgets its peer once closed. */
@@ -82,12 +84,14 @@ export class MirrorExchange implements PrimaryObserver {
       bodyLimit: number | undefined
       captureBytes: number | undefined
       budget?: CaptureBudget | undefined
+      copies?: number
     },
   ) {
     this.#host = host
     this.id = init.id
     this.route = init.route
     this.shadow = init.shadow
+    this.copies = init.copies ?? 1
     this.#req = init.req
     this.#res = init.res
     this.clientIp = init.req.socket.remoteAddress ?? ''

@@ -10,6 +10,7 @@ import type { CompiledRoute, RouteTable } from '../routes/route-table.js'
 import type { RouteSettingsSource } from '../runtime/route-settings-source.js'
 import { MirrorCore, type MirrorStats } from './mirror-core.js'
 import type { MirrorExchange } from './mirror-exchange.js'
+import type { CopyObserver } from './load-window.js'
 import type { PairSink } from './mirror-pair.js'
 import { teeRequestBody } from './request-body-tee.js'
 
@@ -23,6 +24,8 @@ export interface MirrorPluginOptions {
   readonly pairSink?: PairSink
   /** Dispatcher for shadow copies; default: an own undici Agent, destroyed when the app closes. */
   readonly shadowDispatcher?: Dispatcher
+  /** Told about every copy's end and every isolation refusal (the load ramp's brakes). */
+  readonly copyObserver?: CopyObserver
 }
 
 /** What the plugin exposes as `fastify.mirror`. */

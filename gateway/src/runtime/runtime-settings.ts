@@ -1,9 +1,11 @@
 import { pino, type Logger } from 'pino'
 import { MAX_TIMER_MS, type RouteConfig, type ShadowgateConfig } from '@shadowgate/shared'
-import { InvalidSettingError, RuntimeStoreUnavailableError, UnknownRouteError } from '../errors.js'
+import { InvalidSettingError, PercentAboveMaximumError, RuntimeStoreUnavailableError, UnknownRouteError } from '../errors.js'
 import type { FaultCounters } from '../metrics/fault-counters.js'
 import { guardHandler, reportHandlerError, type HandlerGuard } from './guard-handler.js'
 import { mirrorTtlProblem } from './mirror-ttl.js'
+import { endedRamp, nextRampChange, rampPercent, type LoadRamp } from './load-ramp.js'
+import { startedSetting, stoppedSetting, type LoadStart, type LoadStop } from './load-start.js'
 import type { RouteSettingsSource } from './route-settings-source.js'
 import type { RuntimeChangeSource, RuntimeStore, RuntimeStoreSink } from './runtime-store.js'
 import { decodeStoredSetting, encodeStoredSetting, type StoredMirrorSetting } from './stored-mirror-setting.js'
@@ -61,6 +63,13 @@ interface RouteState {
 
 const MAX_CAS_ATTEMPTS = 5
 
+/** A stored change that was written: the value before and after, at `now`. */
+interface Update {
+  readonly current: StoredMirrorSetting | null
+  readonly wanted: StoredMirrorSetting | null
+  readonly now: number
+}
+
 /**
  * The runtime route settings every request reads (O(1), from memory) and the admin API changes.
  * With a store, the store is the source of truth: changes are compare-and-set there and applied by
@@ -75,6 +84,8 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
   readonly #now: () => number
   readonly #guard: HandlerGuard
   readonly #listeners = new Set<(route: string, raw: string | null) => void>()
+  /** Highest percent a runtime change may set: mirror.maxAmplification copies per request. */
+  readonly maxPercent: number
   #closed = false
 
   constructor(config: ShadowgateConfig, opts: RuntimeSettingsOptions = {}) {
@@ -83,6 +94,7 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     this.#store = opts.store
     this.#now = opts.now ?? Date.now
     this.#guard = { logger: this.#logger, faults: opts.faults }
+    this.maxPercent = config.mirror.maxAmplification * 100
     for (const route of config.routes) {
       this.#routes.set(route.name, { config: route, percent: route.mirror.percent, raw: null, stored: null, timer: undefined, invalidRaw: undefined })
     }
@@ -120,6 +132,11 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     return this.#view(this.#state(route))
   }
 
+  /** The route's load ramp (running or the last one that ended), or null. */
+  loadRamp(route: string): LoadRamp | null {
+    return this.#state(route).stored?.load ?? null
+  }
+
   /** The stored overrides in force (route -> encoded setting), for handing the state to a new cluster worker. */
   storedValues(): Map<string, string> {
     const out = new Map<string, string>()
@@ -139,17 +156,50 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
    */
   async setMirror(route: string, percent: number, opts: { ttlMs?: number | undefined; by?: string | undefined } = {}): Promise<MirrorChange> {
     const state = this.#state(route)
-    if (typeof percent !== 'number' || !Number.isFinite(percent) || percent < 0 || percent > 100) {
-      throw new InvalidSettingError(`percent must be a number between 0 and 100 (got ${JSON.stringify(percent)})`)
+    if (typeof percent !== 'number' || !Number.isFinite(percent) || percent < 0) {
+      throw new InvalidSettingError(`percent must be a number between 0 and ${this.maxPercent} (got ${JSON.stringify(percent)})`)
     }
+    if (percent > this.maxPercent) throw new PercentAboveMaximumError(percent, this.maxPercent)
     const ttlMs = opts.ttlMs
     const ttlProblem = ttlMs === undefined ? undefined : mirrorTtlProblem(ttlMs)
     if (ttlProblem !== undefined) throw new InvalidSettingError(ttlProblem)
     const by = opts.by ?? 'admin'
+    // A running ramp keeps running: the change sets the percent the route returns to afterwards.
     return await this.#change(state, (current, now) => {
-      if (ttlMs === undefined) return { percent, expiresAt: null, revertTo: null, updatedAt: now, by }
-      return { percent, expiresAt: now + ttlMs, revertTo: this.#lastingPercent(state, current), updatedAt: now, by }
+      const load = current?.load
+      if (ttlMs === undefined) return { percent, expiresAt: null, revertTo: null, updatedAt: now, by, load }
+      return { percent, expiresAt: now + ttlMs, revertTo: this.#lastingPercent(state, current), updatedAt: now, by, load }
     })
+  }
+
+  /**
+   * Starts a load ramp on a route, fleet-wide: from the percent in force, `step` more every `everyMs`
+   * up to `to`, for at most `maxDurationMs`; then (or on `load stop`, or a brake) the route returns to
+   * its previous percent. Refused while another ramp runs on the route.
+   */
+  async startLoad(route: string, start: LoadStart): Promise<LoadRamp> {
+    const state = this.#state(route)
+    const ctx = { shadow: this.shadow(route), maxPercent: this.maxPercent, configPercent: state.config.mirror.percent }
+    const update = await this.#update(state, (current, now) => startedSetting(route, start, current, now, { ...ctx, from: this.#effective(state, current, now) }))
+    const load = update?.wanted?.load as LoadRamp
+    this.#logger.info({ route, ...load, startedAt: new Date(load.startedAt).toISOString(), source: 'admin' }, 'load ramp started')
+    return load
+  }
+
+  /**
+   * Ends the route's running ramp (idempotent: when none runs, nothing is written and `stopped` is
+   * false). Any instance may call it, for a brake too: the compare-and-set lets exactly one end win.
+   */
+  async stopLoad(route: string, stop: LoadStop): Promise<{ readonly stopped: boolean; readonly load: LoadRamp | null }> {
+    const state = this.#state(route)
+    const update = await this.#update(state, (current, now) => stoppedSetting(current, now, stop))
+    const load = update?.wanted?.load ?? state.stored?.load ?? null
+    if (update !== undefined && load !== null) {
+      const log = { route, state: load.state, reason: load.stopReason, percent: load.stoppedPercent, returnsTo: this.mirrorPercent(route), figures: load.figures, by: stop.by, source: 'admin' }
+      if (stop.state === 'braked') this.#logger.warn(log, 'load ramp braked: the route returns to its previous percent')
+      else this.#logger.info(log, 'load ramp stopped: the route returns to its previous percent')
+    }
+    return { stopped: update !== undefined, load }
   }
 
   /** Removes the runtime override of a route: the config file's percent applies again, on every instance. */
@@ -161,7 +211,7 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
   applyStored(route: string, raw: string | null, source: RuntimeChangeSource): void {
     const state = this.#routes.get(route)
     if (!state || this.#closed || raw === state.raw) return
-    const stored = raw === null ? null : decodeStoredSetting(raw)
+    const stored = raw === null ? null : decodeStoredSetting(raw, this.maxPercent)
     if (stored === undefined) {
       // Once per distinct value: the poll re-reads the same bad value every few seconds.
       if (raw !== state.invalidRaw) {
@@ -171,17 +221,42 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
       state.invalidRaw = raw ?? undefined
       return
     }
-    const old = state.percent
     clearTimeout(state.timer)
     state.timer = undefined
     state.raw = raw
     state.stored = stored
+    this.#refresh(state, source)
+    for (const l of this.#listeners) {
+      try {
+        l(route, raw)
+      } catch (err) {
+        reportHandlerError(this.#guard, 'runtime-change-listener', err)
+      }
+    }
+  }
+
+  /** Recomputes the percent in force from the stored value and the clock, and schedules its next change. */
+  #refresh(state: RouteState, source: RuntimeChangeSource): void {
+    const { raw, stored } = state
+    const route = state.config.name
+    const old = state.percent
     const now = this.#now()
     const expired = stored?.expiresAt != null && stored.expiresAt <= now
-    state.percent = stored === null ? state.config.mirror.percent : expired ? (stored.revertTo ?? state.config.mirror.percent) : stored.percent
-    if (raw !== null && stored?.expiresAt != null) {
+    const load = stored?.load
+    state.percent = this.#effective(state, stored, now)
+    if (raw !== null && stored !== null) {
+      const rampOver = load?.state === 'running' && now >= load.endsAt
       if (expired) queueMicrotask(guardHandler(this.#guard, 'runtime-expiry', () => this.#expire(state, raw)))
-      else this.#schedule(state, raw, stored.expiresAt)
+      else if (rampOver) queueMicrotask(guardHandler(this.#guard, 'load-end', () => this.#endRamp(state, raw)))
+      else {
+        const at = Math.min(stored.expiresAt ?? Infinity, load === undefined ? Infinity : (nextRampChange(load, now) ?? Infinity))
+        if (at !== Infinity) this.#schedule(state, raw, at)
+      }
+    }
+    if (source === 'load' && old !== state.percent) {
+      const running = load?.state === 'running'
+      this.#logger.info({ route, old, new: state.percent, to: load?.to ?? null, source }, running ? 'load ramp step' : 'load ramp over: the route returns to its previous percent')
+      return
     }
     // Changes made here are logged by #change with their caller; the others when they change the percent.
     if (old !== state.percent && source !== 'admin') {
@@ -198,13 +273,6 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
         },
         source === 'ttl' ? 'mirror percent reverted after its ttl' : stored === null ? 'mirror percent reset to the config file' : 'mirror percent changed',
       )
-    }
-    for (const l of this.#listeners) {
-      try {
-        l(route, raw)
-      } catch (err) {
-        reportHandlerError(this.#guard, 'runtime-change-listener', err)
-      }
     }
   }
 
@@ -255,21 +323,38 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
 
   #effective(state: RouteState, current: StoredMirrorSetting | null, now: number): number {
     if (current === null) return state.config.mirror.percent
+    const ramp = current.load === undefined ? undefined : rampPercent(current.load, now)
+    if (ramp !== undefined) return ramp
     if (current.expiresAt !== null && current.expiresAt <= now) return current.revertTo ?? state.config.mirror.percent
     return current.percent
   }
 
-  async #change(state: RouteState, next: (current: StoredMirrorSetting | null, now: number) => StoredMirrorSetting | null, resetBy?: string): Promise<MirrorChange> {
+  /**
+   * Compare-and-sets the route's stored value to what `next` makes of the current one (read from the
+   * store) and applies it here; `next` returning undefined leaves it as it is (nothing written, undefined returned).
+   */
+  async #update(state: RouteState, next: (current: StoredMirrorSetting | null, now: number) => StoredMirrorSetting | null | undefined): Promise<Update | undefined> {
     const route = state.config.name
     const store = this.#store
     for (let attempt = 0; attempt < (store ? MAX_CAS_ATTEMPTS : 1); attempt++) {
       const currentRaw = store ? await store.get(route) : state.raw
-      const current = currentRaw === null ? null : (decodeStoredSetting(currentRaw) ?? null)
+      const current = currentRaw === null ? null : (decodeStoredSetting(currentRaw, this.maxPercent) ?? null)
       const now = this.#now()
       const wanted = next(current, now)
+      if (wanted === undefined) return undefined
       const wantedRaw = wanted === null ? null : encodeStoredSetting(wanted)
       if (store && !(await store.compareAndSet(route, currentRaw, wantedRaw))) continue
       this.applyStored(route, wantedRaw, 'admin')
+      return { current, wanted, now }
+    }
+    throw new RuntimeStoreUnavailableError(`route "${route}" kept changing while this change was being made; nothing was changed, try again`)
+  }
+
+  async #change(state: RouteState, next: (current: StoredMirrorSetting | null, now: number) => StoredMirrorSetting | null, resetBy?: string): Promise<MirrorChange> {
+    const route = state.config.name
+    const update = await this.#update(state, next)
+    {
+      const { current, wanted, now } = update as Update
       const change: MirrorChange = {
         route,
         old: this.#effective(state, current, now),
@@ -286,7 +371,6 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
       )
       return change
     }
-    throw new RuntimeStoreUnavailableError(`route "${route}" kept changing while this change was being made; nothing was changed, try again`)
   }
 
   /** Reverts at `expiresAt`; a ttl longer than a timer holds (MAX_TIMER_MS) is waited for in steps. */
@@ -294,8 +378,12 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     const delay = Math.max(0, expiresAt - this.#now())
     const fire = guardHandler(this.#guard, 'runtime-expiry', () => {
       state.timer = undefined
+      if (this.#closed || state.raw !== raw) return
+      const stored = state.stored
       if (this.#now() < expiresAt) this.#schedule(state, raw, expiresAt)
-      else this.#expire(state, raw)
+      else if (stored?.expiresAt != null && stored.expiresAt <= this.#now()) this.#expire(state, raw)
+      else if (stored?.load?.state === 'running' && stored.load.endsAt <= this.#now()) this.#endRamp(state, raw)
+      else this.#refresh(state, 'load')
     })
     state.timer = setTimeout(fire, Math.min(delay, MAX_TIMER_MS))
     state.timer.unref()
@@ -309,17 +397,25 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
   #expire(state: RouteState, expiredRaw: string): void {
     if (this.#closed || state.raw !== expiredRaw || !state.stored || state.stored.expiresAt === null) return
     const expired = state.stored
-    const reverted = encodeStoredSetting({
-      percent: expired.revertTo ?? state.config.mirror.percent,
-      expiresAt: null,
-      revertTo: null,
-      updatedAt: expired.expiresAt ?? this.#now(),
-      by: 'ttl',
-    })
-    this.applyStored(state.config.name, reverted, 'ttl')
-    this.#store?.compareAndSet(state.config.name, expiredRaw, reverted).catch((err: unknown) => {
-      // Another instance, or this one after reconnecting, writes the same revert.
-      this.#logger.debug({ route: state.config.name, err }, 'could not store a ttl revert now')
+    const percent = expired.revertTo ?? state.config.mirror.percent
+    this.#replace(state, expiredRaw, { percent, expiresAt: null, revertTo: null, updatedAt: expired.expiresAt ?? this.#now(), by: 'ttl', load: expired.load }, 'ttl')
+  }
+
+  /** Ends a ramp that reached its max duration, the same way: its end depends only on the stored ramp. */
+  #endRamp(state: RouteState, rampRaw: string): void {
+    const { stored } = state
+    const load = stored?.load
+    if (this.#closed || state.raw !== rampRaw || !stored || load?.state !== 'running') return
+    this.#replace(state, rampRaw, { ...stored, load: endedRamp(load, 'expired', load.endsAt, 'max duration reached') }, 'load')
+  }
+
+  /** Applies `next` here at once, then compare-and-sets it in the store over `fromRaw`. */
+  #replace(state: RouteState, fromRaw: string, next: StoredMirrorSetting, source: 'ttl' | 'load'): void {
+    const raw = encodeStoredSetting(next)
+    this.applyStored(state.config.name, raw, source)
+    this.#store?.compareAndSet(state.config.name, fromRaw, raw).catch((err: unknown) => {
+      // Another instance, or this one after reconnecting, writes the same value.
+      this.#logger.debug({ route: state.config.name, err, source }, 'could not store a scheduled runtime change now')
     })
   }
 }

@@ -10,7 +10,7 @@ export interface RuntimeStoreSink {
 }
 
 /** What caused a runtime change an instance applied; logged with every change. */
-export type RuntimeChangeSource = 'admin' | 'fleet' | 'cluster' | 'ttl' | 'start'
+export type RuntimeChangeSource = 'admin' | 'fleet' | 'cluster' | 'ttl' | 'start' | 'load'
 
 /**
  * A shared place for runtime settings, so a change made on one instance reaches every instance.

@@ -1,3 +1,4 @@
+import { decodeLoadRamp, type LoadRamp } from './load-ramp.js'
 import { mirrorTtlProblem } from './mirror-ttl.js'
 
 /**
@@ -6,7 +7,7 @@ import { mirrorTtlProblem } from './mirror-ttl.js'
  * comparison: instances compare-and-set on it, so its key order is fixed.
  */
 export interface StoredMirrorSetting {
-  /** Mirror percent in force until `expiresAt` (0-100, fractional allowed). */
+  /** Mirror percent in force until `expiresAt` (0 to mirror.maxAmplification × 100, fractional allowed). */
   readonly percent: number
   /** Epoch ms after which the setting reverts to `revertTo`; null for a lasting change. */
   readonly expiresAt: number | null
@@ -16,15 +17,21 @@ export interface StoredMirrorSetting {
   readonly updatedAt: number
   /** Who made the change (admin caller, or `ttl` for an expiry revert). */
   readonly by: string
+  /** A load ramp (running or ended); while it runs, its schedule decides the percent. Absent: none. */
+  readonly load?: LoadRamp | undefined
 }
 
 /** Encodes with a fixed key order so equal settings always give byte-equal strings. */
 export function encodeStoredSetting(s: StoredMirrorSetting): string {
-  return JSON.stringify({ percent: s.percent, expiresAt: s.expiresAt, revertTo: s.revertTo, updatedAt: s.updatedAt, by: s.by })
+  const base = { percent: s.percent, expiresAt: s.expiresAt, revertTo: s.revertTo, updatedAt: s.updatedAt, by: s.by }
+  if (s.load === undefined) return JSON.stringify(base)
+  const r = s.load
+  const load = { from: r.from, to: r.to, step: r.step, everyMs: r.everyMs, startedAt: r.startedAt, endsAt: r.endsAt, reason: r.reason, by: r.by, state: r.state, stoppedAt: r.stoppedAt, stopReason: r.stopReason, stoppedPercent: r.stoppedPercent, figures: r.figures }
+  return JSON.stringify({ ...base, load })
 }
 
-function isPercent(v: unknown): v is number {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 100
+function isPercent(v: unknown, max: number): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= max
 }
 
 /** Latest instant a JavaScript Date holds: a later one makes toISOString() throw. */
@@ -40,7 +47,7 @@ function isTime(v: unknown): v is number {
  * written it, so a temporary change must also be one the admin API could have made (its ttl, from
  * `updatedAt` to `expiresAt`, within MAX_MIRROR_TTL_MS), and every time must be a valid date.
  */
-export function decodeStoredSetting(raw: string): StoredMirrorSetting | undefined {
+export function decodeStoredSetting(raw: string, maxPercent = 100): StoredMirrorSetting | undefined {
   let v: unknown
   try {
     v = JSON.parse(raw)
@@ -49,14 +56,16 @@ export function decodeStoredSetting(raw: string): StoredMirrorSetting | undefine
   }
   if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined
   const o = v as Record<string, unknown>
-  if (!isPercent(o['percent'])) return undefined
+  if (!isPercent(o['percent'], maxPercent)) return undefined
   const expiresAt = o['expiresAt'] ?? null
   const revertTo = o['revertTo'] ?? null
-  if (!(expiresAt === null || isTime(expiresAt)) || !(revertTo === null || isPercent(revertTo))) return undefined
+  if (!(expiresAt === null || isTime(expiresAt)) || !(revertTo === null || isPercent(revertTo, maxPercent))) return undefined
   if (expiresAt !== null && revertTo === null) return undefined
   const updatedAt = o['updatedAt'] ?? (expiresAt === null ? 0 : undefined)
   if (!isTime(updatedAt)) return undefined
   if (expiresAt !== null && mirrorTtlProblem(expiresAt - updatedAt) !== undefined) return undefined
   const by = typeof o['by'] === 'string' ? o['by'] : 'unknown'
-  return { percent: o['percent'], expiresAt, revertTo, updatedAt, by }
+  if (o['load'] === undefined) return { percent: o['percent'], expiresAt, revertTo, updatedAt, by }
+  const load = decodeLoadRamp(o['load'], maxPercent)
+  return load === undefined ? undefined : { percent: o['percent'], expiresAt, revertTo, updatedAt, by, load }
 }

@@ -9,10 +9,12 @@ import { buildGateway } from '../build-gateway.js'
 import type { AuditProducerStats } from '../capture/audit-counters.js'
 import { AuditProducer } from '../capture/audit-producer.js'
 import { GatewayMetrics } from '../metrics/gateway-metrics.js'
+import { LoadWindow } from '../mirror/load-window.js'
 import { RedisRuntimeStore } from '../runtime/redis-runtime-store.js'
 import type { RuntimeStore } from '../runtime/runtime-store.js'
 import { RuntimeSettings } from '../runtime/runtime-settings.js'
 import { ConnectionDrain } from './connection-drain.js'
+import { LoadBrakes } from './load-brakes.js'
 
 export interface GatewayServiceOptions {
   readonly logger: Logger
@@ -30,6 +32,8 @@ export interface GatewayServiceOptions {
   readonly drainTimeoutMs?: number
   /** Tuning of the InfluxDB writer of the `shadowgate_gateway` counters (retry delays, timeouts); used when config.influx is set. */
   readonly influx?: Omit<InfluxWriterOptions, 'logger'>
+  /** Clock of the load ramp brakes (epoch ms); tests pass their own. */
+  readonly now?: () => number
 }
 
 /**
@@ -50,6 +54,8 @@ export interface GatewayService {
   readonly metrics: GatewayMetrics
   readonly gateway: FastifyInstance
   readonly admin: FastifyInstance | undefined
+  /** The brakes of load ramps on this instance (evaluated every load.interval). */
+  readonly loadBrakes: LoadBrakes
   listen(): Promise<GatewayServiceAddresses>
   /** True while the traffic listener accepts requests (false before listen and while closing). */
   ready(): boolean
@@ -123,7 +129,12 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
       countersWriter = writer
     }
 
-    const gateway = await buildGateway(config, { logger, settings, metrics, pairSink: producer, instanceId })
+    const loadWindow = new LoadWindow()
+    const loadBrakes = new LoadBrakes({ settings, window: loadWindow, writer: countersWriter, instanceId, intervalMs: config.load.intervalMs, logger, guard: { logger, faults }, now: opts.now })
+    cleanups.push(() => loadBrakes.close())
+    loadBrakes.start()
+
+    const gateway = await buildGateway(config, { logger, settings, metrics, pairSink: producer, instanceId, copyObserver: loadWindow })
     let gatewayClosed: Promise<void> | undefined
     const closeGateway = (): Promise<void> => (gatewayClosed ??= gateway.close())
     cleanups.push(closeGateway)
@@ -143,6 +154,7 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
       metrics,
       gateway,
       admin,
+      loadBrakes,
       async listen() {
         await gateway.listen({ host: config.listen.host, port: config.listen.port })
         if (admin) await admin.listen({ host: config.admin.host, port: config.admin.port })

@@ -276,8 +276,16 @@ export const shadowgateConfigSchema = Type.Object(
           },
           'Stops copying to a failing shadow.',
         ),
+        maxAmplification: count(D.DEFAULT_MAX_AMPLIFICATION, 1, 'Highest runtime percent / 100: copies per request a load test may send (GET, HEAD, OPTIONS only).', D.MAX_MAX_AMPLIFICATION),
       },
       'Defaults of mirroring, for every route.',
+    ),
+    load: section(
+      {
+        interval: duration(D.DEFAULT_LOAD_INTERVAL_MS, { min: 100, max: 3_600_000 }, 'How often each gateway checks the brakes of a running load ramp.'),
+        maxDuration: duration(D.DEFAULT_LOAD_MAX_DURATION_MS, { min: 1_000, max: D.MAX_LOAD_DURATION_MS }, 'Default --max-duration of a load ramp; past it the route returns to its previous percent.'),
+      },
+      'Load ramps beyond 1x (shadowgate load).',
     ),
     routes: Type.Array(route, { default: [], description: 'Routes, first match wins.', errorMessage: 'must be a list' }),
     audit: section(

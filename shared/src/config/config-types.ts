@@ -98,6 +98,14 @@ export interface MirrorDefaults {
   readonly maxResponseBytes: number
   readonly connections: number
   readonly circuitBreaker: CircuitBreakerConfig
+  /** Runtime percents may go up to maxAmplification × 100 (copies per request for load tests). */
+  readonly maxAmplification: number
+}
+
+/** Load ramps (`shadowgate load`): how often brakes are checked and how long a ramp may run by default. */
+export interface LoadConfig {
+  readonly intervalMs: number
+  readonly maxDurationMs: number
 }
 
 export interface ProxyConfig {
@@ -220,6 +228,7 @@ export interface ShadowgateConfig {
   readonly redis: RedisConfig | undefined
   readonly proxy: ProxyConfig
   readonly mirror: MirrorDefaults
+  readonly load: LoadConfig
   readonly routes: readonly RouteConfig[]
   readonly audit: AuditProducerConfig
   readonly worker: AuditWorkerConfig

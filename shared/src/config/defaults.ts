@@ -24,6 +24,13 @@ export const DEFAULT_MAX_BODY_BYTES = 1_048_576
 export const DEFAULT_MAX_SHADOW_RESPONSE_BYTES = 1_048_576
 export const DEFAULT_SHADOW_CONNECTIONS = 128
 export const DEFAULT_CIRCUIT_FAILURES = 10
+/** Runtime percents may reach this many copies per request (1000 %) for load tests. */
+export const DEFAULT_MAX_AMPLIFICATION = 10
+export const MAX_MAX_AMPLIFICATION = 100
+export const DEFAULT_LOAD_INTERVAL_MS = 10_000
+export const DEFAULT_LOAD_MAX_DURATION_MS = 30 * 60_000
+/** A load ramp is a supervised test, not a standing state: it ends within a day. */
+export const MAX_LOAD_DURATION_MS = 86_400_000
 export const DEFAULT_CIRCUIT_OPEN_MS = 5_000
 export const DEFAULT_AUDIT_PERCENT = 100
 export const DEFAULT_COMPARE_HEADERS: readonly string[] = ['content-type']

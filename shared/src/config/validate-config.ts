@@ -133,7 +133,9 @@ function resolve(f: File): ShadowgateConfig {
       maxResponseBytes: m.maxResponseBytes,
       connections: m.connections,
       circuitBreaker: { consecutiveFailures: m.circuitBreaker.consecutiveFailures, openMs: ms(m.circuitBreaker.openDuration) },
+      maxAmplification: m.maxAmplification,
     },
+    load: { intervalMs: ms(f.load.interval), maxDurationMs: ms(f.load.maxDuration) },
     routes: f.routes.map((r) => route(r, f)),
     audit: {
       enabled: a.enabled,

@@ -117,7 +117,7 @@ describe('admin API', () => {
       fetch(`${url}/routes/${name}/mirror`, { method: 'PUT', headers: { ...auth, 'content-type': contentType }, body })
     const cases: [string, string, string, number, string, RegExp][] = [
       ['nope', '{"percent":5}', 'application/json', 404, 'SG_UNKNOWN_ROUTE', /no route rule is named "nope"/],
-      ['users', '{"percent":101}', 'application/json', 400, 'SG_INVALID_SETTING', /percent must be a number between 0 and 100 \(got 101\)/],
+      ['users', '{"percent":1001}', 'application/json', 400, 'SG_PERCENT_ABOVE_MAX', /percent 1001 is above the maximum 1000 \(mirror.maxAmplification × 100\)/],
       ['users', '{"percent":-1}', 'application/json', 400, 'SG_INVALID_SETTING', /percent/],
       ['users', '{"percent":"50"}', 'application/json', 400, 'SG_INVALID_SETTING', /percent/],
       ['users', '{}', 'application/json', 400, 'SG_INVALID_SETTING', /percent is required/],

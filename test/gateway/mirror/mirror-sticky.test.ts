@@ -1,28 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor, startServer, type TestServer } from '@shadowgate/dev-helpers'
-import type { RouteSettingsSource } from '../../../gateway/src/runtime/route-settings-source.js'
 import { send, startGateway, type RunningGateway } from '../proxy/gateway-fixture.js'
-
-/** Runtime settings whose percent the test turns, like the admin API would. */
-class DialSettings implements RouteSettingsSource {
-  percent: number
-  constructor(
-    percent: number,
-    readonly primaryUrl: string,
-    readonly shadowUrl: string,
-  ) {
-    this.percent = percent
-  }
-  mirrorPercent(): number {
-    return this.percent
-  }
-  primary(): string {
-    return this.primaryUrl
-  }
-  shadow(): string {
-    return this.shadowUrl
-  }
-}
+import { DialSettings } from './dial-settings.js'
 
 describe('mirror: sticky sampling across gateway instances', () => {
   let origin: TestServer

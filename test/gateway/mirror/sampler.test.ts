@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isSampled } from '../../../gateway/src/mirror/sampler.js'
+import { copiesFor, isSampled } from '../../../gateway/src/mirror/sampler.js'
 
 /** Count of sampled decisions out of n, with the bound of 5 standard deviations around n·p. */
 function run(n: number, percent: number, decide: (i: number) => boolean): { hits: number; low: number; high: number } {
@@ -52,5 +52,37 @@ describe('isSampled', () => {
     const a = keys.filter((k) => isSampled(10, 'route-a', k))
     const b = new Set(keys.filter((k) => isSampled(10, 'route-b', k)))
     expect(a.filter((k) => b.has(k)).length).toBeLessThan(a.length / 2)
+  })
+})
+
+describe('copiesFor (amplification)', () => {
+  it('up to 100 % is the sampling decision: 0 or 1 copy', () => {
+    expect(copiesFor(0, 'r', undefined, true)).toBe(0)
+    expect(copiesFor(100, 'r', undefined, true)).toBe(1)
+    expect(copiesFor(40, 'r', undefined, true, () => 0.3)).toBe(1)
+    expect(copiesFor(40, 'r', undefined, true, () => 0.5)).toBe(0)
+  })
+
+  it('above 100 % sends the whole copies plus one for the fractional share', () => {
+    expect(copiesFor(300, 'r', undefined, true, () => 0)).toBe(3)
+    expect(copiesFor(250, 'r', undefined, true, () => 0.49)).toBe(3)
+    expect(copiesFor(250, 'r', undefined, true, () => 0.5)).toBe(2)
+    expect(copiesFor(1_000, 'r', undefined, true)).toBe(10)
+  })
+
+  it('never amplifies a request that may not be (a write): one copy at most', () => {
+    expect(copiesFor(300, 'r', undefined, false)).toBe(1)
+    expect(copiesFor(250, 'r', undefined, false, () => 0.99)).toBe(1)
+  })
+
+  it('with a sticky key the same keys get the extra copy, and raising the percent only adds copies', () => {
+    const keys = Array.from({ length: 2_000 }, (_, i) => `user-${i}`)
+    const at = (percent: number): Map<string, number> => new Map(keys.map((k) => [k, copiesFor(percent, 'items', k, true)]))
+    const p150 = at(150)
+    expect(at(150)).toEqual(p150)
+    const p170 = at(170)
+    for (const k of keys) expect(p170.get(k) ?? 0).toBeGreaterThanOrEqual(p150.get(k) ?? 0)
+    // The extra share is the same bucket as a plain percent: those keys sampled at 50 %.
+    expect(keys.filter((k) => p150.get(k) === 2)).toEqual(keys.filter((k) => isSampled(50, 'items', k)))
   })
 })

@@ -39,7 +39,7 @@ describe('RuntimeSettings without a store', () => {
   it('refuses unknown routes and out-of-range values with stable codes', async () => {
     const s = new RuntimeSettings(runtimeTestConfig())
     await expect(s.setMirror('nope', 5)).rejects.toMatchObject({ code: 'SG_UNKNOWN_ROUTE', statusCode: 404 })
-    await expect(s.setMirror('users', 101)).rejects.toMatchObject({ code: 'SG_INVALID_SETTING', statusCode: 400 })
+    await expect(s.setMirror('users', 1_001)).rejects.toMatchObject({ code: 'SG_PERCENT_ABOVE_MAX', statusCode: 400 })
     await expect(s.setMirror('users', -1)).rejects.toMatchObject({ code: 'SG_INVALID_SETTING' })
     await expect(s.setMirror('users', Number.NaN)).rejects.toMatchObject({ code: 'SG_INVALID_SETTING' })
     await expect(s.setMirror('users', 5, { ttlMs: 0 })).rejects.toMatchObject({ code: 'SG_INVALID_SETTING' })
@@ -94,7 +94,7 @@ describe('RuntimeSettings without a store', () => {
     s.applySnapshot(new Map([['users', expired]]), new Set(), 'start')
     expect(s.mirrorPercent('users')).toBe(40)
     await waitFor(() => s.view('users').updatedBy === 'ttl', 2_000, 'the stored revert')
-    s.applyStored('orders', '{"percent": 500}', 'fleet')
+    s.applyStored('orders', '{"percent": 5000}', 'fleet')
     s.applyStored('orders', 'not json', 'fleet')
     s.applyStored('orders', 'not json', 'fleet')
     expect(s.mirrorPercent('orders')).toBe(0)
