@@ -83,3 +83,10 @@ export class AmbiguousRequestError extends GatewayError {
     super('SG_AMBIGUOUS_REQUEST', 400, `the request is ambiguous and is not forwarded: ${what}`)
   }
 }
+
+/** Admin API: the write log of a route has no open item with this id (already acknowledged, or never there). */
+export class WriteEntryNotFoundError extends GatewayError {
+  constructor(route: string, id: string) {
+    super('SG_WRITE_ENTRY_NOT_FOUND', 404, `the write log of route "${route}" has no open item ${JSON.stringify(id.slice(0, 100))} (see shadowgate writes status)`)
+  }
+}

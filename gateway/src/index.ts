@@ -52,4 +52,5 @@ export {
   AuditEnqueueError,
   InvalidRequestTargetError,
   AmbiguousRequestError,
+  WriteEntryNotFoundError,
 } from './errors.js'

@@ -2,6 +2,7 @@ import { ConfigError } from '../errors.js'
 import { parsePathPattern, type PathPattern } from '../path-grammar.js'
 import { routeTemplateError } from '../route-template.js'
 import { DEFAULT_REDIS_PREFIX } from '../queue-names.js'
+import { WRITE_STAGES } from '../write-entry.js'
 import { ConfigReader, checkUpstreamUrl } from './config-reader.js'
 import { maskUrlCredentials } from './mask-url-credentials.js'
 import * as D from './defaults.js'
@@ -12,10 +13,12 @@ import type {
   AuditWorkerConfig,
   InfluxConfig,
   MirrorDefaults,
+  PartitionKey,
   ProxyConfig,
   RedisConfig,
   RouteAuditConfig,
   RouteConfig,
+  RouteWritesConfig,
   ShadowgateConfig,
   StickyKey,
   ToleranceRule,
@@ -161,6 +164,41 @@ function routeAudit(r: ConfigReader): RouteAuditConfig {
   return out
 }
 
+function partitionBy(key: string, v: unknown, match: string): PartitionKey | undefined {
+  if (v === undefined || v === null) return undefined
+  const m = typeof v === 'string' ? /^(param|header):(.+)$/.exec(v) : null
+  if (!m) throw new ConfigError(key, 'must be param:<name> (a parameter of match) or header:<name>')
+  const source = m[1] as PartitionKey['source']
+  const name = m[2] ?? ''
+  if (source === 'param' && !match.split('/').includes(`:${name}`)) throw new ConfigError(key, `names no parameter of match "${match}"`)
+  if (source === 'header' && !TOKEN.test(name)) throw new ConfigError(key, 'must name a valid header')
+  return { source, name: source === 'header' ? name.toLowerCase() : name }
+}
+
+function routeWrites(r: ConfigReader, match: string): RouteWritesConfig | undefined {
+  const by = partitionBy(r.key('partitionBy'), r.raw('partitionBy'), match)
+  const idem = r.string('idempotencyHeader', D.DEFAULT_IDEMPOTENCY_HEADER)
+  if (!TOKEN.test(idem)) throw new ConfigError(r.key('idempotencyHeader'), 'must be a valid header name')
+  const out: RouteWritesConfig = {
+    stage: r.oneOf('stage', WRITE_STAGES, D.DEFAULT_WRITE_STAGE),
+    methods: methods(r, 'methods', D.DEFAULT_WRITE_METHODS),
+    maxBodyBytes: r.number('maxBodyBytes', D.DEFAULT_WRITE_MAX_BODY_BYTES, { min: 0, max: 64 * 1_048_576, integer: true }),
+    headers: headerNames(r, 'headers', D.DEFAULT_WRITE_HEADERS),
+    partitions: r.number('partitions', by === undefined ? 1 : D.DEFAULT_WRITE_PARTITIONS, { min: 1, max: D.MAX_WRITE_PARTITIONS, integer: true }),
+    partitionBy: by,
+    appendTimeoutMs: r.duration('appendTimeout', D.DEFAULT_WRITE_APPEND_TIMEOUT_MS, { min: 1, max: 10_000 }),
+    maxPendingEntries: r.number('maxPendingEntries', D.DEFAULT_WRITE_MAX_PENDING_ENTRIES, { min: 1, integer: true }),
+    idempotencyHeader: idem.toLowerCase(),
+    unknownAfterMs: r.duration('unknownAfter', D.DEFAULT_WRITE_UNKNOWN_AFTER_MS, { min: 1 }),
+    maxAttempts: r.number('maxAttempts', D.DEFAULT_WRITE_MAX_ATTEMPTS, { min: 1, max: 100, integer: true }),
+    replayTimeoutMs: r.duration('replayTimeout', D.DEFAULT_WRITE_REPLAY_TIMEOUT_MS, { min: 1 }),
+    verify: r.boolean('verify', true),
+    reverse: r.boolean('reverse', true),
+  }
+  r.done()
+  return out
+}
+
 function route(r: ConfigReader, primary: string, shadow: string | undefined, md: MirrorDefaults): RouteConfig {
   const name = r.requiredString('name')
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new ConfigError(r.key('name'), 'must be 1-64 characters of letters, digits, "_", "-" or "."')
@@ -189,10 +227,12 @@ function route(r: ConfigReader, primary: string, shadow: string | undefined, md:
       headers: { set, remove: headerNames(h, 'remove', []) },
     },
     audit: routeAudit(r.child('audit')),
+    writes: r.has('writes') ? routeWrites(r.child('writes'), match) : (r.raw('writes'), undefined),
   }
   h.done()
   m.done()
   r.done()
+  if (out.writes !== undefined && out.shadow === undefined) throw new ConfigError(r.key('shadow'), 'is required when writes is set: it is the new side writes are replayed to')
   if (out.mirror.percent > 0 && out.shadow === undefined) throw new ConfigError(r.key('shadow'), 'is required when mirror.percent is above 0 (set it here or at the top level)')
   return out
 }
