@@ -11,6 +11,8 @@ const COMMANDS = {
   mirror: { module: '@shadowgate/gateway/cli', exportName: 'runMirrorCommand' },
   audit: { module: '@shadowgate/audit-service/cli', exportName: 'runAuditCommand' },
   mismatches: { module: '@shadowgate/audit-service/cli', exportName: 'runMismatchesCommand' },
+  writes: { module: '@shadowgate/gateway/cli', exportName: 'runWritesCommand' },
+  replay: { module: '@shadowgate/audit-service/cli', exportName: 'runReplayCommand' },
   demo: { module: './demo/run-demo-command.js', exportName: 'runDemoCommand' },
 } as const
 

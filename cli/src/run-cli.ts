@@ -8,6 +8,8 @@ Commands:
   mirror       list or change route rules' mirror percent on a running gateway
   audit        run the audit worker (diffs mirrored pairs, writes InfluxDB series)
   mismatches   show recorded mismatch groups with sample diffs
+  writes       show or change a route's write log: stage, status, ack, failed
+  replay       run the write replayer (drains the write log into the other side)
   demo         run a local demo: sample primary and shadow, gateway, audit worker, traffic
 
 Run "shadowgate <command> --help" for a command's options.

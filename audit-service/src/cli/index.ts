@@ -2,5 +2,6 @@
 // audit image run.
 export { runAuditCommand, AUDIT_USAGE } from './run-audit-command.js'
 export { runMismatchesCommand, MISMATCHES_USAGE } from './run-mismatches-command.js'
+export { runReplayCommand, REPLAY_USAGE } from './run-replay-command.js'
 export { AUDIT_WORKER_NODE_FLAGS } from './worker-node-flags.js'
 export type { CliIo } from './cli-io.js'
