@@ -41,6 +41,7 @@ export interface GatewayServiceOptions {
  * so that drain + producer flush + this stays within the margin a cluster primary allows a worker.
  */
 const COUNTERS_CLOSE_TIMEOUT_MS = 2_000
+const WRITE_LOG_START_WAIT_MS = 2_000
 
 /** Where the listeners ended up (ports resolved when the config says 0). */
 export interface GatewayServiceAddresses {
@@ -137,6 +138,8 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
       const appender = new WriteLogAppender({ url: config.redis.url, prefix: config.redis.prefix, instance: instanceId, logger })
       // Closed after the traffic app, so gaps counted by the last writes are still recorded.
       cleanups.push(() => appender.close())
+      // Writes before the connection is up would all be gaps; the wait is bounded like the runtime store's.
+      await appender.connected(WRITE_LOG_START_WAIT_MS)
       writeRecorder = new WriteRecorder({ config, stages, appender, instance: instanceId, logger })
       const status = new WriteLogStatus(config, stages)
       cleanups.push(() => status.close())

@@ -67,6 +67,22 @@ export class WriteLogAppender {
     })
   }
 
+  /** Resolves once connected, or when Redis refused or `waitMs` passed: start-up never waits longer. */
+  async connected(waitMs: number): Promise<void> {
+    if (this.#client.status === 'ready') return
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer)
+        this.#client.off('ready', done)
+        this.#client.off('error', done)
+        resolve()
+      }
+      const timer = setTimeout(done, waitMs)
+      this.#client.once('ready', done)
+      this.#client.once('error', done)
+    })
+  }
+
   /** Appends an intent within `timeoutMs`; resolves how it went, never rejects. */
   async appendIntent(route: string, partition: number, intent: WriteIntent, maxPending: number, timeoutMs: number): Promise<AppendResult> {
     if (this.#client.status !== 'ready') return 'unavailable'

@@ -1,0 +1,71 @@
+import { createGatewayService, type GatewayService } from '@shadowgate/gateway'
+import { validateConfig, type ShadowgateConfig } from '@shadowgate/shared'
+import { pino } from 'pino'
+import type { ItemsApp } from './stateful-items-app.js'
+
+/** The config of a gateway logging the writes of `/items/:id` from `old` for `next`. */
+export function writeLogConfig(redisUrl: string, prefix: string, old: ItemsApp, next: ItemsApp, writes: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): ShadowgateConfig {
+  return validateConfig({
+    primary: old.url,
+    shadow: next.url,
+    listen: { host: '127.0.0.1', port: 0 },
+    admin: { host: '127.0.0.1', port: 0 },
+    redis: { url: redisUrl, prefix },
+    audit: { enabled: false },
+    routes: [{ name: 'items', match: '/items/:id', writes: { stage: 'record', ...writes } }],
+    ...extra,
+  })
+}
+
+export interface RunningGateway {
+  readonly service: GatewayService
+  readonly traffic: string
+  readonly admin: string
+}
+
+export async function startGateway(config: ShadowgateConfig): Promise<RunningGateway> {
+  const service = await createGatewayService(config, { logger: pino({ level: 'silent' }), instanceId: 'gw-test' })
+  const addr = await service.listen()
+  return { service, traffic: addr.traffic, admin: addr.admin ?? '' }
+}
+
+/** One write through the gateway; resolves with the status the client saw. */
+export async function sendWrite(base: string, method: string, id: string, body?: Record<string, unknown>): Promise<number> {
+  const res = await fetch(`${base}/items/${id}`, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    signal: AbortSignal.timeout(10_000),
+  })
+  await res.arrayBuffer()
+  return res.status
+}
+
+export async function admin(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    signal: AbortSignal.timeout(10_000),
+  })
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> }
+}
+
+export interface RouteStatus {
+  stage: string
+  lagEntries: number
+  counters: Record<string, number>
+  open: Record<string, number>
+  items: { id: string; kind: string; [k: string]: unknown }[]
+}
+
+export async function writeStatus(base: string, route = 'items'): Promise<RouteStatus> {
+  const { json } = await admin(base, 'GET', `/writes/${route}`)
+  return json['route'] as RouteStatus
+}
+
+/** Every item of both sides, read one by one as well as listed, must be the same. */
+export async function readAllItems(app: ItemsApp): Promise<Record<string, unknown>> {
+  const list = (await (await fetch(`${app.url}/items`)).json()) as { items: { id: string }[] }
+  const out: Record<string, unknown> = {}
+  for (const it of list.items) out[it.id] = await (await fetch(`${app.url}/items/${it.id}`)).json()
+  return out
+}
