@@ -30,7 +30,8 @@ export interface WriteRecorderOptions {
 async function readUpTo(body: Readable, limit: number): Promise<{ head: Buffer[]; size: number; rest: Readable | undefined }> {
   const head: Buffer[] = []
   let size = 0
-  for await (const chunk of body) {
+  // Leaving the loop early must not destroy the body: the rest still goes to the upstream.
+  for await (const chunk of body.iterator({ destroyOnReturn: false })) {
     const b = chunk as Buffer
     head.push(b)
     size += b.length
