@@ -16,6 +16,8 @@ export interface AppliedWrite {
   readonly key: string | undefined
   readonly seq: number | undefined
   readonly status: number
+  /** A key seen before: answered as the first time, not applied again. */
+  readonly duplicate: boolean
 }
 
 export interface ItemsApp {
@@ -44,6 +46,8 @@ function json(res: import('node:http').ServerResponse, status: number, body?: un
  */
 export async function startItemsApp(): Promise<ItemsApp> {
   const items = new Map<string, StoredItem>()
+  // An idempotent API: a repeated key gets the first answer again and changes nothing.
+  const answered = new Map<string, { status: number; out: unknown }>()
   const writes: AppliedWrite[] = []
   const app: Omit<ItemsApp, 'server' | 'url' | 'close'> & { failWith: number | undefined; writeDelayMs: number } = { items, writes, failWith: undefined, writeDelayMs: 0 }
   const server = await startServer(async (req, res) => {
@@ -67,8 +71,14 @@ export async function startItemsApp(): Promise<ItemsApp> {
     const key = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : undefined
     const seq = typeof body.seq === 'number' ? body.seq : undefined
     const target = id ?? (typeof body.id === 'string' ? body.id : undefined)
+    const first = key === undefined ? undefined : answered.get(key)
+    if (first) {
+      writes.push({ method: req.method ?? '', id: target ?? '', key, seq, status: first.status, duplicate: true })
+      return json(res, first.status, first.out)
+    }
     const answer = async (status: number, out?: unknown): Promise<void> => {
-      writes.push({ method: req.method ?? '', id: target ?? '', key, seq, status })
+      writes.push({ method: req.method ?? '', id: target ?? '', key, seq, status, duplicate: false })
+      if (key !== undefined && app.failWith === undefined) answered.set(key, { status, out })
       if (app.writeDelayMs > 0) await new Promise((r) => setTimeout(r, app.writeDelayMs))
       json(res, status, out)
     }

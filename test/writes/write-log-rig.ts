@@ -1,3 +1,7 @@
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { createGatewayService, type GatewayService } from '@shadowgate/gateway'
 import { validateConfig, type ShadowgateConfig } from '@shadowgate/shared'
 import { pino } from 'pino'
@@ -5,16 +9,7 @@ import type { ItemsApp } from './stateful-items-app.js'
 
 /** The config of a gateway logging the writes of `/items/:id` from `old` for `next`. */
 export function writeLogConfig(redisUrl: string, prefix: string, old: ItemsApp, next: ItemsApp, writes: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): ShadowgateConfig {
-  return validateConfig({
-    primary: old.url,
-    shadow: next.url,
-    listen: { host: '127.0.0.1', port: 0 },
-    admin: { host: '127.0.0.1', port: 0 },
-    redis: { url: redisUrl, prefix },
-    audit: { enabled: false },
-    routes: [{ name: 'items', match: '/items/:id', writes: { stage: 'record', ...writes } }],
-    ...extra,
-  })
+  return validateConfig(rawWriteLogConfig(redisUrl, prefix, old, next, writes, extra))
 }
 
 export interface RunningGateway {
@@ -68,4 +63,29 @@ export async function readAllItems(app: ItemsApp): Promise<Record<string, unknow
   const out: Record<string, unknown> = {}
   for (const it of list.items) out[it.id] = await (await fetch(`${app.url}/items/${it.id}`)).json()
   return out
+}
+
+/** The `shadowgate` bin as operators run it (spawned processes run the built dist). */
+export const SHADOWGATE_BIN = fileURLToPath(new URL('../../cli/bin/shadowgate.js', import.meta.url))
+
+/** Writes a config file (JSON is YAML) into a fresh temp dir; the caller removes `dir`. */
+export async function writeConfigFile(raw: Record<string, unknown>): Promise<{ dir: string; file: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'sg-writes-'))
+  const file = join(dir, 'shadowgate.yaml')
+  await writeFile(file, JSON.stringify(raw))
+  return { dir, file }
+}
+
+/** The raw config of writeLogConfig, for a config file. */
+export function rawWriteLogConfig(redisUrl: string, prefix: string, old: ItemsApp, next: ItemsApp, writes: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    primary: old.url,
+    shadow: next.url,
+    listen: { host: '127.0.0.1', port: 0 },
+    admin: { host: '127.0.0.1', port: 0 },
+    redis: { url: redisUrl, prefix },
+    audit: { enabled: false },
+    routes: [{ name: 'items', match: '/items/:id', writes: { stage: 'record', ...writes } }],
+    ...extra,
+  }
 }
