@@ -1,0 +1,107 @@
+import { rm } from 'node:fs/promises'
+import { NodeProcess, startRedis, waitFor, type TestRedis } from '@shadowgate/dev-helpers'
+import { WriteReplayer } from '@shadowgate/audit-service'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startItemsApp, type ItemsApp } from './stateful-items-app.js'
+import { SHADOWGATE_BIN, admin, rawWriteLogConfig, sendWrite, startGateway, writeConfigFile, writeLogConfig, writeStatus, type RouteStatus, type RunningGateway } from './write-log-rig.js'
+
+describe('write log: outages', () => {
+  let redis: TestRedis | undefined
+  let apps: ItemsApp[] = []
+  let gateway: RunningGateway | undefined
+  let replayer: WriteReplayer | undefined
+  let proc: NodeProcess | undefined
+  let dir: string | undefined
+
+  afterEach(async () => {
+    await proc?.stop('SIGTERM', 10_000)
+    await replayer?.close()
+    await gateway?.service.close()
+    for (const a of apps) await a.close()
+    await redis?.close()
+    if (dir) await rm(dir, { recursive: true, force: true })
+    proc = undefined
+    replayer = undefined
+    gateway = undefined
+    apps = []
+    redis = undefined
+    dir = undefined
+  })
+
+  it('Redis stopped mid-run: clients get the old side\'s answers and the log records a gap of the right count once Redis is back', async () => {
+    redis = await startRedis()
+    const old = await startItemsApp()
+    const next = await startItemsApp()
+    apps = [old, next]
+    gateway = await startGateway(writeLogConfig(redis.url, 'out', old, next, { appendTimeout: '2s' }))
+    const gw = gateway
+    for (let i = 0; i < 10; i++) expect(await sendWrite(gw.traffic, 'PUT', `a${i}`, { name: 'a', seq: i })).toBe(201)
+
+    await redis.stop()
+    for (let i = 0; i < 5; i++) expect(await sendWrite(gw.traffic, 'PUT', `b${i}`, { name: 'b', seq: i })).toBe(201)
+    expect([...old.items.keys()].filter((k) => k.startsWith('b'))).toHaveLength(5)
+    expect((await admin(gw.admin, 'GET', '/writes/items')).json).toMatchObject({ error: { code: 'SG_RUNTIME_STORE_UNAVAILABLE' } })
+
+    // A stopped redis-server loses its data (nothing is persisted in tests): only what comes after is in the log.
+    await redis.start()
+    let last: RouteStatus | undefined
+    await waitFor(
+      async () => {
+        last = await writeStatus(gw.admin).catch(() => undefined)
+        return last?.open['gap'] === 5
+      },
+      15_000,
+      () => `a gap of 5: ${JSON.stringify(last)}`,
+    )
+    const gap = last?.items.find((i) => i.kind === 'gap')
+    expect(gap).toMatchObject({ reason: 'redis_unavailable', count: 5 })
+    expect(Number(gap?.['to'])).toBeGreaterThanOrEqual(Number(gap?.['from']))
+    for (let i = 0; i < 3; i++) expect(await sendWrite(gw.traffic, 'PUT', `c${i}`, { name: 'c', seq: i })).toBe(201)
+    const after = await writeStatus(gw.admin)
+    expect(after.lagEntries).toBe(4) // the gap entry and three intents
+    expect(after.counters['gaps']).toBe(5)
+  }, 60_000)
+
+  it('gateway SIGKILLed mid-write: the intent without an outcome is reported unknown and holds its partition until acknowledged', async () => {
+    redis = await startRedis()
+    const old = await startItemsApp()
+    const next = await startItemsApp()
+    apps = [old, next]
+    const writes = { stage: 'replay', unknownAfter: '300ms', appendTimeout: '2s' }
+    const file = await writeConfigFile(rawWriteLogConfig(redis.url, 'crash', old, next, writes, { admin: { enabled: false } }))
+    dir = file.dir
+    const gw = new NodeProcess(SHADOWGATE_BIN, ['gateway', '--config', file.file], { name: 'gateway' })
+    proc = gw
+    await gw.waitReady(() => gw.seen('shadowgate gateway listening') > 0, 30_000)
+    const traffic = String(gw.lines.find((l) => typeof l['traffic'] === 'string')?.['traffic'])
+
+    // The old side applies the write at once and answers late: the gateway dies in between.
+    old.writeDelayMs = 10_000
+    const pending = sendWrite(traffic, 'PUT', 'lost', { name: 'l', seq: 1 }).catch((err: unknown) => err)
+    await waitFor(() => old.writes.length === 1, 10_000, 'the write to reach the old side')
+    gw.signal('SIGKILL')
+    await gw.waitExit(10_000)
+    expect(await pending).toBeInstanceOf(Error)
+    old.writeDelayMs = 0
+
+    // A new gateway (for the admin API and more writes) and a replayer.
+    const config = writeLogConfig(redis.url, 'crash', old, next, writes)
+    gateway = await startGateway(config)
+    const admin2 = gateway.admin
+    expect(await sendWrite(gateway.traffic, 'PUT', 'later', { name: 'x', seq: 2 })).toBe(201)
+    replayer = new WriteReplayer(config, { pollMs: 20, reportMs: 60_000 })
+    replayer.start()
+    let last: RouteStatus | undefined
+    await waitFor(async () => (last = await writeStatus(admin2)).open['unknown'] === 1, 15_000, () => `an unknown entry: ${JSON.stringify(last)}`)
+    const unknown = last?.items.find((i) => i.kind === 'unknown')
+    expect(unknown).toMatchObject({ method: 'PUT', target: '/items/lost' })
+    expect(last?.lagEntries).toBe(2)
+    // Held: the later write of the same partition waits behind it.
+    expect(next.writes).toHaveLength(0)
+
+    expect((await admin(admin2, 'POST', '/writes/items/ack', { id: unknown?.id, reason: 'applied on the new side by hand' })).status).toBe(200)
+    await waitFor(async () => (last = await writeStatus(admin2)).lagEntries === 0, 15_000, () => `the log to drain: ${JSON.stringify(last)}`)
+    expect(next.writes.map((w) => w.id)).toEqual(['later'])
+    expect(last?.counters).toMatchObject({ unknowns: 1, acknowledged: 1, replayed: 1 })
+  }, 60_000)
+})
