@@ -11,6 +11,7 @@ import {
   UnknownRouteError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
+  WriteEntryNotFoundError,
 } from '@shadowgate/gateway'
 
 // Callers match on `code` and clients see `statusCode`: both are a contract, listed once here.
@@ -26,6 +27,7 @@ describe('gateway errors', () => {
     [new AuditEnqueueError('redis is down'), 'SG_AUDIT_ENQUEUE', 503],
     [new InvalidRequestTargetError('*'), 'SG_INVALID_REQUEST_TARGET', 400],
     [new AmbiguousRequestError('two Host headers'), 'SG_AMBIGUOUS_REQUEST', 400],
+    [new WriteEntryNotFoundError('items', '1-0'), 'SG_WRITE_ENTRY_NOT_FOUND', 404],
   ])('%s has code %s and status %i', (err, code, status) => {
     expect(err).toBeInstanceOf(GatewayError)
     expect(err).toBeInstanceOf(Error)

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http'
 import { startServer, type TestServer } from '@shadowgate/dev-helpers'
 
 export interface StoredItem {
@@ -32,7 +33,7 @@ export interface ItemsApp {
   close(): Promise<void>
 }
 
-function json(res: import('node:http').ServerResponse, status: number, body?: unknown): void {
+function json(res: ServerResponse, status: number, body?: unknown): void {
   res.statusCode = status
   if (body === undefined) return void res.end()
   res.setHeader('content-type', 'application/json')

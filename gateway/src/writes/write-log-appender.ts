@@ -1,7 +1,16 @@
 import { Redis } from 'ioredis'
 import { pino, type Logger } from 'pino'
-import { encodeWriteEntry, writeAttentionKey, writeCountersKey, writeOutcomesKey, writeStreamKey, type WriteGapReason, type WriteIntent, type WriteOutcome } from '@shadowgate/shared'
-import { encodeWriteOutcome } from '@shadowgate/shared'
+import {
+  encodeWriteEntry,
+  encodeWriteOutcome,
+  writeAttentionKey,
+  writeCountersKey,
+  writeOutcomesKey,
+  writeStreamKey,
+  type WriteGapReason,
+  type WriteIntent,
+  type WriteOutcome,
+} from '@shadowgate/shared'
 
 export interface WriteLogAppenderOptions {
   readonly url: string
