@@ -13,9 +13,8 @@ import { RedisRuntimeStore } from '../runtime/redis-runtime-store.js'
 import type { RuntimeStore } from '../runtime/runtime-store.js'
 import { RuntimeSettings } from '../runtime/runtime-settings.js'
 import { WriteLogAppender } from '../writes/write-log-appender.js'
-import { WriteLogStatus } from '../writes/write-log-status.js'
+import { createWriteLogParts } from '../writes/write-log-parts.js'
 import { WriteRecorder } from '../writes/write-recorder.js'
-import { WriteStageStore } from '../writes/write-stage-store.js'
 import { ConnectionDrain } from './connection-drain.js'
 
 export interface GatewayServiceOptions {
@@ -130,22 +129,15 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
 
     // The write log: only when a route has one and Redis holds it.
     let writeRecorder: WriteRecorder | undefined
-    let writeAdmin: { stages: WriteStageStore; status: WriteLogStatus } | undefined
-    if (config.redis && config.routes.some((r) => r.writes !== undefined)) {
-      const stages = new WriteStageStore({ config, logger, faults })
-      cleanups.push(() => stages.close())
-      stages.start()
+    const writeParts = createWriteLogParts(config, logger, faults)
+    if (writeParts && config.redis) {
+      cleanups.push(() => writeParts.close())
       const appender = new WriteLogAppender({ url: config.redis.url, prefix: config.redis.prefix, instance: instanceId, logger })
       // Closed after the traffic app, so gaps counted by the last writes are still recorded.
       cleanups.push(() => appender.close())
       // Writes before the connection is up would all be gaps; the wait is bounded like the runtime store's.
       await appender.connected(WRITE_LOG_START_WAIT_MS)
-      writeRecorder = new WriteRecorder({ config, stages, appender, instance: instanceId, logger })
-      const status = new WriteLogStatus(config, stages)
-      cleanups.push(() => status.close())
-      writeAdmin = { stages, status }
-    } else if (config.routes.some((r) => r.writes !== undefined)) {
-      logger.warn('routes have a write log but no redis is configured: their writes are only forwarded, never logged')
+      writeRecorder = new WriteRecorder({ config, stages: writeParts.stages, appender, instance: instanceId, logger })
     }
 
     const gateway = await buildGateway(config, { logger, settings, metrics, pairSink: producer, instanceId, writeHook: writeRecorder })
@@ -157,7 +149,7 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
     let draining = false
     const ready = (): boolean => !draining && gateway.server.listening
     const adminOn = opts.admin ?? config.admin.enabled
-    const admin = adminOn ? await buildAdmin({ config, settings, metrics, ready, logger, writes: writeAdmin }) : undefined
+    const admin = adminOn ? await buildAdmin({ config, settings, metrics, ready, logger, writes: writeParts }) : undefined
     if (admin) cleanups.push(() => admin.close())
 
     let closing: Promise<void> | undefined
