@@ -86,4 +86,36 @@ describe('write log: record, then replay into a stateful new side', () => {
     expect(status.open).toEqual({})
     expect(status.counters['gaps'] ?? 0).toBe(0)
   }, 90_000)
+
+  it('stage final: writes go to the new side and, with reverse, are replayed to the old one; lag is reported', async () => {
+    redis = await startRedis()
+    const old = await startItemsApp()
+    const next = await startItemsApp()
+    apps = [old, next]
+    const config = writeLogConfig(redis.url, 'fin', old, next, { stage: 'final', appendTimeout: '2s' })
+    gateway = await startGateway(config)
+    const gw = gateway
+    for (let i = 0; i < 20; i++) expect(await sendWrite(gw.traffic, i % 4 === 3 ? 'DELETE' : 'PUT', `f${i % 3}`, i % 4 === 3 ? undefined : { name: `n${i}`, seq: i })).toBeLessThan(300)
+    expect(old.writes).toHaveLength(0)
+    expect(next.writes).toHaveLength(20)
+
+    const lines: string[] = []
+    replayer = new WriteReplayer(config, { pollMs: 20, reportMs: 60_000, points: { write: (ps) => lines.push(...ps.map((p) => p.toLineProtocol() ?? '')) } })
+    const before = await replayer.reportLag()
+    expect(before.get('items')?.entries).toBe(20)
+    expect(lines.find((l) => l.startsWith('shadowgate_replay,'))).toMatch(/^shadowgate_replay,route=items .*lag_entries=20i/)
+    replayer.start()
+    await waitFor(async () => (await writeStatus(gw.admin)).lagEntries === 0, 20_000, 'the reverse log to drain')
+    expect(await readAllItems(old)).toEqual(await readAllItems(next))
+    expect(old.writes.map((w) => w.key)).toEqual(next.writes.map((w) => w.key))
+    expect((await replayer.reportLag()).get('items')).toEqual({ entries: 0, seconds: 0 })
+    expect(lines.at(-1)).toMatch(/lag_entries=0i.*replayed=20i/)
+
+    // Without reverse nothing is logged in stage final.
+    await gateway.service.close()
+    gateway = await startGateway(writeLogConfig(redis.url, 'fin2', old, next, { stage: 'final', reverse: false }))
+    expect(await sendWrite(gateway.traffic, 'PUT', 'solo', { name: 's' })).toBe(201)
+    expect(next.items.has('solo')).toBe(true)
+    expect((await writeStatus(gateway.admin)).lagEntries).toBe(0)
+  }, 60_000)
 })
