@@ -86,4 +86,20 @@ describe('write log: bad input is a counted, visible outcome', () => {
     expect((await admin(gw.admin, 'POST', '/writes/items/ack', { id: gapId, reason: 'big uploads are synced by hand' })).status).toBe(200)
     expect((await writeStatus(gw.admin)).open['gap']).toBeUndefined()
   }, 60_000)
+
+  it('a full log (maxPendingEntries) turns further writes into a counted log_full gap; they are still served', async () => {
+    redis = await startRedis()
+    const old = await startItemsApp()
+    const next = await startItemsApp()
+    apps = [old, next]
+    gateway = await startGateway(writeLogConfig(redis.url, 'full', old, next, { maxPendingEntries: 3, appendTimeout: '2s' }))
+    const gw = gateway
+    for (let i = 0; i < 5; i++) expect(await sendWrite(gw.traffic, 'PUT', `i${i}`, { name: 'n', seq: i })).toBe(201)
+    expect(old.items.size).toBe(5)
+    let last: RouteStatus | undefined
+    await waitFor(async () => (last = await writeStatus(gw.admin)).open['gap'] === 2, 15_000, () => `a log_full gap of 2: ${JSON.stringify(last)}`)
+    expect(last?.items.find((i) => i.kind === 'gap')).toMatchObject({ reason: 'log_full', count: 2 })
+    // Three intents and the gap entry: a gap is recorded even in a full log, one entry per flush.
+    expect(last?.lagEntries).toBe(4)
+  }, 30_000)
 })
