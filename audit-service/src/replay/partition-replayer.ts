@@ -39,6 +39,7 @@ function backoff(base: number, attempt: number): number {
 export class PartitionReplayer {
   readonly #o: PartitionReplayerOptions
   #held = false
+  #renewedAt = 0
   #claim = true
 
   constructor(opts: PartitionReplayerOptions) {
@@ -86,7 +87,11 @@ export class PartitionReplayer {
 
   async #keepLease(): Promise<boolean> {
     const o = this.#o
+    const now = (o.now ?? Date.now)()
+    // Renewed well before it can expire; a round trip per entry would halve the replay rate.
+    if (this.#held && now - this.#renewedAt < o.leaseTtlMs / 3) return true
     const held = await o.store.lease(o.consumer, o.leaseTtlMs, this.#held)
+    this.#renewedAt = now
     if (held && !this.#held) {
       // A new owner first claims what the previous one left pending.
       this.#claim = true

@@ -68,6 +68,8 @@ export class WriteLogAppender {
       connectTimeout: 2_000,
       retryStrategy: (n: number) => Math.min(100 * 2 ** Math.min(n, 5), 1_000),
     })
+    // EVALSHA instead of sending the script with every write.
+    this.#client.defineCommand('sgAppendIfRoom', { numberOfKeys: 1, lua: APPEND_IF_ROOM })
     this.#client.on('error', () => {
       // Reconnects by itself; writes meanwhile are counted in gaps.
     })
@@ -96,7 +98,8 @@ export class WriteLogAppender {
   async appendIntent(route: string, partition: number, intent: WriteIntent, maxPending: number, timeoutMs: number): Promise<AppendResult> {
     if (this.#client.status !== 'ready') return 'unavailable'
     const args = [String(maxPending), ...encodeWriteEntry(intent)]
-    const call = this.#client.eval(APPEND_IF_ROOM, 1, writeStreamKey(this.#opts.prefix, route, partition), ...args).then(
+    const client = this.#client as Redis & { sgAppendIfRoom(key: string, ...args: string[]): Promise<unknown> }
+    const call = client.sgAppendIfRoom(writeStreamKey(this.#opts.prefix, route, partition), ...args).then(
       (id): AppendResult => (id === null ? 'full' : 'logged'),
       (): AppendResult => 'unavailable',
     )
