@@ -72,4 +72,20 @@ describe('shadowgate writes and shadowgate replay', () => {
     const json = await runCli(['writes', 'status', 'items', '--json', ...at])
     expect(JSON.parse(json.stdout)).toMatchObject({ route: { route: 'items', stage: 'record', lagEntries: 2, open: {}, counters: { gaps: 1 } } })
   }, 60_000)
+
+  it('follow the admin token rule: refused without the token, served with it', async () => {
+    redis = await startRedis()
+    const old = await startItemsApp()
+    const next = await startItemsApp()
+    apps = [old, next]
+    const token = 'writes-admin-token-4d1e'
+    gateway = await startGateway(writeLogConfig(redis.url, 'tok', old, next, {}, { admin: { host: '127.0.0.1', port: 0, token } }))
+    const at = ['--admin', gateway.admin]
+    for (const args of [['writes', 'status', ...at], ['writes', 'stage', 'items', 'replay', ...at], ['writes', 'ack', 'items', '1-0', '--reason', 'r', ...at]]) {
+      const refused = await runCli(args)
+      expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining('SG_ADMIN_UNAUTHORIZED')])
+    }
+    const served = await runCli(['writes', 'stage', 'items', 'replay', ...at], { env: { SHADOWGATE_ADMIN_TOKEN: token } })
+    expect([served.code, served.stdout.trim()]).toEqual([0, 'route items: write stage replay'])
+  }, 60_000)
 })
