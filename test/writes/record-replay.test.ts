@@ -1,35 +1,16 @@
-import { startRedis, type TestRedis } from '@shadowgate/dev-helpers'
 import { waitFor } from '@shadowgate/dev-helpers'
 import { WriteReplayer } from '@shadowgate/audit-service'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startItemsApp, type ItemsApp } from './stateful-items-app.js'
-import { admin, readAllItems, sendWrite, startGateway, writeLogConfig, writeStatus, type RunningGateway } from './write-log-rig.js'
+import { WriteLogFixture, admin, readAllItems, sendWrite, writeLogConfig, writeStatus } from './write-log-rig.js'
 
 describe('write log: record, then replay into a stateful new side', () => {
-  let redis: TestRedis | undefined
-  let apps: ItemsApp[] = []
-  let gateway: RunningGateway | undefined
-  let replayer: WriteReplayer | undefined
-
-  afterEach(async () => {
-    await replayer?.close()
-    await gateway?.service.close()
-    for (const a of apps) await a.close()
-    await redis?.close()
-    replayer = undefined
-    gateway = undefined
-    apps = []
-    redis = undefined
-  })
+  const fx = new WriteLogFixture()
+  afterEach(() => fx.close())
 
   it('after draining, both sides hold the same items, with writes flowing all along', async () => {
-    redis = await startRedis()
-    const old = await startItemsApp()
-    const next = await startItemsApp()
-    apps = [old, next]
+    const { redis, old, next } = await fx.start()
     const config = writeLogConfig(redis.url, 'rr', old, next, { partitionBy: 'param:id', partitions: 4, appendTimeout: '2s' })
-    gateway = await startGateway(config)
-    const gw = gateway
+    const gw = await fx.gateway(config)
 
     // Ten clients, one per item, each sending its writes in order (per-key order is what the log keeps).
     let seq = 0
@@ -52,8 +33,7 @@ describe('write log: record, then replay into a stateful new side', () => {
     expect(recorded.lagEntries).toBeGreaterThanOrEqual(100)
 
     expect((await admin(gw.admin, 'PUT', '/writes/items/stage', { stage: 'replay' })).status).toBe(200)
-    replayer = new WriteReplayer(config, { pollMs: 20, reportMs: 60_000 })
-    replayer.start()
+    fx.add(new WriteReplayer(config, { pollMs: 20, reportMs: 60_000 }), (r) => r.close()).start()
     await waitFor(() => next.writes.length >= 50, 20_000, 'replays reaching the new side while writes flow')
     flowing = false
     await Promise.all(clients)
@@ -88,19 +68,15 @@ describe('write log: record, then replay into a stateful new side', () => {
   }, 90_000)
 
   it('stage final: writes go to the new side and, with reverse, are replayed to the old one; lag is reported', async () => {
-    redis = await startRedis()
-    const old = await startItemsApp()
-    const next = await startItemsApp()
-    apps = [old, next]
+    const { redis, old, next } = await fx.start()
     const config = writeLogConfig(redis.url, 'fin', old, next, { stage: 'final', appendTimeout: '2s' })
-    gateway = await startGateway(config)
-    const gw = gateway
+    const gw = await fx.gateway(config)
     for (let i = 0; i < 20; i++) expect(await sendWrite(gw.traffic, i % 4 === 3 ? 'DELETE' : 'PUT', `f${i % 3}`, i % 4 === 3 ? undefined : { name: `n${i}`, seq: i })).toBeLessThan(300)
     expect(old.writes).toHaveLength(0)
     expect(next.writes).toHaveLength(20)
 
     const lines: string[] = []
-    replayer = new WriteReplayer(config, { pollMs: 20, reportMs: 60_000, points: { write: (ps) => lines.push(...ps.map((p) => p.toLineProtocol() ?? '')) } })
+    const replayer = fx.add(new WriteReplayer(config, { pollMs: 20, reportMs: 60_000, points: { write: (ps) => lines.push(...ps.map((p) => p.toLineProtocol() ?? '')) } }), (r) => r.close())
     const before = await replayer.reportLag()
     expect(before.get('items')?.entries).toBe(20)
     expect(lines.find((l) => l.startsWith('shadowgate_replay,'))).toMatch(/^shadowgate_replay,route=items .*lag_entries=20i/)
@@ -112,10 +88,9 @@ describe('write log: record, then replay into a stateful new side', () => {
     expect(lines.at(-1)).toMatch(/lag_entries=0i.*replayed=20i/)
 
     // Without reverse nothing is logged in stage final.
-    await gateway.service.close()
-    gateway = await startGateway(writeLogConfig(redis.url, 'fin2', old, next, { stage: 'final', reverse: false }))
-    expect(await sendWrite(gateway.traffic, 'PUT', 'solo', { name: 's' })).toBe(201)
+    const plain = await fx.gateway(writeLogConfig(redis.url, 'fin2', old, next, { stage: 'final', reverse: false }))
+    expect(await sendWrite(plain.traffic, 'PUT', 'solo', { name: 's' })).toBe(201)
     expect(next.items.has('solo')).toBe(true)
-    expect((await writeStatus(gateway.admin)).lagEntries).toBe(0)
+    expect((await writeStatus(plain.admin)).lagEntries).toBe(0)
   }, 60_000)
 })

@@ -1,11 +1,10 @@
-import { rm } from 'node:fs/promises'
-import { NodeProcess, startRedis, waitFor, type TestRedis } from '@shadowgate/dev-helpers'
+import { NodeProcess, waitFor } from '@shadowgate/dev-helpers'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startItemsApp, type AppliedWrite, type ItemsApp } from './stateful-items-app.js'
-import { SHADOWGATE_BIN, admin, rawWriteLogConfig, readAllItems, sendWrite, startGateway, writeConfigFile, writeLogConfig, writeStatus, type RunningGateway } from './write-log-rig.js'
+import type { AppliedWrite } from './stateful-items-app.js'
+import { SHADOWGATE_BIN, WriteLogFixture, admin, rawWriteLogConfig, readAllItems, sendWrite, writeLogConfig, writeStatus } from './write-log-rig.js'
 
-function replayerProcess(file: string, name: string): NodeProcess {
-  return new NodeProcess(SHADOWGATE_BIN, ['replay', '--config', file, '--lease-ttl', '1s', '--poll', '20ms', '--log-level', 'info'], { name })
+function replayerProcess(fx: WriteLogFixture, file: string, name: string): NodeProcess {
+  return fx.add(new NodeProcess(SHADOWGATE_BIN, ['replay', '--config', file, '--lease-ttl', '1s', '--poll', '20ms', '--log-level', 'info'], { name }), (p) => p.stop('SIGTERM', 10_000))
 }
 
 /** The writes each item received, in order, first deliveries only. */
@@ -16,36 +15,15 @@ function perItem(ws: readonly AppliedWrite[]): Record<string, (string | undefine
 }
 
 describe('write log: a replayer SIGKILLed mid-stream', () => {
-  let redis: TestRedis | undefined
-  let apps: ItemsApp[] = []
-  let gateway: RunningGateway | undefined
-  let procs: NodeProcess[] = []
-  let dir: string | undefined
-
-  afterEach(async () => {
-    for (const p of procs) await p.stop('SIGTERM', 10_000)
-    await gateway?.service.close()
-    for (const a of apps) await a.close()
-    await redis?.close()
-    if (dir) await rm(dir, { recursive: true, force: true })
-    procs = []
-    gateway = undefined
-    apps = []
-    redis = undefined
-    dir = undefined
-  })
+  const fx = new WriteLogFixture()
+  afterEach(() => fx.close())
 
   it('the next replayer claims its entries: nothing lost, duplicates only with a used key, per-key order kept over 8 partitions', async () => {
-    redis = await startRedis()
-    const old = await startItemsApp()
-    const next = await startItemsApp()
-    apps = [old, next]
+    const { redis, old, next } = await fx.start()
     const writes = { partitionBy: 'param:id', partitions: 8, appendTimeout: '2s' }
     const config = writeLogConfig(redis.url, 'kill', old, next, writes)
-    const file = await writeConfigFile(rawWriteLogConfig(redis.url, 'kill', old, next, writes))
-    dir = file.dir
-    gateway = await startGateway(config)
-    const gw = gateway
+    const file = await fx.configFile(rawWriteLogConfig(redis.url, 'kill', old, next, writes))
+    const gw = await fx.gateway(config)
 
     let seq = 0
     const client = async (id: string, n: number): Promise<void> => {
@@ -57,8 +35,7 @@ describe('write log: a replayer SIGKILLed mid-stream', () => {
     // Slow answers keep the first replayer mid-stream when it is killed.
     next.writeDelayMs = 5
     expect((await admin(gw.admin, 'PUT', '/writes/items/stage', { stage: 'replay' })).status).toBe(200)
-    const first = replayerProcess(file.file, 'replayer-1')
-    procs.push(first)
+    const first = replayerProcess(fx, file, 'replayer-1')
     await first.waitReady(() => next.writes.length >= 100, 30_000)
     first.signal('SIGKILL')
     await first.waitExit(10_000)
@@ -68,8 +45,7 @@ describe('write log: a replayer SIGKILLed mid-stream', () => {
     // Writes keep arriving while no replayer runs.
     await Promise.all(Array.from({ length: 8 }, (_, i) => client(`k${i}`, 5)))
     next.writeDelayMs = 0
-    const second = replayerProcess(file.file, 'replayer-2')
-    procs.push(second)
+    const second = replayerProcess(fx, file, 'replayer-2')
     let last: unknown
     await waitFor(
       async () => {

@@ -1,43 +1,21 @@
 import type { Point } from '@influxdata/influxdb-client'
-import { startRedis, waitFor, type TestRedis } from '@shadowgate/dev-helpers'
+import { waitFor } from '@shadowgate/dev-helpers'
 import { WriteReplayer } from '@shadowgate/audit-service'
 import { writeStreamKey } from '@shadowgate/shared'
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startItemsApp, type ItemsApp } from './stateful-items-app.js'
-import { admin, sendWrite, startGateway, writeLogConfig, writeStatus, type RunningGateway, type RouteStatus } from './write-log-rig.js'
+import { WriteLogFixture, admin, sendWrite, writeLogConfig, writeStatus, type RouteStatus } from './write-log-rig.js'
 
 describe('write log: bad input is a counted, visible outcome', () => {
-  let redis: TestRedis | undefined
-  let apps: ItemsApp[] = []
-  let gateway: RunningGateway | undefined
-  let replayer: WriteReplayer | undefined
-  let client: Redis | undefined
-
-  afterEach(async () => {
-    client?.disconnect()
-    await replayer?.close()
-    await gateway?.service.close()
-    for (const a of apps) await a.close()
-    await redis?.close()
-    client = undefined
-    replayer = undefined
-    gateway = undefined
-    apps = []
-    redis = undefined
-  })
+  const fx = new WriteLogFixture()
+  afterEach(() => fx.close())
 
   it('an oversized body, a 409, a 500 and a hand-made entry each end up counted and listed; the replayer keeps going', async () => {
-    redis = await startRedis()
-    const old = await startItemsApp()
-    const next = await startItemsApp()
-    apps = [old, next]
+    const { redis, old, next } = await fx.start()
     const config = writeLogConfig(redis.url, 'bad', old, next, { stage: 'replay', maxBodyBytes: 100, maxAttempts: 2, appendTimeout: '2s' })
-    gateway = await startGateway(config)
-    const gw = gateway
+    const gw = await fx.gateway(config)
     const points: Point[] = []
-    replayer = new WriteReplayer(config, { pollMs: 20, backoffMs: 10, reportMs: 60_000, points: { write: (p) => points.push(...p) } })
-    replayer.start()
+    fx.add(new WriteReplayer(config, { pollMs: 20, backoffMs: 10, reportMs: 60_000, points: { write: (p) => points.push(...p) } }), (r) => r.close()).start()
     let last: RouteStatus | undefined
     const until = async (check: (s: RouteStatus) => boolean, what: string): Promise<void> =>
       waitFor(async () => check((last = await writeStatus(gw.admin))), 15_000, () => `${what}: ${JSON.stringify(last)}`)
@@ -71,7 +49,7 @@ describe('write log: bad input is a counted, visible outcome', () => {
     expect(failed.json['failed']).toEqual([expect.objectContaining({ kind: 'parked', method: 'PUT', target: '/items/broken', last: 'status 500', attempts: 2 })])
 
     // A malformed entry pushed by hand: listed, counted, and the next write still replays.
-    client = new Redis(redis.url)
+    const client = fx.add(new Redis(redis.url), (c) => c.disconnect())
     await client.xadd(writeStreamKey('bad', 'items', 0), '*', 't', 'intent', 'k', 'no spaces allowed', 'm', 'PUT')
     expect(await sendWrite(gw.traffic, 'PUT', 'after', { name: 'a', seq: 5 })).toBe(201)
     await until((s) => s.open['malformed'] === 1 && s.lagEntries === 0, 'the malformed entry counted and the log drained')
@@ -88,12 +66,8 @@ describe('write log: bad input is a counted, visible outcome', () => {
   }, 60_000)
 
   it('a full log (maxPendingEntries) turns further writes into a counted log_full gap; they are still served', async () => {
-    redis = await startRedis()
-    const old = await startItemsApp()
-    const next = await startItemsApp()
-    apps = [old, next]
-    gateway = await startGateway(writeLogConfig(redis.url, 'full', old, next, { maxPendingEntries: 3, appendTimeout: '2s' }))
-    const gw = gateway
+    const { redis, old, next } = await fx.start()
+    const gw = await fx.gateway(writeLogConfig(redis.url, 'full', old, next, { maxPendingEntries: 3, appendTimeout: '2s' }))
     for (let i = 0; i < 5; i++) expect(await sendWrite(gw.traffic, 'PUT', `i${i}`, { name: 'n', seq: i })).toBe(201)
     expect(old.items.size).toBe(5)
     let last: RouteStatus | undefined

@@ -1,40 +1,15 @@
-import { rm } from 'node:fs/promises'
-import { NodeProcess, startRedis, waitFor, type TestRedis } from '@shadowgate/dev-helpers'
+import { NodeProcess, waitFor } from '@shadowgate/dev-helpers'
 import { WriteReplayer } from '@shadowgate/audit-service'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startItemsApp, type ItemsApp } from './stateful-items-app.js'
-import { SHADOWGATE_BIN, admin, rawWriteLogConfig, sendWrite, startGateway, writeConfigFile, writeLogConfig, writeStatus, type RouteStatus, type RunningGateway } from './write-log-rig.js'
+import { SHADOWGATE_BIN, WriteLogFixture, admin, rawWriteLogConfig, sendWrite, writeLogConfig, writeStatus, type RouteStatus } from './write-log-rig.js'
 
 describe('write log: outages', () => {
-  let redis: TestRedis | undefined
-  let apps: ItemsApp[] = []
-  let gateway: RunningGateway | undefined
-  let replayer: WriteReplayer | undefined
-  let proc: NodeProcess | undefined
-  let dir: string | undefined
-
-  afterEach(async () => {
-    await proc?.stop('SIGTERM', 10_000)
-    await replayer?.close()
-    await gateway?.service.close()
-    for (const a of apps) await a.close()
-    await redis?.close()
-    if (dir) await rm(dir, { recursive: true, force: true })
-    proc = undefined
-    replayer = undefined
-    gateway = undefined
-    apps = []
-    redis = undefined
-    dir = undefined
-  })
+  const fx = new WriteLogFixture()
+  afterEach(() => fx.close())
 
   it('Redis stopped mid-run: clients get the old side\'s answers and the log records a gap of the right count once Redis is back', async () => {
-    redis = await startRedis()
-    const old = await startItemsApp()
-    const next = await startItemsApp()
-    apps = [old, next]
-    gateway = await startGateway(writeLogConfig(redis.url, 'out', old, next, { appendTimeout: '2s' }))
-    const gw = gateway
+    const { redis, old, next } = await fx.start()
+    const gw = await fx.gateway(writeLogConfig(redis.url, 'out', old, next, { appendTimeout: '2s' }))
     for (let i = 0; i < 10; i++) expect(await sendWrite(gw.traffic, 'PUT', `a${i}`, { name: 'a', seq: i })).toBe(201)
 
     await redis.stop()
@@ -63,15 +38,10 @@ describe('write log: outages', () => {
   }, 60_000)
 
   it('gateway SIGKILLed mid-write: the intent without an outcome is reported unknown and holds its partition until acknowledged', async () => {
-    redis = await startRedis()
-    const old = await startItemsApp()
-    const next = await startItemsApp()
-    apps = [old, next]
+    const { redis, old, next } = await fx.start()
     const writes = { stage: 'replay', unknownAfter: '300ms', appendTimeout: '2s' }
-    const file = await writeConfigFile(rawWriteLogConfig(redis.url, 'crash', old, next, writes, { admin: { enabled: false } }))
-    dir = file.dir
-    const gw = new NodeProcess(SHADOWGATE_BIN, ['gateway', '--config', file.file], { name: 'gateway' })
-    proc = gw
+    const file = await fx.configFile(rawWriteLogConfig(redis.url, 'crash', old, next, writes, { admin: { enabled: false } }))
+    const gw = fx.add(new NodeProcess(SHADOWGATE_BIN, ['gateway', '--config', file], { name: 'gateway' }), (p) => p.stop('SIGTERM', 10_000))
     await gw.waitReady(() => gw.seen('shadowgate gateway listening') > 0, 30_000)
     const traffic = String(gw.lines.find((l) => typeof l['traffic'] === 'string')?.['traffic'])
 
@@ -86,11 +56,10 @@ describe('write log: outages', () => {
 
     // A new gateway (for the admin API and more writes) and a replayer.
     const config = writeLogConfig(redis.url, 'crash', old, next, writes)
-    gateway = await startGateway(config)
-    const admin2 = gateway.admin
-    expect(await sendWrite(gateway.traffic, 'PUT', 'later', { name: 'x', seq: 2 })).toBe(201)
-    replayer = new WriteReplayer(config, { pollMs: 20, reportMs: 60_000 })
-    replayer.start()
+    const again = await fx.gateway(config)
+    const admin2 = again.admin
+    expect(await sendWrite(again.traffic, 'PUT', 'later', { name: 'x', seq: 2 })).toBe(201)
+    fx.add(new WriteReplayer(config, { pollMs: 20, reportMs: 60_000 }), (r) => r.close()).start()
     let last: RouteStatus | undefined
     await waitFor(async () => (last = await writeStatus(admin2)).open['unknown'] === 1, 15_000, () => `an unknown entry: ${JSON.stringify(last)}`)
     const unknown = last?.items.find((i) => i.kind === 'unknown')

@@ -1,11 +1,12 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createGatewayService, type GatewayService } from '@shadowgate/gateway'
 import { validateConfig, type ShadowgateConfig } from '@shadowgate/shared'
 import { pino } from 'pino'
-import type { ItemsApp } from './stateful-items-app.js'
+import { startRedis, type TestRedis } from '@shadowgate/dev-helpers'
+import { startItemsApp, type ItemsApp } from './stateful-items-app.js'
 
 /** The config of a gateway logging the writes of `/items/:id` from `old` for `next`. */
 export function writeLogConfig(redisUrl: string, prefix: string, old: ItemsApp, next: ItemsApp, writes: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): ShadowgateConfig {
@@ -87,5 +88,47 @@ export function rawWriteLogConfig(redisUrl: string, prefix: string, old: ItemsAp
     audit: { enabled: false },
     routes: [{ name: 'items', match: '/items/:id', writes: { stage: 'record', ...writes } }],
     ...extra,
+  }
+}
+
+/**
+ * What a write-log test starts: a real redis-server, the old and the new stateful apps, gateways and
+ * whatever else the test registers; close() stops everything in reverse order of start.
+ */
+export class WriteLogFixture {
+  readonly #closers: (() => Promise<unknown> | void)[] = []
+
+  /** Redis and the two sides. */
+  async start(): Promise<{ redis: TestRedis; old: ItemsApp; next: ItemsApp }> {
+    const redis = await startRedis()
+    this.#closers.push(() => redis.close())
+    const old = await startItemsApp()
+    this.#closers.push(() => old.close())
+    const next = await startItemsApp()
+    this.#closers.push(() => next.close())
+    return { redis, old, next }
+  }
+
+  async gateway(config: ShadowgateConfig): Promise<RunningGateway> {
+    const g = await startGateway(config)
+    this.#closers.push(() => g.service.close())
+    return g
+  }
+
+  /** A config file in a temp dir removed at close. */
+  async configFile(raw: Record<string, unknown>): Promise<string> {
+    const { dir, file } = await writeConfigFile(raw)
+    this.#closers.push(() => rm(dir, { recursive: true, force: true }))
+    return file
+  }
+
+  /** Registers something else to close (a replayer, a process, a temp dir). */
+  add<T>(thing: T, close: (thing: T) => Promise<unknown> | void): T {
+    this.#closers.push(() => close(thing))
+    return thing
+  }
+
+  async close(): Promise<void> {
+    for (const fn of this.#closers.splice(0).reverse()) await fn()
   }
 }

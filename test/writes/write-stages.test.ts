@@ -1,36 +1,18 @@
-import { startRedis, waitFor, type TestRedis } from '@shadowgate/dev-helpers'
+import { waitFor } from '@shadowgate/dev-helpers'
 import { writeStagesChannel, writeStagesKey } from '@shadowgate/shared'
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startItemsApp, type ItemsApp } from './stateful-items-app.js'
-import { admin, sendWrite, startGateway, writeLogConfig, writeStatus, type RunningGateway } from './write-log-rig.js'
+import { WriteLogFixture, admin, sendWrite, writeLogConfig, writeStatus } from './write-log-rig.js'
 
 describe('write stages are runtime state in their own Redis hash', () => {
-  let redis: TestRedis | undefined
-  let apps: ItemsApp[] = []
-  let gateways: RunningGateway[] = []
-  let client: Redis | undefined
-
-  afterEach(async () => {
-    client?.disconnect()
-    for (const g of gateways) await g.service.close()
-    for (const a of apps) await a.close()
-    await redis?.close()
-    client = undefined
-    gateways = []
-    apps = []
-    redis = undefined
-  })
+  const fx = new WriteLogFixture()
+  afterEach(() => fx.close())
 
   it('a stage set on one gateway reaches another; a bad announcement is ignored and counted', async () => {
-    redis = await startRedis()
-    const old = await startItemsApp()
-    const next = await startItemsApp()
-    apps = [old, next]
+    const { redis, old, next } = await fx.start()
     const config = writeLogConfig(redis.url, 'stg', old, next, { stage: 'old', appendTimeout: '2s' })
-    const a = await startGateway(config)
-    const b = await startGateway(config)
-    gateways = [a, b]
+    const a = await fx.gateway(config)
+    const b = await fx.gateway(config)
 
     expect(await sendWrite(b.traffic, 'PUT', 'x', { name: 'x' })).toBe(201)
     expect((await writeStatus(a.admin)).lagEntries).toBe(0)
@@ -40,7 +22,7 @@ describe('write stages are runtime state in their own Redis hash', () => {
     expect((await writeStatus(a.admin)).lagEntries).toBe(1)
 
     // The runtime hash of the mirror settings is untouched; the stage has its own.
-    client = new Redis(redis.url)
+    const client = fx.add(new Redis(redis.url), (c) => c.disconnect())
     expect(await client.hgetall(writeStagesKey('stg'))).toEqual({ items: 'record' })
     expect(await client.exists('stg:runtime:routes')).toBe(0)
 

@@ -1,22 +1,10 @@
-import { startRedis, type TestRedis } from '@shadowgate/dev-helpers'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli } from '../gateway/cli/cli-process.js'
-import { startItemsApp, type ItemsApp } from './stateful-items-app.js'
-import { sendWrite, startGateway, writeLogConfig, type RunningGateway } from './write-log-rig.js'
+import { WriteLogFixture, sendWrite, writeLogConfig } from './write-log-rig.js'
 
 describe('shadowgate writes and shadowgate replay', () => {
-  let redis: TestRedis | undefined
-  let apps: ItemsApp[] = []
-  let gateway: RunningGateway | undefined
-
-  afterEach(async () => {
-    await gateway?.service.close()
-    for (const a of apps) await a.close()
-    await redis?.close()
-    gateway = undefined
-    apps = []
-    redis = undefined
-  })
+  const fx = new WriteLogFixture()
+  afterEach(() => fx.close())
 
   it('refuse bad usage with the usage text and exit 2', async () => {
     const cases: [string[], RegExp][] = [
@@ -39,11 +27,8 @@ describe('shadowgate writes and shadowgate replay', () => {
   })
 
   it('set the stage, show the status, list failed entries and acknowledge through the admin API', async () => {
-    redis = await startRedis()
-    const old = await startItemsApp()
-    const next = await startItemsApp()
-    apps = [old, next]
-    gateway = await startGateway(writeLogConfig(redis.url, 'cli', old, next, { stage: 'old', maxBodyBytes: 20 }))
+    const { redis, old, next } = await fx.start()
+    const gateway = await fx.gateway(writeLogConfig(redis.url, 'cli', old, next, { stage: 'old', maxBodyBytes: 20 }))
     const at = ['--admin', gateway.admin]
 
     expect(await sendWrite(gateway.traffic, 'PUT', 'a', { name: 'a' })).toBe(201)
@@ -74,12 +59,9 @@ describe('shadowgate writes and shadowgate replay', () => {
   }, 60_000)
 
   it('follow the admin token rule: refused without the token, served with it', async () => {
-    redis = await startRedis()
-    const old = await startItemsApp()
-    const next = await startItemsApp()
-    apps = [old, next]
+    const { redis, old, next } = await fx.start()
     const token = 'writes-admin-token-4d1e'
-    gateway = await startGateway(writeLogConfig(redis.url, 'tok', old, next, {}, { admin: { host: '127.0.0.1', port: 0, token } }))
+    const gateway = await fx.gateway(writeLogConfig(redis.url, 'tok', old, next, {}, { admin: { host: '127.0.0.1', port: 0, token } }))
     const at = ['--admin', gateway.admin]
     for (const args of [['writes', 'status', ...at], ['writes', 'stage', 'items', 'replay', ...at], ['writes', 'ack', 'items', '1-0', '--reason', 'r', ...at]]) {
       const refused = await runCli(args)
