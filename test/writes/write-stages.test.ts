@@ -10,7 +10,11 @@ describe('write stages are runtime state in their own Redis hash', () => {
 
   it('a stage set on one gateway reaches another; a bad announcement is ignored and counted', async () => {
     const { redis, old, next } = await fx.start()
-    const config = writeLogConfig(redis.url, 'stg', old, next, { stage: 'old', appendTimeout: '2s' })
+    const routes = [
+      { name: 'items', match: '/items/:id', writes: { stage: 'old', appendTimeout: '2s' } },
+      { name: 'plain', match: '/plain' },
+    ]
+    const config = writeLogConfig(redis.url, 'stg', old, next, {}, { routes })
     const a = await fx.gateway(config)
     const b = await fx.gateway(config)
 
@@ -32,5 +36,9 @@ describe('write stages are runtime state in their own Redis hash', () => {
     expect((await writeStatus(b.admin)).stage).toBe('record')
     expect((await admin(a.admin, 'PUT', '/writes/items/stage', { stage: 'sideways' })).status).toBe(400)
     expect((await admin(a.admin, 'PUT', '/writes/nope/stage', { stage: 'record' })).status).toBe(404)
+    const plain = await admin(a.admin, 'PUT', '/writes/plain/stage', { stage: 'record' })
+    expect([plain.status, plain.json]).toEqual([400, { error: { code: 'SG_INVALID_SETTING', message: 'route "plain" has no write log (no writes block in its config)' } }])
+    expect((await admin(a.admin, 'GET', '/writes/plain')).status).toBe(400)
+    expect((await admin(a.admin, 'GET', '/writes')).json['routes']).toHaveLength(1)
   }, 30_000)
 })

@@ -126,9 +126,10 @@ export class WriteLogStatus {
   }
 
   #routeConfig(route: string): NonNullable<ShadowgateConfig['routes'][number]['writes']> {
-    const cfg = this.#config.routes.find((r) => r.name === route)?.writes
-    if (!cfg) throw new UnknownRouteError(route)
-    return cfg
+    const rule = this.#config.routes.find((r) => r.name === route)
+    if (!rule) throw new UnknownRouteError(route)
+    if (!rule.writes) throw new InvalidSettingError(`route "${route}" has no write log (no writes block in its config)`)
+    return rule.writes
   }
 
   #ready(): Redis {

@@ -100,7 +100,10 @@ export class WriteStageStore {
 
   /** Sets a route's stage for every instance. Throws UnknownRouteError, InvalidSettingError, RuntimeStoreUnavailableError. */
   async setStage(route: string, stage: unknown): Promise<WriteStage> {
-    if (!this.#fileStages.has(route)) throw new UnknownRouteError(route)
+    if (!this.#fileStages.has(route)) {
+      if (!this.#opts.config.routes.some((r) => r.name === route)) throw new UnknownRouteError(route)
+      throw new InvalidSettingError(`route "${route}" has no write log (no writes block in its config)`)
+    }
     if (!isWriteStage(stage)) throw new InvalidSettingError(`stage must be one of old, record, replay, final (got ${JSON.stringify(stage)})`)
     const redis = this.#opts.config.redis
     const client = this.#client
