@@ -73,4 +73,19 @@ describe('write log: outages', () => {
     expect(next.writes.map((w) => w.id)).toEqual(['later'])
     expect(last?.counters).toMatchObject({ unknowns: 1, acknowledged: 1, replayed: 1 })
   }, 60_000)
+
+  it('an outcome that arrives after unknownAfter closes the unknown, and the write is replayed', async () => {
+    const { redis, old, next } = await fx.start()
+    const config = writeLogConfig(redis.url, 'late', old, next, { stage: 'replay', unknownAfter: '200ms', appendTimeout: '2s' })
+    const gw = await fx.gateway(config)
+    fx.add(new WriteReplayer(config, { pollMs: 20, reportMs: 60_000 }), (r) => r.close()).start()
+    old.writeDelayMs = 1_500
+    const answered = sendWrite(gw.traffic, 'PUT', 'slow', { name: 's', seq: 1 })
+    let last: RouteStatus | undefined
+    await waitFor(async () => (last = await writeStatus(gw.admin)).open['unknown'] === 1, 10_000, () => `an unknown while the old side is slow: ${JSON.stringify(last)}`)
+    expect(await answered).toBe(201)
+    await waitFor(async () => (last = await writeStatus(gw.admin)).lagEntries === 0, 10_000, () => `the late write to replay: ${JSON.stringify(last)}`)
+    expect(last?.open).toEqual({})
+    expect(next.items.get('slow')?.name).toBe('s')
+  }, 30_000)
 })

@@ -134,7 +134,10 @@ export class PartitionReplayer {
     while (!o.closed()) {
       const outcome = await o.store.outcome(e.key)
       const known = outcome !== undefined && outcome !== 'invalid' && outcome.status !== NO_ANSWER_STATUS
-      if (known) return outcome.status
+      if (known) {
+        if (flagged) await o.store.unflag(id)
+        return outcome.status
+      }
       const expired = outcome !== undefined || now() - e.at >= o.writes.unknownAfterMs
       if (expired) {
         if (await o.store.acked(id)) return 'acked'

@@ -103,6 +103,11 @@ export class ReplayStore {
     return (await this.#redis.hsetnx(writeAttentionKey(this.#prefix, this.#route), id, JSON.stringify(item))) === 1
   }
 
+  /** Closes an open item that resolved itself (an outcome that arrived after the entry was reported unknown). */
+  async unflag(id: string): Promise<void> {
+    await this.#redis.hdel(writeAttentionKey(this.#prefix, this.#route), id)
+  }
+
   async count(counter: string, by = 1): Promise<void> {
     await this.#redis.hincrby(writeCountersKey(this.#prefix, this.#route), counter, by)
   }
