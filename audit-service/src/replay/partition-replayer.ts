@@ -53,13 +53,18 @@ export class PartitionReplayer {
   /** Runs until closed; every Redis error is logged and retried after a poll interval. */
   async run(): Promise<void> {
     const o = this.#o
+    let failing = false
     while (!o.closed()) {
       try {
         if (!(await this.#step())) await o.sleep(o.pollMs)
+        if (failing) o.logger.info({ partition: this.label }, 'replay resumed')
+        failing = false
       } catch (err) {
         this.#held = false
-        o.logger.warn({ partition: this.label, err: (err as Error).message }, 'replay step failed; retrying')
-        await o.sleep(o.pollMs)
+        // Once per outage, not once per retry.
+        if (!failing) o.logger.warn({ partition: this.label, err: (err as Error).message }, 'replay step failed (Redis unavailable?); retrying every second')
+        failing = true
+        await o.sleep(Math.max(o.pollMs, 1_000))
       }
     }
     if (this.#held) await o.store.release(o.consumer).catch(() => undefined)

@@ -111,14 +111,21 @@ export class WriteReplayer {
     const lags = new Map<string, RouteLag>()
     for (const r of this.#config.routes) {
       if (!r.writes) continue
-      let entries = 0
-      let oldest = Infinity
+      const pipe = this.#redis.pipeline()
       for (let p = 0; p < r.writes.partitions; p++) {
         const key = writeStreamKey(this.#prefix, r.name, p)
-        const [len, first] = await Promise.all([this.#redis.xlen(key), this.#redis.xrange(key, '-', '+', 'COUNT', 1)])
-        entries += len
-        const id = first[0]?.[0]
-        if (id !== undefined) oldest = Math.min(oldest, Number(id.split('-')[0]))
+        pipe.xlen(key).xrange(key, '-', '+', 'COUNT', 1)
+      }
+      const results = (await pipe.exec()) ?? []
+      let entries = 0
+      let oldest = Infinity
+      for (let i = 0; i < results.length; i += 2) {
+        const [lenErr, len] = results[i] ?? []
+        const [firstErr, first] = results[i + 1] ?? []
+        if (lenErr || firstErr) throw lenErr ?? firstErr
+        entries += typeof len === 'number' ? len : 0
+        const id = (first as [string, unknown][] | undefined)?.[0]?.[0]
+        if (typeof id === 'string') oldest = Math.min(oldest, Number(id.split('-')[0]))
       }
       lags.set(r.name, { entries, seconds: Number.isFinite(oldest) ? Math.max(0, (now - oldest) / 1_000) : 0 })
     }

@@ -64,12 +64,19 @@ export class WriteLogStatus {
     const cfg = this.#routeConfig(route)
     const client = this.#ready()
     try {
-      const partitions: WritePartitionStatus[] = []
+      const pipe = client.pipeline()
       for (let p = 0; p < cfg.partitions; p++) {
         const key = writeStreamKey(this.#prefix, route, p)
-        const [pending, first] = await Promise.all([client.xlen(key), client.xrange(key, '-', '+', 'COUNT', 1)])
-        const id = first[0]?.[0]
-        partitions.push({ partition: p, pending, oldestAt: id === undefined ? undefined : Number(id.split('-')[0]) })
+        pipe.xlen(key).xrange(key, '-', '+', 'COUNT', 1)
+      }
+      const results = (await pipe.exec()) ?? []
+      const partitions: WritePartitionStatus[] = []
+      for (let p = 0; p < cfg.partitions; p++) {
+        const [lenErr, pending] = results[2 * p] ?? []
+        const [firstErr, first] = results[2 * p + 1] ?? []
+        if (lenErr || firstErr) throw lenErr ?? firstErr
+        const id = (first as [string, unknown][] | undefined)?.[0]?.[0]
+        partitions.push({ partition: p, pending: typeof pending === 'number' ? pending : 0, oldestAt: typeof id === 'string' ? Number(id.split('-')[0]) : undefined })
       }
       const [countersRaw, attention] = await Promise.all([client.hgetall(writeCountersKey(this.#prefix, route)), client.hgetall(writeAttentionKey(this.#prefix, route))])
       const counters: Record<string, number> = {}
