@@ -1,5 +1,6 @@
 import { NodeProcess, waitFor } from '@shadowgate/dev-helpers'
 import { WriteReplayer } from '@shadowgate/audit-service'
+import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
 import { SHADOWGATE_BIN, WriteLogFixture, admin, rawWriteLogConfig, sendWrite, writeLogConfig, writeStatus, type RouteStatus } from './write-log-rig.js'
 
@@ -87,5 +88,21 @@ describe('write log: outages', () => {
     await waitFor(async () => (last = await writeStatus(gw.admin)).lagEntries === 0, 10_000, () => `the late write to replay: ${JSON.stringify(last)}`)
     expect(last?.open).toEqual({})
     expect(next.items.get('slow')?.name).toBe('s')
+  }, 30_000)
+
+  it('a Redis slower than appendTimeout never holds a write: it is forwarded at once and counted in a gap', async () => {
+    const { redis, old, next } = await fx.start()
+    const gw = await fx.gateway(writeLogConfig(redis.url, 'slow', old, next, { appendTimeout: '50ms' }))
+    expect(await sendWrite(gw.traffic, 'PUT', 'warm', { name: 'w' })).toBe(201)
+    const client = fx.add(new Redis(redis.url), (c) => c.disconnect())
+    // Redis holds every write command (XADD scripts included) for 1.5 s.
+    await client.call('CLIENT', 'PAUSE', '1500', 'WRITE')
+    const started = performance.now()
+    const statuses = await Promise.all([0, 1, 2].map((i) => sendWrite(gw.traffic, 'PUT', `p${i}`, { name: 'p' })))
+    expect(statuses).toEqual([201, 201, 201])
+    expect(performance.now() - started).toBeLessThan(1_200)
+    let last: RouteStatus | undefined
+    await waitFor(async () => (last = await writeStatus(gw.admin)).open['gap'] === 3, 10_000, () => `a gap of 3: ${JSON.stringify(last)}`)
+    expect(last?.items.find((i) => i.kind === 'gap')).toMatchObject({ reason: 'redis_unavailable', count: 3 })
   }, 30_000)
 })
