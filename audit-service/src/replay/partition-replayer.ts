@@ -76,7 +76,7 @@ export class PartitionReplayer {
     const stage = o.stage()
     if (stage !== 'replay' && stage !== 'final') return false
     if (!(await this.#keepLease())) return false
-    await o.store.ensureGroup()
+    if (this.#claim) await o.store.ensureGroup()
     let entries: RawStreamEntry[] = []
     if (this.#claim) {
       entries = await o.store.claimPending(o.consumer, o.batch)
