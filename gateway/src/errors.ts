@@ -138,3 +138,10 @@ export class AdminUnsupportedMediaTypeError extends GatewayError {
     super('SG_ADMIN_UNSUPPORTED_MEDIA_TYPE', 415, `content-type ${JSON.stringify(contentType.slice(0, 100))} is not accepted; send application/json`)
   }
 }
+
+/** Admin API: the write log of a route has no open item with this id (already acknowledged, or never there). */
+export class WriteEntryNotFoundError extends GatewayError {
+  constructor(route: string, id: string) {
+    super('SG_WRITE_ENTRY_NOT_FOUND', 404, `the write log of route "${route}" has no open item ${JSON.stringify(id.slice(0, 100))} (see shadowgate writes status)`)
+  }
+}

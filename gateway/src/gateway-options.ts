@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Dispatcher } from 'undici'
 import type { GatewayMetrics } from './metrics/gateway-metrics.js'
 import type { PairSink } from './mirror/mirror-pair.js'
+import type { WriteHook } from './proxy/write-hook.js'
 import type { RouteSettingsSource } from './runtime/route-settings-source.js'
 
 /** Options of buildGateway(config, options). Everything is optional; tests and the server pass what they own. */
@@ -18,6 +19,8 @@ export interface BuildGatewayOptions {
   readonly primaryDispatcher?: Dispatcher
   /** Dispatcher for shadow copies (kept apart from the primary pools). Injected ones are never closed. */
   readonly shadowDispatcher?: Dispatcher
+  /** Wraps logged writes (the write log's recorder); default: none, writes are only forwarded. */
+  readonly writeHook?: WriteHook
   /** Identifies this gateway instance in logs and series; default: `${hostname}-${pid}`. */
   readonly instanceId?: string
 }

@@ -59,4 +59,5 @@ export {
   AdminUrlTooLongError,
   AdminBodyTooLargeError,
   AdminUnsupportedMediaTypeError,
+  WriteEntryNotFoundError,
 } from './errors.js'

@@ -18,6 +18,7 @@ import {
   UnknownRouteError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
+  WriteEntryNotFoundError,
 } from '@shadowgate/gateway'
 
 // Callers match on `code` and clients see `statusCode`: both are a contract, listed once here.
@@ -40,6 +41,7 @@ describe('gateway errors', () => {
     [new AdminUrlTooLongError(), 'SG_ADMIN_URL_TOO_LONG', 414],
     [new AdminBodyTooLargeError(16_384), 'SG_ADMIN_BODY_TOO_LARGE', 413],
     [new AdminUnsupportedMediaTypeError('application/xml'), 'SG_ADMIN_UNSUPPORTED_MEDIA_TYPE', 415],
+    [new WriteEntryNotFoundError('items', '1-0'), 'SG_WRITE_ENTRY_NOT_FOUND', 404],
   ])('%s has code %s and status %i', (err, code, status) => {
     expect(err).toBeInstanceOf(GatewayError)
     expect(err).toBeInstanceOf(Error)

@@ -8,6 +8,7 @@ import { adminFrameworkError, type FrameworkError } from './admin-framework-erro
 import type { AdminMetricsSource } from './admin-metrics-source.js'
 import { parseMirrorUpdate } from './mirror-update.js'
 import { mirrorChangeJson, routeListingEntry } from './route-listing.js'
+import { registerWriteAdminRoutes, type WriteAdminOptions } from './write-admin-routes.js'
 
 export interface BuildAdminOptions {
   readonly config: ShadowgateConfig
@@ -17,6 +18,8 @@ export interface BuildAdminOptions {
   readonly ready?: () => boolean
   /** A pino logger; default: no logging. */
   readonly logger?: FastifyBaseLogger
+  /** The write log's stages and status; without it the /writes endpoints are not served. */
+  readonly writes?: Omit<WriteAdminOptions, 'actor'>
 }
 
 interface RouteParams {
@@ -120,6 +123,8 @@ export async function buildAdmin(opts: BuildAdminOptions): Promise<FastifyInstan
     const change = await settings.resetMirror(req.params.name, { by: actor(req) })
     return { change: mirrorChangeJson(change) }
   })
+
+  if (opts.writes) registerWriteAdminRoutes(app, { ...opts.writes, actor })
 
   return app
 }
