@@ -56,3 +56,7 @@ export { withoutNoise, isNoise, NOISE_ABSOLUTE_THRESHOLD, NOISE_RELATIVE_THRESHO
 export type { RawRates } from './noise/noise-filter.js'
 export { classifyValues, VALUE_CLASSES } from './noise/value-class.js'
 export type { ValueClass } from './noise/value-class.js'
+export { WriteReplayer, DEFAULT_REPLAY_LEASE_TTL_MS } from './replay/write-replayer.js'
+export type { WriteReplayerOptions } from './replay/write-replayer.js'
+export { REPLAY_COUNTERS } from './replay/replay-tally.js'
+export type { ReplayCounter, ReplayPointSink, RouteLag } from './replay/replay-tally.js'

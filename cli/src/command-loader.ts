@@ -13,6 +13,8 @@ const COMMANDS = {
   audit: { module: '@shadowgate/audit-service/cli', exportName: 'runAuditCommand' },
   mismatches: { module: '@shadowgate/audit-service/cli', exportName: 'runMismatchesCommand' },
   noise: { module: '@shadowgate/audit-service/cli', exportName: 'runNoiseCommand' },
+  writes: { module: '@shadowgate/gateway/cli', exportName: 'runWritesCommand' },
+  replay: { module: '@shadowgate/audit-service/cli', exportName: 'runReplayCommand' },
   demo: { module: './demo/run-demo-command.js', exportName: 'runDemoCommand' },
 } as const
 

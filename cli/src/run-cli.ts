@@ -11,6 +11,8 @@ Commands:
   audit        run the audit worker (diffs mirrored pairs, writes InfluxDB series)
   mismatches   show recorded mismatch groups with sample diffs
   noise        suggest, apply or list ignore rules learnt from A/A noise samples
+  writes       show or change a route's write log: stage, status, ack, failed
+  replay       run the write replayer (drains the write log into the other side)
   demo         run a local demo: sample primary and shadow, gateway, audit worker, traffic
 
 Options:

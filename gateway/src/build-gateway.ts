@@ -70,6 +70,7 @@ export async function buildGateway(config: ShadowgateConfig, options: BuildGatew
     routeOf: (request) => request.mirrorRoute?.name,
     upgradeRouteOf: (req) => app.mirror.upgrade(req)?.name,
     observerOf: (request) => request.mirrorObserver,
+    writeHook: options.writeHook,
   })
   return app
 }

@@ -166,3 +166,10 @@ export class LoadRampActiveError extends GatewayError {
     super('SG_LOAD_RAMP_ACTIVE', 409, `a load ramp is already running on route "${route}"; stop it first (shadowgate load stop ${route})`)
   }
 }
+
+/** Admin API: the write log of a route has no open item with this id (already acknowledged, or never there). */
+export class WriteEntryNotFoundError extends GatewayError {
+  constructor(route: string, id: string) {
+    super('SG_WRITE_ENTRY_NOT_FOUND', 404, `the write log of route "${route}" has no open item ${JSON.stringify(id.slice(0, 100))} (see shadowgate writes status)`)
+  }
+}

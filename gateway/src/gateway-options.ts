@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici'
 import type { GatewayMetrics } from './metrics/gateway-metrics.js'
 import type { CopyObserver } from './mirror/load-window.js'
 import type { PairSink } from './mirror/mirror-pair.js'
+import type { WriteHook } from './proxy/write-hook.js'
 import type { RouteSettingsSource } from './runtime/route-settings-source.js'
 
 /** Options of buildGateway(config, options). Everything is optional; tests and the server pass what they own. */
@@ -21,6 +22,8 @@ export interface BuildGatewayOptions {
   readonly shadowDispatcher?: Dispatcher
   /** Told about every copy's end and every isolation refusal (the load ramp's brakes); default: none. */
   readonly copyObserver?: CopyObserver
+  /** Wraps logged writes (the write log's recorder); default: none, writes are only forwarded. */
+  readonly writeHook?: WriteHook
   /** Identifies this gateway instance in logs and series; default: `${hostname}-${pid}`. */
   readonly instanceId?: string
 }

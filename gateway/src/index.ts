@@ -63,4 +63,5 @@ export {
   AdminUrlTooLongError,
   AdminBodyTooLargeError,
   AdminUnsupportedMediaTypeError,
+  WriteEntryNotFoundError,
 } from './errors.js'

@@ -13,6 +13,10 @@ export const AUDIT_MEASUREMENT = 'shadowgate_audit'
 export const FIELD_DIFF_MEASUREMENT = 'shadowgate_field_diff'
 export const GATEWAY_MEASUREMENT = 'shadowgate_gateway'
 export const LOAD_MEASUREMENT = 'shadowgate_load'
+/** Replay progress per route: lag in entries and seconds, replayed/failed/skipped/gaps per window. */
+export const REPLAY_MEASUREMENT = 'shadowgate_replay'
+/** One point per replayed write: the new side's status against the one the log recorded. */
+export const REPLAY_AUDIT_MEASUREMENT = 'shadowgate_replay_audit'
 
 /** Tag value that stands for the paths beyond worker.maxPathsPerRoute. */
 export const OTHER_PATH = '(other)'

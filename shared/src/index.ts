@@ -8,7 +8,18 @@ export {
   mismatchIndexKey,
   mismatchGroupKey,
   mismatchSamplesKey,
+  writeStagesKey,
+  writeStagesChannel,
+  writeStreamKey,
+  writeOutcomesKey,
+  writeAttentionKey,
+  writeAcksKey,
+  writeCountersKey,
+  writeLeaseKey,
+  WRITE_REPLAY_GROUP,
 } from './queue-names.js'
+export { WRITE_STAGES, WRITE_GAP_REASONS, NO_ANSWER_STATUS, isWriteStage, encodeWriteEntry, decodeWriteEntry, encodeWriteOutcome, decodeWriteOutcome } from './write-entry.js'
+export type { WriteStage, WriteSide, WriteGapReason, WriteIntent, WriteGap, WriteLogEntry, MalformedWriteEntry, WriteOutcome } from './write-entry.js'
 export { formatPath, formatCollapsedPath, parsePathPattern, pathMatches, pathMatchesExactly } from './path-grammar.js'
 export type { PathSegment, PathPattern, PatternSegment } from './path-grammar.js'
 export { AUDIT_JOB_VERSION, SAME_AS_PRIMARY, UPSTREAM_ERROR_KINDS, checkAuditJob, parseAuditJob } from './job-schema.js'
@@ -103,6 +114,18 @@ export {
   DEFAULT_INFLUX_MAX_RETRIES,
   DEFAULT_GATEWAY_WINDOW_MS,
   DEFAULT_RECHECK_MIN_DELAY_MS,
+  DEFAULT_WRITE_STAGE,
+  DEFAULT_WRITE_METHODS,
+  DEFAULT_WRITE_MAX_BODY_BYTES,
+  DEFAULT_WRITE_HEADERS,
+  DEFAULT_WRITE_PARTITIONS,
+  MAX_WRITE_PARTITIONS,
+  DEFAULT_WRITE_APPEND_TIMEOUT_MS,
+  DEFAULT_WRITE_MAX_PENDING_ENTRIES,
+  DEFAULT_IDEMPOTENCY_HEADER,
+  DEFAULT_WRITE_UNKNOWN_AFTER_MS,
+  DEFAULT_WRITE_MAX_ATTEMPTS,
+  DEFAULT_WRITE_REPLAY_TIMEOUT_MS,
 } from './config/defaults.js'
 export type {
   AdminConfig,
@@ -118,6 +141,7 @@ export type {
   LoadConfig,
   OperatorListenConfig,
   NumberComparison,
+  PartitionKey,
   ProxyConfig,
   RedisConfig,
   RouteAuditConfig,
@@ -125,6 +149,7 @@ export type {
   RouteMirrorConfig,
   RouteNoiseConfig,
   RouteRecheckConfig,
+  RouteWritesConfig,
   ShadowgateConfig,
   StickyKey,
   ToleranceRule,

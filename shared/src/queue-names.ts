@@ -24,3 +24,38 @@ export function mismatchGroupKey(prefix: string, fingerprint: string): string {
 export function mismatchSamplesKey(prefix: string, fingerprint: string): string {
   return `${prefix}:mismatch:samples:${fingerprint}`
 }
+
+/** Redis hash of every route's write stage (field = route name, value = stage), apart from the runtime hash. */
+export function writeStagesKey(prefix: string): string {
+  return `${prefix}:writes:stages`
+}
+/** Pub/sub channel announcing a write-stage change (message: JSON `{route, stage}`). */
+export function writeStagesChannel(prefix: string): string {
+  return `${prefix}:writes:changes`
+}
+/** One write-log stream per route partition; entries are in the order their intents were appended. */
+export function writeStreamKey(prefix: string, route: string, partition: number): string {
+  return `${prefix}:writes:log:${route}:${partition}`
+}
+/** Hash of the old side's answer per intent (field = idempotency key, value = `status latencyMs`). */
+export function writeOutcomesKey(prefix: string, route: string): string {
+  return `${prefix}:writes:outcomes:${route}`
+}
+/** Hash of what needs an operator: gaps, unknowns, parked and malformed entries (field = entry id, value = JSON). */
+export function writeAttentionKey(prefix: string, route: string): string {
+  return `${prefix}:writes:attention:${route}`
+}
+/** Hash of acknowledgements (field = entry id, value = JSON with reason, who and when). */
+export function writeAcksKey(prefix: string, route: string): string {
+  return `${prefix}:writes:acks:${route}`
+}
+/** Hash of a route's replay counters (replayed, mismatched, skipped, failed, parked, gaps, unknowns, malformed). */
+export function writeCountersKey(prefix: string, route: string): string {
+  return `${prefix}:writes:counters:${route}`
+}
+/** The lease that makes one replayer the only reader of a partition, so each key keeps its order. */
+export function writeLeaseKey(prefix: string, route: string, partition: number): string {
+  return `${prefix}:writes:lease:${route}:${partition}`
+}
+/** Consumer group of the replayers on every write-log stream. */
+export const WRITE_REPLAY_GROUP = 'shadowgate-replay'

@@ -22,6 +22,7 @@ import {
   UnknownRouteError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
+  WriteEntryNotFoundError,
 } from '@shadowgate/gateway'
 
 // Callers match on `code` and clients see `statusCode`: both are a contract, listed once here.
@@ -48,6 +49,7 @@ describe('gateway errors', () => {
     [new InvalidLoadRampError('step must be a percent above 0'), 'SG_INVALID_LOAD_RAMP', 400],
     [new LoadRampNoShadowError('users'), 'SG_LOAD_NO_SHADOW', 409],
     [new LoadRampActiveError('users'), 'SG_LOAD_RAMP_ACTIVE', 409],
+    [new WriteEntryNotFoundError('items', '1-0'), 'SG_WRITE_ENTRY_NOT_FOUND', 404],
   ])('%s has code %s and status %i', (err, code, status) => {
     expect(err).toBeInstanceOf(GatewayError)
     expect(err).toBeInstanceOf(Error)

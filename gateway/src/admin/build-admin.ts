@@ -10,6 +10,7 @@ import { parseMirrorUpdate } from './mirror-update.js'
 import { loadRampJson } from './load-ramp-json.js'
 import { mirrorChangeJson, routeListingEntry } from './route-listing.js'
 import { parseLoadStart } from '../runtime/load-start.js'
+import { registerWriteAdminRoutes, type WriteAdminOptions } from './write-admin-routes.js'
 
 export interface BuildAdminOptions {
   readonly config: ShadowgateConfig
@@ -19,6 +20,8 @@ export interface BuildAdminOptions {
   readonly ready?: () => boolean
   /** A pino logger; default: no logging. */
   readonly logger?: FastifyBaseLogger
+  /** The write log's stages and status; without it the /writes endpoints are not served. */
+  readonly writes?: Omit<WriteAdminOptions, 'actor'>
 }
 
 interface RouteParams {
@@ -141,6 +144,8 @@ export async function buildAdmin(opts: BuildAdminOptions): Promise<FastifyInstan
     const out = await settings.stopLoad(name, { state: 'stopped', reason: 'load stop', by: actor(req) })
     return { stopped: out.stopped, load: loadRampJson(name, out.load, settings.mirrorPercent(name), Date.now()) }
   })
+
+  if (opts.writes) registerWriteAdminRoutes(app, { ...opts.writes, actor })
 
   return app
 }

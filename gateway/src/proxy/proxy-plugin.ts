@@ -17,6 +17,7 @@ import { hasRequestBody } from './request-body.js'
 import { sendGatewayError } from './send-gateway-error.js'
 import { TrustedProxies } from './trusted-proxies.js'
 import { WebSocketPassthrough } from './websocket-passthrough.js'
+import type { WriteHook } from './write-hook.js'
 
 export interface ProxyPluginOptions {
   readonly config: ShadowgateConfig
@@ -31,6 +32,8 @@ export interface ProxyPluginOptions {
   readonly upgradeRouteOf?: (req: IncomingMessage) => string | undefined
   /** Watches a request's primary response (e.g. to capture it for an audit pair). */
   readonly observerOf?: (request: FastifyRequest) => PrimaryObserver | undefined
+  /** Wraps the forwarding of logged writes (the write log); routes it does not handle cost one lookup. */
+  readonly writeHook?: WriteHook
 }
 
 declare module 'fastify' {
@@ -76,6 +79,7 @@ const proxyPlugin: FastifyPluginCallback<ProxyPluginOptions> = (fastify, opts, d
     upgradeRouteOf ??= (req) => table.match(req.method ?? 'GET', req.url ?? '/')?.name
   }
   const observerOf = opts.observerOf
+  const writeHook = opts.writeHook
 
   const primaryOf = (route: string | undefined): string => (route === undefined ? config.primary : settings.primary(route))
 
@@ -90,7 +94,15 @@ const proxyPlugin: FastifyPluginCallback<ProxyPluginOptions> = (fastify, opts, d
       sendGatewayError(reply.raw, new UpstreamUnavailableError(`no primary upstream for route ${route ?? UNMATCHED_ROUTE}: ${(err as Error).message}`, { cause: err }))
       return
     }
-    forwarder.forward(req, reply.raw, hasRequestBody(req) ? payload : null, route ?? UNMATCHED_ROUTE, upstream, observerOf?.(request))
+    const body = hasRequestBody(req) ? payload : null
+    if (writeHook !== undefined && route !== undefined && writeHook.handles(route, req.method ?? 'GET')) {
+      writeHook.forward(req, reply.raw, body, route, observerOf?.(request), (b, target, observer) => {
+        const shadow = target === 'new' ? settings.shadow(route) : undefined
+        forwarder.forward(req, reply.raw, b, route, shadow ?? upstream, observer)
+      })
+      return
+    }
+    forwarder.forward(req, reply.raw, body, route ?? UNMATCHED_ROUTE, upstream, observerOf?.(request))
   }
   fastify.decorate('forwardToPrimary', (request: FastifyRequest, reply: FastifyReply, route?: string) => forwardRequest(request, reply, request.raw, route))
 

@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { ShadowgateConfig } from '@shadowgate/shared'
 import { Registry } from 'prom-client'
 import { buildAdmin } from '../admin/build-admin.js'
+import { createWriteLogParts } from '../writes/write-log-parts.js'
 import { FaultCounters } from '../metrics/fault-counters.js'
 import { RedisRuntimeStore } from '../runtime/redis-runtime-store.js'
 import { RuntimeSettings } from '../runtime/runtime-settings.js'
@@ -40,8 +41,10 @@ export async function runClusterPrimary(config: ShadowgateConfig, opts: { logger
       shutdown.trigger('workers cannot start')
     },
   })
+  // The workers log the writes; the primary serves the write log's admin endpoints.
+  const writeParts = config.admin.enabled ? createWriteLogParts(config, logger, faults) : undefined
   const admin = config.admin.enabled
-    ? await buildAdmin({ config, settings, metrics, logger, ready: () => !closing && supervisor.listeningCount() > 0 })
+    ? await buildAdmin({ config, settings, metrics, logger, ready: () => !closing && supervisor.listeningCount() > 0, writes: writeParts })
     : undefined
   const shutdown = gracefulShutdown({
     logger,
@@ -51,6 +54,7 @@ export async function runClusterPrimary(config: ShadowgateConfig, opts: { logger
       // Workers get the drain budget plus a margin for their own clean-up before they are killed.
       await supervisor.stop(drainMs + 5_000)
       await admin?.close()
+      await writeParts?.close()
       metrics.close()
       stopRelay?.()
       settings.close()

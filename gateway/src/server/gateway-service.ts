@@ -13,6 +13,9 @@ import { LoadWindow } from '../mirror/load-window.js'
 import { RedisRuntimeStore } from '../runtime/redis-runtime-store.js'
 import type { RuntimeStore } from '../runtime/runtime-store.js'
 import { RuntimeSettings } from '../runtime/runtime-settings.js'
+import { WriteLogAppender } from '../writes/write-log-appender.js'
+import { createWriteLogParts } from '../writes/write-log-parts.js'
+import { WriteRecorder } from '../writes/write-recorder.js'
 import { ConnectionDrain } from './connection-drain.js'
 import { LoadBrakes } from './load-brakes.js'
 
@@ -41,6 +44,7 @@ export interface GatewayServiceOptions {
  * so that drain + producer flush + this stays within the margin a cluster primary allows a worker.
  */
 const COUNTERS_CLOSE_TIMEOUT_MS = 2_000
+const WRITE_LOG_START_WAIT_MS = 2_000
 
 /** Where the listeners ended up (ports resolved when the config says 0). */
 export interface GatewayServiceAddresses {
@@ -134,7 +138,20 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
     cleanups.push(() => loadBrakes.close())
     loadBrakes.start()
 
-    const gateway = await buildGateway(config, { logger, settings, metrics, pairSink: producer, instanceId, copyObserver: loadWindow })
+    // The write log: only when a route has one and Redis holds it.
+    let writeRecorder: WriteRecorder | undefined
+    const writeParts = createWriteLogParts(config, logger, faults)
+    if (writeParts && config.redis) {
+      cleanups.push(() => writeParts.close())
+      const appender = new WriteLogAppender({ url: config.redis.url, prefix: config.redis.prefix, instance: instanceId, logger })
+      // Closed after the traffic app, so gaps counted by the last writes are still recorded.
+      cleanups.push(() => appender.close())
+      // Writes before the connection is up would all be gaps; the wait is bounded like the runtime store's.
+      await appender.connected(WRITE_LOG_START_WAIT_MS)
+      writeRecorder = new WriteRecorder({ config, stages: writeParts.stages, appender, instance: instanceId, logger })
+    }
+
+    const gateway = await buildGateway(config, { logger, settings, metrics, pairSink: producer, instanceId, copyObserver: loadWindow, writeHook: writeRecorder })
     let gatewayClosed: Promise<void> | undefined
     const closeGateway = (): Promise<void> => (gatewayClosed ??= gateway.close())
     cleanups.push(closeGateway)
@@ -143,7 +160,7 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
     let draining = false
     const ready = (): boolean => !draining && gateway.server.listening
     const adminOn = opts.admin ?? config.admin.enabled
-    const admin = adminOn ? await buildAdmin({ config, settings, metrics, ready, logger }) : undefined
+    const admin = adminOn ? await buildAdmin({ config, settings, metrics, ready, logger, writes: writeParts }) : undefined
     if (admin) cleanups.push(() => admin.close())
 
     let closing: Promise<void> | undefined

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { AUDIT_MAX_BATCH_PAIRS } from '../audit-batch.js'
 import { DEFAULT_REDIS_PREFIX } from '../queue-names.js'
+import { WRITE_STAGES, type WriteStage } from '../write-entry.js'
 import * as D from './defaults.js'
 
 /*
@@ -164,6 +165,38 @@ const routeNoise = section(
   'A/A noise sampling of the new side.',
 )
 
+const routeWrites = Type.Object(
+  {
+    stage: Type.Unsafe<WriteStage>({
+      type: 'string',
+      enum: [...WRITE_STAGES],
+      default: D.DEFAULT_WRITE_STAGE,
+      description: 'The write stage at start (old, record, replay, final); at run time it lives in Redis (shadowgate writes stage).',
+    }),
+    methods: methodList(D.DEFAULT_WRITE_METHODS, 'Methods recorded in the write log.'),
+    maxBodyBytes: count(D.DEFAULT_WRITE_MAX_BODY_BYTES, 0, 'Largest request body recorded; larger writes are still served and counted in a gap.', 64 * 1_048_576),
+    headers: headerList(D.DEFAULT_WRITE_HEADERS, 'Request headers recorded and replayed; Authorization only when listed.'),
+    partitionBy: Type.Optional(
+      Type.String({
+        pattern: `^(param:.+|header:${HEADER_NAME_PATTERN.slice(1, -1)})$`,
+        errorMessage: 'must be param:<name> (a parameter of match) or header:<name> (a valid header name)',
+        description: 'What orders the writes: param:<name> (a parameter of match) or header:<name>; writes of one key keep their order.',
+      }),
+    ),
+    // No schema default: it depends on partitionBy (8 with it, 1 without).
+    partitions: Type.Optional(Type.Integer({ minimum: 1, maximum: D.MAX_WRITE_PARTITIONS, description: `Streams of the route's write log (default: ${D.DEFAULT_WRITE_PARTITIONS} with partitionBy, else 1).` })),
+    appendTimeout: duration(D.DEFAULT_WRITE_APPEND_TIMEOUT_MS, { min: 1, max: 10_000 }, 'Longest wait for Redis before a write is forwarded unlogged (and counted in a gap).'),
+    maxPendingEntries: count(D.DEFAULT_WRITE_MAX_PENDING_ENTRIES, 1, 'Entries a partition may hold unreplayed; past it writes are counted in a gap.'),
+    idempotencyHeader: Type.String({ pattern: HEADER_NAME_PATTERN, errorMessage: 'must be a valid header name', default: D.DEFAULT_IDEMPOTENCY_HEADER, description: 'Header carrying the idempotency key of an entry to both sides.' }),
+    unknownAfter: duration(D.DEFAULT_WRITE_UNKNOWN_AFTER_MS, { min: 1 }, 'An intent without an outcome after this long is unknown: held back until acknowledged.'),
+    maxAttempts: count(D.DEFAULT_WRITE_MAX_ATTEMPTS, 1, 'Replay attempts per entry on a 5xx or timeout before it is parked.', 100),
+    replayTimeout: duration(D.DEFAULT_WRITE_REPLAY_TIMEOUT_MS, { min: 1 }, 'Longest wait for the answer to a replayed write.'),
+    verify: Type.Boolean({ default: true, description: 'Compare the replayed status with the logged one and write the verdict to InfluxDB.' }),
+    reverse: Type.Boolean({ default: true, description: "In stage final, log the new side's writes for replay to the old side." }),
+  },
+  { additionalProperties: false, description: "The route's write log (Redis Streams) and its replay to the other side; needs a shadow." },
+)
+
 const route = Type.Object(
   {
     name: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', errorMessage: 'must be 1-64 characters of letters, digits, "_", "-" or "."', description: 'Unique name, used in metrics and the admin API.' }),
@@ -175,6 +208,7 @@ const route = Type.Object(
     audit: routeAudit,
     recheck: routeRecheck,
     noise: routeNoise,
+    writes: Type.Optional(routeWrites),
   },
   { additionalProperties: false },
 )

@@ -1,4 +1,5 @@
 import type { PathPattern } from '../path-grammar.js'
+import type { WriteStage } from '../write-entry.js'
 
 /** Where a sticky key comes from: `header:x-user-id`, `cookie:sid` or `query:tenant`. */
 export interface StickyKey {
@@ -72,6 +73,40 @@ export interface RouteNoiseConfig {
   readonly maxRate: number
 }
 
+/** Which request part orders a route's writes: `param:id` (a path parameter of `match`) or `header:x-tenant`. */
+export interface PartitionKey {
+  readonly source: 'param' | 'header'
+  readonly name: string
+}
+
+/** The route's write log: what is recorded, how it is ordered and how the replayer treats it. */
+export interface RouteWritesConfig {
+  /** The stage at start; at run time the stage lives in Redis (`shadowgate writes stage`). */
+  readonly stage: WriteStage
+  readonly methods: readonly string[]
+  /** Larger bodies are still served; the log records a gap for them. */
+  readonly maxBodyBytes: number
+  /** Request headers recorded and replayed (lower-cased); Authorization only when listed here. */
+  readonly headers: readonly string[]
+  readonly partitions: number
+  readonly partitionBy: PartitionKey | undefined
+  /** Longest wait for Redis before a write is forwarded unlogged (and counted in a gap). */
+  readonly appendTimeoutMs: number
+  /** Entries a partition may hold unreplayed; past it writes are counted in a gap. */
+  readonly maxPendingEntries: number
+  /** Lower-cased header carrying the entry's idempotency key to both sides. */
+  readonly idempotencyHeader: string
+  /** An intent without an outcome after this long is `unknown`: held back until acknowledged. */
+  readonly unknownAfterMs: number
+  /** Attempts per entry on a 5xx or timeout before it is parked. */
+  readonly maxAttempts: number
+  readonly replayTimeoutMs: number
+  /** Compare the replayed status with the logged one and write the verdict to InfluxDB. */
+  readonly verify: boolean
+  /** In stage final, log the new side's writes for replay to the old side. */
+  readonly reverse: boolean
+}
+
 export interface RouteConfig {
   readonly name: string
   readonly match: string
@@ -84,6 +119,8 @@ export interface RouteConfig {
   readonly audit: RouteAuditConfig
   readonly recheck: RouteRecheckConfig
   readonly noise: RouteNoiseConfig
+  /** The write log; undefined: writes only go to the serving side (and the mirror's copy, if any). */
+  readonly writes: RouteWritesConfig | undefined
 }
 
 export interface CircuitBreakerConfig {

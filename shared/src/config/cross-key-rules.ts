@@ -46,6 +46,17 @@ function routeRules(data: unknown): ConfigIssue[] {
       if (names.has(name)) issues.push({ key: `routes[${i}].name`, constraint: `must be unique ("${name}" is used twice)` })
       names.add(name)
     }
+    const writes = at(r, 'writes')
+    if (typeof writes === 'object' && writes !== null) {
+      if (!present(at(r, 'shadow')) && !present(at(data, 'shadow'))) {
+        issues.push({ key: `routes[${i}].shadow`, constraint: 'is required when writes is set: it is the new side writes are replayed to' })
+      }
+      const by = at(writes, 'partitionBy')
+      const match = at(r, 'match')
+      if (typeof by === 'string' && by.startsWith('param:') && typeof match === 'string' && !match.split('/').includes(`:${by.slice('param:'.length)}`)) {
+        issues.push({ key: `routes[${i}].writes.partitionBy`, constraint: `names no parameter of match "${match}"` })
+      }
+    }
     const percent = at(r, 'mirror', 'percent')
     if (typeof percent === 'number' && percent > 0 && !present(at(r, 'shadow')) && !present(at(data, 'shadow'))) {
       issues.push({ key: `routes[${i}].shadow`, constraint: 'is required when mirror.percent is above 0 (set it here or at the top level)' })

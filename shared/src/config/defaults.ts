@@ -74,3 +74,16 @@ export const DEFAULT_RECHECK_MAX_SHARE = 0.05
 export const DEFAULT_RECHECK_MAX_RATE = 10
 export const DEFAULT_NOISE_SAMPLE = 0.01
 export const DEFAULT_NOISE_MAX_RATE = 5
+export const DEFAULT_WRITE_STAGE = 'old' as const
+export const DEFAULT_WRITE_METHODS: readonly string[] = ['POST', 'PUT', 'PATCH', 'DELETE']
+export const DEFAULT_WRITE_MAX_BODY_BYTES = 1_048_576
+export const DEFAULT_WRITE_HEADERS: readonly string[] = ['content-type', 'accept']
+/** Partitions when partitionBy is set (one stream otherwise). */
+export const DEFAULT_WRITE_PARTITIONS = 8
+export const MAX_WRITE_PARTITIONS = 256
+export const DEFAULT_WRITE_APPEND_TIMEOUT_MS = 50
+export const DEFAULT_WRITE_MAX_PENDING_ENTRIES = 1_000_000
+export const DEFAULT_IDEMPOTENCY_HEADER = 'idempotency-key'
+export const DEFAULT_WRITE_UNKNOWN_AFTER_MS = 60_000
+export const DEFAULT_WRITE_MAX_ATTEMPTS = 5
+export const DEFAULT_WRITE_REPLAY_TIMEOUT_MS = 10_000

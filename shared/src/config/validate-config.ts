@@ -4,9 +4,9 @@ import { parsePathPattern } from '../path-grammar.js'
 import { checkConfigSchema, originOf } from './check-config-schema.js'
 import type { ShadowgateConfigFile } from './config-schema.js'
 import { crossKeyIssues } from './cross-key-rules.js'
-import { ALWAYS_REDACTED_HEADERS } from './defaults.js'
+import { ALWAYS_REDACTED_HEADERS, DEFAULT_WRITE_PARTITIONS } from './defaults.js'
 import { DEFAULT_REDIS_PREFIX } from '../queue-names.js'
-import type { ArrayRule, InfluxConfig, RedisConfig, RouteConfig, ShadowgateConfig, StickyKey, ToleranceRule } from './config-types.js'
+import type { ArrayRule, InfluxConfig, PartitionKey, RedisConfig, RouteConfig, RouteWritesConfig, ShadowgateConfig, StickyKey, ToleranceRule } from './config-types.js'
 
 type File = ShadowgateConfigFile
 type RouteFile = File['routes'][number]
@@ -35,6 +35,34 @@ function sticky(v: string | undefined): StickyKey | undefined {
   const source = m[1] as StickyKey['source']
   const name = m[2] ?? ''
   return { source, name: source === 'header' ? name.toLowerCase() : name }
+}
+
+function partitionBy(v: string | undefined): PartitionKey | undefined {
+  const m = v === undefined ? null : /^(param|header):(.+)$/.exec(v)
+  if (!m) return undefined
+  const source = m[1] as PartitionKey['source']
+  const name = m[2] ?? ''
+  return { source, name: source === 'header' ? name.toLowerCase() : name }
+}
+
+function routeWrites(w: NonNullable<RouteFile['writes']>): RouteWritesConfig {
+  const by = partitionBy(w.partitionBy)
+  return {
+    stage: w.stage,
+    methods: w.methods.map((m) => m.toUpperCase()),
+    maxBodyBytes: w.maxBodyBytes,
+    headers: lower(w.headers),
+    partitions: w.partitions ?? (by === undefined ? 1 : DEFAULT_WRITE_PARTITIONS),
+    partitionBy: by,
+    appendTimeoutMs: ms(w.appendTimeout),
+    maxPendingEntries: w.maxPendingEntries,
+    idempotencyHeader: w.idempotencyHeader.toLowerCase(),
+    unknownAfterMs: ms(w.unknownAfter),
+    maxAttempts: w.maxAttempts,
+    replayTimeoutMs: ms(w.replayTimeout),
+    verify: w.verify,
+    reverse: w.reverse,
+  }
 }
 
 function route(r: RouteFile, file: File): RouteConfig {
@@ -79,6 +107,7 @@ function route(r: RouteFile, file: File): RouteConfig {
       headers: Object.fromEntries(Object.entries(r.recheck.headers).map(([k, v]) => [k.toLowerCase(), v])),
     },
     noise: { sample: r.noise.sample, maxRate: r.noise.maxRate },
+    writes: r.writes === undefined ? undefined : routeWrites(r.writes),
   }
 }
 

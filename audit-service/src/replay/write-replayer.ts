@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
+import { Redis } from 'ioredis'
+import { pino, type Logger } from 'pino'
+import { isWriteStage, writeStagesKey, writeStreamKey, type ShadowgateConfig, type WriteStage } from '@shadowgate/shared'
+import { PartitionReplayer } from './partition-replayer.js'
+import { ReplayStore } from './replay-store.js'
+import { ReplayTarget } from './replay-target.js'
+import { ReplayTally, type ReplayCounter, type ReplayPointSink, type RouteLag } from './replay-tally.js'
+
+export interface WriteReplayerOptions {
+  readonly logger?: Logger
+  /** Receives `shadowgate_replay` and `shadowgate_replay_audit` points; default none. */
+  readonly points?: ReplayPointSink
+  /** Names this replayer in the consumer groups and leases; default `${hostname}-${pid}-<random>`. */
+  readonly consumer?: string
+  /** Lease of a partition: a replayer that dies leaves it to another after this long. */
+  readonly leaseTtlMs?: number
+  /** Pause when a partition has nothing to do, and between outcome checks. */
+  readonly pollMs?: number
+  /** First retry delay of a failing replay (doubled per attempt). */
+  readonly backoffMs?: number
+  /** Period of the lag report (`shadowgate_replay`). */
+  readonly reportMs?: number
+  /** Entries read per round. */
+  readonly batch?: number
+}
+
+export const DEFAULT_REPLAY_LEASE_TTL_MS = 15_000
+const DEFAULT_POLL_MS = 200
+const DEFAULT_BACKOFF_MS = 500
+const DEFAULT_REPORT_MS = 5_000
+const DEFAULT_BATCH = 100
+
+/**
+ * The replayer: drains every logged route's partition streams into the other side while the
+ * route's stage is replay (old → new) or final (new → old, when logged with reverse). Runs beside
+ * other replayers: each partition has one owner at a time (a lease in Redis), so per-key order holds.
+ */
+export class WriteReplayer {
+  readonly #config: ShadowgateConfig
+  readonly #prefix: string
+  readonly #logger: Logger
+  readonly #redis: Redis
+  readonly #target = new ReplayTarget()
+  readonly #tally: ReplayTally
+  readonly #opts: WriteReplayerOptions
+  readonly #stages = new Map<string, WriteStage>()
+  readonly #sleepers = new Set<() => void>()
+  readonly #loops: Promise<void>[] = []
+  #report: NodeJS.Timeout | undefined
+  #closed = false
+  #closing: Promise<void> | undefined
+
+  constructor(config: ShadowgateConfig, opts: WriteReplayerOptions = {}) {
+    if (!config.redis) throw new TypeError('the replayer needs redis.url: the write log lives in Redis')
+    this.#config = config
+    this.#prefix = config.redis.prefix
+    this.#opts = opts
+    this.#logger = opts.logger ?? pino({ level: 'silent' })
+    this.#tally = new ReplayTally(opts.points)
+    this.#redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, commandTimeout: 5_000, retryStrategy: (n: number) => Math.min(100 * 2 ** Math.min(n, 5), 2_000) })
+    this.#redis.on('error', () => {
+      // Reconnects by itself; each partition loop retries its step.
+    })
+    for (const r of config.routes) if (r.writes) this.#stages.set(r.name, r.writes.stage)
+  }
+
+  /** Starts every partition loop and the lag report; resolves at once. */
+  start(): void {
+    const consumer = this.#opts.consumer ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`
+    this.#loops.push(this.#followStages())
+    for (const route of this.#config.routes) {
+      const writes = route.writes
+      if (!writes) continue
+      for (let p = 0; p < writes.partitions; p++) {
+        const replayer = new PartitionReplayer({
+          route,
+          writes,
+          partition: p,
+          store: new ReplayStore(this.#redis, this.#prefix, route.name, p),
+          target: this.#target,
+          tally: this.#tally,
+          consumer,
+          logger: this.#logger,
+          stage: () => this.#stages.get(route.name),
+          leaseTtlMs: this.#opts.leaseTtlMs ?? DEFAULT_REPLAY_LEASE_TTL_MS,
+          pollMs: this.#opts.pollMs ?? DEFAULT_POLL_MS,
+          backoffMs: this.#opts.backoffMs ?? DEFAULT_BACKOFF_MS,
+          batch: this.#opts.batch ?? DEFAULT_BATCH,
+          sleep: (ms) => this.#sleep(ms),
+          closed: () => this.#closed,
+        })
+        this.#loops.push(replayer.run())
+      }
+    }
+    this.#report = setInterval(() => {
+      this.reportLag().catch((err: unknown) => this.#logger.warn({ err: (err as Error).message }, 'could not report the replay lag'))
+    }, this.#opts.reportMs ?? DEFAULT_REPORT_MS)
+    this.#report.unref()
+    this.#logger.info({ consumer, routes: [...this.#stages.keys()] }, 'write replayer started')
+  }
+
+  /** Totals since start for a route. */
+  stats(route: string): Readonly<Record<ReplayCounter, number>> {
+    return this.#tally.stats(route)
+  }
+
+  /** Reads each route's lag from Redis and writes the window's `shadowgate_replay` points. */
+  async reportLag(now = Date.now()): Promise<ReadonlyMap<string, RouteLag>> {
+    const lags = new Map<string, RouteLag>()
+    for (const r of this.#config.routes) {
+      if (!r.writes) continue
+      const pipe = this.#redis.pipeline()
+      for (let p = 0; p < r.writes.partitions; p++) {
+        const key = writeStreamKey(this.#prefix, r.name, p)
+        pipe.xlen(key).xrange(key, '-', '+', 'COUNT', 1)
+      }
+      const results = (await pipe.exec()) ?? []
+      let entries = 0
+      let oldest = Infinity
+      for (let i = 0; i < results.length; i += 2) {
+        const [lenErr, len] = results[i] ?? []
+        const [firstErr, first] = results[i + 1] ?? []
+        if (lenErr || firstErr) throw lenErr ?? firstErr
+        entries += typeof len === 'number' ? len : 0
+        const id = (first as [string, unknown][] | undefined)?.[0]?.[0]
+        if (typeof id === 'string') oldest = Math.min(oldest, Number(id.split('-')[0]))
+      }
+      lags.set(r.name, { entries, seconds: Number.isFinite(oldest) ? Math.max(0, (now - oldest) / 1_000) : 0 })
+    }
+    this.#tally.report(lags)
+    return lags
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true
+      clearInterval(this.#report)
+      for (const wake of this.#sleepers) wake()
+      await Promise.allSettled(this.#loops)
+      await this.reportLag().catch(() => undefined)
+      await this.#target.close()
+      this.#redis.disconnect()
+    })()
+    return this.#closing
+  }
+
+  async #followStages(): Promise<void> {
+    while (!this.#closed) {
+      try {
+        const stored = await this.#redis.hgetall(writeStagesKey(this.#prefix))
+        for (const r of this.#config.routes) {
+          if (!r.writes) continue
+          const v = stored[r.name]
+          this.#stages.set(r.name, isWriteStage(v) ? v : r.writes.stage)
+        }
+      } catch (err) {
+        this.#logger.debug({ err: (err as Error).message }, 'could not read the write stages; keeping the last ones')
+      }
+      await this.#sleep(Math.max(this.#opts.pollMs ?? DEFAULT_POLL_MS, 500))
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (this.#closed) return Promise.resolve()
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer)
+        this.#sleepers.delete(wake)
+        resolve()
+      }
+      const timer = setTimeout(wake, ms)
+      this.#sleepers.add(wake)
+    })
+  }
+}

@@ -1,0 +1,151 @@
+import { Redis } from 'ioredis'
+import { writeAcksKey, writeAttentionKey, writeCountersKey, writeStreamKey, type ShadowgateConfig, type WriteStage } from '@shadowgate/shared'
+import { InvalidSettingError, RuntimeStoreUnavailableError, UnknownRouteError, WriteEntryNotFoundError } from '../errors.js'
+import type { WriteStageStore } from './write-stage-store.js'
+
+/** One open item of a route's log: a gap, an unknown, a parked or a malformed entry. */
+export interface WriteAttentionItem {
+  readonly id: string
+  readonly kind: string
+  readonly [field: string]: unknown
+}
+
+export interface WritePartitionStatus {
+  readonly partition: number
+  readonly pending: number
+  /** Epoch ms of the oldest unreplayed entry; undefined when the partition is drained. */
+  readonly oldestAt: number | undefined
+}
+
+export interface WriteRouteStatus {
+  readonly route: string
+  readonly stage: WriteStage | undefined
+  readonly lagEntries: number
+  readonly lagSeconds: number
+  readonly partitions: readonly WritePartitionStatus[]
+  readonly counters: Readonly<Record<string, number>>
+  /** Open items by kind: gaps count the writes they stand for. */
+  readonly open: Readonly<Record<string, number>>
+  readonly items: readonly WriteAttentionItem[]
+}
+
+const MAX_ITEMS = 200
+
+function parseItem(id: string, text: string): WriteAttentionItem {
+  try {
+    const v = JSON.parse(text) as unknown
+    if (v && typeof v === 'object' && typeof (v as { kind?: unknown }).kind === 'string') return { ...(v as Record<string, unknown>), id, kind: (v as { kind: string }).kind }
+  } catch {
+    // Shown as what it is below.
+  }
+  return { id, kind: 'invalid', raw: text.slice(0, 200) }
+}
+
+/** The operator's view of the write log in Redis: status, acknowledgements and parked entries. */
+export class WriteLogStatus {
+  readonly #config: ShadowgateConfig
+  readonly #stages: WriteStageStore
+  readonly #client: Redis | undefined
+  readonly #prefix: string
+
+  constructor(config: ShadowgateConfig, stages: WriteStageStore) {
+    this.#config = config
+    this.#stages = stages
+    this.#prefix = config.redis?.prefix ?? ''
+    this.#client = config.redis ? new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2_000, lazyConnect: false }) : undefined
+    this.#client?.on('error', () => undefined)
+  }
+
+  routes(): string[] {
+    return this.#stages.routes()
+  }
+
+  async status(route: string, now = Date.now()): Promise<WriteRouteStatus> {
+    const cfg = this.#routeConfig(route)
+    const client = this.#ready()
+    try {
+      const pipe = client.pipeline()
+      for (let p = 0; p < cfg.partitions; p++) {
+        const key = writeStreamKey(this.#prefix, route, p)
+        pipe.xlen(key).xrange(key, '-', '+', 'COUNT', 1)
+      }
+      const results = (await pipe.exec()) ?? []
+      const partitions: WritePartitionStatus[] = []
+      for (let p = 0; p < cfg.partitions; p++) {
+        const [lenErr, pending] = results[2 * p] ?? []
+        const [firstErr, first] = results[2 * p + 1] ?? []
+        if (lenErr || firstErr) throw lenErr ?? firstErr
+        const id = (first as [string, unknown][] | undefined)?.[0]?.[0]
+        partitions.push({ partition: p, pending: typeof pending === 'number' ? pending : 0, oldestAt: typeof id === 'string' ? Number(id.split('-')[0]) : undefined })
+      }
+      const [countersRaw, attention] = await Promise.all([client.hgetall(writeCountersKey(this.#prefix, route)), client.hgetall(writeAttentionKey(this.#prefix, route))])
+      const counters: Record<string, number> = {}
+      for (const [k, v] of Object.entries(countersRaw)) if (/^\d+$/.test(v)) counters[k] = Number(v)
+      const items = Object.entries(attention).map(([id, text]) => parseItem(id, text))
+      const open: Record<string, number> = {}
+      for (const it of items) open[it.kind] = (open[it.kind] ?? 0) + (it.kind === 'gap' && typeof it['count'] === 'number' ? it['count'] : 1)
+      const oldest = Math.min(...partitions.map((p) => p.oldestAt ?? Infinity))
+      return {
+        route,
+        stage: this.#stages.stage(route),
+        lagEntries: partitions.reduce((n, p) => n + p.pending, 0),
+        lagSeconds: Number.isFinite(oldest) ? Math.max(0, (now - oldest) / 1_000) : 0,
+        partitions,
+        counters,
+        open,
+        items: items.slice(0, MAX_ITEMS),
+      }
+    } catch (err) {
+      throw this.#unavailable(err)
+    }
+  }
+
+  /** Acknowledges an open item (gap, unknown, parked, malformed): it leaves the list; an unknown is then skipped. */
+  async ack(route: string, id: string, reason: unknown, by: string): Promise<WriteAttentionItem> {
+    this.#routeConfig(route)
+    if (typeof reason !== 'string' || reason.trim() === '') throw new InvalidSettingError('an acknowledgement needs a reason, e.g. {"id": "1700000000000-0", "reason": "checked by hand"}')
+    const client = this.#ready()
+    let text: string | null
+    try {
+      text = await client.hget(writeAttentionKey(this.#prefix, route), id)
+      if (text === null) throw new WriteEntryNotFoundError(route, id)
+      const item = parseItem(id, text)
+      await client
+        .multi()
+        .hdel(writeAttentionKey(this.#prefix, route), id)
+        .hset(writeAcksKey(this.#prefix, route), id, JSON.stringify({ kind: item.kind, reason: reason.slice(0, 500), by, at: Date.now() }))
+        .exec()
+      return item
+    } catch (err) {
+      if (err instanceof WriteEntryNotFoundError) throw err
+      throw this.#unavailable(err)
+    }
+  }
+
+  /** Entries the replayer gave up on (parked) or could not read (malformed). */
+  async failed(route: string): Promise<WriteAttentionItem[]> {
+    const status = await this.status(route)
+    return status.items.filter((i) => i.kind === 'parked' || i.kind === 'malformed')
+  }
+
+  async close(): Promise<void> {
+    this.#client?.disconnect()
+  }
+
+  #routeConfig(route: string): NonNullable<ShadowgateConfig['routes'][number]['writes']> {
+    const rule = this.#config.routes.find((r) => r.name === route)
+    if (!rule) throw new UnknownRouteError(route)
+    if (!rule.writes) throw new InvalidSettingError(`route "${route}" has no write log (no writes block in its config)`)
+    return rule.writes
+  }
+
+  #ready(): Redis {
+    const client = this.#client
+    if (!client || client.status !== 'ready') throw new RuntimeStoreUnavailableError('the write log lives in Redis, which is unavailable or not configured')
+    return client
+  }
+
+  #unavailable(err: unknown): RuntimeStoreUnavailableError {
+    return new RuntimeStoreUnavailableError(`Redis did not answer about the write log: ${(err as Error).message}`, { cause: err })
+  }
+}
