@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Dispatcher } from 'undici'
+import type { TrafficRecorder } from './capture/traffic-recorder.js'
 import type { GatewayMetrics } from './metrics/gateway-metrics.js'
 import type { PairSink } from './mirror/mirror-pair.js'
 import type { RouteSettingsSource } from './runtime/route-settings-source.js'
@@ -20,4 +21,9 @@ export interface BuildGatewayOptions {
   readonly shadowDispatcher?: Dispatcher
   /** Identifies this gateway instance in logs and series; default: `${hostname}-${pid}`. */
   readonly instanceId?: string
+  /**
+   * Watches every forwarded request (request metrics, access audit, slow requests, access log);
+   * default: a new one counting into `metrics`, logging to `logger`, keeping slow requests nowhere.
+   */
+  readonly traffic?: TrafficRecorder
 }

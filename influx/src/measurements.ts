@@ -12,6 +12,12 @@ export const INFLUX_SCHEMA_VERSION = 2
 export const AUDIT_MEASUREMENT = 'shadowgate_audit'
 export const FIELD_DIFF_MEASUREMENT = 'shadowgate_field_diff'
 export const GATEWAY_MEASUREMENT = 'shadowgate_gateway'
+/** Who calls what: requests per window by route, caller, method and status class (gateway). */
+export const ACCESS_MEASUREMENT = 'shadowgate_access'
+/** Slow requests per window by route and side (gateway). */
+export const SLOW_MEASUREMENT = 'shadowgate_slow'
+/** Per-route state each window: the effective mirror percent (gateway). */
+export const ROUTE_MEASUREMENT = 'shadowgate_route'
 
 /** Tag value that stands for the paths beyond worker.maxPathsPerRoute. */
 export const OTHER_PATH = '(other)'

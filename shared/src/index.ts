@@ -8,6 +8,7 @@ export {
   mismatchIndexKey,
   mismatchGroupKey,
   mismatchSamplesKey,
+  slowLogKey,
 } from './queue-names.js'
 export { formatPath, formatCollapsedPath, parsePathPattern, pathMatches, pathMatchesExactly } from './path-grammar.js'
 export type { PathSegment, PathPattern, PatternSegment } from './path-grammar.js'
@@ -121,6 +122,10 @@ export type {
   StickyKey,
   ToleranceRule,
   WorkerHttpConfig,
+  AccessConfig,
+  AccessLogConfig,
+  SlowLogConfig,
+  SlowThreshold,
 } from './config/config-types.js'
 export { NOT_MIRRORED_REASONS } from './not-mirrored-reason.js'
 export type { NotMirroredReason } from './not-mirrored-reason.js'

@@ -24,3 +24,8 @@ export function mismatchGroupKey(prefix: string, fingerprint: string): string {
 export function mismatchSamplesKey(prefix: string, fingerprint: string): string {
   return `${prefix}:mismatch:samples:${fingerprint}`
 }
+
+/** Redis list of one gateway instance's latest slow requests (newest first, JSON entries). */
+export function slowLogKey(prefix: string, instance: string): string {
+  return `${prefix}:slow:${instance}`
+}

@@ -5,6 +5,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Dispatcher } from 'undici'
 import { CaptureBudget } from './capture-budget.js'
 import { GatewayMetrics, type CircuitState } from '../metrics/gateway-metrics.js'
+import { shadowLabeler } from '../metrics/shadow-label.js'
+import type { CopyHandle, TrafficObserver } from '../metrics/traffic-observer.js'
 import { hasRequestBody } from '../proxy/request-body.js'
 import { upstreamPath } from '../proxy/request-target.js'
 import { TrustedProxies } from '../proxy/trusted-proxies.js'
@@ -36,6 +38,8 @@ export interface MirrorCoreOptions {
   /** Dispatcher for copies. Default: an own undici Agent (`mirror.connections`), destroyed by close(). */
   readonly shadowDispatcher?: Dispatcher
   readonly log?: MirrorLog
+  /** Told of every copy sent and its outcome (slow requests). Default: none. */
+  readonly traffic?: TrafficObserver
 }
 
 export interface ShadowStats {
@@ -76,6 +80,8 @@ export class MirrorCore implements ExchangeHost {
   readonly #breakers = new Map<string, CircuitBreaker>()
   readonly #calls = new Set<ShadowCall>()
   readonly #budget: CaptureBudget | undefined
+  readonly #traffic: TrafficObserver | undefined
+  readonly #shadowLabel: (shadow: string) => string
   #budgetExhausted = false
   #closed = false
 
@@ -95,7 +101,9 @@ export class MirrorCore implements ExchangeHost {
     // holding its request, buffers and deadline while adding nothing the shadow can take sooner: it
     // is dropped at once instead, so the cap is whichever is lower.
     const cap = this.#ownedDispatcher === undefined ? config.mirror.maxInFlight : Math.min(config.mirror.maxInFlight, config.mirror.connections)
-    this.#limiter = new InFlightLimiter(cap, { onChange: (shadow, n) => this.#metrics.inFlight(shadow, n) })
+    this.#traffic = options.traffic
+    this.#shadowLabel = shadowLabeler(config)
+    this.#limiter = new InFlightLimiter(cap, { onChange: (shadow, n) => this.#metrics.inFlight(this.#shadowLabel(shadow), n) })
     if (this.#sink !== undefined) this.#budget = new CaptureBudget(config.audit.maxCaptureBytesTotal, (used) => this.#metrics.captureBytes(used))
   }
 
@@ -168,12 +176,13 @@ export class MirrorCore implements ExchangeHost {
       return this.#notSent(exchange, 'circuit_open')
     }
     this.#metrics.mirrored(name)
+    const copy = this.#traffic?.copySent(exchange.req, name)
     const call = new ShadowCall({
       timeoutMs: this.#config.mirror.timeoutMs,
       maxResponseBytes: this.#config.mirror.maxResponseBytes,
       captureBytes: exchange.capturing ? this.#sink?.maxBodyBytes : undefined,
       captureTake: exchange.capturing ? (bytes) => exchange.captureTake(bytes) : undefined,
-      onDone: (done, outcome) => this.#callDone(done, outcome, exchange, breaker, pass),
+      onDone: (done, outcome) => this.#callDone(done, outcome, exchange, breaker, pass, copy),
     })
     this.#calls.add(call)
     const req = exchange.req
@@ -262,22 +271,23 @@ export class MirrorCore implements ExchangeHost {
         consecutiveFailures,
         openMs,
         onStateChange: (state) => {
-          this.#metrics.circuitState(shadow, state)
+          this.#metrics.circuitState(this.#shadowLabel(shadow), state)
           this.#log.warn({ shadow, state }, `shadow circuit ${state}`)
         },
       })
       this.#breakers.set(shadow, breaker)
-      this.#metrics.circuitState(shadow, 'closed')
+      this.#metrics.circuitState(this.#shadowLabel(shadow), 'closed')
     }
     return breaker
   }
 
-  #callDone(call: ShadowCall, outcome: ObservedOutcome, exchange: MirrorExchange, breaker: CircuitBreaker, pass: CircuitPass): void {
+  #callDone(call: ShadowCall, outcome: ObservedOutcome, exchange: MirrorExchange, breaker: CircuitBreaker, pass: CircuitPass, copy: CopyHandle | undefined): void {
     this.#calls.delete(call)
     this.#limiter.release(exchange.shadow, outcome.latencyMs)
     const failed = outcome.kind === 'error'
     breaker.record(pass, !failed ? 'success' : outcome.error === 'aborted' ? 'neutral' : 'failure')
     this.#metrics.shadowDone(exchange.route.name, outcome.latencyMs / 1000, failed ? outcome.error : undefined)
+    copy?.shadowDone({ latencyMs: outcome.latencyMs, status: outcome.kind === 'response' ? outcome.status : undefined })
     exchange.shadowDone(outcome)
   }
 }

@@ -6,7 +6,7 @@ import type { ShadowgateConfigFile } from './config-schema.js'
 import { crossKeyIssues } from './cross-key-rules.js'
 import { ALWAYS_REDACTED_HEADERS } from './defaults.js'
 import { DEFAULT_REDIS_PREFIX } from '../queue-names.js'
-import type { ArrayRule, InfluxConfig, RedisConfig, RouteConfig, ShadowgateConfig, StickyKey, ToleranceRule } from './config-types.js'
+import type { ArrayRule, InfluxConfig, RedisConfig, RouteConfig, ShadowgateConfig, SlowThreshold, StickyKey, ToleranceRule } from './config-types.js'
 
 type File = ShadowgateConfigFile
 type RouteFile = File['routes'][number]
@@ -35,6 +35,13 @@ function sticky(v: string | undefined): StickyKey | undefined {
   const source = m[1] as StickyKey['source']
   const name = m[2] ?? ''
   return { source, name: source === 'header' ? name.toLowerCase() : name }
+}
+
+/** `2x` → a factor of the recent p99; anything else is a duration the schema has checked. */
+function slowThreshold(v: string | number): SlowThreshold {
+  const factor = typeof v === 'string' ? /^\s*([0-9]*(?:\.[0-9]+)?)x\s*$/.exec(v) : null
+  if (factor) return { kind: 'relative', factor: Number(factor[1]) }
+  return { kind: 'absolute', ms: ms(v) }
 }
 
 function route(r: RouteFile, file: File): RouteConfig {
@@ -70,6 +77,8 @@ function route(r: RouteFile, file: File): RouteConfig {
       tolerance,
       numbers: r.audit.numbers,
     },
+    readOnly: r.readOnly,
+    slowThreshold: slowThreshold(r.slowThreshold),
   }
 }
 
@@ -158,6 +167,9 @@ function resolve(f: File): ShadowgateConfig {
       http: { host: w.http.host, port: w.http.port, token: w.http.token || undefined, ...operatorAccess(w.http) },
     },
     influx: influx(f.influx),
+    access: { apiKeyHeader: f.access.apiKeyHeader?.toLowerCase(), maxCallersPerRoute: f.access.maxCallersPerRoute },
+    slowLog: { size: f.slowLog.size, ttlMs: ms(f.slowLog.ttl) },
+    accessLog: { enabled: f.accessLog.enabled, sample: f.accessLog.sample },
   }
 }
 
