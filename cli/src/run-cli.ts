@@ -9,6 +9,8 @@ Commands:
   mirror       list or change route rules' mirror percent on a running gateway
   audit        run the audit worker (diffs mirrored pairs, writes InfluxDB series)
   mismatches   show recorded mismatch groups with sample diffs
+  access       who calls what: requests by route, caller, method and status class (InfluxDB)
+  slow         the latest slow requests of every gateway instance (Redis)
   demo         run a local demo: sample primary and shadow, gateway, audit worker, traffic
 
 Options:

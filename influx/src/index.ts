@@ -8,3 +8,6 @@ export type { GatewayCountersReporterOptions, GatewayCountersSnapshot, RouteMirr
 export { ACCESS_MEASUREMENT, AUDIT_MEASUREMENT, FIELD_DIFF_MEASUREMENT, GATEWAY_MEASUREMENT, INFLUX_SCHEMA_VERSION, OTHER_PATH, ROUTE_MEASUREMENT, SLOW_MEASUREMENT, methodTag, routeTag } from './measurements.js'
 export { accessPoints, routePercentPoints, slowPoints } from './traffic-points.js'
 export type { AccessCountRow, SlowCountRow } from './traffic-points.js'
+export { InfluxError, InfluxQueryError } from './errors.js'
+export { queryInfluxQl } from './influxql-query.js'
+export type { InfluxQlSeries } from './influxql-query.js'

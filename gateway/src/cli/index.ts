@@ -2,6 +2,8 @@
 // image run. Loading this entry does not load the gateway itself; each command does, when it runs.
 export { runGatewayCommand, GATEWAY_USAGE } from './gateway-command.js'
 export { runMirrorCommand, MIRROR_USAGE } from './mirror-command.js'
+export { runAccessCommand, ACCESS_USAGE } from './access-command.js'
+export { runSlowCommand, SLOW_USAGE } from './slow-command.js'
 export { EXIT_OK, EXIT_FAILURE, EXIT_USAGE, printOut, printErr, printCliError, usageError } from './cli-output.js'
 export { parseCommandArgs, isExit } from './parse-command-args.js'
 export type { ParsedCommandArgs } from './parse-command-args.js'
