@@ -16,10 +16,22 @@ export interface SlowCountRow {
   readonly count: number
 }
 
-/** `shadowgate_access` points (tags route, caller, method, status_class, instance; field count). */
-export function accessPoints(rows: readonly AccessCountRow[], instance: string, ts: string): Point[] {
+/**
+ * `shadowgate_access` points (tags route, caller, method, status_class, read_only, instance; field
+ * count). `read_only` ("true"/"false") carries the route's config flag, so a panel can pick out
+ * writes on read-only routes without knowing the config.
+ */
+export function accessPoints(rows: readonly AccessCountRow[], instance: string, ts: string, readOnlyRoutes: ReadonlySet<string>): Point[] {
   return rows.map((r) =>
-    new Point(ACCESS_MEASUREMENT).tag('route', r.route).tag('caller', r.caller).tag('method', methodTag(r.method)).tag('status_class', r.statusClass).tag('instance', instance).intField('count', r.count).timestamp(ts),
+    new Point(ACCESS_MEASUREMENT)
+      .tag('route', r.route)
+      .tag('caller', r.caller)
+      .tag('method', methodTag(r.method))
+      .tag('status_class', r.statusClass)
+      .tag('read_only', readOnlyRoutes.has(r.route) ? 'true' : 'false')
+      .tag('instance', instance)
+      .intField('count', r.count)
+      .timestamp(ts),
   )
 }
 

@@ -127,10 +127,11 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
       const writer = new InfluxWriter(config.influx, { closeTimeoutMs: COUNTERS_CLOSE_TIMEOUT_MS, ...opts.influx, logger })
       cleanups.push(() => writer.close())
       const routes = config.routes.map((r) => r.name)
+      const readOnly = new Set(config.routes.filter((r) => r.readOnly).map((r) => r.name))
       const windowPoints = (ts: string) => {
         const { access, slow } = traffic.drainWindow()
         const percents = new Map(routes.map((r) => [r, settings.mirrorPercent(r)]))
-        return [...accessPoints(access, instanceId, ts), ...slowPoints(slow, instanceId, ts), ...routePercentPoints(percents, instanceId, ts)]
+        return [...accessPoints(access, instanceId, ts, readOnly), ...slowPoints(slow, instanceId, ts), ...routePercentPoints(percents, instanceId, ts)]
       }
       const reporter = new GatewayCountersReporter({ writer, snapshot: () => metrics.snapshot(), instance: instanceId, windowMs: config.influx.gatewayWindowMs, windowPoints })
       // Closed after the traffic app (cleanups run in reverse), so its last window holds every request.
