@@ -7,5 +7,6 @@ export function formatTextTable(header: readonly string[], rows: readonly (reado
 
 /** A value from the network or Redis as one terminal cell: control characters shown as `?`. */
 export function cell(value: unknown): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is replaced
   return String(value).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
 }

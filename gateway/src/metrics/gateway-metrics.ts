@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { NOT_MIRRORED_REASONS, packageVersion, type NotMirroredReason } from '@shadowgate/shared'
 import { STATUS_CLASSES, statusClassIndex } from './access-counts.js'
 import { FaultCounters } from './fault-counters.js'
+import { RouteHistogram } from './route-histogram.js'
 
 /** Per-route counters kept in plain numbers for the admin API and the InfluxDB `shadowgate_gateway` series. */
 export interface RouteCounters {
@@ -17,11 +18,6 @@ const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'open', 'half_open']
 const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 const GATEWAY_VERSION = packageVersion(import.meta.url) ?? 'unknown'
 
-/** A route's prom-client children, resolved once: an inc through them hashes no labels. */
-interface RouteChildren {
-  readonly duration: { observe(value: number): void }
-  readonly responses: ({ inc(): void } | undefined)[]
-}
 
 function emptyCounters(): RouteCounters {
   return {
@@ -54,9 +50,10 @@ export class GatewayMetrics {
   readonly #shadowLatency: Histogram<'route'>
   readonly #primaryErrors: Counter<'route' | 'kind'>
   readonly #circuit: Gauge<'shadow' | 'state'>
-  readonly #requestDuration: Histogram<'route'>
+  readonly #requestDuration: RouteHistogram
   readonly #responses: Counter<'route' | 'status_class'>
-  readonly #children = new Map<string, RouteChildren>()
+  /** Responses per route, by status class index (see STATUS_CLASSES): plain numbers, copied in at collect. */
+  readonly #responsesByRoute = new Map<string, Float64Array>()
   readonly #inFlight: Gauge<'shadow'>
   readonly #audit: Counter<'result'>
   readonly #clientWriteTimeouts: Counter<'route'>
@@ -102,14 +99,26 @@ export class GatewayMetrics {
     })
     this.#primaryErrors = new Counter({ name: 'shadowgate_primary_errors_total', help: 'Primary calls that failed (502/504 to the client), by route and kind', labelNames: ['route', 'kind'], registers })
     this.#circuit = new Gauge({ name: 'shadowgate_circuit_state', help: 'Shadow circuit breaker: 1 for the state it is in (closed, open, half_open), 0 for the others', labelNames: ['shadow', 'state'], registers })
-    this.#requestDuration = new Histogram({
+    this.#requestDuration = new RouteHistogram({
       name: 'shadowgate_request_duration_seconds',
       help: 'Time from forwarding a request to the end of the response the client received, by route',
-      labelNames: ['route'],
       buckets: REQUEST_BUCKETS,
-      registers,
+      registry: this.registry,
     })
-    this.#responses = new Counter({ name: 'shadowgate_responses_total', help: 'Responses clients received (the primary\'s answers, or the gateway\'s 502/504), by route and status class', labelNames: ['route', 'status_class'], registers })
+    this.#responses = new Counter({
+      name: 'shadowgate_responses_total',
+      help: "Responses clients received (the primary's answers, or the gateway's 502/504), by route and status class",
+      labelNames: ['route', 'status_class'],
+      registers,
+      collect: () => {
+        this.#responses.reset()
+        for (const [route, counts] of this.#responsesByRoute) {
+          counts.forEach((n, i) => {
+            if (n > 0) this.#responses.inc({ route, status_class: STATUS_CLASSES[i] ?? 'other' }, n)
+          })
+        }
+      },
+    })
     new Gauge({ name: 'shadowgate_build_info', help: 'Always 1: the gateway version and Node.js version of this process', labelNames: ['version', 'node'], registers }).set({ version: GATEWAY_VERSION, node: process.version }, 1)
     this.#inFlight = new Gauge({
       name: 'shadowgate_shadow_in_flight',
@@ -196,19 +205,14 @@ export class GatewayMetrics {
 
   /** A response the client received: its latency and status class. */
   requestDone(route: string, seconds: number, status: number): void {
-    let children = this.#children.get(route)
-    if (children === undefined) {
-      children = { duration: this.#requestDuration.labels({ route }), responses: [] }
-      this.#children.set(route, children)
+    this.#requestDuration.observe(route, seconds)
+    let counts = this.#responsesByRoute.get(route)
+    if (counts === undefined) {
+      counts = new Float64Array(STATUS_CLASSES.length)
+      this.#responsesByRoute.set(route, counts)
     }
-    children.duration.observe(seconds)
-    const cls = statusClassIndex(status)
-    let counter = children.responses[cls]
-    if (counter === undefined) {
-      counter = this.#responses.labels({ route, status_class: STATUS_CLASSES[cls] ?? 'other' })
-      children.responses[cls] = counter
-    }
-    counter.inc()
+    const i = statusClassIndex(status)
+    counts[i] = (counts[i] ?? 0) + 1
   }
 
   inFlight(shadow: string, n: number): void {

@@ -1,3 +1,4 @@
+import { AggregatorRegistry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, type TestServer } from '@shadowgate/dev-helpers'
 import { send, startGateway, type RunningGateway } from '../proxy/gateway-fixture.js'
@@ -42,6 +43,14 @@ describe('request metrics', () => {
     expect(text).toContain('shadowgate_request_duration_seconds_count{route="catalog"} 3')
     expect(text).toMatch(/shadowgate_request_duration_seconds_bucket\{le="30",route="catalog"\} 3/)
     expect(text).toMatch(/shadowgate_request_duration_seconds_bucket\{le="\+Inf",route="\(unmatched\)"\} 1/)
+  })
+
+  it('sums across cluster workers as prom-client aggregates them', async () => {
+    const json = await gateway.metrics.registry.getMetricsAsJSON()
+    const text = await AggregatorRegistry.aggregate([json, json]).metrics()
+    expect(text).toContain('shadowgate_request_duration_seconds_count{route="catalog"} 6')
+    expect(text).toMatch(/shadowgate_request_duration_seconds_bucket\{le="\+Inf",route="catalog"\} 6/)
+    expect(text).toContain('shadowgate_responses_total{route="catalog",status_class="2xx"} 4')
   })
 
   it('reports the build and never puts a shadow URL in a label', async () => {
