@@ -10,6 +10,8 @@ const COMMANDS = {
   gateway: { module: '@shadowgate/gateway/cli', exportName: 'runGatewayCommand' },
   mirror: { module: '@shadowgate/gateway/cli', exportName: 'runMirrorCommand' },
   load: { module: '@shadowgate/gateway/cli', exportName: 'runLoadCommand' },
+  access: { module: '@shadowgate/gateway/cli', exportName: 'runAccessCommand' },
+  slow: { module: '@shadowgate/gateway/cli', exportName: 'runSlowCommand' },
   audit: { module: '@shadowgate/audit-service/cli', exportName: 'runAuditCommand' },
   mismatches: { module: '@shadowgate/audit-service/cli', exportName: 'runMismatchesCommand' },
   noise: { module: '@shadowgate/audit-service/cli', exportName: 'runNoiseCommand' },

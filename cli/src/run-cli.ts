@@ -13,6 +13,8 @@ Commands:
   noise        suggest, apply or list ignore rules learnt from A/A noise samples
   writes       show or change a route's write log: stage, status, ack, failed
   replay       run the write replayer (drains the write log into the other side)
+  access       who calls what: requests by route, caller, method and status class (InfluxDB)
+  slow         the latest slow requests of every gateway instance (Redis)
   demo         run a local demo: sample primary and shadow, gateway, audit worker, traffic
 
 Options:

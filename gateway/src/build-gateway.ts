@@ -2,6 +2,7 @@ import { hostname } from 'node:os'
 import type { ShadowgateConfig } from '@shadowgate/shared'
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify'
 import { AmbiguousRequestError } from './errors.js'
+import { TrafficRecorder } from './capture/traffic-recorder.js'
 import type { BuildGatewayOptions } from './gateway-options.js'
 import { GatewayMetrics } from './metrics/gateway-metrics.js'
 import { mirror } from './mirror/mirror-plugin.js'
@@ -61,7 +62,8 @@ export async function buildGateway(config: ShadowgateConfig, options: BuildGatew
     if (!hasDuplicateHost(request.raw.rawHeaders)) return done()
     refuseAmbiguous(reply)
   })
-  await app.register(mirror, { config, settings, metrics, pairSink: options.pairSink, shadowDispatcher: options.shadowDispatcher, copyObserver: options.copyObserver })
+  const traffic = options.traffic ?? new TrafficRecorder(config, { metrics, log: app.log, instance: instanceId })
+  await app.register(mirror, { config, settings, metrics, pairSink: options.pairSink, shadowDispatcher: options.shadowDispatcher, copyObserver: options.copyObserver, traffic })
   await app.register(proxy, {
     config,
     settings,
@@ -71,6 +73,7 @@ export async function buildGateway(config: ShadowgateConfig, options: BuildGatew
     upgradeRouteOf: (req) => app.mirror.upgrade(req)?.name,
     observerOf: (request) => request.mirrorObserver,
     writeHook: options.writeHook,
+    traffic,
   })
   return app
 }

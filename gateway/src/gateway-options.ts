@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Dispatcher } from 'undici'
+import type { TrafficRecorder } from './capture/traffic-recorder.js'
 import type { GatewayMetrics } from './metrics/gateway-metrics.js'
 import type { CopyObserver } from './mirror/load-window.js'
 import type { PairSink } from './mirror/mirror-pair.js'
@@ -26,4 +27,9 @@ export interface BuildGatewayOptions {
   readonly writeHook?: WriteHook
   /** Identifies this gateway instance in logs and series; default: `${hostname}-${pid}`. */
   readonly instanceId?: string
+  /**
+   * Watches every forwarded request (request metrics, access audit, slow requests, access log);
+   * default: a new one counting into `metrics`, logging to `logger`, keeping slow requests nowhere.
+   */
+  readonly traffic?: TrafficRecorder
 }

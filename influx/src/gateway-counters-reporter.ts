@@ -24,6 +24,8 @@ export interface GatewayCountersReporterOptions {
   readonly windowMs: number
   /** Clock in epoch ms; tests pass their own. */
   readonly now?: () => number
+  /** More points of the same window (access counts, slow requests, route state), stamped `ts`. */
+  readonly windowPoints?: (ts: string) => readonly Point[]
 }
 
 /**
@@ -79,6 +81,11 @@ export class GatewayCountersReporter {
     for (const [route, c] of Object.entries(snap)) {
       add(route, 'mirrored', c.mirrored)
       for (const [reason, n] of Object.entries(c.notMirrored)) add(route, reason, n)
+    }
+    try {
+      if (this.#opts.windowPoints) for (const p of this.#opts.windowPoints(ts)) points.push(p)
+    } catch {
+      // The mirror counters of the window are still written.
     }
     if (points.length > 0) {
       this.#lastMs = ms

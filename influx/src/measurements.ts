@@ -17,6 +17,12 @@ export const LOAD_MEASUREMENT = 'shadowgate_load'
 export const REPLAY_MEASUREMENT = 'shadowgate_replay'
 /** One point per replayed write: the new side's status against the one the log recorded. */
 export const REPLAY_AUDIT_MEASUREMENT = 'shadowgate_replay_audit'
+/** Who calls what: requests per window by route, caller, method and status class (gateway). */
+export const ACCESS_MEASUREMENT = 'shadowgate_access'
+/** Slow requests per window by route and side (gateway). */
+export const SLOW_MEASUREMENT = 'shadowgate_slow'
+/** Per-route state each window: the effective mirror percent (gateway). */
+export const ROUTE_MEASUREMENT = 'shadowgate_route'
 
 /** Tag value that stands for the paths beyond worker.maxPathsPerRoute. */
 export const OTHER_PATH = '(other)'

@@ -17,6 +17,7 @@ export {
   writeCountersKey,
   writeLeaseKey,
   WRITE_REPLAY_GROUP,
+  slowLogKey,
 } from './queue-names.js'
 export { WRITE_STAGES, WRITE_GAP_REASONS, NO_ANSWER_STATUS, isWriteStage, encodeWriteEntry, decodeWriteEntry, encodeWriteOutcome, decodeWriteOutcome } from './write-entry.js'
 export type { WriteStage, WriteSide, WriteGapReason, WriteIntent, WriteGap, WriteLogEntry, MalformedWriteEntry, WriteOutcome } from './write-entry.js'
@@ -154,6 +155,10 @@ export type {
   StickyKey,
   ToleranceRule,
   WorkerHttpConfig,
+  AccessConfig,
+  AccessLogConfig,
+  SlowLogConfig,
+  SlowThreshold,
 } from './config/config-types.js'
 export { NOT_MIRRORED_REASONS } from './not-mirrored-reason.js'
 export type { NotMirroredReason } from './not-mirrored-reason.js'

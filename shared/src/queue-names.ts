@@ -59,3 +59,8 @@ export function writeLeaseKey(prefix: string, route: string, partition: number):
 }
 /** Consumer group of the replayers on every write-log stream. */
 export const WRITE_REPLAY_GROUP = 'shadowgate-replay'
+
+/** Redis list of one gateway instance's latest slow requests (newest first, JSON entries). */
+export function slowLogKey(prefix: string, instance: string): string {
+  return `${prefix}:slow:${instance}`
+}

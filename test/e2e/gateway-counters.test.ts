@@ -90,8 +90,10 @@ routes:
     expect(all.slice(0, first.length)).toEqual(first)
     expect(all.slice(first.length).reduce((x, y) => x + y, 0)).toBe(4)
     expect(all.every((n) => n > 0)).toBe(true)
-    const lines = await countBy(influx, `SELECT count("count") FROM shadowgate_gateway WHERE instance = 'gw-window'`, [])
-    expect(service.influxStats()).toEqual({ writtenLines: lines[''], droppedLines: 0, failedWrites: 0, pendingLines: 0 })
+    // The same writer carries the window's access counts and route percents (shadowgate_access, shadowgate_route).
+    const lines = async (measurement: string, field: string): Promise<number> => (await countBy(influx, `SELECT count("${field}") FROM ${measurement} WHERE instance = 'gw-window'`, []))[''] ?? 0
+    const written = (await lines('shadowgate_gateway', 'count')) + (await lines('shadowgate_access', 'count')) + (await lines('shadowgate_slow', 'count')) + (await lines('shadowgate_route', 'mirror_percent'))
+    expect(service.influxStats()).toEqual({ writtenLines: written, droppedLines: 0, failedWrites: 0, pendingLines: 0 })
   })
 
   it('serves every request while InfluxDB refuses connections, then counts the lines it could not deliver', async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { describe, expect, it } from 'vitest'
-import { allPanels, GRAFANA_BUILTINS, GRAFANA_DIR, loadDashboards, referencedVariables, TIME_SERIES_PANEL_TYPES } from './grafana-dashboards.js'
+import { allPanels, DATASOURCE_REF, GRAFANA_BUILTINS, GRAFANA_DIR, loadDashboards, referencedVariables, TIME_SERIES_PANEL_TYPES } from './grafana-dashboards.js'
 
 interface DatasourceFile {
   datasources: { uid: string; type: string }[]
@@ -27,6 +27,7 @@ describe('Grafana dashboards', () => {
     for (const { file, dashboard } of dashboards) {
       expect(dashboard.uid, file).toMatch(/^[A-Za-z0-9_-]{1,40}$/)
       expect(dashboard.schemaVersion, file).toBeGreaterThanOrEqual(39)
+      expect(dashboard.uid, file).toMatch(/^shadowgate-/)
     }
   })
 
@@ -47,14 +48,30 @@ describe('Grafana dashboards', () => {
     }
   })
 
-  it.each(dashboards.map((d) => [d.file, d.dashboard] as const))('%s: every panel, target and variable uses the provisioned datasource by uid', (_file, dashboard) => {
+  it.each(dashboards.map((d) => [d.file, d.dashboard] as const))('%s: imports into any Grafana: a datasource variable (the provisioned one by default) that every panel, target and variable uses, and __inputs', (_file, dashboard) => {
+    const ds = dashboard.templating.list.find((v) => v.name === 'datasource')
+    expect(ds).toMatchObject({ type: 'datasource', query: 'influxdb' })
+    expect(ds?.current?.value).toBe(DATASOURCE_UID)
+    expect(dashboard.__inputs).toContainEqual(expect.objectContaining({ type: 'datasource', pluginId: 'influxdb' }))
     for (const p of allPanels(dashboard)) {
       if (p.type === 'row') continue
-      expect(p.datasource, p.title).toEqual({ type: 'influxdb', uid: DATASOURCE_UID })
+      expect(p.datasource, p.title).toEqual(DATASOURCE_REF)
       expect(p.targets?.length, p.title).toBeGreaterThan(0)
-      for (const t of p.targets ?? []) expect(t.datasource, `${p.title} ${t.refId}`).toEqual({ type: 'influxdb', uid: DATASOURCE_UID })
+      for (const t of p.targets ?? []) expect(t.datasource, `${p.title} ${t.refId}`).toEqual(DATASOURCE_REF)
     }
-    for (const v of dashboard.templating.list.filter((x) => x.type === 'query')) expect(v.datasource, v.name).toEqual({ type: 'influxdb', uid: DATASOURCE_UID })
+    for (const v of dashboard.templating.list.filter((x) => x.type === 'query')) expect(v.datasource, v.name).toEqual(DATASOURCE_REF)
+  })
+
+  it.each(dashboards.map((d) => [d.file, d.dashboard] as const))('%s: counts over time are rates (per second, the same at any zoom), and empty counts show 0', (_file, dashboard) => {
+    for (const p of allPanels(dashboard)) {
+      for (const t of p.targets ?? []) {
+        const q = t.query ?? ''
+        const counts = /^SELECT (sum|count)\(/.test(q)
+        if (TIME_SERIES_PANEL_TYPES.has(p.type) && counts) expect(q, p.title).toMatch(/^SELECT (sum|count)\("[a-z_]+"\) \/ \$__interval_ms \* 1000 AS "[a-z_]+_per_s"/)
+        // A table with no rows says so itself; a stat or a graph would show "No data" for a zero.
+        if (counts && p.type !== 'table') expect(p.fieldConfig?.defaults?.noValue, `${p.title}: "no data" is 0 here`).toBe('0')
+      }
+    }
   })
 
   it.each(dashboards.map((d) => [d.file, d.dashboard] as const))('%s: every $variable used is defined or built in', (_file, dashboard) => {

@@ -3,6 +3,7 @@ import { auditPoint } from '../../audit-service/src/influx/audit-point.js'
 import { fieldDiffPoints } from '../../audit-service/src/influx/field-diff-points.js'
 import type { FieldDifference, Outcome, Verdict } from '../../audit-service/src/verdict/verdict.js'
 import { startInfluxd, type InfluxSeries, type TestInflux } from '@shadowgate/dev-helpers'
+import { accessPoints, routePercentPoints, slowPoints, type AccessCountRow } from '@shadowgate/influx'
 import { ALL_VALUES, PANEL_SHAPES, allPanels, grafanaRegexValue, interpolateQuery, loadDashboards, panelSubstitution, type Panel, type PanelTarget } from './grafana-dashboards.js'
 
 // Runs every panel query of every dashboard against a real influxd, on points written in the exact
@@ -79,6 +80,35 @@ function lineProtocol(nowMs: number, pointOf: (route: string, i: number) => Audi
   return { lines, auditPoints }
 }
 
+/** Routes declared readOnly in the config of the synthetic gateway. */
+const READ_ONLY = new Set(['search', 'product'])
+const MIRROR_PERCENT: Record<string, number> = { 'products-list': 10, product: 25, categories: 50, search: 100 }
+
+/** Every window, per route: alice reads (3, 2xx), anonymous misses (2, 4xx); bob writes to search (1, read-only). */
+function accessRowsOf(route: string): AccessCountRow[] {
+  const rows: AccessCountRow[] = [
+    { route, caller: 'alice', method: 'GET', statusClass: '2xx', count: 3 },
+    { route, caller: '(anonymous)', method: 'GET', statusClass: '4xx', count: 2 },
+  ]
+  if (route === 'search') rows.push({ route, caller: 'bob', method: 'POST', statusClass: '2xx', count: 1 })
+  return rows
+}
+
+/** What gateways write each window besides shadowgate_gateway, through the gateway's own point builders. */
+function trafficLines(nowMs: number): string[] {
+  const lines: string[] = []
+  for (let i = 0; i < STEPS; i++) {
+    const ts = `${(nowMs - (STEPS - i) * STEP_MS) * 1_000_000}`
+    const points = [
+      ...accessPoints(ROUTES.flatMap(accessRowsOf), 'gw-1', ts, READ_ONLY),
+      ...slowPoints(i % 10 === 0 ? ROUTES.map((route) => ({ route, side: route === 'search' ? 'shadow' : 'primary', count: 1 })) : [], 'gw-1', ts),
+      ...routePercentPoints(new Map(Object.entries(MIRROR_PERCENT)), 'gw-1', ts),
+    ]
+    for (const point of points) lines.push(point.toLineProtocol() ?? '')
+  }
+  return lines
+}
+
 function sumColumn(series: InfluxSeries[], column: string): number {
   let total = 0
   for (const s of series) {
@@ -128,7 +158,7 @@ describe('dashboard queries on a real InfluxDB', () => {
     const now = Date.now()
     const mixed = lineProtocol(now, mixedPoint)
     auditPoints = mixed.auditPoints
-    await writeLines(influx, DB, mixed.lines)
+    await writeLines(influx, DB, [...mixed.lines, ...trafficLines(now)])
     await writeLines(influx, TIMEOUT_DB, lineProtocol(now, timeoutPoint).lines)
   })
   afterAll(async () => {
@@ -171,7 +201,7 @@ describe('dashboard queries on a real InfluxDB', () => {
     expect(sumColumn(await run('Shadow errors and timeouts'), 'failed')).toBe(failed)
     expect(sumColumn(await run('Requests mirrored'), 'mirrored')).toBe(STEPS * ROUTES.length * (GATEWAY_REASONS['mirrored'] ?? 0))
     // With "All" the unrouted requests (route tag "(none)") are shown too.
-    const reasons = await run('Requests mirrored vs not mirrored, by reason')
+    const reasons = await run('Requests per second, mirrored vs not mirrored, by reason')
     expect(reasons.map((s) => s.tags?.['reason']).sort()).toEqual(['circuit_open', 'method', 'mirrored', 'no_route', 'not_sampled'])
     const paths = await run('Top differing field paths (pairs, elements)')
     const byPath = Object.fromEntries(paths.map((s) => [`${s.tags?.['route']} ${s.tags?.['path']} ${s.tags?.['kind']}`, { pairs: Number(s.values[0]?.[1]), elements: Number(s.values[0]?.[2]) }]))
@@ -180,7 +210,38 @@ describe('dashboard queries on a real InfluxDB', () => {
     expect(byPath['products-list $.items[*].price changed']).toEqual({ pairs: pricePairs, elements: 3 * pricePairs })
     const statusPairs = auditPoints.filter((p) => p.fingerprint === 'fp-status').length
     expect(byPath['search status changed']).toEqual({ pairs: statusPairs, elements: statusPairs })
-    expect(sumColumn(await run('Pairs with a status code mismatch, per route'), 'pairs')).toBe(statusPairs)
+    // Rates per second over 10 s intervals: ten times the sum of the rates is the count.
+    expect(sumColumn(await run('Pairs per second with a status code mismatch, per route'), 'pairs_per_s') * 10).toBeCloseTo(statusPairs, 9)
+  })
+
+  it('gateway traffic panels: who calls what, writes on read-only routes, slow requests and mirror percents, exactly', async () => {
+    const perStep = ROUTES.length * 5 + 1
+    expect(sumColumn(await run('Requests seen'), 'requests')).toBe(STEPS * perStep)
+    expect(sumColumn(await run('Writes on read-only routes'), 'writes')).toBe(STEPS)
+    expect(sumColumn(await run('Writes on read-only routes', grafanaRegexValue(['products-list'])), 'writes')).toBe(0)
+    expect(sumColumn(await run('Callers seen'), 'callers')).toBe(3)
+    expect(sumColumn(await run('Slow requests'), 'slow')).toBe((STEPS / 10) * ROUTES.length)
+    const callers = await run('Callers per route')
+    const byKey = Object.fromEntries(callers.map((s) => [`${s.tags?.['route']} ${s.tags?.['caller']} ${s.tags?.['method']} ${s.tags?.['status_class']}`, Number(s.values[0]?.[1])]))
+    expect(byKey['search bob POST 2xx']).toBe(STEPS)
+    expect(byKey['product alice GET 2xx']).toBe(3 * STEPS)
+    expect(byKey['categories (anonymous) GET 4xx']).toBe(2 * STEPS)
+    expect(Object.keys(byKey)).toHaveLength(ROUTES.length * 2 + 1)
+    const writes = await run('Writes seen on routes declared read-only')
+    expect(writes.map((s) => `${s.tags?.['route']} ${s.tags?.['caller']} ${Number(s.values[0]?.[1])}`)).toEqual([`search bob ${STEPS}`])
+    const perCaller = await run('Routes per caller')
+    expect(perCaller.filter((s) => s.tags?.['caller'] === 'bob').map((s) => s.tags?.['route'])).toEqual(['search'])
+    const byClass = sumByTagValue(await run('Requests per second by status class'), 'status_class', 'requests_per_s')
+    expect((byClass['2xx'] ?? 0) * 10).toBeCloseTo(STEPS * (ROUTES.length * 3 + 1), 6)
+    expect((byClass['4xx'] ?? 0) * 10).toBeCloseTo(STEPS * ROUTES.length * 2, 6)
+    const sides = sumByTagValue(await run('Slow requests per second, by route and side'), 'side', 'slow_per_s')
+    expect((sides['shadow'] ?? 0) * 10).toBeCloseTo(STEPS / 10, 6)
+    const percents = valuesByRoute(await run('Mirror percent per route'), 'percent')
+    for (const route of ROUTES) expect(percents[route]?.at(-1), route).toBe(MIRROR_PERCENT[route])
+    // The caller variable narrows every panel that uses it.
+    const t = targets.find((x) => x.panel.title === 'Callers per route')
+    const onlyBob = await influx.query(interpolateQuery(t?.target.query ?? '', panelSubstitution(t!.panel, ALL_VALUES, grafanaRegexValue(['bob']))), DB)
+    expect(onlyBob.map((s) => s.tags?.['caller'])).toEqual(['bob'])
   })
 
   it('mismatch rates are over judged pairs, and unjudged pairs have their own rate (mixed outcomes)', async () => {
@@ -221,7 +282,7 @@ describe('dashboard queries on a real InfluxDB', () => {
     const total = STEPS * ROUTES.length
     expect(sumColumn(await run('Audited pairs', ALL_VALUES, TIMEOUT_DB), 'pairs')).toBe(total)
     expect(sumColumn(await run('Shadow errors and timeouts', ALL_VALUES, TIMEOUT_DB), 'failed')).toBe(total)
-    expect(sumByTagValue(await run('Audited pairs by outcome', ALL_VALUES, TIMEOUT_DB), 'outcome', 'pairs')).toEqual({ shadow_timeout: total })
+    expect(sumByTagValue(await run('Audited pairs per second by outcome', ALL_VALUES, TIMEOUT_DB), 'outcome', 'pairs_per_s').shadow_timeout! * 10).toBeCloseTo(total, 9)
     expect(await run('Top differing field paths (pairs, elements)', ALL_VALUES, TIMEOUT_DB)).toEqual([])
     // Every other panel still runs and keeps its shape on this data.
     for (const { panel, target } of targets) {

@@ -28,6 +28,7 @@ export interface Panel {
   readonly panels?: Panel[]
   readonly gridPos: { x: number; y: number; w: number; h: number }
   readonly timeFrom?: string
+  readonly fieldConfig?: { defaults?: { noValue?: string; unit?: string } }
 }
 
 export interface TemplateVariable {
@@ -38,9 +39,11 @@ export interface TemplateVariable {
   readonly multi?: boolean
   readonly includeAll?: boolean
   readonly allValue?: string | null
+  readonly current?: { value?: unknown }
 }
 
 export interface Dashboard {
+  readonly __inputs?: { name: string; type: string; pluginId: string }[]
   readonly uid: string
   readonly title: string
   readonly schemaVersion: number
@@ -118,6 +121,8 @@ export function grafanaRegexValue(values: readonly string[]): string {
 export interface Substitution {
   readonly timeFilter: string
   readonly interval: string
+  /** The same interval in milliseconds ($__interval_ms). */
+  readonly intervalMs: number
   readonly variables: Readonly<Record<string, string>>
 }
 
@@ -127,6 +132,7 @@ export function interpolateQuery(query: string, s: Substitution): string {
     const name = a ?? b ?? c ?? ''
     if (name === 'timeFilter' || name === '__timeFilter') return s.timeFilter
     if (name === '__interval' || name === 'interval') return s.interval
+    if (name === '__interval_ms') return String(s.intervalMs)
     const v = s.variables[name]
     if (v === undefined) throw new Error(`query uses $${name}, which the test does not substitute: ${whole} in ${query}`)
     return v
@@ -141,19 +147,32 @@ export const PANEL_SHAPES: Readonly<Record<string, { columns: string[]; tags: st
   'Shadow errors and timeouts': { columns: ['failed'], tags: [] },
   'Mismatch rate per route (judged pairs)': { columns: ['mismatch_rate'], tags: ['route'] },
   'Unjudged rate per route': { columns: ['unjudged_rate'], tags: ['route'] },
-  'Audited pairs by outcome': { columns: ['pairs'], tags: ['outcome'] },
-  'Requests mirrored vs not mirrored, by reason': { columns: ['requests'], tags: ['reason'] },
-  'Audited pairs per route': { columns: ['pairs'], tags: ['route'] },
+  'Audited pairs per second by outcome': { columns: ['pairs_per_s'], tags: ['outcome'] },
+  'Requests per second, mirrored vs not mirrored, by reason': { columns: ['requests_per_s'], tags: ['reason'] },
+  'Audited pairs per second, per route': { columns: ['pairs_per_s'], tags: ['route'] },
   'Latency p50: primary vs shadow': { columns: ['primary', 'shadow'], tags: ['route'] },
   'Latency p99: primary vs shadow': { columns: ['primary', 'shadow'], tags: ['route'] },
   'Top differing field paths (pairs, elements)': { columns: ['pairs', 'elements'], tags: ['route', 'path', 'kind'] },
-  'Pairs with a status code mismatch, per route': { columns: ['pairs'], tags: ['route'] },
+  'Pairs per second with a status code mismatch, per route': { columns: ['pairs_per_s'], tags: ['route'] },
+  'Writes on read-only routes': { columns: ['writes'], tags: [] },
+  'Slow requests': { columns: ['slow'], tags: [] },
+  'Callers seen': { columns: ['callers'], tags: [] },
+  'Requests seen': { columns: ['requests'], tags: [] },
+  'Callers per route': { columns: ['requests'], tags: ['route', 'caller', 'method', 'status_class'] },
+  'Routes per caller': { columns: ['requests'], tags: ['caller', 'route'] },
+  'Writes seen on routes declared read-only': { columns: ['writes'], tags: ['route', 'caller', 'method', 'status_class'] },
+  'Requests per second by status class': { columns: ['requests_per_s'], tags: ['status_class'] },
+  'Slow requests per second, by route and side': { columns: ['slow_per_s'], tags: ['route', 'side'] },
+  'Mirror percent per route': { columns: ['percent'], tags: ['route'] },
 }
 
 /** Grafana's value of a multi-value variable set to All (a regex). */
 export const ALL_VALUES = '.*'
 
 /** Grafana's substitution for a dashboard opened on the last hour; a panel's own relative time ("Last 15 minutes") wins. */
-export function panelSubstitution(panel: Panel, route: string): Substitution {
-  return { timeFilter: `time >= now() - ${panel.timeFrom ?? '1h'}`, interval: '10s', variables: { route } }
+export function panelSubstitution(panel: Panel, route: string, caller = ALL_VALUES): Substitution {
+  return { timeFilter: `time >= now() - ${panel.timeFrom ?? '1h'}`, interval: '10s', intervalMs: 10_000, variables: { route, caller } }
 }
+
+/** The datasource every panel, target and query variable names: the dashboard's `datasource` variable. */
+export const DATASOURCE_REF = { type: 'influxdb', uid: '${datasource}' }

@@ -49,7 +49,7 @@ describe('InfluxQL examples in the README and docs', () => {
     await influx.createDatabase(DB)
     const now = Date.now()
     const outcomes: Outcome[] = ['match', 'mismatch', 'shadow_timeout', 'skipped']
-    const lines = Array.from({ length: 40 }, (_, i) => [...line('orders', outcomes[i % outcomes.length] ?? 'match', i, now), `shadowgate_gateway,instance=gw-1,reason=mirrored,route=orders count=3i ${(now - i * 1000) * 1_000_000}`]).flat()
+    const lines = Array.from({ length: 40 }, (_, i) => [...line('orders', outcomes[i % outcomes.length] ?? 'match', i, now), `shadowgate_gateway,instance=gw-1,reason=mirrored,route=orders count=3i ${(now - i * 1000) * 1_000_000}`, `shadowgate_access,caller=alice,instance=gw-1,method=POST,read_only=true,route=orders,status_class=2xx count=2i ${(now - i * 1000) * 1_000_000}`]).flat()
     const res = await fetch(`${influx.url}/write?db=${DB}&precision=ns`, { method: 'POST', body: lines.join('\n') })
     expect(res.status, await res.text()).toBe(204)
   })

@@ -20,3 +20,9 @@ export function splitAndRedactUrl(url: string, redactNames: readonly string[] | 
   if (q < 0) return { path: redactPathParameters(url, names), query: '' }
   return { path: redactPathParameters(url.slice(0, q), names), query: redactQueryString(url.slice(q + 1), names) }
 }
+
+/** The request target with redacted values replaced, as logs show it (path, then `?query` when there is one). */
+export function redactedTarget(url: string, names: ReadonlySet<string>): string {
+  const { path, query } = splitAndRedactUrl(url, names)
+  return url.includes('?') ? `${path}?${query}` : path
+}

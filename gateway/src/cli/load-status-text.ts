@@ -1,5 +1,6 @@
 import type { LoadRampJson } from '../admin/load-ramp-json.js'
-import { alignColumns, formatRemaining } from './route-table-text.js'
+import { formatRemaining } from './route-table-text.js'
+import { formatTextTable } from './text-table.js'
 
 function schedule(r: LoadRampJson): string {
   if (r.from === null || r.to === null || r.step === null || r.everyMs === null) return '-'
@@ -25,7 +26,7 @@ function detail(r: LoadRampJson): string {
 export function formatLoadTable(routes: readonly LoadRampJson[]): string {
   const header = ['RULE', 'STATE', 'PERCENT', 'RAMP', 'DETAIL']
   const rows = routes.map((r) => [r.route, r.state, `${r.percent}%`, schedule(r), detail(r)])
-  return alignColumns(header, rows)
+  return formatTextTable(header, rows)
 }
 
 /** One line after start or stop, e.g. `users: load running, 0% -> 300% by 50% every 1m (percent now 50%)`. */

@@ -1,4 +1,5 @@
 import type { MirrorChangeJson, RouteListingEntry } from '../admin/route-listing.js'
+import { formatTextTable } from './text-table.js'
 
 /** `1h 2m`, `9m 58s`, `12s`, `300ms`: compact, for a terminal. */
 export function formatRemaining(ms: number): string {
@@ -32,14 +33,7 @@ export function formatRouteTable(routes: readonly RouteListingEntry[]): string {
     String(r.counters.mirrored),
     String(r.counters.shadowErrors),
   ])
-  return alignColumns(header, rows)
-}
-
-/** A header and rows as aligned text columns. */
-export function alignColumns(header: readonly string[], rows: readonly string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)))
-  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()
-  return [line(header), ...rows.map(line)].join('\n')
+  return formatTextTable(header, rows)
 }
 
 /** One line describing a change, e.g. `users: mirror 10% -> 25% for 10m (then 10%)`. */

@@ -1,6 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import { NOT_MIRRORED_REASONS, type NotMirroredReason } from '@shadowgate/shared'
+import { NOT_MIRRORED_REASONS, packageVersion, type NotMirroredReason } from '@shadowgate/shared'
+import { STATUS_CLASSES, statusClassIndex } from './access-counts.js'
 import { FaultCounters } from './fault-counters.js'
+import { RouteHistogram } from './route-histogram.js'
 
 /** Per-route counters kept in plain numbers for the admin API and the InfluxDB `shadowgate_gateway` series. */
 export interface RouteCounters {
@@ -11,7 +13,11 @@ export interface RouteCounters {
 }
 
 export type CircuitState = 'closed' | 'open' | 'half_open'
-const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, open: 1, half_open: 2 }
+const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'open', 'half_open']
+/** Latency buckets of the requests clients see, in seconds: from a cache hit to the proxy timeout. */
+const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+const GATEWAY_VERSION = packageVersion(import.meta.url) ?? 'unknown'
+
 
 function emptyCounters(): RouteCounters {
   return {
@@ -43,7 +49,11 @@ export class GatewayMetrics {
   readonly #shadowErrors: Counter<'route' | 'kind'>
   readonly #shadowLatency: Histogram<'route'>
   readonly #primaryErrors: Counter<'route' | 'kind'>
-  readonly #circuit: Gauge<'shadow'>
+  readonly #circuit: Gauge<'shadow' | 'state'>
+  readonly #requestDuration: RouteHistogram
+  readonly #responses: Counter<'route' | 'status_class'>
+  /** Responses per route, by status class index (see STATUS_CLASSES): plain numbers, copied in at collect. */
+  readonly #responsesByRoute = new Map<string, Float64Array>()
   readonly #inFlight: Gauge<'shadow'>
   readonly #audit: Counter<'result'>
   readonly #clientWriteTimeouts: Counter<'route'>
@@ -91,7 +101,28 @@ export class GatewayMetrics {
       registers,
     })
     this.#primaryErrors = new Counter({ name: 'shadowgate_primary_errors_total', help: 'Primary calls that failed (502/504 to the client), by route and kind', labelNames: ['route', 'kind'], registers })
-    this.#circuit = new Gauge({ name: 'shadowgate_circuit_state', help: 'Shadow circuit breaker: 0 closed, 1 open, 2 half-open', labelNames: ['shadow'], registers })
+    this.#circuit = new Gauge({ name: 'shadowgate_circuit_state', help: 'Shadow circuit breaker: 1 for the state it is in (closed, open, half_open), 0 for the others', labelNames: ['shadow', 'state'], registers })
+    this.#requestDuration = new RouteHistogram({
+      name: 'shadowgate_request_duration_seconds',
+      help: 'Time from forwarding a request to the end of the response the client received, by route',
+      buckets: REQUEST_BUCKETS,
+      registry: this.registry,
+    })
+    this.#responses = new Counter({
+      name: 'shadowgate_responses_total',
+      help: "Responses clients received (the primary's answers, or the gateway's 502/504), by route and status class",
+      labelNames: ['route', 'status_class'],
+      registers,
+      collect: () => {
+        this.#responses.reset()
+        for (const [route, counts] of this.#responsesByRoute) {
+          counts.forEach((n, i) => {
+            if (n > 0) this.#responses.inc({ route, status_class: STATUS_CLASSES[i] ?? 'other' }, n)
+          })
+        }
+      },
+    })
+    new Gauge({ name: 'shadowgate_build_info', help: 'Always 1: the gateway version and Node.js version of this process', labelNames: ['version', 'node'], registers }).set({ version: GATEWAY_VERSION, node: process.version }, 1)
     this.#inFlight = new Gauge({
       name: 'shadowgate_shadow_in_flight',
       help: 'Copies in flight to each shadow',
@@ -204,8 +235,21 @@ export class GatewayMetrics {
     this.#captureBytes = bytes
   }
 
+  /** @param shadow the shadow's name (see shadowLabel), never its URL. */
   circuitState(shadow: string, state: CircuitState): void {
-    this.#circuit.set({ shadow }, CIRCUIT_VALUE[state])
+    for (const s of CIRCUIT_STATES) this.#circuit.set({ shadow, state: s }, s === state ? 1 : 0)
+  }
+
+  /** A response the client received: its latency and status class. */
+  requestDone(route: string, seconds: number, status: number): void {
+    this.#requestDuration.observe(route, seconds)
+    let counts = this.#responsesByRoute.get(route)
+    if (counts === undefined) {
+      counts = new Float64Array(STATUS_CLASSES.length)
+      this.#responsesByRoute.set(route, counts)
+    }
+    const i = statusClassIndex(status)
+    counts[i] = (counts[i] ?? 0) + 1
   }
 
   inFlight(shadow: string, n: number): void {
@@ -231,3 +275,4 @@ export class GatewayMetrics {
     return out
   }
 }
+

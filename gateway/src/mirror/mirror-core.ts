@@ -5,6 +5,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Dispatcher } from 'undici'
 import { CaptureBudget } from './capture-budget.js'
 import { GatewayMetrics, type CircuitState } from '../metrics/gateway-metrics.js'
+import { shadowLabeler } from '../metrics/shadow-label.js'
+import type { CopyHandle, TrafficObserver } from '../metrics/traffic-observer.js'
 import { hasRequestBody } from '../proxy/request-body.js'
 import { upstreamPath } from '../proxy/request-target.js'
 import { TrustedProxies } from '../proxy/trusted-proxies.js'
@@ -39,6 +41,8 @@ export interface MirrorCoreOptions {
   readonly log?: MirrorLog
   /** Told about every copy's end and every refusal by the isolation (the load ramp's brakes). */
   readonly copyObserver?: CopyObserver
+  /** Told of every copy sent and its outcome (slow requests). Default: none. */
+  readonly traffic?: TrafficObserver
 }
 
 export interface ShadowStats {
@@ -80,6 +84,8 @@ export class MirrorCore implements ExchangeHost {
   readonly #calls = new Set<ShadowCall>()
   readonly #budget: CaptureBudget | undefined
   readonly #observer: CopyObserver | undefined
+  readonly #traffic: TrafficObserver | undefined
+  readonly #shadowLabel: (shadow: string) => string
   #budgetExhausted = false
   #closed = false
 
@@ -100,7 +106,9 @@ export class MirrorCore implements ExchangeHost {
     // holding its request, buffers and deadline while adding nothing the shadow can take sooner: it
     // is dropped at once instead, so the cap is whichever is lower.
     const cap = this.#ownedDispatcher === undefined ? config.mirror.maxInFlight : Math.min(config.mirror.maxInFlight, config.mirror.connections)
-    this.#limiter = new InFlightLimiter(cap, { onChange: (shadow, n) => this.#metrics.inFlight(shadow, n) })
+    this.#traffic = options.traffic
+    this.#shadowLabel = shadowLabeler(config)
+    this.#limiter = new InFlightLimiter(cap, { onChange: (shadow, n) => this.#metrics.inFlight(this.#shadowLabel(shadow), n) })
     if (this.#sink !== undefined) this.#budget = new CaptureBudget(config.audit.maxCaptureBytesTotal, (used) => this.#metrics.captureBytes(used))
   }
 
@@ -188,12 +196,14 @@ export class MirrorCore implements ExchangeHost {
     if (k === 1) this.#metrics.mirrored(name)
     this.#metrics.copySent(name)
     const audited = k === 1 && exchange.capturing
+    // Slow requests are judged on the audited copy, the one the pair is made of.
+    const copy = k === 1 ? this.#traffic?.copySent(exchange.req, name) : undefined
     const call = new ShadowCall({
       timeoutMs: this.#config.mirror.timeoutMs,
       maxResponseBytes: this.#config.mirror.maxResponseBytes,
       captureBytes: audited ? this.#sink?.maxBodyBytes : undefined,
       captureTake: audited ? (bytes) => exchange.captureTake(bytes) : undefined,
-      onDone: (done, outcome) => this.#callDone(done, outcome, exchange, breaker, pass, k === 1),
+      onDone: (done, outcome) => this.#callDone(done, outcome, exchange, breaker, pass, k === 1, copy),
     })
     this.#calls.add(call)
     const headers = shadowRequestHeaders(req, this.#preserveHost, this.#trusted, exchange.route.shadowHeaders)
@@ -298,17 +308,17 @@ export class MirrorCore implements ExchangeHost {
         consecutiveFailures,
         openMs,
         onStateChange: (state) => {
-          this.#metrics.circuitState(shadow, state)
+          this.#metrics.circuitState(this.#shadowLabel(shadow), state)
           this.#log.warn({ shadow, state }, `shadow circuit ${state}`)
         },
       })
       this.#breakers.set(shadow, breaker)
-      this.#metrics.circuitState(shadow, 'closed')
+      this.#metrics.circuitState(this.#shadowLabel(shadow), 'closed')
     }
     return breaker
   }
 
-  #callDone(call: ShadowCall, outcome: ObservedOutcome, exchange: MirrorExchange, breaker: CircuitBreaker, pass: CircuitPass, first: boolean): void {
+  #callDone(call: ShadowCall, outcome: ObservedOutcome, exchange: MirrorExchange, breaker: CircuitBreaker, pass: CircuitPass, first: boolean, copy: CopyHandle | undefined): void {
     this.#calls.delete(call)
     this.#limiter.release(exchange.shadow, outcome.latencyMs)
     const failed = outcome.kind === 'error'
@@ -319,6 +329,7 @@ export class MirrorCore implements ExchangeHost {
     } catch (err) {
       this.#log.warn({ err, route: exchange.route.name }, 'copy observer failed')
     }
+    copy?.shadowDone({ latencyMs: outcome.latencyMs, status: outcome.kind === 'response' ? outcome.status : undefined })
     if (first) exchange.shadowDone(outcome)
   }
 }

@@ -5,6 +5,7 @@ import type { FastifyPluginCallback } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Dispatcher } from 'undici'
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js'
+import type { TrafficObserver } from '../metrics/traffic-observer.js'
 import type { PrimaryObserver } from '../proxy/primary-observer.js'
 import type { CompiledRoute, RouteTable } from '../routes/route-table.js'
 import type { RouteSettingsSource } from '../runtime/route-settings-source.js'
@@ -26,6 +27,8 @@ export interface MirrorPluginOptions {
   readonly shadowDispatcher?: Dispatcher
   /** Told about every copy's end and every isolation refusal (the load ramp's brakes). */
   readonly copyObserver?: CopyObserver
+  /** Told of every copy sent and its outcome (slow requests). Default: none. */
+  readonly traffic?: TrafficObserver
 }
 
 /** What the plugin exposes as `fastify.mirror`. */

@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Dispatcher } from 'undici'
 import { InvalidRequestTargetError, UpstreamTimeoutError, UpstreamUnavailableError } from '../errors.js'
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js'
+import type { TrafficObserver } from '../metrics/traffic-observer.js'
 import { PrimaryResponseHandler, type PrimaryFailureSink } from './primary-response-handler.js'
 import type { PrimaryObserver } from './primary-observer.js'
 import { upstreamPath } from './request-target.js'
@@ -25,6 +26,8 @@ export interface PrimaryForwarderOptions {
   readonly trustedProxies?: TrustedProxies
   readonly metrics: GatewayMetrics
   readonly log: FastifyBaseLogger
+  /** Told of every completed request (access audit, slow log, request metrics). Default: none. */
+  readonly traffic?: TrafficObserver
 }
 
 /**
@@ -41,6 +44,7 @@ export class PrimaryForwarder implements PrimaryFailureSink {
   readonly #trusted: TrustedProxies
   readonly #metrics: GatewayMetrics
   readonly #log: FastifyBaseLogger
+  readonly #traffic: TrafficObserver | undefined
   readonly #targets = new UpstreamTargets()
 
   constructor(options: PrimaryForwarderOptions) {
@@ -51,6 +55,7 @@ export class PrimaryForwarder implements PrimaryFailureSink {
     this.clientWriteTimeoutMs = options.clientWriteTimeoutMs ?? 0
     this.#metrics = options.metrics
     this.#log = options.log
+    this.#traffic = options.traffic
   }
 
   /**
@@ -92,6 +97,20 @@ export class PrimaryForwarder implements PrimaryFailureSink {
   clientWriteTimedOut(handler: PrimaryResponseHandler): void {
     this.#metrics.clientWriteTimeout(handler.route)
     this.#log.warn({ route: handler.route, url: handler.req.url, timeoutMs: this.clientWriteTimeoutMs }, 'client took no response bytes within proxy.clientWriteTimeout; connection closed')
+  }
+
+  responseClosed(handler: PrimaryResponseHandler): void {
+    const traffic = this.#traffic
+    if (traffic === undefined) return
+    const { res } = handler
+    // A client gone before any status was sent is logged as nginx does: 499.
+    const status = res.headersSent ? res.statusCode : 499
+    try {
+      traffic.requestDone(handler.route, handler.req, status, performance.now() - handler.startedAt, handler.bytes)
+    } catch (err) {
+      this.#metrics.faults.handlerError('traffic_observer')
+      this.#log.error({ err, route: handler.route }, 'the traffic observer failed on a completed request')
+    }
   }
 
   primaryFailed(handler: PrimaryResponseHandler, err: Error, kind: UpstreamErrorKind, headersSent: boolean): void {

@@ -13,6 +13,8 @@ export interface PrimaryFailureSink {
   readonly clientWriteTimeoutMs: number
   /** The client took no bytes for clientWriteTimeoutMs: it is about to be disconnected. */
   clientWriteTimedOut(handler: PrimaryResponseHandler): void
+  /** The client response is closed (complete, failed or cut): the request is over. */
+  responseClosed(handler: PrimaryResponseHandler): void
 }
 
 /**
@@ -34,6 +36,10 @@ export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
   #onDrain: (() => void) | undefined
   #writeTimer: NodeJS.Timeout | undefined
   readonly #hasBody: boolean
+  /** performance.now() when forwarding began. */
+  readonly startedAt = performance.now()
+  /** Response body bytes written to the client. */
+  bytes = 0
 
   constructor(sink: PrimaryFailureSink, req: IncomingMessage, res: ServerResponse, route: string, upstream: string, observer: PrimaryObserver | undefined, body: Readable | null) {
     this.#sink = sink
@@ -56,6 +62,7 @@ export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
 
   readonly #onClientClose = (): void => {
     clearTimeout(this.#writeTimer)
+    this.#sink.responseClosed(this)
     if (this.#settled) return
     // The client left: stop the upstream exchange instead of reading a body nobody will get.
     this.#clientGone = true
@@ -95,6 +102,7 @@ export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#settled) return
     this.#observer?.onResponseData(chunk)
+    this.bytes += chunk.length
     if (!this.res.write(chunk)) {
       if (this.#onDrain === undefined) {
         // Created on first need: most responses never fill the client socket.

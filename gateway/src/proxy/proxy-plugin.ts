@@ -6,6 +6,7 @@ import fp from 'fastify-plugin'
 import type { Dispatcher } from 'undici'
 import { AmbiguousRequestError, UpstreamUnavailableError } from '../errors.js'
 import { GatewayMetrics } from '../metrics/gateway-metrics.js'
+import type { TrafficObserver } from '../metrics/traffic-observer.js'
 import { RouteTable, UNMATCHED_ROUTE } from '../routes/route-table.js'
 import { StaticRouteSettings } from '../routes/static-route-settings.js'
 import type { RouteSettingsSource } from '../runtime/route-settings-source.js'
@@ -34,6 +35,8 @@ export interface ProxyPluginOptions {
   readonly observerOf?: (request: FastifyRequest) => PrimaryObserver | undefined
   /** Wraps the forwarding of logged writes (the write log); routes it does not handle cost one lookup. */
   readonly writeHook?: WriteHook
+  /** Told of every completed request (access audit, slow log, request metrics). Default: none. */
+  readonly traffic?: TrafficObserver
 }
 
 declare module 'fastify' {
@@ -70,6 +73,7 @@ const proxyPlugin: FastifyPluginCallback<ProxyPluginOptions> = (fastify, opts, d
     trustedProxies,
     metrics: opts.metrics ?? new GatewayMetrics(),
     log: fastify.log,
+    traffic: opts.traffic,
   })
   let routeOf = opts.routeOf
   let upgradeRouteOf = opts.upgradeRouteOf

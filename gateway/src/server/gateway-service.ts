@@ -1,6 +1,6 @@
 import { hostname } from 'node:os'
 import type { AddressInfo } from 'node:net'
-import { GatewayCountersReporter, InfluxWriter, type InfluxWriterOptions, type InfluxWriterStats } from '@shadowgate/influx'
+import { GatewayCountersReporter, InfluxWriter, accessPoints, routePercentPoints, slowPoints, type InfluxWriterOptions, type InfluxWriterStats } from '@shadowgate/influx'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { ShadowgateConfig } from '@shadowgate/shared'
@@ -8,6 +8,7 @@ import { buildAdmin } from '../admin/build-admin.js'
 import { buildGateway } from '../build-gateway.js'
 import type { AuditProducerStats } from '../capture/audit-counters.js'
 import { AuditProducer } from '../capture/audit-producer.js'
+import { TrafficRecorder } from '../capture/traffic-recorder.js'
 import { GatewayMetrics } from '../metrics/gateway-metrics.js'
 import { LoadWindow } from '../mirror/load-window.js'
 import { RedisRuntimeStore } from '../runtime/redis-runtime-store.js'
@@ -18,6 +19,7 @@ import { createWriteLogParts } from '../writes/write-log-parts.js'
 import { WriteRecorder } from '../writes/write-recorder.js'
 import { ConnectionDrain } from './connection-drain.js'
 import { LoadBrakes } from './load-brakes.js'
+import { SlowLogStore } from './slow-log-store.js'
 
 export interface GatewayServiceOptions {
   readonly logger: Logger
@@ -120,13 +122,28 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
       producer = p
     }
 
+    let slowSink: SlowLogStore | undefined
+    if (config.redis) {
+      const own = new SlowLogStore({ url: config.redis.url, prefix: config.redis.prefix, instance: instanceId, size: config.slowLog.size, ttlMs: config.slowLog.ttlMs, logger })
+      cleanups.push(() => own.close())
+      slowSink = own
+    }
+    const traffic = new TrafficRecorder(config, { metrics, log: logger.child({ instance: instanceId }), instance: instanceId, slowSink })
+
     // Per-window mirror counters (shadowgate_gateway). Writes are fire-and-forget into a bounded
     // buffer, so an InfluxDB that is down or slow costs memory up to the bound, never a request.
     let countersWriter: InfluxWriter | undefined
     if (config.influx) {
       const writer = new InfluxWriter(config.influx, { closeTimeoutMs: COUNTERS_CLOSE_TIMEOUT_MS, ...opts.influx, logger })
       cleanups.push(() => writer.close())
-      const reporter = new GatewayCountersReporter({ writer, snapshot: () => metrics.snapshot(), instance: instanceId, windowMs: config.influx.gatewayWindowMs })
+      const routes = config.routes.map((r) => r.name)
+      const readOnly = new Set(config.routes.filter((r) => r.readOnly).map((r) => r.name))
+      const windowPoints = (ts: string) => {
+        const { access, slow } = traffic.drainWindow()
+        const percents = new Map(routes.map((r) => [r, settings.mirrorPercent(r)]))
+        return [...accessPoints(access, instanceId, ts, readOnly), ...slowPoints(slow, instanceId, ts), ...routePercentPoints(percents, instanceId, ts)]
+      }
+      const reporter = new GatewayCountersReporter({ writer, snapshot: () => metrics.snapshot(), instance: instanceId, windowMs: config.influx.gatewayWindowMs, windowPoints })
       // Closed after the traffic app (cleanups run in reverse), so its last window holds every request.
       cleanups.push(() => reporter.close())
       reporter.start()
@@ -151,7 +168,7 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
       writeRecorder = new WriteRecorder({ config, stages: writeParts.stages, appender, instance: instanceId, logger })
     }
 
-    const gateway = await buildGateway(config, { logger, settings, metrics, pairSink: producer, instanceId, copyObserver: loadWindow, writeHook: writeRecorder })
+    const gateway = await buildGateway(config, { logger, settings, metrics, pairSink: producer, instanceId, copyObserver: loadWindow, writeHook: writeRecorder, traffic })
     let gatewayClosed: Promise<void> | undefined
     const closeGateway = (): Promise<void> => (gatewayClosed ??= gateway.close())
     cleanups.push(closeGateway)

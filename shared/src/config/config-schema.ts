@@ -45,6 +45,9 @@ function duration(def: number, range: { min?: number; max?: number }, descriptio
   return Type.Unsafe<string | number>({ type: ['string', 'number'], pattern: DURATION_PATTERN, duration: range, default: durationText(def), description, errorMessage: DURATION_MESSAGE })
 }
 
+/** A duration, or a factor of the route's recent p99 such as `2x` (never 0x). */
+const SLOW_THRESHOLD_PATTERN = '^\\s*([0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h|d)?|(?!0*(\\.0*)?x)[0-9]*(\\.[0-9]+)?x)\\s*$'
+
 function port(def: number, description: string) {
   return Type.Integer({ minimum: 0, maximum: 65535, default: def, description })
 }
@@ -209,6 +212,14 @@ const route = Type.Object(
     recheck: routeRecheck,
     noise: routeNoise,
     writes: Type.Optional(routeWrites),
+    readOnly: Type.Boolean({ default: false, description: 'The route only reads: writes (POST, PUT, PATCH, DELETE) seen on it are shown in the access audit.' }),
+    slowThreshold: Type.Unsafe<string | number>({
+      type: ['string', 'number'],
+      pattern: SLOW_THRESHOLD_PATTERN,
+      default: D.DEFAULT_SLOW_THRESHOLD,
+      description: "A request whose primary or shadow takes longer is logged as slow: a duration (10s) or a factor of the route's recent p99 (2x).",
+      errorMessage: "must be a duration such as 10s or a factor of the route's recent p99 such as 2x",
+    }),
   },
   { additionalProperties: false },
 )
@@ -365,6 +376,27 @@ export const shadowgateConfigSchema = Type.Object(
         ),
       },
       'The audit worker.',
+    ),
+    access: section(
+      {
+        apiKeyHeader: Type.Optional(Type.String({ pattern: HEADER_NAME_PATTERN, errorMessage: 'must be a valid header name', description: 'Request header holding an API key: the caller is a hash of it when audit.identityHeader is absent (the key itself is never stored).' })),
+        maxCallersPerRoute: count(D.DEFAULT_MAX_CALLERS_PER_ROUTE, 1, 'Distinct callers counted per route and window; the rest are counted as (other).', 100_000),
+      },
+      'Who calls what: the shadowgate_access counts.',
+    ),
+    slowLog: section(
+      {
+        size: count(D.DEFAULT_SLOW_LOG_SIZE, 1, 'Slow requests kept in Redis per gateway instance.', 100_000),
+        ttl: duration(D.DEFAULT_SLOW_LOG_TTL_MS, { min: 1_000 }, 'How long the slow list of an instance is kept after its last entry.'),
+      },
+      'The list of slow requests (shadowgate slow).',
+    ),
+    accessLog: section(
+      {
+        enabled: Type.Boolean({ default: false, description: 'Log one line per request (pino, info).' }),
+        sample: Type.Number({ minimum: 0, maximum: 1, default: 1, description: 'Share of requests logged, 0-1.' }),
+      },
+      'The access log.',
     ),
     influx: Type.Optional(influx),
   },

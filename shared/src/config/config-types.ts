@@ -121,6 +121,29 @@ export interface RouteConfig {
   readonly noise: RouteNoiseConfig
   /** The write log; undefined: writes only go to the serving side (and the mirror's copy, if any). */
   readonly writes: RouteWritesConfig | undefined
+  /** Declared read-only: writes seen on it are flagged in the access audit. */
+  readonly readOnly: boolean
+  readonly slowThreshold: SlowThreshold
+}
+
+/** When a request is slow: past a fixed time, or past a factor of the route's recent p99. */
+export type SlowThreshold = { readonly kind: 'absolute'; readonly ms: number } | { readonly kind: 'relative'; readonly factor: number }
+
+export interface AccessConfig {
+  /** Header holding an API key; the caller is its hash when there is no identity header. */
+  readonly apiKeyHeader: string | undefined
+  readonly maxCallersPerRoute: number
+}
+
+export interface SlowLogConfig {
+  readonly size: number
+  readonly ttlMs: number
+}
+
+export interface AccessLogConfig {
+  readonly enabled: boolean
+  /** Share of requests logged, 0-1. */
+  readonly sample: number
 }
 
 export interface CircuitBreakerConfig {
@@ -270,4 +293,7 @@ export interface ShadowgateConfig {
   readonly audit: AuditProducerConfig
   readonly worker: AuditWorkerConfig
   readonly influx: InfluxConfig | undefined
+  readonly access: AccessConfig
+  readonly slowLog: SlowLogConfig
+  readonly accessLog: AccessLogConfig
 }

@@ -87,3 +87,10 @@ export const DEFAULT_IDEMPOTENCY_HEADER = 'idempotency-key'
 export const DEFAULT_WRITE_UNKNOWN_AFTER_MS = 60_000
 export const DEFAULT_WRITE_MAX_ATTEMPTS = 5
 export const DEFAULT_WRITE_REPLAY_TIMEOUT_MS = 10_000
+/** A request slower than this (primary or shadow) is logged as slow unless the route says otherwise. */
+export const DEFAULT_SLOW_THRESHOLD = '10s'
+/** Slow requests kept in Redis per gateway instance. */
+export const DEFAULT_SLOW_LOG_SIZE = 1_000
+export const DEFAULT_SLOW_LOG_TTL_MS = 86_400_000
+/** Distinct callers counted per route and window in shadowgate_access; the rest are `(other)`. */
+export const DEFAULT_MAX_CALLERS_PER_ROUTE = 200

@@ -6,7 +6,7 @@ import type { ShadowgateConfigFile } from './config-schema.js'
 import { crossKeyIssues } from './cross-key-rules.js'
 import { ALWAYS_REDACTED_HEADERS, DEFAULT_WRITE_PARTITIONS } from './defaults.js'
 import { DEFAULT_REDIS_PREFIX } from '../queue-names.js'
-import type { ArrayRule, InfluxConfig, PartitionKey, RedisConfig, RouteConfig, RouteWritesConfig, ShadowgateConfig, StickyKey, ToleranceRule } from './config-types.js'
+import type { ArrayRule, InfluxConfig, PartitionKey, RedisConfig, RouteConfig, RouteWritesConfig, ShadowgateConfig, SlowThreshold, StickyKey, ToleranceRule } from './config-types.js'
 
 type File = ShadowgateConfigFile
 type RouteFile = File['routes'][number]
@@ -65,6 +65,13 @@ function routeWrites(w: NonNullable<RouteFile['writes']>): RouteWritesConfig {
   }
 }
 
+/** `2x` → a factor of the recent p99; anything else is a duration the schema has checked. */
+function slowThreshold(v: string | number): SlowThreshold {
+  const factor = typeof v === 'string' ? /^\s*([0-9]*(?:\.[0-9]+)?)x\s*$/.exec(v) : null
+  if (factor) return { kind: 'relative', factor: Number(factor[1]) }
+  return { kind: 'absolute', ms: ms(v) }
+}
+
 function route(r: RouteFile, file: File): RouteConfig {
   const arrays: ArrayRule[] = Object.entries(r.audit.arrays).map(([p, mode]) => {
     const path = parsePathPattern(p)
@@ -108,6 +115,8 @@ function route(r: RouteFile, file: File): RouteConfig {
     },
     noise: { sample: r.noise.sample, maxRate: r.noise.maxRate },
     writes: r.writes === undefined ? undefined : routeWrites(r.writes),
+    readOnly: r.readOnly,
+    slowThreshold: slowThreshold(r.slowThreshold),
   }
 }
 
@@ -198,6 +207,9 @@ function resolve(f: File): ShadowgateConfig {
       http: { host: w.http.host, port: w.http.port, token: w.http.token || undefined, ...operatorAccess(w.http) },
     },
     influx: influx(f.influx),
+    access: { apiKeyHeader: f.access.apiKeyHeader?.toLowerCase(), maxCallersPerRoute: f.access.maxCallersPerRoute },
+    slowLog: { size: f.slowLog.size, ttlMs: ms(f.slowLog.ttl) },
+    accessLog: { enabled: f.accessLog.enabled, sample: f.accessLog.sample },
   }
 }
 

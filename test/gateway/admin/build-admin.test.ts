@@ -151,7 +151,7 @@ describe('admin API', () => {
     metrics.notMirrored('orders', 'method')
     metrics.shadowDone('users', 0.02)
     metrics.shadowDone('users', 0.5, 'timeout')
-    metrics.circuitState('http://127.0.0.1:10', 'open')
+    metrics.circuitState('users', 'open')
     const res = await fetch(`${url}/metrics`, { headers: auth })
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/)
@@ -161,7 +161,8 @@ describe('admin API', () => {
     expect(text).toContain('shadowgate_not_mirrored_total{route="orders",reason="method"} 1')
     expect(text).toContain('shadowgate_shadow_duration_seconds_count{route="users"} 2')
     expect(text).toContain('shadowgate_shadow_errors_total{route="users",kind="timeout"} 1')
-    expect(text).toContain('shadowgate_circuit_state{shadow="http://127.0.0.1:10"} 1')
+    expect(text).toContain('shadowgate_circuit_state{shadow="users",state="open"} 1')
+    expect(text).toContain('shadowgate_circuit_state{shadow="users",state="closed"} 0')
   })
 
   it('without a configured token, serves loopback callers', async () => {

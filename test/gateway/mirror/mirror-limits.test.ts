@@ -93,7 +93,9 @@ describe('mirror: in-flight cap and circuit breaker', () => {
     await waitFor(() => circuit() === 'open', 10_000, 'the circuit to open')
     expect(gateway.metrics.snapshot()['flaky']?.shadowErrors).toBe(3)
     const gauge = await gateway.metrics.registry.getSingleMetric('shadowgate_circuit_state')?.get()
-    expect(gauge?.values).toContainEqual(expect.objectContaining({ labels: { shadow: shadowUrl }, value: 1 }))
+    // One series per state, the shadow named after its route (never its URL).
+    expect(gauge?.values).toContainEqual(expect.objectContaining({ labels: { shadow: 'flaky', state: 'open' }, value: 1 }))
+    expect(gauge?.values).toContainEqual(expect.objectContaining({ labels: { shadow: 'flaky', state: 'closed' }, value: 0 }))
 
     // (A request arriving after openDuration would be the probe instead; keep asking until one is refused.)
     await waitFor(
