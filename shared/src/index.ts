@@ -2,6 +2,8 @@ export { ShadowgateError, ConfigError, JobSchemaError, PathSyntaxError } from '.
 export {
   AUDIT_QUEUE_NAME,
   DEFAULT_REDIS_PREFIX,
+  DEFAULT_CLUSTER_REDIS_PREFIX,
+  prefixHashTag,
   runtimeSettingsKey,
   runtimeChannel,
   mismatchIndexKey,
@@ -23,6 +25,8 @@ export type {
 } from './job-schema.js'
 export { AUDIT_BATCH_JOB_NAME, AUDIT_BATCH_VERSION, AUDIT_PAIR_JOB_NAME, auditBatchPairs, isAuditBatch, parseAuditBatch, parseBatchPair } from './audit-batch.js'
 export type { AuditBatch } from './audit-batch.js'
+export { redisClientPlan } from './redis-client-plan.js'
+export type { RedisClientPlan, RedisClientTuning, RedisNodeAddress, RedisNodeOptions } from './redis-client-plan.js'
 export { UniqueClock } from './unique-clock.js'
 export { stickyBucket } from './sticky-bucket.js'
 export { MAX_TIMER_MS, formatDurationBound, parseDuration } from './duration.js'
@@ -98,6 +102,9 @@ export type {
   MirrorDefaults,
   ProxyConfig,
   RedisConfig,
+  SingleRedisConfig,
+  ClusterRedisConfig,
+  SentinelRedisConfig,
   RouteAuditConfig,
   RouteConfig,
   RouteMirrorConfig,

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis'
+import { createRedisClient } from '../create-redis-client.js'
 import { renderDiff } from '../diff/render-diff.js'
 import { CliUsageError } from '../errors.js'
 import { DEFAULT_MISMATCH_LIMIT, MAX_MISMATCH_LIMIT } from '../http/build-audit-http-app.js'
@@ -48,7 +48,7 @@ async function fromUrl(base: string, route: string | undefined, limit: number): 
 async function fromRedis(configPath: string, env: CliIo['env'], route: string | undefined, limit: number): Promise<{ groups: MismatchGroup[] }> {
   const config = await loadConfigFile(configPath, env)
   if (!config.redis) throw new CliUsageError(`${configPath} has no redis section: give --url of an audit worker instead`)
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, connectTimeout: FETCH_TIMEOUT_MS, lazyConnect: true, retryStrategy: () => null })
+  const redis = createRedisClient(config.redis, { maxRetriesPerRequest: 1, connectTimeout: FETCH_TIMEOUT_MS, lazyConnect: true, retryStrategy: () => null })
   redis.on('error', () => undefined)
   try {
     await redis.connect()

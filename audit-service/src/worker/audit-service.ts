@@ -1,9 +1,9 @@
 import { AUDIT_QUEUE_NAME, ConfigError, type ShadowgateConfig } from '@shadowgate/shared'
 import { Worker, type Job } from 'bullmq'
 import type { FastifyInstance } from 'fastify'
-import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
+import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 import { buildAuditHttpApp } from '../http/build-audit-http-app.js'
 import { InfluxWriter, type InfluxWriterOptions, type InfluxWriterStats } from '@shadowgate/influx'
 import { PathBudget } from '../influx/path-budget.js'
@@ -16,7 +16,7 @@ import { PairTimestamps } from './pair-timestamps.js'
 export interface AuditServiceOptions {
   readonly logger: Logger
   /** Redis connection for commands (BullMQ duplicates it for its blocking reads). Injected connections are never closed. */
-  readonly connection?: Redis
+  readonly connection?: RedisClient
   /** Replaces the judge (default judgePair). */
   readonly judge?: JudgeFn
   /** Registry for the worker metrics; default a new one. */
@@ -61,11 +61,11 @@ export function defaultLockDurationMs(diffTimeoutMs: number): number {
  * in Redis and the HTTP API. Reads no environment, listens on nothing: the CLI entry does both.
  */
 export function createAuditService(config: ShadowgateConfig, options: AuditServiceOptions): AuditService {
-  if (!config.redis) throw new ConfigError('redis', 'is required to run the audit worker (redis.url)')
+  if (!config.redis) throw new ConfigError('redis', 'is required to run the audit worker (redis.url, redis.cluster or redis.sentinels)')
   const redisCfg = config.redis
   const logger = options.logger
   const ownRedis = options.connection === undefined
-  const redis = options.connection ?? new Redis(redisCfg.url, { maxRetriesPerRequest: null, lazyConnect: true })
+  const redis = options.connection ?? createRedisClient(redisCfg, { maxRetriesPerRequest: null, lazyConnect: true })
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'))
   const metrics = new AuditMetrics(options.registry ? { registry: options.registry } : {})
   const writer = config.influx ? new InfluxWriter(config.influx, { ...options.influx, logger }) : undefined

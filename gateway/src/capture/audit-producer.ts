@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { ConfigError, DEFAULT_REDIS_PREFIX, UniqueClock, type ShadowgateConfig } from '@shadowgate/shared'
+import type { RedisClient } from '../create-redis-client.js'
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js'
 import type { MirrorPair, PairSink } from '../mirror/mirror-pair.js'
 import { AuditCounters, type AuditProducerStats } from './audit-counters.js'
@@ -17,15 +17,23 @@ export const AUDIT_CLOSE_TIMEOUT_MS = 2_000
 export const AUDIT_MAX_BATCH_BYTES = 8 * 1_048_576
 /** A batch write or depth count that takes longer is abandoned and its batch counted dropped_redis. */
 const CALL_TIMEOUT_MS = PRODUCER_COMMAND_TIMEOUT_MS + 500
+/**
+ * Default time a batch whose write timed out or lost its connection is written again under the same
+ * job id: long enough to ride out a Redis Cluster or Sentinel failover, short enough that the bounded
+ * buffer, not Redis, decides what a longer outage costs.
+ */
+export const AUDIT_RETRY_UNKNOWN_MS = 10_000
 
 export interface AuditProducerDeps {
   readonly metrics: GatewayMetrics
   readonly instanceId: string
   readonly logger: Logger
-  /** An ioredis client to enqueue through; never closed here. Default: a fail-fast client of its own on `redis.url`. */
-  readonly connection?: Redis
+  /** An ioredis client to enqueue through; never closed here. Default: a fail-fast client of its own on `redis`. */
+  readonly connection?: RedisClient
   /** How long close() may spend flushing; default AUDIT_CLOSE_TIMEOUT_MS. */
   readonly closeTimeoutMs?: number
+  /** How long a batch whose write had an unknown outcome is written again; default AUDIT_RETRY_UNKNOWN_MS. */
+  readonly retryUnknownMs?: number
 }
 
 /** The batch being written; `abandoned` once close() gave up on it (its pairs are then already counted). */
@@ -90,19 +98,23 @@ export class AuditProducer implements PairSink {
     this.#log = deps.logger
     this.#closeTimeoutMs = deps.closeTimeoutMs ?? AUDIT_CLOSE_TIMEOUT_MS
     if (!config.audit.enabled) return
-    if (!deps.connection && !config.redis) throw new ConfigError('redis', 'is required while audit.enabled is true (the audit queue lives in Redis)')
+    const redis = config.redis
+    if (!deps.connection && !redis) throw new ConfigError('redis', 'is required while audit.enabled is true (the audit queue lives in Redis)')
     const options: PairBatchWriterOptions = {
       audit: config.audit,
       instance: deps.instanceId,
-      prefix: config.redis?.prefix ?? DEFAULT_REDIS_PREFIX,
+      prefix: redis?.prefix ?? DEFAULT_REDIS_PREFIX,
       keepFailedJobs: config.worker.keepFailedJobs,
       timeoutMs: CALL_TIMEOUT_MS,
+      retryUnknownMs: deps.retryUnknownMs ?? AUDIT_RETRY_UNKNOWN_MS,
     }
     const events: PairBatchWriterEvents = {
       onStatus: (connected) => (connected ? this.#onReady() : this.#onDown()),
       onLog: (level, fields, msg) => this.#log[level](fields, msg),
     }
-    this.#writer = new PairBatchWriter(deps.connection ?? createProducerConnection(config.redis?.url ?? ''), deps.connection === undefined, options, events)
+    const connection = deps.connection ?? (redis ? createProducerConnection(redis) : undefined)
+    if (!connection) return
+    this.#writer = new PairBatchWriter(connection, deps.connection === undefined, options, events)
   }
 
   /** Connects (in the background: nothing waits for Redis) and starts the depth checks. Idempotent. */

@@ -1,12 +1,18 @@
 import { Queue } from 'bullmq'
-import type { Redis } from 'ioredis'
 import { AUDIT_BATCH_JOB_NAME, AUDIT_BATCH_VERSION, type AuditBatch, type AuditJob } from '@shadowgate/shared'
+import type { RedisClient } from '../create-redis-client.js'
 import { AuditEnqueueError } from '../errors.js'
 
 /** BullMQ job name of every audit job the producer writes: one batch envelope of pairs. */
 export const AUDIT_JOB_NAME = AUDIT_BATCH_JOB_NAME
 /** Cap of the queue's events stream: nothing of ours reads it, so it only has to stay small. */
 export const AUDIT_EVENTS_MAX_LEN = 1_000
+/**
+ * How long a batch's job id stays claimed after its job was added, processed and removed: a write
+ * of the same batch landing within it (a late answer, a retried write) adds nothing. Longer than
+ * any retry of a batch whose write had an unknown outcome.
+ */
+export const AUDIT_DEDUPE_TTL_MS = 60_000
 
 export interface AuditQueueWriterOptions {
   readonly queueName: string
@@ -34,12 +40,12 @@ function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T>
  * Every call is bounded by `timeoutMs` and rejects with AuditEnqueueError when Redis is not there.
  */
 export class AuditQueueWriter {
-  readonly #connection: Redis
+  readonly #connection: RedisClient
   readonly #opts: AuditQueueWriterOptions
   #queue: Queue | undefined
   #closing: Promise<void> | undefined
 
-  constructor(connection: Redis, opts: AuditQueueWriterOptions) {
+  constructor(connection: RedisClient, opts: AuditQueueWriterOptions) {
     this.#connection = connection
     this.#opts = opts
   }
@@ -73,14 +79,17 @@ export class AuditQueueWriter {
   /**
    * Writes `pairs` as ONE job (an AuditBatch): per-job costs (job object, JSON, one Redis script)
    * are paid once per batch instead of once per pair. The job id is the first pair's id with a
-   * `b-` prefix, so it never collides with a single-pair job of an older producer.
+   * `b-` prefix, so it never collides with a single-pair job of an older producer. The same id is
+   * the job's deduplication id for AUDIT_DEDUPE_TTL_MS, so writing a batch again is harmless even
+   * after its first copy was processed: what makes retrying a write whose outcome is unknown exact.
    */
   async addBatch(pairs: readonly AuditJob[]): Promise<void> {
     const queue = this.#ready()
     const first = pairs[0]
     if (first === undefined) return
     const data: AuditBatch = { v: AUDIT_BATCH_VERSION, kind: 'batch', pairs }
-    await withDeadline(queue.add(AUDIT_JOB_NAME, data, { jobId: `b-${first.id}` }), this.#opts.timeoutMs, `adding a batch of ${pairs.length} audit pairs`)
+    const jobId = `b-${first.id}`
+    await withDeadline(queue.add(AUDIT_JOB_NAME, data, { jobId, deduplication: { id: jobId, ttl: AUDIT_DEDUPE_TTL_MS } }), this.#opts.timeoutMs, `adding a batch of ${pairs.length} audit pairs`)
   }
 
   /** Jobs waiting to be processed (waiting, delayed, prioritized, paused). */

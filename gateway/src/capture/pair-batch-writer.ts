@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis'
+import { ReplyError } from 'ioredis'
 import { AUDIT_QUEUE_NAME, checkAuditJob, type AuditJob, type AuditProducerConfig } from '@shadowgate/shared'
+import type { RedisClient } from '../create-redis-client.js'
 import type { MirrorPair } from '../mirror/mirror-pair.js'
 import { AuditQueueWriter } from './audit-queue-writer.js'
 import { buildAuditJobNow, captureRules, type CaptureRules } from './build-audit-job.js'
@@ -38,6 +39,18 @@ export interface PairBatchWriterOptions {
   readonly keepFailedJobs: number
   /** Longest a batch write or a depth count may take. */
   readonly timeoutMs: number
+  /**
+   * How long a batch whose write had an unknown outcome (timed out, connection lost mid-write: a
+   * paused Redis, a failover) is written again under the same job id before it is dropped.
+   */
+  readonly retryUnknownMs: number
+}
+
+/** Pause between writes of a batch with an unknown outcome; the connection is awaited as well. */
+const RETRY_PAUSE_MS = 100
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref())
 }
 
 function errText(err: unknown): string {
@@ -49,23 +62,25 @@ function errText(err: unknown): string {
  * batch. The producer keeps the accounts; the writer only reports, per batch, what became of each pair.
  */
 export class PairBatchWriter {
-  readonly #connection: Redis
+  readonly #connection: RedisClient
   readonly #ownsConnection: boolean
   readonly #rules: CaptureRules
   readonly #instance: string
   readonly #queue: AuditQueueWriter
   readonly #events: PairBatchWriterEvents
+  readonly #retryUnknownMs: number
   readonly #listeners: Array<[string, (...args: unknown[]) => void]> = []
   #started = false
   #closing: Promise<void> | undefined
 
   /** `ownsConnection`: connect it on start() and disconnect it on close(); otherwise both are the caller's. */
-  constructor(connection: Redis, ownsConnection: boolean, options: PairBatchWriterOptions, events: PairBatchWriterEvents) {
+  constructor(connection: RedisClient, ownsConnection: boolean, options: PairBatchWriterOptions, events: PairBatchWriterEvents) {
     this.#connection = connection
     this.#ownsConnection = ownsConnection
     this.#rules = captureRules(options.audit)
     this.#instance = options.instance
     this.#events = events
+    this.#retryUnknownMs = options.retryUnknownMs
     this.#queue = new AuditQueueWriter(connection, {
       queueName: AUDIT_QUEUE_NAME,
       prefix: options.prefix,
@@ -95,12 +110,29 @@ export class PairBatchWriter {
     if (!this.connected) return { enqueued: 0, invalid, attempted: false, failure: { reason: 'redis', message: 'Redis is not connected' } }
     const jobs = await this.#buildAll(items, invalid)
     if (jobs.length === 0) return { enqueued: 0, invalid, attempted: false }
-    try {
-      await this.#queue.addBatch(jobs)
-      return { enqueued: jobs.length, invalid, attempted: true }
-    } catch (err) {
-      return { enqueued: 0, invalid, attempted: true, failure: { reason: 'redis', message: errText(err) } }
+    const giveUpAt = Date.now() + this.#retryUnknownMs
+    for (;;) {
+      try {
+        await this.#queue.addBatch(jobs)
+        return { enqueued: jobs.length, invalid, attempted: true }
+      } catch (err) {
+        // Redis answered with an error: the batch is not in the queue. Any other failure may have
+        // reached Redis, so the batch is written again (its job id makes that exact) while time is left.
+        if (err instanceof ReplyError || !(await this.#canRetry(giveUpAt))) {
+          return { enqueued: 0, invalid, attempted: true, failure: { reason: 'redis', message: errText(err) } }
+        }
+      }
     }
+  }
+
+  /** Waits for the pause and a connection; false when closing or out of time. */
+  async #canRetry(giveUpAt: number): Promise<boolean> {
+    do {
+      await sleep(RETRY_PAUSE_MS)
+      if (this.#closing) return false
+      if (this.connected) return Date.now() < giveUpAt
+    } while (Date.now() < giveUpAt)
+    return false
   }
 
   depth(): Promise<number> {

@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js'
 import { parsePathPattern, type PathPattern } from '../path-grammar.js'
 import { routeTemplateError } from '../route-template.js'
-import { DEFAULT_REDIS_PREFIX } from '../queue-names.js'
+import { DEFAULT_CLUSTER_REDIS_PREFIX, DEFAULT_REDIS_PREFIX, prefixHashTag } from '../queue-names.js'
 import { ConfigReader, checkUpstreamUrl } from './config-reader.js'
 import { maskUrlCredentials } from './mask-url-credentials.js'
 import * as D from './defaults.js'
@@ -80,14 +80,69 @@ function admin(r: ConfigReader): AdminConfig {
   return { ...base, enabled, token: token || undefined }
 }
 
+const REDIS_URL = /^rediss?:\/\//
+
+function redisUrl(key: string, url: string): string {
+  if (!REDIS_URL.test(url)) throw new ConfigError(key, `must be a redis:// or rediss:// URL (got "${maskUrlCredentials(url)}")`)
+  return url
+}
+
+/** Cluster seeds and sentinels: host:port URLs sharing one scheme and one set of credentials. */
+function redisNodeUrls(r: ConfigReader, k: string): readonly string[] {
+  const urls = r.stringList(k, [])
+  if (urls.length === 0) throw new ConfigError(r.key(k), 'must list at least one redis://host:port URL')
+  let first: URL | undefined
+  urls.forEach((text, i) => {
+    const key = `${r.key(k)}[${i}]`
+    redisUrl(key, text)
+    let u: URL
+    try {
+      u = new URL(text)
+    } catch {
+      throw new ConfigError(key, `is not a valid URL (got "${maskUrlCredentials(text)}")`)
+    }
+    if (!u.hostname || !u.port) throw new ConfigError(key, `must name a host and a port (got "${maskUrlCredentials(text)}")`)
+    if (u.pathname !== '' && u.pathname !== '/' && u.pathname !== '/0') throw new ConfigError(key, 'must not select a database: a cluster and a sentinel have database 0 only')
+    if (first && (u.protocol !== first.protocol || u.username !== first.username || u.password !== first.password)) {
+      throw new ConfigError(key, `must use the same scheme and credentials as ${r.key(k)}[0]`)
+    }
+    first ??= u
+  })
+  return urls
+}
+
 function redis(v: unknown): RedisConfig | undefined {
   if (v === undefined || v === null || v === '') return undefined
   const r = new ConfigReader('redis', typeof v === 'string' ? { url: v } : v)
-  const url = r.requiredString('url')
-  if (!/^rediss?:\/\//.test(url)) throw new ConfigError('redis.url', `must be a redis:// or rediss:// URL (got "${maskUrlCredentials(url)}")`)
-  const prefix = r.string('prefix', DEFAULT_REDIS_PREFIX)
+  const given = (['url', 'cluster', 'sentinels'] as const).filter((k) => r.has(k))
+  if (given.length !== 1) {
+    throw new ConfigError('redis', `must set exactly one of url, cluster or sentinels (got ${given.length === 0 ? 'none' : given.join(' and ')})`)
+  }
+  for (const k of ['name', 'username', 'password'] as const) {
+    if (r.has(k) && !r.has('sentinels')) throw new ConfigError(r.key(k), 'is only used with redis.sentinels')
+  }
+  let out: RedisConfig
+  if (r.has('cluster')) {
+    const cluster = redisNodeUrls(r, 'cluster')
+    const prefix = r.string('prefix', DEFAULT_CLUSTER_REDIS_PREFIX)
+    if (prefixHashTag(prefix) === undefined) {
+      throw new ConfigError('redis.prefix', `must contain a hash tag such as {${prefix || DEFAULT_REDIS_PREFIX}} with redis.cluster, so every key of a queue or script lands in one slot (got "${prefix}")`)
+    }
+    out = { mode: 'cluster', cluster, prefix }
+  } else if (r.has('sentinels')) {
+    out = {
+      mode: 'sentinel',
+      sentinels: redisNodeUrls(r, 'sentinels'),
+      name: r.requiredString('name'),
+      username: r.string('username') || undefined,
+      password: r.string('password') || undefined,
+      prefix: r.string('prefix', DEFAULT_REDIS_PREFIX),
+    }
+  } else {
+    out = { mode: 'single', url: redisUrl('redis.url', r.requiredString('url')), prefix: r.string('prefix', DEFAULT_REDIS_PREFIX) }
+  }
   r.done()
-  return { url, prefix }
+  return out
 }
 
 function proxy(r: ConfigReader): ProxyConfig {

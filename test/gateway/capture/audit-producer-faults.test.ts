@@ -119,9 +119,30 @@ describe('AuditProducer when Redis fails', () => {
     expect(s.redisConnected).toBe(false)
   })
 
-  it('drops a batch Redis does not answer in time (CLIENT PAUSE), and close() stays bounded', async () => {
+  it('writes a batch Redis answers late (CLIENT PAUSE) again under its job id and counts it once', async () => {
     const prefix = uniquePrefix()
     const { producer } = producerOn(prefix, { batchSize: 1000, flushInterval: '1ms' })
+    await connected(producer)
+    const admin = new Redis(server().url)
+    open.push({ close: async () => admin.disconnect() })
+    // Longer than one write's deadline, shorter than the retry window: the first write times out,
+    // lands when the pause ends, and the rewrite of the same batch adds nothing.
+    await admin.call('CLIENT', 'PAUSE', '2500', 'ALL')
+    for (let i = 0; i < 10; i++) offer(producer, makePair(`late-${i}`))
+    await waitFor(() => producer.stats().enqueued === 10, 15_000, 'the late batch to be enqueued')
+    expect(accounted(producer.stats())).toBe(10)
+    expect(producer.stats().dropped.redis).toBe(0)
+    const reader = readerQueue(server().url, prefix)
+    open.push(reader)
+    expect((await queuedPairs(reader)).map((p) => p.id).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `late-${i}`).sort())
+  })
+
+  it('drops a batch Redis does not answer within the retry window (CLIENT PAUSE), and close() stays bounded', async () => {
+    const prefix = uniquePrefix()
+    const made = newProducer(testConfig(server().url, prefix, { batchSize: 1000, flushInterval: '1ms' }), { closeTimeoutMs: 500, retryUnknownMs: 300 })
+    const producer = made.producer
+    open.push(producer)
+    producer.start()
     await connected(producer)
     const admin = new Redis(server().url)
     open.push({ close: async () => admin.disconnect() })
