@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './free-port.js'
+import { redisCli, redisCliAnswers as answers } from './redis-cli.js'
 import { ManagedProcess } from './managed-process.js'
 import { waitFor } from './wait-for.js'
 
@@ -35,25 +35,6 @@ export interface RedisClusterOptions {
   readonly replicasPerMaster?: number
   /** cluster-node-timeout: how long a dead master goes unnoticed before its replica takes over; default 1000 ms. */
   readonly nodeTimeoutMs?: number
-}
-
-const CLI_TIMEOUT_MS = 15_000
-
-function redisCli(port: number, args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: CLI_TIMEOUT_MS }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`redis-cli -p ${port} ${args.join(' ')}: ${err.message} ${stderr}`))
-      else resolve(stdout)
-    })
-  })
-}
-
-async function answers(port: number, args: readonly string[], expect: (out: string) => boolean): Promise<boolean> {
-  try {
-    return expect(await redisCli(port, args))
-  } catch {
-    return false
-  }
 }
 
 /**

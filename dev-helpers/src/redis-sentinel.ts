@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './free-port.js'
+import { redisCli, redisCliAnswers as answers } from './redis-cli.js'
 import { ManagedProcess } from './managed-process.js'
 import { waitFor } from './wait-for.js'
 
@@ -20,25 +20,6 @@ export interface TestRedisSentinel {
   failover(timeoutMs?: number): Promise<void>
   /** Stops the sentinel and both servers and removes the temp dir. Idempotent, bounded. */
   close(): Promise<void>
-}
-
-const CLI_TIMEOUT_MS = 10_000
-
-function redisCli(port: number, args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: CLI_TIMEOUT_MS }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`redis-cli -p ${port} ${args.join(' ')}: ${err.message} ${stderr}`))
-      else resolve(stdout)
-    })
-  })
-}
-
-async function answers(port: number, args: readonly string[], expect: (out: string) => boolean): Promise<boolean> {
-  try {
-    return expect(await redisCli(port, args))
-  } catch {
-    return false
-  }
 }
 
 /**

@@ -9,8 +9,9 @@ import { sendTraffic, type WrongAnswer } from './send-traffic.js'
 
 const PLAN = { price: 7, rename: 6, noise: 5, fail: 4, unaudited: 3 } as const satisfies Partial<Record<DifferingRoute, number>>
 const MISMATCHING = ['price', 'rename', 'fail'] as const
-/** Traffic during the failover: long enough that the failover falls in the middle of it. */
-const DURING_FAILOVER = { price: 40, rename: 40, noise: 40, fail: 40, unaudited: 10 } as const satisfies Partial<Record<DifferingRoute, number>>
+/** One round of traffic per gateway during the failover; rounds go on until the failover is over, plus one. */
+const ROUND = { price: 4, rename: 4, noise: 4, fail: 4, unaudited: 1 } as const satisfies Partial<Record<DifferingRoute, number>>
+const MAX_ROUNDS = 200
 
 export interface FleetDeployment {
   /** Starts the deployment; `yaml` is what goes under `redis:`. */
@@ -76,18 +77,27 @@ export function fleetCases(deployment: FleetDeployment, expectPrefix: string): v
     const pointsBefore = await single(influx, 'SELECT count("mismatch") FROM shadowgate_audit')
     const groupsBefore = (await worker.store.list({ limit: 100 })).reduce((n, g) => n + g.count, 0)
     const enqueuedBefore = enqueued()
-    let trafficDone = false
-    const traffic = Promise.all([sendTraffic(stack.trafficA, DURING_FAILOVER, 10_000), sendTraffic(stack.trafficB, DURING_FAILOVER, 20_000)]).finally(() => {
-      trafficDone = true
-    })
+    let failedOver = false
+    let rounds = 0
+    const traffic = (async () => {
+      const wrong: WrongAnswer[] = []
+      // Until the failover is over, and one round after it, so traffic runs on both sides of it.
+      for (let last = false; !last && rounds < MAX_ROUNDS; rounds++) {
+        last = failedOver
+        const id = 10_000 + rounds * 100
+        for (const w of await Promise.all([sendTraffic(stack.trafficA, ROUND, id), sendTraffic(stack.trafficB, ROUND, id)])) wrong.push(...w)
+      }
+      return wrong
+    })()
     await waitFor(() => enqueued() >= enqueuedBefore + 20, 30_000, 'traffic to be under way')
-    await failover()
-    // Otherwise the test would prove nothing about a failover under traffic.
-    expect(trafficDone, 'traffic still running when the failover completed').toBe(false)
-    const wrong = (await traffic).flat()
+    await failover().finally(() => {
+      failedOver = true
+    })
+    const wrong = await traffic
     await stack.drain()
     expect(wrong).toEqual([])
-    const audited = Object.values(DURING_FAILOVER).reduce((n, c) => n + c, 0) - DURING_FAILOVER.unaudited
+    expect(rounds).toBeLessThan(MAX_ROUNDS)
+    const audited = rounds * (Object.values(ROUND).reduce((n, c) => n + c, 0) - ROUND.unaudited)
     for (const g of [a, b]) {
       // A write cut off by the failover is written again under its job id, so nothing is dropped.
       expect(droppedTotal(g), JSON.stringify(g.auditStats()?.dropped)).toBe(0)
@@ -95,7 +105,7 @@ export function fleetCases(deployment: FleetDeployment, expectPrefix: string): v
     expect(enqueued() - enqueuedBefore).toBe(2 * audited)
     // Every pair was audited exactly once: the failover lost none and the rewrites repeated none.
     expect(await single(influx, 'SELECT count("mismatch") FROM shadowgate_audit') - pointsBefore).toBe(2 * audited)
-    const mismatching = MISMATCHING.reduce((n, r) => n + DURING_FAILOVER[r], 0)
+    const mismatching = rounds * MISMATCHING.reduce((n, r) => n + ROUND[r], 0)
     expect((await worker.store.list({ limit: 100 })).reduce((n, g) => n + g.count, 0) - groupsBefore).toBe(2 * mismatching)
     // The runtime store follows the new master too.
     await a.settings.setMirror('noise', 55)
