@@ -45,6 +45,7 @@ export type RedisClientPlan =
           readonly enableTLSForSentinelMode?: boolean
           readonly sentinelTLS?: Record<string, never>
           readonly sentinelRetryStrategy?: (times: number) => number | null
+          readonly reconnectOnError?: (err: Error) => boolean
         }
     }
   | {
@@ -79,6 +80,10 @@ function parseNodes(urls: readonly string[]): ParsedNodes {
 
 function withoutUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
+}
+
+function isReadOnlyError(err: Error): boolean {
+  return err.message.startsWith('READONLY')
 }
 
 /**
@@ -118,6 +123,9 @@ export function redisClientPlan(config: RedisConfig, tuning: RedisClientTuning):
       sentinelTLS: tls ? {} : undefined,
       tls: tls ? {} : undefined,
       sentinelRetryStrategy: tuning.retryStrategy,
+      // A client still connected to a demoted master (a partition that healed) gets READONLY on every
+      // write; reconnecting asks the sentinels for the current master.
+      reconnectOnError: isReadOnlyError,
     }),
   }
 }

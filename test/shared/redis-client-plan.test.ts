@@ -111,7 +111,12 @@ describe('redisClientPlan', () => {
         password: 'master-pw',
         sentinelPassword: 'sentinel-pw',
         sentinelRetryStrategy: retry,
+        reconnectOnError: expect.any(Function),
       },
     })
+    const plan = cfg && redisClientPlan(cfg, tuning)
+    const reconnect = plan?.kind === 'sentinel' ? plan.options.reconnectOnError : undefined
+    expect(reconnect?.(new Error("READONLY You can't write against a read only replica."))).toBe(true)
+    expect(reconnect?.(new Error('OOM command not allowed'))).toBe(false)
   })
 })
