@@ -17,6 +17,8 @@ export interface TestClusterNode {
 }
 
 export interface TestRedisCluster {
+  /** The temp dir holding every node's data and nodes.conf; close() removes it. */
+  readonly dir: string
   /** Every node's URL, masters first: what goes in `redis.cluster`. */
   readonly urls: readonly string[]
   readonly nodes: readonly TestClusterNode[]
@@ -95,6 +97,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     throw err
   }
   return {
+    dir,
     urls: procs.map(({ port }) => `redis://127.0.0.1:${port}`),
     nodes: procs.map(({ port, proc }) => ({
       port,

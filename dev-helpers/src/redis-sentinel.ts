@@ -7,6 +7,8 @@ import { ManagedProcess } from './managed-process.js'
 import { waitFor } from './wait-for.js'
 
 export interface TestRedisSentinel {
+  /** The temp dir of both servers and the sentinel's config; close() removes it. */
+  readonly dir: string
   /** The master group name the sentinel monitors. */
   readonly name: string
   /** What goes in `redis.sentinels`. */
@@ -68,6 +70,7 @@ export async function startRedisSentinel(name = 'mymaster'): Promise<TestRedisSe
     await waitFor(() => answers(replica, ['info', 'replication'], (out) => out.includes('master_link_status:up')), 20_000, 'the replica to sync', 100)
     const masterPort = async (): Promise<number> => Number((await redisCli(sentinelPort, ['sentinel', 'get-master-addr-by-name', name])).trim().split('\n')[1])
     return {
+      dir,
       name,
       sentinelUrl: `redis://127.0.0.1:${sentinelPort}`,
       sentinelPort,
