@@ -15,7 +15,7 @@ import { QueueDepthGuard } from './queue-depth-guard.js'
 export const AUDIT_CLOSE_TIMEOUT_MS = 2_000
 /** One batch job carries at most this many body bytes, so it fits well within the command timeout. */
 export const AUDIT_MAX_BATCH_BYTES = 8 * 1_048_576
-/** A batch write or depth count that takes longer is abandoned and its batch counted dropped_redis. */
+/** A depth count or one attempt at a batch write that takes longer is abandoned (the batch is then written again, see below). */
 const CALL_TIMEOUT_MS = PRODUCER_COMMAND_TIMEOUT_MS + 500
 /**
  * Default time a batch whose write timed out or lost its connection is written again under the same

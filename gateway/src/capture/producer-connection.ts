@@ -19,7 +19,7 @@ function reconnectDelay(attempt: number): number {
  * offline queue (a command while disconnected errors at once instead of waiting), at most one
  * retry per command across a reconnect, a short command timeout, and `lazyConnect` so building it
  * never touches the network. It reconnects in the background forever, with backoff (in cluster mode
- * the whole cluster client does, and a command during a failover fails and is counted like any other).
+ * the cluster client as a whole); a batch write cut off by a failover is written again by the batch writer.
  */
 export function createProducerConnection(redis: RedisConfig): RedisClient {
   return createRedisClient(redis, {
