@@ -48,6 +48,11 @@ export interface PairBatchWriterOptions {
 
 /** Pause between writes of a batch with an unknown outcome; the connection is awaited as well. */
 const RETRY_PAUSE_MS = 100
+/**
+ * Longest wait for a connection before such a batch is given up: a failover reconnects within it, while
+ * a Redis that is down stays an outage whose pairs are counted `dropped_redis` at once, not held.
+ */
+export const RETRY_RECONNECT_GRACE_MS = 2_000
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref())
@@ -125,13 +130,14 @@ export class PairBatchWriter {
     }
   }
 
-  /** Waits for the pause and a connection; false when closing or out of time. */
+  /** Waits for the pause and a connection; false when closing, out of time or without a connection for the grace. */
   async #canRetry(giveUpAt: number): Promise<boolean> {
+    const graceEnds = Date.now() + RETRY_RECONNECT_GRACE_MS
     do {
       await sleep(RETRY_PAUSE_MS)
       if (this.#closing) return false
       if (this.connected) return Date.now() < giveUpAt
-    } while (Date.now() < giveUpAt)
+    } while (Date.now() < Math.min(giveUpAt, graceEnds))
     return false
   }
 
