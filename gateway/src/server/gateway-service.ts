@@ -93,7 +93,7 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
     const faults = metrics.faults
     let store = opts.runtimeStore
     if (!store && config.redis) {
-      const own = new RedisRuntimeStore({ url: config.redis.url, prefix: config.redis.prefix, logger, pollMs: opts.runtimePollMs, faults })
+      const own = new RedisRuntimeStore({ redis: config.redis, prefix: config.redis.prefix, logger, pollMs: opts.runtimePollMs, faults })
       cleanups.push(() => own.close())
       store = own
     }
