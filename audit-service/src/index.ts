@@ -33,6 +33,8 @@ export type { MismatchStoreLimits, ListOptions } from './mismatch/mismatch-store
 export type { MismatchGroup, MismatchSample, SampleSide, PathKind } from './mismatch/mismatch-group.js'
 
 // The worker service and its HTTP API.
+export { createRedisClient } from './create-redis-client.js'
+export type { RedisClient } from './create-redis-client.js'
 export { createAuditService, defaultLockDurationMs } from './worker/audit-service.js'
 export type { AuditService, AuditServiceOptions } from './worker/audit-service.js'
 export type { AuditResult, JudgeFn } from './worker/audit-job-processor.js'

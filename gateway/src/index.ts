@@ -22,6 +22,8 @@ export { FaultCounters } from './metrics/fault-counters.js'
 // Runtime control and the admin API.
 export { RuntimeSettings } from './runtime/runtime-settings.js'
 export type { RouteRuntimeView, MirrorChange, RuntimeSettingsOptions } from './runtime/runtime-settings.js'
+export { createRedisClient } from './create-redis-client.js'
+export type { RedisClient } from './create-redis-client.js'
 export { RedisRuntimeStore, DEFAULT_RUNTIME_POLL_MS } from './runtime/redis-runtime-store.js'
 export type { RedisRuntimeStoreOptions } from './runtime/redis-runtime-store.js'
 export type { RuntimeStore, RuntimeStoreSink, RuntimeChangeSource } from './runtime/runtime-store.js'
@@ -30,7 +32,7 @@ export { buildAdmin } from './admin/build-admin.js'
 export type { BuildAdminOptions } from './admin/build-admin.js'
 
 // Audit capture.
-export { AuditProducer } from './capture/audit-producer.js'
+export { AuditProducer, AUDIT_RETRY_UNKNOWN_MS } from './capture/audit-producer.js'
 export type { AuditProducerDeps } from './capture/audit-producer.js'
 export type { AuditProducerStats } from './capture/audit-counters.js'
 export { AUDIT_DROP_REASONS } from './capture/audit-drop-reason.js'

@@ -3,6 +3,8 @@ export type { ConfigIssue } from './errors.js'
 export {
   AUDIT_QUEUE_NAME,
   DEFAULT_REDIS_PREFIX,
+  DEFAULT_CLUSTER_REDIS_PREFIX,
+  prefixHashTag,
   runtimeSettingsKey,
   runtimeChannel,
   mismatchIndexKey,
@@ -42,6 +44,8 @@ export type { HostOriginRefusal, HostOriginRequest, HostOriginRules } from './ho
 export { cliErrorLine, colorEnabled, packageVersion } from './cli-conventions.js'
 export type { CliErrorKind } from './cli-conventions.js'
 export { maskUrlCredentials } from './config/mask-url-credentials.js'
+export { redisClientPlan, redisTarget } from './redis-client-plan.js'
+export type { RedisClientPlan, RedisClientTuning, RedisNodeAddress, RedisNodeOptions } from './redis-client-plan.js'
 export { UniqueClock } from './unique-clock.js'
 export { UNKNOWN_ROUTE_RULES, auditRulesFingerprint } from './audit-rules-fingerprint.js'
 export { stickyBucket } from './sticky-bucket.js'
@@ -145,6 +149,9 @@ export type {
   PartitionKey,
   ProxyConfig,
   RedisConfig,
+  SingleRedisConfig,
+  ClusterRedisConfig,
+  SentinelRedisConfig,
   RouteAuditConfig,
   RouteConfig,
   RouteMirrorConfig,

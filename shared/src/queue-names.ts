@@ -64,3 +64,21 @@ export const WRITE_REPLAY_GROUP = 'shadowgate-replay'
 export function slowLogKey(prefix: string, instance: string): string {
   return `${prefix}:slow:${instance}`
 }
+
+/**
+ * Default prefix in cluster mode: the braces are a Redis Cluster hash tag, so every key shadowgate
+ * uses hashes to one slot and the multi-key scripts (BullMQ's, the mismatch groups', the runtime
+ * compare-and-set) are legal there.
+ */
+export const DEFAULT_CLUSTER_REDIS_PREFIX = `{${DEFAULT_REDIS_PREFIX}}`
+
+/**
+ * The hash tag Redis Cluster would hash every `<prefix>:...` key by, or undefined when the prefix has
+ * none: the text between the first `{` and the next `}`, when not empty (Redis' own rule).
+ */
+export function prefixHashTag(prefix: string): string | undefined {
+  const open = prefix.indexOf('{')
+  if (open < 0) return undefined
+  const close = prefix.indexOf('}', open + 1)
+  return close > open + 1 ? prefix.slice(open + 1, close) : undefined
+}

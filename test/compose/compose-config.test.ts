@@ -17,7 +17,7 @@ describe(CONFIG, () => {
       const cfg = parseConfig(text, env)
       expect(cfg.primary).toBe('http://catalog-v1:3000')
       expect(cfg.shadow).toBe('http://catalog-v2:3000')
-      expect(cfg.redis?.url).toBe(env['REDIS_URL'])
+      expect(cfg.redis).toMatchObject({ mode: 'single', url: env['REDIS_URL'] })
       expect(cfg.admin.token).toBe(env['SHADOWGATE_ADMIN_TOKEN'])
       expect(cfg.influx).toMatchObject({ version: 2, url: env['INFLUX_URL'], token: env['INFLUX_TOKEN'], org: env['INFLUX_ORG'], bucket: env['INFLUX_BUCKET'] })
     })

@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve } from 'node:path'
  * under test/), and in the product modules it imports directly.
  */
 // Written so that this file's own text does not match them.
-const STARTS_PROCESSES = /import \{[^}]*\b(?:startRedis|startInfluxd|startVictoriaMetrics|ManagedProcess|NodeProcess)\b[^}]*\} from '@shadowgate\/dev-helpers'|from 'node:(?:child_process|cluster)'/
+const STARTS_PROCESSES = /import \{[^}]*\b(?:startRedis|startRedisCluster|startRedisSentinel|startInfluxd|startVictoriaMetrics|ManagedProcess|NodeProcess)\b[^}]*\} from '@shadowgate\/dev-helpers'|from 'node:(?:child_process|cluster)'/
 const PRODUCT_STARTS_PROCESSES = /from 'node:(?:child_process)'|cluster\.fork\(/
 
 function testFiles(dir: string): string[] {

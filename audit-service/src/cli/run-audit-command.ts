@@ -10,7 +10,7 @@ import { parseCommandArgs } from './parse-command-args.js'
 
 export const AUDIT_USAGE = `Usage: shadowgate audit [--config shadowgate.yaml] [--log-level info]
 
-Runs the audit worker: takes captured pairs from the BullMQ queue in Redis (redis.url), judges them,
+Runs the audit worker: takes captured pairs from the BullMQ queue in Redis (redis), judges them,
 writes InfluxDB series (influx) and mismatch groups, and serves GET /mismatches, /healthz and
 /metrics on worker.http (default 127.0.0.1:9902). SIGTERM or SIGINT stops fetching, lets active
 jobs finish within worker.shutdownTimeout, flushes InfluxDB and exits 0.

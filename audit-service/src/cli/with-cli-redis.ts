@@ -1,5 +1,5 @@
-import type { RedisConfig } from '@shadowgate/shared'
-import { Redis } from 'ioredis'
+import { redisTarget, type RedisConfig } from '@shadowgate/shared'
+import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 import { ConnectionFailedError } from '../errors.js'
 
 /**
@@ -7,8 +7,8 @@ import { ConnectionFailedError } from '../errors.js'
  * reads or writes a few keys and exits; an unreachable Redis is a ConnectionFailedError naming it
  * (credentials masked by the error), never a bare "Connection is closed.".
  */
-export async function withCliRedis<T>(cfg: RedisConfig, timeoutMs: number, use: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis(cfg.url, { maxRetriesPerRequest: 1, connectTimeout: timeoutMs, commandTimeout: timeoutMs, lazyConnect: true, retryStrategy: () => null })
+export async function withCliRedis<T>(cfg: RedisConfig, timeoutMs: number, use: (redis: RedisClient) => Promise<T>): Promise<T> {
+  const redis = createRedisClient(cfg, { maxRetriesPerRequest: 1, connectTimeout: timeoutMs, commandTimeout: timeoutMs, lazyConnect: true, retryStrategy: () => null })
   // connect() rejects with a bare "Connection is closed."; the last error event says why (ECONNREFUSED, auth).
   let lastError: unknown
   redis.on('error', (err: unknown) => {
@@ -16,7 +16,7 @@ export async function withCliRedis<T>(cfg: RedisConfig, timeoutMs: number, use: 
   })
   try {
     await redis.connect().catch((err: unknown) => {
-      throw ConnectionFailedError.reaching(`Redis at ${cfg.url}`, lastError ?? err)
+      throw ConnectionFailedError.reaching(redisTarget(cfg), lastError ?? err)
     })
     return await use(redis)
   } finally {

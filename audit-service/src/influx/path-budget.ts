@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../create-redis-client.js'
 import { OTHER_PATH } from '@shadowgate/influx'
 
 /** Redis set of the paths admitted as `path` tag values for a route (shared by every worker). */
@@ -37,12 +37,12 @@ interface RouteState {
  * delete the key to start a route's budget afresh (then restart workers to drop their cache).
  */
 export class PathBudget {
-  readonly #redis: Redis
+  readonly #redis: RedisClient
   readonly #prefix: string
   readonly #max: number
   readonly #routes = new Map<string, RouteState>()
 
-  constructor(redis: Redis, prefix: string, maxPathsPerRoute: number) {
+  constructor(redis: RedisClient, prefix: string, maxPathsPerRoute: number) {
     this.#redis = redis
     this.#prefix = prefix
     this.#max = maxPathsPerRoute

@@ -1,5 +1,5 @@
 import { mismatchGroupKey, mismatchIndexKey, mismatchSamplesKey } from '@shadowgate/shared'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../create-redis-client.js'
 import type { DiffKind, Verdict } from '../verdict/verdict.js'
 import type { MismatchGroup, MismatchSample, PathKind } from './mismatch-group.js'
 import { RECORD_MISMATCH_SCRIPT } from './record-mismatch-script.js'
@@ -53,11 +53,11 @@ function parseJson<T>(text: string | undefined, fallback: T): T {
  * The caller owns the Redis connection.
  */
 export class MismatchStore {
-  readonly #redis: Redis
+  readonly #redis: RedisClient
   readonly #prefix: string
   readonly #limits: MismatchStoreLimits
 
-  constructor(redis: Redis, prefix: string, limits: MismatchStoreLimits) {
+  constructor(redis: RedisClient, prefix: string, limits: MismatchStoreLimits) {
     this.#redis = redis
     this.#prefix = prefix
     this.#limits = limits

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis'
+import { Cluster } from 'ioredis'
+import type { RedisClient } from '../create-redis-client.js'
 import { VALUE_CLASSES, type ValueClass } from './value-class.js'
 
 /** A/A evidence of one route: how many A/A pairs were judged and, per collapsed path, how many differed. */
@@ -56,10 +57,10 @@ function parseIgnore(raw: string): RuntimeIgnore | undefined {
  * validated: a malformed field is skipped, never thrown.
  */
 export class NoiseStore {
-  readonly #redis: Redis
+  readonly #redis: RedisClient
   readonly #prefix: string
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisClient, prefix: string) {
     this.#redis = redis
     this.#prefix = prefix
   }
@@ -92,14 +93,19 @@ export class NoiseStore {
   async routes(): Promise<string[]> {
     const out: string[] = []
     const base = noiseEvidenceKey(this.#prefix, '')
-    let cursor = '0'
-    // SCAN is bounded by the key count; a large keyspace only takes more round trips.
-    do {
-      const [next, keys] = await this.#redis.scan(cursor, 'MATCH', `${base}*`, 'COUNT', 500)
-      cursor = next
-      for (const k of keys) out.push(k.slice(base.length))
-    } while (cursor !== '0')
-    return out.sort()
+    // SCAN walks one server: in a Redis Cluster, every master (the keys share the prefix's hash tag,
+    // so one of them holds them all, but which one moves with a resharding).
+    const servers = this.#redis instanceof Cluster ? this.#redis.nodes('master') : [this.#redis]
+    for (const server of servers) {
+      let cursor = '0'
+      // SCAN is bounded by the key count; a large keyspace only takes more round trips.
+      do {
+        const [next, keys] = await server.scan(cursor, 'MATCH', `${base}*`, 'COUNT', 500)
+        cursor = next
+        for (const k of keys) out.push(k.slice(base.length))
+      } while (cursor !== '0')
+    }
+    return [...new Set(out)].sort()
   }
 
   /** Runtime ignore rules in force (expired ones are left out). */

@@ -1,6 +1,6 @@
 import { parseAuditJob, type AuditJob, type RouteConfig, type ShadowgateConfig } from '@shadowgate/shared'
 import { Queue, Worker, type Job } from 'bullmq'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../create-redis-client.js'
 import type { Logger } from 'pino'
 import { DIFF_KINDS, OUTCOMES, type Verdict } from '../verdict/verdict.js'
 import { compareRecheck, finalVerdict, type CheckResult } from './classify-recheck.js'
@@ -24,7 +24,7 @@ interface RecheckStage {
 
 export interface RecheckQueueDeps {
   readonly config: ShadowgateConfig
-  readonly connection: Redis
+  readonly connection: RedisClient
   readonly prefix: string
   /** Judges a replayed pair with the route's rules and noise, as a captured pair would be. */
   readonly judge: (job: AuditJob) => Promise<Verdict>

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../create-redis-client.js'
 import {
   WRITE_REPLAY_GROUP,
   decodeWriteOutcome,
@@ -30,13 +30,13 @@ function entriesOf(raw: unknown): RawStreamEntry[] {
 
 /** The replayer's Redis operations on one route partition's stream and the route's hashes. */
 export class ReplayStore {
-  readonly #redis: Redis
+  readonly #redis: RedisClient
   readonly #prefix: string
   readonly #route: string
   readonly #partition: number
   readonly #stream: string
 
-  constructor(redis: Redis, prefix: string, route: string, partition: number) {
+  constructor(redis: RedisClient, prefix: string, route: string, partition: number) {
     this.#redis = redis
     this.#prefix = prefix
     this.#route = route

@@ -1,6 +1,6 @@
+import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
-import { Redis } from 'ioredis'
 import { pino, type Logger } from 'pino'
 import { isWriteStage, writeStagesKey, writeStreamKey, type ShadowgateConfig, type WriteStage } from '@shadowgate/shared'
 import { PartitionReplayer } from './partition-replayer.js'
@@ -41,7 +41,7 @@ export class WriteReplayer {
   readonly #config: ShadowgateConfig
   readonly #prefix: string
   readonly #logger: Logger
-  readonly #redis: Redis
+  readonly #redis: RedisClient
   readonly #target = new ReplayTarget()
   readonly #tally: ReplayTally
   readonly #opts: WriteReplayerOptions
@@ -59,7 +59,7 @@ export class WriteReplayer {
     this.#opts = opts
     this.#logger = opts.logger ?? pino({ level: 'silent' })
     this.#tally = new ReplayTally(opts.points)
-    this.#redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, commandTimeout: 5_000, retryStrategy: (n: number) => Math.min(100 * 2 ** Math.min(n, 5), 2_000) })
+    this.#redis = createRedisClient(config.redis, { maxRetriesPerRequest: 1, commandTimeout: 5_000, retryStrategy: (n: number) => Math.min(100 * 2 ** Math.min(n, 5), 2_000) })
     this.#redis.on('error', () => {
       // Reconnects by itself; each partition loop retries its step.
     })

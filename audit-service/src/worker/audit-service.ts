@@ -1,9 +1,9 @@
-import { AUDIT_QUEUE_NAME, ConfigError, type ShadowgateConfig } from '@shadowgate/shared'
+import { AUDIT_QUEUE_NAME, ConfigError, redisTarget, type ShadowgateConfig } from '@shadowgate/shared'
 import { DelayedError, type Job } from 'bullmq'
 import type { FastifyInstance } from 'fastify'
-import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
+import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 import { ConnectionFailedError, InfluxWriteError } from '../errors.js'
 import { buildAuditHttpApp } from '../http/build-audit-http-app.js'
 import { INFLUX_SCHEMA_VERSION, InfluxWriter, type InfluxWriterOptions, type InfluxWriterStats } from '@shadowgate/influx'
@@ -26,7 +26,7 @@ import { RecheckQueue } from '../recheck/recheck-queue.js'
 export interface AuditServiceOptions {
   readonly logger: Logger
   /** Redis connection for commands (BullMQ duplicates it for its blocking reads). Injected connections are never closed. */
-  readonly connection?: Redis
+  readonly connection?: RedisClient
   /** Replaces the judge (default judgePair). */
   readonly judge?: JudgeFn
   /** Registry for the worker metrics; default a new one. */
@@ -90,11 +90,11 @@ export function defaultLockDurationMs(diffTimeoutMs: number): number {
  * in Redis and the HTTP API. Reads no environment, listens on nothing: the CLI entry does both.
  */
 export function createAuditService(config: ShadowgateConfig, options: AuditServiceOptions): AuditService {
-  if (!config.redis) throw new ConfigError('redis', 'is required to run the audit worker (redis.url)')
+  if (!config.redis) throw new ConfigError('redis', 'is required to run the audit worker (redis.url, redis.cluster or redis.sentinels)')
   const redisCfg = config.redis
   const logger = options.logger
   const ownRedis = options.connection === undefined
-  const redis = options.connection ?? new Redis(redisCfg.url, { maxRetriesPerRequest: null, lazyConnect: true })
+  const redis = options.connection ?? createRedisClient(redisCfg, { maxRetriesPerRequest: null, lazyConnect: true })
   // connect() rejects with a bare "Connection is closed."; the last error event says why (ECONNREFUSED, auth).
   let lastRedisError: Error | undefined
   redis.on('error', (err: Error) => {
@@ -180,7 +180,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
       try {
         await redis.connect()
       } catch (err) {
-        throw ConnectionFailedError.reaching(`Redis at ${redisCfg.url}`, lastRedisError ?? err)
+        throw ConnectionFailedError.reaching(redisTarget(redisCfg), lastRedisError ?? err)
       }
     }
     worker = new AuditWorker<AuditResult | AuditBatchResult>(AUDIT_QUEUE_NAME, processJob, {

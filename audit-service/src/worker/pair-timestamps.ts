@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../create-redis-client.js'
 
 /** Redis key prefix of the timestamp slot leases (`<prefix>:audit:slot:<n>` = gateway instance id). */
 export function slotLeaseKeyPrefix(prefix: string): string {
@@ -10,7 +10,9 @@ export const SLOT_LEASE_MS = 7 * 86_400_000
 const SLOT_RENEW_MS = 3_600_000
 const MAX_CACHED_INSTANCES = 10_000
 
-// Claims the instance's natural slot, or the next free one; renews a lease it already holds.
+// Claims the instance's natural slot, or the next free one; renews a lease it already holds. KEYS[1]
+// (the natural slot's key) only routes the call: in cluster mode every lease key shares the prefix's
+// hash tag, so the keys the script builds live in that key's slot.
 const CLAIM_SCRIPT = `
 local natural = tonumber(ARGV[3])
 for i = 0, ${SLOT_COUNT - 1} do
@@ -41,11 +43,11 @@ return natural
  * it costs one Redis call per instance per hour. A re-run job maps to the same time.
  */
 export class PairTimestamps {
-  readonly #redis: Redis
+  readonly #redis: RedisClient
   readonly #keyPrefix: string
   readonly #cache = new Map<string, { slot: number; at: number }>()
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisClient, prefix: string) {
     this.#redis = redis
     this.#keyPrefix = slotLeaseKeyPrefix(prefix)
   }
@@ -61,7 +63,7 @@ export class PairTimestamps {
     const now = Date.now()
     const cached = this.#cache.get(`${natural}\u0000${instance}`)
     if (cached && now - cached.at < SLOT_RENEW_MS) return cached.slot
-    const slot = Number(await this.#redis.eval(CLAIM_SCRIPT, 0, this.#keyPrefix, instance, String(natural), String(SLOT_LEASE_MS)))
+    const slot = Number(await this.#redis.eval(CLAIM_SCRIPT, 1, `${this.#keyPrefix}${natural}`, this.#keyPrefix, instance, String(natural), String(SLOT_LEASE_MS)))
     if (this.#cache.size >= MAX_CACHED_INSTANCES) this.#cache.clear()
     this.#cache.set(`${natural}\u0000${instance}`, { slot, at: now })
     return slot

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { AUDIT_MAX_BATCH_PAIRS, ConfigError, DEFAULT_REDIS_PREFIX, UniqueClock, type ShadowgateConfig } from '@shadowgate/shared'
+import type { RedisClient } from '../create-redis-client.js'
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js'
 import type { MirrorPair, PairSink } from '../mirror/mirror-pair.js'
 import { AuditCounters, type AuditProducerStats } from './audit-counters.js'
@@ -29,15 +29,23 @@ const RECONCILE_SETTLE_MS = 1_000
 const RECONCILE_CHUNK = 500
 /** Batches waiting to be reconciled at most; past it the oldest is counted unknown_redis for good. */
 const MAX_UNKNOWN_BATCHES = 10_000
+/**
+ * Default time a batch whose connection broke under its write is written again under the same job id
+ * (its deduplication id too, so this is exact): long enough to ride out a Redis Cluster or Sentinel
+ * failover; a write still without an answer then is reconciled like any other.
+ */
+export const AUDIT_RETRY_UNKNOWN_MS = 10_000
 
 export interface AuditProducerDeps {
   readonly metrics: GatewayMetrics
   readonly instanceId: string
   readonly logger: Logger
-  /** An ioredis client to enqueue through; never closed here. Default: a fail-fast client of its own on `redis.url`. */
-  readonly connection?: Redis
+  /** An ioredis client to enqueue through; never closed here. Default: a fail-fast client of its own on `redis`. */
+  readonly connection?: RedisClient
   /** How long close() may spend flushing; default AUDIT_CLOSE_TIMEOUT_MS. */
   readonly closeTimeoutMs?: number
+  /** How long a batch whose write had an unknown outcome is written again; default AUDIT_RETRY_UNKNOWN_MS. */
+  readonly retryUnknownMs?: number
 }
 
 /** The batch being written; `abandoned` once close() gave up on it (its pairs are then already counted). */
@@ -109,20 +117,24 @@ export class AuditProducer implements PairSink {
     this.#log = deps.logger
     this.#closeTimeoutMs = deps.closeTimeoutMs ?? AUDIT_CLOSE_TIMEOUT_MS
     if (!config.audit.enabled) return
-    if (!deps.connection && !config.redis) throw new ConfigError('redis', 'is required while audit.enabled is true (the audit queue lives in Redis)')
+    const redis = config.redis
+    if (!deps.connection && !redis) throw new ConfigError('redis', 'is required while audit.enabled is true (the audit queue lives in Redis)')
     const options: PairBatchWriterOptions = {
       audit: config.audit,
       routes: config.routes,
       instance: deps.instanceId,
-      prefix: config.redis?.prefix ?? DEFAULT_REDIS_PREFIX,
+      prefix: redis?.prefix ?? DEFAULT_REDIS_PREFIX,
       keepFailedJobs: config.worker.keepFailedJobs,
       timeoutMs: CALL_TIMEOUT_MS,
+      retryUnknownMs: deps.retryUnknownMs ?? AUDIT_RETRY_UNKNOWN_MS,
     }
     const events: PairBatchWriterEvents = {
       onStatus: (connected) => (connected ? this.#onReady() : this.#onDown()),
       onLog: (level, fields, msg) => this.#log[level](fields, msg),
     }
-    this.#writer = new PairBatchWriter(deps.connection ?? createProducerConnection(config.redis?.url ?? ''), deps.connection === undefined, options, events)
+    const connection = deps.connection ?? (redis ? createProducerConnection(redis) : undefined)
+    if (!connection) return
+    this.#writer = new PairBatchWriter(connection, deps.connection === undefined, options, events)
   }
 
   /** Connects (in the background: nothing waits for Redis) and starts the depth checks. Idempotent. */

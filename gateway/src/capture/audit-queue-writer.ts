@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq'
-import type { Redis } from 'ioredis'
 import { AUDIT_BATCH_JOB_NAME, AUDIT_BATCH_VERSION, AUDIT_MAX_BATCH_PAIRS, type AuditBatch, type AuditJob } from '@shadowgate/shared'
+import type { RedisClient } from '../create-redis-client.js'
 import { AuditEnqueueError, AuditEnqueueUnknownError } from '../errors.js'
 
 /** BullMQ job name of every audit job the producer writes: one batch envelope of pairs. */
@@ -51,12 +51,12 @@ function isRefusal(err: unknown): boolean {
  * Every call is bounded by `timeoutMs` and rejects with AuditEnqueueError when Redis is not there.
  */
 export class AuditQueueWriter {
-  readonly #connection: Redis
+  readonly #connection: RedisClient
   readonly #opts: AuditQueueWriterOptions
   #queue: Queue | undefined
   #closing: Promise<void> | undefined
 
-  constructor(connection: Redis, opts: AuditQueueWriterOptions) {
+  constructor(connection: RedisClient, opts: AuditQueueWriterOptions) {
     this.#connection = connection
     this.#opts = opts
   }
@@ -92,7 +92,9 @@ export class AuditQueueWriter {
    * are paid once per batch instead of once per pair. Rejects with AuditEnqueueError when the write
    * was not sent or Redis refused it, and with AuditEnqueueUnknownError when it was sent and no
    * answer came in time: Redis may still run it (a paused or slow Redis runs what it read when it
-   * resumes), which addedJobs() tells later.
+   * resumes), which addedJobs() tells later. The job id is also the job's deduplication id, so a
+   * write sent again (by the producer after a broken connection, or by ioredis after a cluster
+   * redirect or failover) adds nothing while the receipt lasts.
    */
   async addBatch(pairs: readonly AuditJob[]): Promise<void> {
     // Workers refuse a longer batch: sending one would lose every pair of it.

@@ -1,7 +1,8 @@
-import type { Redis } from 'ioredis'
+import { Cluster } from 'ioredis'
 import { AUDIT_QUEUE_NAME, checkAuditJob, type AuditJob, type AuditProducerConfig, type RouteConfig } from '@shadowgate/shared'
+import type { RedisClient } from '../create-redis-client.js'
 import type { MirrorPair } from '../mirror/mirror-pair.js'
-import { AuditEnqueueUnknownError } from '../errors.js'
+import { AuditEnqueueError, AuditEnqueueUnknownError } from '../errors.js'
 import { AuditQueueWriter } from './audit-queue-writer.js'
 import { buildAuditJobNow, captureRules, type CaptureRules } from './build-audit-job.js'
 import type { BufferedPair } from './pair-buffer.js'
@@ -47,6 +48,28 @@ export interface PairBatchWriterOptions {
   readonly keepFailedJobs: number
   /** Longest a batch write or a depth count may take. */
   readonly timeoutMs: number
+  /**
+   * How long a batch whose connection broke under its write (a failover) is written again under the
+   * same job id before its outcome is left to reconciliation.
+   */
+  readonly retryUnknownMs: number
+}
+
+/** Pause between writes of a batch whose connection broke under it; the connection is awaited as well. */
+const RETRY_PAUSE_MS = 100
+/**
+ * Longest wait for a connection before such a batch is left to reconciliation: a failover reconnects
+ * within it, while a Redis that is down stays an outage, not a batch held in the writer.
+ */
+export const RETRY_RECONNECT_GRACE_MS = 2_000
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref())
+}
+
+/** No answer in time on a live connection (our deadline or ioredis' command timeout), as opposed to a connection that broke. */
+function isTimeout(err: unknown): boolean {
+  return err instanceof AuditEnqueueError || (err instanceof Error && /timed out/i.test(err.message))
 }
 
 function errText(err: unknown): string {
@@ -58,23 +81,25 @@ function errText(err: unknown): string {
  * batch. The producer keeps the accounts; the writer only reports, per batch, what became of each pair.
  */
 export class PairBatchWriter {
-  readonly #connection: Redis
+  readonly #connection: RedisClient
   readonly #ownsConnection: boolean
   readonly #rules: CaptureRules
   readonly #instance: string
   readonly #queue: AuditQueueWriter
   readonly #events: PairBatchWriterEvents
+  readonly #retryUnknownMs: number
   readonly #listeners: Array<[string, (...args: unknown[]) => void]> = []
   #started = false
   #closing: Promise<void> | undefined
 
   /** `ownsConnection`: connect it on start() and disconnect it on close(); otherwise both are the caller's. */
-  constructor(connection: Redis, ownsConnection: boolean, options: PairBatchWriterOptions, events: PairBatchWriterEvents) {
+  constructor(connection: RedisClient, ownsConnection: boolean, options: PairBatchWriterOptions, events: PairBatchWriterEvents) {
     this.#connection = connection
     this.#ownsConnection = ownsConnection
     this.#rules = captureRules(options.audit, options.routes)
     this.#instance = options.instance
     this.#events = events
+    this.#retryUnknownMs = options.retryUnknownMs
     this.#queue = new AuditQueueWriter(connection, {
       queueName: AUDIT_QUEUE_NAME,
       prefix: options.prefix,
@@ -104,13 +129,36 @@ export class PairBatchWriter {
     if (!this.connected) return { enqueued: 0, invalid, attempted: false, failure: { reason: 'redis', message: 'Redis is not connected' } }
     const jobs = await this.#buildAll(items, invalid)
     if (jobs.length === 0) return { enqueued: 0, invalid, attempted: false }
-    try {
-      await this.#queue.addBatch(jobs)
-      return { enqueued: jobs.length, invalid, attempted: true }
-    } catch (err) {
-      const failure: BatchFailure = err instanceof AuditEnqueueUnknownError ? { reason: 'unknown', message: err.message, jobId: err.jobId } : { reason: 'redis', message: errText(err) }
-      return { enqueued: 0, invalid, attempted: true, failure }
+    const giveUpAt = Date.now() + this.#retryUnknownMs
+    for (;;) {
+      try {
+        await this.#queue.addBatch(jobs)
+        return { enqueued: jobs.length, invalid, attempted: true }
+      } catch (err) {
+        if (!(err instanceof AuditEnqueueUnknownError)) return { enqueued: 0, invalid, attempted: true, failure: { reason: 'redis', message: errText(err) } }
+        // The connection broke under the write (a failover, a cluster redirect to a node going away):
+        // the batch is written again under its job id, which is also its deduplication id, so a first
+        // write that did land (or that ioredis sends again itself) adds nothing. A write that got no
+        // answer on a live connection (a slow or frozen Redis), or that is still unanswered when the
+        // retries end, is reconciled by the producer instead.
+        // On a cluster a timed-out write is written again too: during a failover the answer is lost
+        // with the old master, and a check of the job id cannot be ordered behind the resent write.
+        if ((isTimeout(err.cause) && !(this.#connection instanceof Cluster)) || !(await this.#canRetry(giveUpAt))) {
+          return { enqueued: 0, invalid, attempted: true, failure: { reason: 'unknown', message: err.message, jobId: err.jobId } }
+        }
+      }
     }
+  }
+
+  /** Waits for the pause and a connection; false when closing, out of time or without a connection for the grace. */
+  async #canRetry(giveUpAt: number): Promise<boolean> {
+    const graceEnds = Date.now() + RETRY_RECONNECT_GRACE_MS
+    do {
+      await sleep(RETRY_PAUSE_MS)
+      if (this.#closing) return false
+      if (this.connected) return Date.now() < giveUpAt
+    } while (Date.now() < Math.min(giveUpAt, graceEnds))
+    return false
   }
 
   depth(): Promise<number> {

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis'
+import type { RedisConfig } from '@shadowgate/shared'
+import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 
 /** A single Redis command (a batch write, a depth count) may take this long before it fails. */
 export const PRODUCER_COMMAND_TIMEOUT_MS = 1_000
@@ -17,10 +18,11 @@ function reconnectDelay(attempt: number): number {
  * An ioredis client that fails fast, as BullMQ recommends for the producer side of a queue: no
  * offline queue (a command while disconnected errors at once instead of waiting), at most one
  * retry per command across a reconnect, a short command timeout, and `lazyConnect` so building it
- * never touches the network. It reconnects in the background forever, with backoff.
+ * never touches the network. It reconnects in the background forever, with backoff (in cluster mode
+ * the cluster client as a whole); a batch write cut off by a failover is written again by the batch writer.
  */
-export function createProducerConnection(url: string): Redis {
-  return new Redis(url, {
+export function createProducerConnection(redis: RedisConfig): RedisClient {
+  return createRedisClient(redis, {
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,

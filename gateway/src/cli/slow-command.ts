@@ -1,5 +1,6 @@
+import { Cluster } from 'ioredis'
+import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 import { slowLogKey } from '@shadowgate/shared'
-import { Redis } from 'ioredis'
 import type { SlowRequest, SlowSide } from '../capture/slow-requests.js'
 import { EXIT_FAILURE, EXIT_OK, printCliError, printOut, usageError } from './cli-output.js'
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from './load-config-file.js'
@@ -63,15 +64,18 @@ export function formatSlowTable(entries: readonly SlowRequest[]): string {
 }
 
 /** Every instance's list, merged newest first; entries that fail validation are counted, not shown. */
-export async function readSlowLog(redis: Redis, prefix: string, route: string | undefined, limit: number): Promise<{ entries: SlowRequest[]; invalid: number }> {
+export async function readSlowLog(redis: RedisClient, prefix: string, route: string | undefined, limit: number): Promise<{ entries: SlowRequest[]; invalid: number }> {
   const pattern = `${slowLogKey(prefix, '').replace(/[*?[\]\\]/g, '\\$&')}*`
   const keys: string[] = []
-  let cursor = '0'
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 200)
-    cursor = next
-    keys.push(...batch)
-  } while (cursor !== '0' && keys.length < MAX_INSTANCES)
+  // A cluster answers SCAN per node: every master is walked.
+  for (const server of redis instanceof Cluster ? redis.nodes('master') : [redis]) {
+    let cursor = '0'
+    do {
+      const [next, batch] = await server.scan(cursor, 'MATCH', pattern, 'COUNT', 200)
+      cursor = next
+      keys.push(...batch)
+    } while (cursor !== '0' && keys.length < MAX_INSTANCES)
+  }
   const entries: SlowRequest[] = []
   let invalid = 0
   for (const key of keys.slice(0, MAX_INSTANCES)) {
@@ -104,7 +108,7 @@ export async function runSlowCommand(argv: readonly string[]): Promise<number> {
     printCliError('config', 'the config has no redis section: slow requests are kept in Redis')
     return EXIT_FAILURE
   }
-  const redis = new Redis(config.redis.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: COMMAND_TIMEOUT_MS, connectTimeout: COMMAND_TIMEOUT_MS, retryStrategy: () => null })
+  const redis = createRedisClient(config.redis, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: COMMAND_TIMEOUT_MS, connectTimeout: COMMAND_TIMEOUT_MS, retryStrategy: () => null })
   redis.on('error', () => {
     // Reported by the failing command.
   })

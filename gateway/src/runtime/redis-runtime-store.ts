@@ -1,13 +1,14 @@
-import { Redis } from 'ioredis'
 import { pino, type Logger } from 'pino'
-import { runtimeChannel, runtimeSettingsKey } from '@shadowgate/shared'
+import { runtimeChannel, runtimeSettingsKey, type RedisConfig } from '@shadowgate/shared'
+import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 import { RuntimeStoreUnavailableError } from '../errors.js'
 import type { FaultCounters } from '../metrics/fault-counters.js'
 import { guardHandler, reportHandlerError, type HandlerGuard } from './guard-handler.js'
 import type { RuntimeStore, RuntimeStoreSink } from './runtime-store.js'
 
 export interface RedisRuntimeStoreOptions {
-  readonly url: string
+  /** Where the settings live: `redis` config (one server, Sentinel or Cluster), or one server's URL. */
+  readonly redis: RedisConfig | string
   readonly prefix: string
   readonly logger?: Logger
   /** Safety-net re-read of the whole hash, for announcements missed on the pub/sub connection. */
@@ -69,8 +70,8 @@ export class RedisRuntimeStore implements RuntimeStore {
   readonly #opts: RedisRuntimeStoreOptions
   readonly #logger: Logger
   readonly #guard: HandlerGuard
-  #client: Redis | undefined
-  #sub: Redis | undefined
+  #client: RedisClient | undefined
+  #sub: RedisClient | undefined
   #sink: RuntimeStoreSink | undefined
   #poll: NodeJS.Timeout | undefined
   #syncing: Promise<void> | undefined
@@ -96,14 +97,17 @@ export class RedisRuntimeStore implements RuntimeStore {
     if (this.#client || this.#closed) return
     this.#sink = sink
     const common = { retryStrategy, connectTimeout: this.#opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS }
-    const client = new Redis(this.#opts.url, {
+    const target: RedisConfig = typeof this.#opts.redis === 'string' ? { mode: 'single', url: this.#opts.redis, prefix: this.#opts.prefix } : this.#opts.redis
+    const client = createRedisClient(target, {
       ...common,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       commandTimeout: this.#opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     })
-    // The subscriber queues its SUBSCRIBE until connected and re-subscribes after every reconnect.
-    const sub = new Redis(this.#opts.url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true })
+    // The subscriber queues its SUBSCRIBE until connected and re-subscribes after every reconnect. In
+    // cluster mode classic pub/sub reaches every node, so ioredis subscribes on any one and moves the
+    // subscription when that node fails; the poll and the re-read on every ready cover the gap.
+    const sub = createRedisClient(target, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true })
     this.#client = client
     this.#sub = sub
     // Every handler is guarded: one bad message on the channel reaches every instance at once, and a
@@ -175,7 +179,7 @@ export class RedisRuntimeStore implements RuntimeStore {
     await this.#syncing?.catch(() => undefined)
   }
 
-  #ready(): Redis {
+  #ready(): RedisClient {
     const client = this.#client
     if (!client || this.#closed || client.status !== 'ready') {
       throw new RuntimeStoreUnavailableError('the runtime store (Redis) is unavailable; nothing was changed (the change would not reach the other instances)')

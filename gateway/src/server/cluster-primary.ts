@@ -23,7 +23,7 @@ export async function runClusterPrimary(config: ShadowgateConfig, opts: { logger
   const registry = new Registry()
   const faults = new FaultCounters(registry)
   const guard = { logger, faults }
-  const store = config.redis ? new RedisRuntimeStore({ url: config.redis.url, prefix: config.redis.prefix, logger, faults }) : undefined
+  const store = config.redis ? new RedisRuntimeStore({ redis: config.redis, prefix: config.redis.prefix, logger, faults }) : undefined
   if (!store) logger.warn('no redis configured: runtime changes reach this cluster\'s workers over IPC only, and audit capture is off')
   const settings = new RuntimeSettings(config, { logger, store, faults })
   await settings.start()

@@ -105,7 +105,7 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
     const faults = metrics.faults
     let store = opts.runtimeStore
     if (!store && config.redis) {
-      const own = new RedisRuntimeStore({ url: config.redis.url, prefix: config.redis.prefix, logger, pollMs: opts.runtimePollMs, faults })
+      const own = new RedisRuntimeStore({ redis: config.redis, prefix: config.redis.prefix, logger, pollMs: opts.runtimePollMs, faults })
       cleanups.push(() => own.close())
       store = own
     }
@@ -124,7 +124,7 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
 
     let slowSink: SlowLogStore | undefined
     if (config.redis) {
-      const own = new SlowLogStore({ url: config.redis.url, prefix: config.redis.prefix, instance: instanceId, size: config.slowLog.size, ttlMs: config.slowLog.ttlMs, logger })
+      const own = new SlowLogStore({ redis: config.redis, prefix: config.redis.prefix, instance: instanceId, size: config.slowLog.size, ttlMs: config.slowLog.ttlMs, logger })
       cleanups.push(() => own.close())
       slowSink = own
     }
@@ -160,7 +160,7 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
     const writeParts = createWriteLogParts(config, logger, faults)
     if (writeParts && config.redis) {
       cleanups.push(() => writeParts.close())
-      const appender = new WriteLogAppender({ url: config.redis.url, prefix: config.redis.prefix, instance: instanceId, logger })
+      const appender = new WriteLogAppender({ redis: config.redis, prefix: config.redis.prefix, instance: instanceId, logger })
       // Closed after the traffic app, so gaps counted by the last writes are still recorded.
       cleanups.push(() => appender.close())
       // Writes before the connection is up would all be gaps; the wait is bounded like the runtime store's.

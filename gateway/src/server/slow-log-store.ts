@@ -1,10 +1,10 @@
-import { slowLogKey } from '@shadowgate/shared'
-import { Redis } from 'ioredis'
+import { slowLogKey, type RedisConfig } from '@shadowgate/shared'
 import type { Logger } from 'pino'
+import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 import type { SlowRequest, SlowRequestSink } from '../capture/slow-requests.js'
 
 export interface SlowLogStoreOptions {
-  readonly url: string
+  readonly redis: RedisConfig
   readonly prefix: string
   readonly instance: string
   /** Entries kept in the list (slowLog.size). */
@@ -28,7 +28,7 @@ const COMMAND_TIMEOUT_MS = 2_000
 export class SlowLogStore implements SlowRequestSink {
   readonly #opts: SlowLogStoreOptions
   readonly #key: string
-  readonly #client: Redis
+  readonly #client: RedisClient
   readonly #timer: NodeJS.Timeout
   #buffer: string[] = []
   #flushing: Promise<void> | undefined
@@ -38,7 +38,7 @@ export class SlowLogStore implements SlowRequestSink {
   constructor(opts: SlowLogStoreOptions) {
     this.#opts = opts
     this.#key = slowLogKey(opts.prefix, opts.instance)
-    this.#client = new Redis(opts.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS, connectTimeout: COMMAND_TIMEOUT_MS, lazyConnect: false, retryStrategy: (n) => Math.min(100 * 2 ** Math.min(n, 5), 2_000) })
+    this.#client = createRedisClient(opts.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS, connectTimeout: COMMAND_TIMEOUT_MS, lazyConnect: false, retryStrategy: (n) => Math.min(100 * 2 ** Math.min(n, 5), 2_000) })
     this.#client.on('error', () => {
       // Reported when a flush fails; ioredis reconnects on its own.
     })

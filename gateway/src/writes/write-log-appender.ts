@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis'
+import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 import { pino, type Logger } from 'pino'
 import {
   encodeWriteEntry,
@@ -10,10 +10,11 @@ import {
   type WriteGapReason,
   type WriteIntent,
   type WriteOutcome,
+  type RedisConfig,
 } from '@shadowgate/shared'
 
 export interface WriteLogAppenderOptions {
-  readonly url: string
+  readonly redis: RedisConfig
   readonly prefix: string
   readonly instance: string
   readonly logger?: Logger
@@ -50,7 +51,7 @@ interface PendingGap {
 
 /** Writes the gateway side of the log: intents, outcomes and gaps. Never throws into the request path. */
 export class WriteLogAppender {
-  readonly #client: Redis
+  readonly #client: RedisClient
   readonly #opts: WriteLogAppenderOptions
   readonly #logger: Logger
   readonly #gaps = new Map<string, PendingGap>()
@@ -62,7 +63,7 @@ export class WriteLogAppender {
     this.#opts = opts
     this.#logger = opts.logger ?? pino({ level: 'silent' })
     // No offline queue: while Redis is away an append fails at once instead of waiting for appendTimeout.
-    this.#client = new Redis(opts.url, {
+    this.#client = createRedisClient(opts.redis, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
@@ -98,7 +99,7 @@ export class WriteLogAppender {
   async appendIntent(route: string, partition: number, intent: WriteIntent, maxPending: number, timeoutMs: number): Promise<AppendResult> {
     if (this.#client.status !== 'ready') return 'unavailable'
     const args = [String(maxPending), ...encodeWriteEntry(intent)]
-    const client = this.#client as Redis & { sgAppendIfRoom(key: string, ...args: string[]): Promise<unknown> }
+    const client = this.#client as RedisClient & { sgAppendIfRoom(key: string, ...args: string[]): Promise<unknown> }
     const call = client.sgAppendIfRoom(writeStreamKey(this.#opts.prefix, route, partition), ...args).then(
       (id): AppendResult => (id === null ? 'full' : 'logged'),
       (): AppendResult => 'unavailable',

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis'
+import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 import { writeAcksKey, writeAttentionKey, writeCountersKey, writeStreamKey, type ShadowgateConfig, type WriteStage } from '@shadowgate/shared'
 import { InvalidSettingError, RuntimeStoreUnavailableError, UnknownRouteError, WriteEntryNotFoundError } from '../errors.js'
 import type { WriteStageStore } from './write-stage-store.js'
@@ -45,14 +45,14 @@ function parseItem(id: string, text: string): WriteAttentionItem {
 export class WriteLogStatus {
   readonly #config: ShadowgateConfig
   readonly #stages: WriteStageStore
-  readonly #client: Redis | undefined
+  readonly #client: RedisClient | undefined
   readonly #prefix: string
 
   constructor(config: ShadowgateConfig, stages: WriteStageStore) {
     this.#config = config
     this.#stages = stages
     this.#prefix = config.redis?.prefix ?? ''
-    this.#client = config.redis ? new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2_000, lazyConnect: false }) : undefined
+    this.#client = config.redis ? createRedisClient(config.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2_000, lazyConnect: false }) : undefined
     this.#client?.on('error', () => undefined)
   }
 
@@ -78,7 +78,7 @@ export class WriteLogStatus {
         const id = (first as [string, unknown][] | undefined)?.[0]?.[0]
         partitions.push({ partition: p, pending: typeof pending === 'number' ? pending : 0, oldestAt: typeof id === 'string' ? Number(id.split('-')[0]) : undefined })
       }
-      const [countersRaw, attention] = await Promise.all([client.hgetall(writeCountersKey(this.#prefix, route)), client.hgetall(writeAttentionKey(this.#prefix, route))])
+      const [countersRaw, attention]: [Record<string, string>, Record<string, string>] = await Promise.all([client.hgetall(writeCountersKey(this.#prefix, route)), client.hgetall(writeAttentionKey(this.#prefix, route))])
       const counters: Record<string, number> = {}
       for (const [k, v] of Object.entries(countersRaw)) if (/^\d+$/.test(v)) counters[k] = Number(v)
       const items = Object.entries(attention).map(([id, text]) => parseItem(id, text))
@@ -139,7 +139,7 @@ export class WriteLogStatus {
     return rule.writes
   }
 
-  #ready(): Redis {
+  #ready(): RedisClient {
     const client = this.#client
     if (!client || client.status !== 'ready') throw new RuntimeStoreUnavailableError('the write log lives in Redis, which is unavailable or not configured')
     return client

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis'
+import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 import { pino, type Logger } from 'pino'
 import { isWriteStage, writeStagesChannel, writeStagesKey, type ShadowgateConfig, type WriteStage } from '@shadowgate/shared'
 import { InvalidSettingError, RuntimeStoreUnavailableError, UnknownRouteError } from '../errors.js'
@@ -36,8 +36,8 @@ export class WriteStageStore {
   readonly #opts: WriteStageStoreOptions
   readonly #logger: Logger
   readonly #guard: HandlerGuard
-  #client: Redis | undefined
-  #sub: Redis | undefined
+  #client: RedisClient | undefined
+  #sub: RedisClient | undefined
   #poll: NodeJS.Timeout | undefined
   #closed = false
 
@@ -68,8 +68,8 @@ export class WriteStageStore {
     if (!redis || this.#fileStages.size === 0 || this.#client || this.#closed) return
     const timeout = this.#opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS
     const common = { connectTimeout: timeout, retryStrategy: (n: number) => Math.min(100 * 2 ** Math.min(n, 5), 2_000) }
-    this.#client = new Redis(redis.url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: timeout })
-    this.#sub = new Redis(redis.url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true })
+    this.#client = createRedisClient(redis, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: timeout })
+    this.#sub = createRedisClient(redis, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true })
     const channel = writeStagesChannel(redis.prefix)
     const guard = <A extends unknown[]>(name: string, fn: (...args: A) => unknown): ((...args: A) => void) => guardHandler(this.#guard, name, fn)
     this.#client.on('error', () => {

@@ -56,6 +56,20 @@ export function upstreamUrlError(value: string): string | undefined {
   return undefined
 }
 
+/** Why `text` is not a redis://host:port URL of a cluster node or sentinel (no database: those have database 0 only), or undefined. */
+export function redisNodeUrlError(text: string): string | undefined {
+  if (!/^rediss?:\/\//.test(text)) return `must be a redis:// or rediss:// URL (got "${maskUrlCredentials(text)}")`
+  let u: URL
+  try {
+    u = new URL(text)
+  } catch {
+    return `is not a valid URL (got "${maskUrlCredentials(text)}")`
+  }
+  if (!u.hostname || !u.port) return `must name a host and a port (got "${maskUrlCredentials(text)}")`
+  if (u.pathname !== '' && u.pathname !== '/' && u.pathname !== '/0') return 'must not select a database: a cluster and a sentinel have database 0 only'
+  return undefined
+}
+
 /** A keyword of our own: `check` returns the constraint broken, or undefined when the value is fine. */
 function keyword(ajv: Ajv, name: string, type: 'string' | ['string', 'number'], schemaType: 'boolean' | 'object', check: (data: string, schema: Json) => string | undefined): void {
   const validate: SchemaValidateFunction = (schema: unknown, data: unknown) => {
@@ -99,6 +113,7 @@ function buildValidator(): ValidateFunction {
   keyword(ajv, 'upstreamUrl', 'string', 'boolean', (data) => upstreamUrlError(data))
   // An empty URL is "no Redis" (`redis: ${REDIS_URL:-}`); the object form's url has a minLength for that.
   keyword(ajv, 'redisUrl', 'string', 'boolean', (data) => (data === '' || /^rediss?:\/\//.test(data) ? undefined : `must be a redis:// or rediss:// URL (got "${maskUrlCredentials(data)}")`))
+  keyword(ajv, 'redisNodeUrl', 'string', 'boolean', (data) => redisNodeUrlError(data))
   return ajv.compile(configJsonSchema())
 }
 

@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { AUDIT_MAX_BATCH_PAIRS } from '../audit-batch.js'
-import { DEFAULT_REDIS_PREFIX } from '../queue-names.js'
+import { DEFAULT_CLUSTER_REDIS_PREFIX, DEFAULT_REDIS_PREFIX } from '../queue-names.js'
 import { WRITE_STAGES, type WriteStage } from '../write-entry.js'
 import * as D from './defaults.js'
 
@@ -14,7 +14,7 @@ import * as D from './defaults.js'
  *   required while the published schema and the validator treat it as optional;
  * - `errorMessage` replaces the generic message of a type, pattern, minLength or anyOf failure
  *   (VS Code and yaml-language-server show it too);
- * - `duration`, `fieldPath`, `routeTemplate`, `upstreamUrl` and `redisUrl` are checks of their own
+ * - `duration`, `fieldPath`, `routeTemplate`, `upstreamUrl`, `redisUrl` and `redisNodeUrl` are checks of their own
  *   (see check-config-schema.ts); editors ignore them and still apply the `pattern` next to them.
  */
 
@@ -224,11 +224,27 @@ const route = Type.Object(
   { additionalProperties: false },
 )
 
+/** Cluster seed nodes and sentinels: redis://host:port URLs sharing one scheme and one set of credentials. */
+function redisNodeList(description: string) {
+  return Type.Array(Type.String({ redisNodeUrl: true }), { description, errorMessage: 'must be a list of redis://host:port URLs' })
+}
+
+// Exactly one of url, cluster and sentinels, and the keys tied to them, are cross-key rules (cross-key-rules.ts).
 const redisObject = Type.Object(
   {
-    url: Type.String({ redisUrl: true, minLength: 1, description: 'redis:// or rediss:// URL.' }),
+    url: Type.Optional(Type.String({ redisUrl: true, minLength: 1, description: 'redis:// or rediss:// URL of one server.' })),
+    cluster: Type.Optional(redisNodeList('Seed nodes of a Redis Cluster (redis://host:port each); the client discovers the rest.')),
+    sentinels: Type.Optional(redisNodeList('Redis Sentinels (redis://host:port each) that know the master named by redis.name; credentials in these URLs are the sentinels\' own.')),
+    name: Type.Optional(Type.String({ minLength: 1, description: 'With redis.sentinels: the master group name the sentinels monitor.' })),
+    username: Type.Optional(Type.String({ description: 'With redis.sentinels: user of the master and replicas.' })),
+    password: Type.Optional(Type.String({ description: 'With redis.sentinels: password of the master and replicas.' })),
     // No schema default: defaults inside an anyOf are not applied.
-    prefix: Type.Optional(Type.String({ minLength: 1, description: `Prefix of every Redis key (default: ${DEFAULT_REDIS_PREFIX}).` })),
+    prefix: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: `Prefix of every Redis key (default: ${DEFAULT_REDIS_PREFIX}, or ${DEFAULT_CLUSTER_REDIS_PREFIX} with redis.cluster, where it must contain a {hash tag}).`,
+      }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -287,7 +303,7 @@ export const shadowgateConfigSchema = Type.Object(
     primary: upstream('Production upstream: http(s)://host[:port][/base].'),
     shadow: Type.Optional(upstream('Shadow upstream that receives the copies.')),
     redis: Type.Optional(
-      Type.Union([Type.String({ redisUrl: true }), redisObject], { errorMessage: 'must be a redis:// URL or a mapping with url and prefix', description: 'Redis of the runtime settings and the audit queue: a URL or { url, prefix }; empty means none.' }),
+      Type.Union([Type.String({ redisUrl: true }), redisObject], { errorMessage: 'must be a redis:// URL or a mapping with url, cluster or sentinels', description: 'Redis of the runtime settings and the audit queue: a URL, or { url | cluster | sentinels + name, prefix }; empty means none.' }),
     ),
     proxy: section(
       {

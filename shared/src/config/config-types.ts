@@ -202,10 +202,33 @@ export interface AdminConfig extends OperatorListenConfig {
   readonly token: string | undefined
 }
 
-export interface RedisConfig {
+/** One Redis server (`redis.url`). */
+export interface SingleRedisConfig {
+  readonly mode: 'single'
   readonly url: string
   readonly prefix: string
 }
+
+/** A Redis Cluster (`redis.cluster`): seed nodes; the client discovers the rest. `prefix` carries a hash tag. */
+export interface ClusterRedisConfig {
+  readonly mode: 'cluster'
+  readonly cluster: readonly string[]
+  readonly prefix: string
+}
+
+/** A master found through Redis Sentinel (`redis.sentinels` + `redis.name`). */
+export interface SentinelRedisConfig {
+  readonly mode: 'sentinel'
+  readonly sentinels: readonly string[]
+  /** The master group name the sentinels monitor. */
+  readonly name: string
+  /** Credentials of the master and replicas (those in the sentinel URLs are the sentinels' own). */
+  readonly username: string | undefined
+  readonly password: string | undefined
+  readonly prefix: string
+}
+
+export type RedisConfig = SingleRedisConfig | ClusterRedisConfig | SentinelRedisConfig
 
 export interface AuditProducerConfig {
   readonly enabled: boolean

@@ -1,5 +1,6 @@
 import type { ConfigIssue } from '../errors.js'
 import { parseDuration } from '../duration.js'
+import { DEFAULT_CLUSTER_REDIS_PREFIX, DEFAULT_REDIS_PREFIX, prefixHashTag } from '../queue-names.js'
 
 /*
  * Rules that tie several keys together, which a JSON Schema cannot state with a readable message.
@@ -86,6 +87,56 @@ function influxRules(data: unknown): ConfigIssue[] {
   return ['token', 'org'].filter((k) => !v2.includes(k)).map((k) => ({ key: `influx.${k}`, constraint: 'is required' }))
 }
 
+const REDIS_MODES = ['url', 'cluster', 'sentinels'] as const
+
+/** Cluster seeds and sentinels share one scheme and one set of credentials (ioredis takes them once). */
+function redisNodeListRules(list: unknown, key: string): ConfigIssue[] {
+  if (!Array.isArray(list)) return []
+  if (list.length === 0) return [{ key, constraint: 'must list at least one redis://host:port URL' }]
+  let first: URL | undefined
+  for (const [i, text] of list.entries()) {
+    let u: URL
+    try {
+      u = new URL(String(text))
+    } catch {
+      continue // the URL's own check reports it
+    }
+    if (first && (u.protocol !== first.protocol || u.username !== first.username || u.password !== first.password)) {
+      return [{ key: `${key}[${i}]`, constraint: `must use the same scheme and credentials as ${key}[0]` }]
+    }
+    first ??= u
+  }
+  return []
+}
+
+/** `redis` as a mapping: exactly one of url, cluster and sentinels, and the keys that only go with one of them. */
+function redisRules(data: unknown): ConfigIssue[] {
+  const redis = at(data, 'redis')
+  if (typeof redis !== 'object' || redis === null || Array.isArray(redis)) return []
+  const given = REDIS_MODES.filter((k) => at(redis, k) !== undefined)
+  if (given.length !== 1) return [{ key: 'redis', constraint: `must set exactly one of url, cluster or sentinels (got ${given.length === 0 ? 'none' : given.join(' and ')})` }]
+  const issues: ConfigIssue[] = []
+  for (const k of ['name', 'username', 'password'] as const) {
+    if (at(redis, k) !== undefined && given[0] !== 'sentinels') issues.push({ key: `redis.${k}`, constraint: 'is only used with redis.sentinels' })
+  }
+  if (given[0] === 'sentinels') {
+    issues.push(...redisNodeListRules(at(redis, 'sentinels'), 'redis.sentinels'))
+    if (at(redis, 'name') === undefined) issues.push({ key: 'redis.name', constraint: 'is required' })
+  }
+  if (given[0] === 'cluster') {
+    issues.push(...redisNodeListRules(at(redis, 'cluster'), 'redis.cluster'))
+    const setPrefix = at(redis, 'prefix')
+    const prefix = setPrefix === undefined ? DEFAULT_CLUSTER_REDIS_PREFIX : setPrefix
+    if (typeof prefix === 'string' && prefixHashTag(prefix) === undefined) {
+      issues.push({
+        key: 'redis.prefix',
+        constraint: `must contain a hash tag such as {${prefix || DEFAULT_REDIS_PREFIX}} with redis.cluster, so every key of a queue or script lands in one slot (got "${prefix}")`,
+      })
+    }
+  }
+  return issues
+}
+
 /** Every broken rule between keys of a (defaulted) config. */
 export function crossKeyIssues(data: unknown): ConfigIssue[] {
   return [
@@ -94,5 +145,6 @@ export function crossKeyIssues(data: unknown): ConfigIssue[] {
     ...proxyRules(data),
     ...routeRules(data),
     ...influxRules(data),
+    ...redisRules(data),
   ]
 }

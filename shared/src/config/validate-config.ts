@@ -5,7 +5,7 @@ import { checkConfigSchema, originOf } from './check-config-schema.js'
 import type { ShadowgateConfigFile } from './config-schema.js'
 import { crossKeyIssues } from './cross-key-rules.js'
 import { ALWAYS_REDACTED_HEADERS, DEFAULT_WRITE_PARTITIONS } from './defaults.js'
-import { DEFAULT_REDIS_PREFIX } from '../queue-names.js'
+import { DEFAULT_CLUSTER_REDIS_PREFIX, DEFAULT_REDIS_PREFIX } from '../queue-names.js'
 import type { ArrayRule, InfluxConfig, PartitionKey, RedisConfig, RouteConfig, RouteWritesConfig, ShadowgateConfig, SlowThreshold, StickyKey, ToleranceRule } from './config-types.js'
 
 type File = ShadowgateConfigFile
@@ -122,7 +122,19 @@ function route(r: RouteFile, file: File): RouteConfig {
 
 function redis(v: File['redis']): RedisConfig | undefined {
   if (v === undefined || v === '') return undefined
-  return typeof v === 'string' ? { url: v, prefix: DEFAULT_REDIS_PREFIX } : { url: v.url, prefix: v.prefix ?? DEFAULT_REDIS_PREFIX }
+  if (typeof v === 'string') return { mode: 'single', url: v, prefix: DEFAULT_REDIS_PREFIX }
+  if (v.cluster !== undefined) return { mode: 'cluster', cluster: [...v.cluster], prefix: v.prefix ?? DEFAULT_CLUSTER_REDIS_PREFIX }
+  if (v.sentinels !== undefined) {
+    return {
+      mode: 'sentinel',
+      sentinels: [...v.sentinels],
+      name: v.name ?? '',
+      username: v.username || undefined,
+      password: v.password || undefined,
+      prefix: v.prefix ?? DEFAULT_REDIS_PREFIX,
+    }
+  }
+  return { mode: 'single', url: v.url ?? '', prefix: v.prefix ?? DEFAULT_REDIS_PREFIX }
 }
 
 function influx(v: File['influx']): InfluxConfig | undefined {

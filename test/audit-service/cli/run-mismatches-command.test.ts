@@ -74,7 +74,7 @@ describe('command line parsing of `mismatches` and `audit`', () => {
     await writeFile(noRedis, 'primary: http://127.0.0.1:1\n')
     const a = capture()
     expect(await runAuditCommand(['--config', noRedis], a.io)).toBe(2)
-    expect(a.err()).toBe('shadowgate: config error: redis is required to run the audit worker (redis.url)\n')
+    expect(a.err()).toBe('shadowgate: config error: redis is required to run the audit worker (redis.url, redis.cluster or redis.sentinels)\n')
   })
 
   it('an unreachable worker URL exits 1 with the cause', async () => {

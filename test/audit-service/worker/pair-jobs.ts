@@ -49,7 +49,7 @@ const TEST_BATCH_SIZE = 4
  * the gateway would never send (the worker must still cope) can be passed as untyped data.
  */
 export async function enqueueBatches(redisUrl: string, prefix: string, pairs: readonly (AuditJob | Record<string, unknown>)[], batchSize = TEST_BATCH_SIZE): Promise<void> {
-  const connection = createProducerConnection(redisUrl)
+  const connection = createProducerConnection({ mode: 'single', url: redisUrl, prefix })
   const writer = new AuditQueueWriter(connection, { queueName: AUDIT_QUEUE_NAME, prefix, keepFailedJobs: 100, timeoutMs: 10_000, onError: () => undefined })
   try {
     await connection.connect()

@@ -9,7 +9,7 @@ describe('demoConfig', () => {
     const cfg = demoConfig({ primary: 4001, shadow: 4002 }, 'redis://127.0.0.1:6390', undefined, run)
     expect([cfg.primary, cfg.shadow]).toEqual(['http://127.0.0.1:4001', 'http://127.0.0.1:4002'])
     expect([cfg.listen, cfg.admin.host, cfg.admin.port, cfg.admin.token]).toEqual([{ host: '127.0.0.1', port: 0 }, '127.0.0.1', 0, 'demo-token-0123456789'])
-    expect(cfg.redis).toEqual({ url: 'redis://127.0.0.1:6390', prefix: 'shadowgate-demo-test' })
+    expect(cfg.redis).toEqual({ mode: 'single', url: 'redis://127.0.0.1:6390', prefix: 'shadowgate-demo-test' })
     expect(cfg.influx).toBeUndefined()
     expect(cfg.routes.map((r) => r.name)).toEqual([...DEMO_MIRRORED_ROUTES, 'health'])
     for (const r of cfg.routes) expect(r.mirror.percent, r.name).toBe(0)

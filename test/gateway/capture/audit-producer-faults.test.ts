@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { Redis } from 'ioredis'
 import type { AuditProducer } from '../../../gateway/src/capture/audit-producer.js'
 import { startRedis, type TestRedis, waitFor } from '@shadowgate/dev-helpers'
 import { accounted, auditMetric, makePair, newProducer, offer, queuedPairs, readerQueue, testConfig, uniquePrefix } from './capture-fixtures.js'
@@ -136,6 +137,24 @@ describe('AuditProducer when Redis fails', () => {
     expect(s).toMatchObject({ offered: 30, enqueued: 0, buffered: 0, inFlight: 0 })
     expect(s.dropped.redis + s.dropped.shutdown).toBe(30)
     expect(s.redisConnected).toBe(false)
+  })
+
+  it('a batch Redis answers late (CLIENT PAUSE) is counted once: unknown, then reconciled as enqueued', async () => {
+    const prefix = uniquePrefix()
+    const { producer } = producerOn(prefix, { batchSize: 1000, flushInterval: '1ms' })
+    await connected(producer)
+    const admin = new Redis(server().url)
+    open.push({ close: async () => admin.disconnect() })
+    // Longer than one write's deadline: the write times out on a live connection, lands when the
+    // pause ends, and the check of its job id (or its deduplication receipt) then counts it enqueued.
+    await admin.call('CLIENT', 'PAUSE', '2500', 'ALL')
+    for (let i = 0; i < 10; i++) offer(producer, makePair(`late-${i}`))
+    await waitFor(() => producer.stats().enqueued === 10, 15_000, 'the late batch to be enqueued')
+    expect(accounted(producer.stats())).toBe(10)
+    expect(producer.stats().dropped.redis).toBe(0)
+    const reader = readerQueue(server().url, prefix)
+    open.push(reader)
+    expect((await queuedPairs(reader)).map((p) => p.id).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `late-${i}`).sort())
   })
 
   it('a slow Redis over-counts drops: a batch redis-server got while frozen (SIGSTOP) is counted unknown, then enqueued once Redis runs it', async () => {

@@ -33,7 +33,7 @@ describe('load ramps across instances sharing Redis', () => {
   async function fleet(size: number, prefix: string, now?: () => number): Promise<RuntimeSettings[]> {
     const out: RuntimeSettings[] = []
     for (let i = 0; i < size; i++) {
-      const store = new RedisRuntimeStore({ url: redis.url, prefix, pollMs: 60_000 })
+      const store = new RedisRuntimeStore({ redis: redis.url, prefix, pollMs: 60_000 })
       const settings = new RuntimeSettings(runtimeTestConfig(), { store, now })
       open.push({ settings, store })
       await settings.start()

@@ -32,7 +32,7 @@ describe('RuntimeSettings shared through Redis', () => {
 
   async function instance(opts: { pollMs?: number; logger?: ReturnType<typeof memoryLogger>['logger']; now?: () => number } = {}): Promise<RuntimeSettings> {
     if (!prefix) prefix = `t${++prefixN}`
-    const store = new RedisRuntimeStore({ url: redis.url, prefix, pollMs: opts.pollMs ?? 60_000, logger: opts.logger })
+    const store = new RedisRuntimeStore({ redis: redis.url, prefix, pollMs: opts.pollMs ?? 60_000, logger: opts.logger })
     const settings = new RuntimeSettings(runtimeTestConfig(), { store, logger: opts.logger, now: opts.now })
     open.push({ settings, store })
     await settings.start()

@@ -95,7 +95,7 @@ routes:
       { SHADOWGATE_ADMIN_TOKEN: 's3cr#t: yes, 16+ chars' },
     )
     expect(cfg.admin.token).toBe('s3cr#t: yes, 16+ chars')
-    expect(cfg.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'shadowgate' })
+    expect(cfg.redis).toEqual({ mode: 'single', url: 'redis://127.0.0.1:6379', prefix: 'shadowgate' })
     expect(cfg.routes[0]?.mirror.sticky).toEqual({ source: 'header', name: 'x-user-id' })
     expect(cfg.routes[0]?.methods).toEqual(['GET'])
   })
