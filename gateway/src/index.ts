@@ -52,4 +52,9 @@ export {
   AuditEnqueueError,
   InvalidRequestTargetError,
   AmbiguousRequestError,
+  UnknownStageError,
+  InvalidServePercentError,
+  StageNeedsRedisError,
+  StageConflictError,
+  NoStageToRollBackError,
 } from './errors.js'

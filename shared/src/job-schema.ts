@@ -1,4 +1,5 @@
 import { JobSchemaError } from './errors.js'
+import type { ServedSide } from './migration-stage.js'
 
 /** Version of the audit job payload. Bumped on any incompatible change; workers reject versions they do not know. */
 export const AUDIT_JOB_VERSION = 1
@@ -76,8 +77,15 @@ export interface AuditJob {
   /** Route rule name: the `route` label everywhere downstream. */
   readonly route: string
   readonly request: CapturedRequest
+  /** The old side's answer (the side that served before the migration), whichever side served. */
   readonly primary: CapturedOutcome
+  /** The new side's answer. */
   readonly shadow: CapturedOutcome
+  /**
+   * Which side answered the client; absent means `old` (jobs from gateways that predate stages).
+   * `primary`/`shadow` stay old/new either way, so a diff's `added` always means "the new side has it".
+   */
+  readonly served?: ServedSide
 }
 
 function fail(path: string, constraint: string): never {
@@ -172,4 +180,6 @@ export function checkAuditJob(data: unknown): asserts data is AuditJob {
   str(req, 'caller', 'request.')
   outcome(data, 'primary', false)
   outcome(data, 'shadow', isObj(data['primary']) && data['primary']['kind'] === 'response')
+  const served = data['served']
+  if (served !== undefined && served !== 'old' && served !== 'new') fail('served', 'must be "old" or "new" when present')
 }

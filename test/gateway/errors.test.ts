@@ -6,9 +6,14 @@ import {
   AuditEnqueueError,
   GatewayError,
   InvalidRequestTargetError,
+  InvalidServePercentError,
   InvalidSettingError,
+  NoStageToRollBackError,
   RuntimeStoreUnavailableError,
+  StageConflictError,
+  StageNeedsRedisError,
   UnknownRouteError,
+  UnknownStageError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from '@shadowgate/gateway'
@@ -26,6 +31,11 @@ describe('gateway errors', () => {
     [new AuditEnqueueError('redis is down'), 'SG_AUDIT_ENQUEUE', 503],
     [new InvalidRequestTargetError('*'), 'SG_INVALID_REQUEST_TARGET', 400],
     [new AmbiguousRequestError('two Host headers'), 'SG_AMBIGUOUS_REQUEST', 400],
+    [new UnknownStageError('blue'), 'SG_UNKNOWN_STAGE', 400],
+    [new InvalidServePercentError(101), 'SG_INVALID_SERVE_PERCENT', 400],
+    [new StageNeedsRedisError(), 'SG_STAGE_NEEDS_REDIS', 409],
+    [new StageConflictError('orders', 'shadow', 'canary'), 'SG_STAGE_CONFLICT', 409],
+    [new NoStageToRollBackError('orders', 'shadow'), 'SG_NO_STAGE_HISTORY', 409],
   ])('%s has code %s and status %i', (err, code, status) => {
     expect(err).toBeInstanceOf(GatewayError)
     expect(err).toBeInstanceOf(Error)
@@ -37,5 +47,7 @@ describe('gateway errors', () => {
 
   it('names what was wrong', () => {
     expect(new UnknownRouteError('orders').message).toBe('no route rule is named "orders"')
+    expect(new UnknownStageError('blue').message).toContain('"blue"')
+    expect(new InvalidServePercentError(101).message).toContain('101')
   })
 })

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js'
 import { parsePathPattern, type PathPattern } from '../path-grammar.js'
 import { routeTemplateError } from '../route-template.js'
+import { DEFAULT_STAGE, MIGRATION_STAGES, isMigrationStage, type MigrationStage } from '../migration-stage.js'
 import { DEFAULT_REDIS_PREFIX } from '../queue-names.js'
 import { ConfigReader, checkUpstreamUrl } from './config-reader.js'
 import { maskUrlCredentials } from './mask-url-credentials.js'
@@ -161,6 +162,18 @@ function routeAudit(r: ConfigReader): RouteAuditConfig {
   return out
 }
 
+/** The key naming one side of a route: `old`/`new`, or their aliases `primary`/`shadow`, never both. */
+function sideKey(r: ConfigReader, key: string, alias: string): string {
+  if (r.has(key) && r.has(alias)) throw new ConfigError(r.key(key), `and ${r.key(alias)} name the same upstream (${alias} is an alias of ${key}); set only one`)
+  return r.has(key) ? key : alias
+}
+
+function stage(r: ConfigReader): MigrationStage {
+  const v = r.string('stage', DEFAULT_STAGE)
+  if (!isMigrationStage(v)) throw new ConfigError(r.key('stage'), `must be one of ${MIGRATION_STAGES.join(', ')} (got ${JSON.stringify(v)})`)
+  return v
+}
+
 function route(r: ConfigReader, primary: string, shadow: string | undefined, md: MirrorDefaults): RouteConfig {
   const name = r.requiredString('name')
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new ConfigError(r.key('name'), 'must be 1-64 characters of letters, digits, "_", "-" or "."')
@@ -175,12 +188,17 @@ function route(r: ConfigReader, primary: string, shadow: string | undefined, md:
     if (!TOKEN.test(k)) throw new ConfigError(setR.key(k), 'must be a valid header name')
     set[k.toLowerCase()] = setR.requiredString(k)
   }
+  const oldKey = sideKey(r, 'old', 'primary')
+  const newKey = sideKey(r, 'new', 'shadow')
+  const serveR = r.child('serve')
   const out: RouteConfig = {
     name,
     match,
     methods: r.has('methods') ? methods(r, 'methods', []) : undefined,
-    primary: checkUpstreamUrl(r.key('primary'), r.string('primary', primary)),
-    shadow: r.has('shadow') ? checkUpstreamUrl(r.key('shadow'), r.requiredString('shadow')) : shadow,
+    primary: checkUpstreamUrl(r.key(oldKey), r.string(oldKey, primary)),
+    shadow: r.has(newKey) ? checkUpstreamUrl(r.key(newKey), r.requiredString(newKey)) : shadow,
+    stage: stage(r),
+    serve: { percent: serveR.number('percent', 0, { min: 0, max: 100 }) },
     mirror: {
       percent: m.number('percent', D.DEFAULT_MIRROR_PERCENT, { min: 0, max: 100 }),
       sticky: sticky(m.key('sticky'), m.raw('sticky')),
@@ -192,8 +210,10 @@ function route(r: ConfigReader, primary: string, shadow: string | undefined, md:
   }
   h.done()
   m.done()
+  serveR.done()
   r.done()
-  if (out.mirror.percent > 0 && out.shadow === undefined) throw new ConfigError(r.key('shadow'), 'is required when mirror.percent is above 0 (set it here or at the top level)')
+  if (out.mirror.percent > 0 && out.shadow === undefined) throw new ConfigError(r.key(newKey), 'is required when mirror.percent is above 0 (set it here or at the top level)')
+  if ((out.stage === 'canary' || out.stage === 'final') && out.shadow === undefined) throw new ConfigError(r.key(newKey), `is required when stage is ${out.stage} (set it here or at the top level)`)
   return out
 }
 
