@@ -7,12 +7,15 @@ export interface AuditPointInput {
   readonly route: string
   readonly method: string
   readonly verdict: Verdict
+  /** Which side served the client (the job's `served`); default `old`. */
+  readonly served?: 'old' | 'new' | undefined
   /** The pair's point time in epoch nanoseconds (decimal string). */
   readonly timestampNs: string
 }
 
 /**
- * The one `shadowgate_audit` point of an audited pair. Its identity is (route, method, outcome,
+ * The one `shadowgate_audit` point of an audited pair; `served` says which side answered the client
+ * (the diff is old vs new either way). Its identity is (route, method, outcome,
  * pair time): a re-run job writes the very same point again instead of adding one.
  */
 export function auditPoint(input: AuditPointInput): Point {
@@ -21,6 +24,7 @@ export function auditPoint(input: AuditPointInput): Point {
     .tag('route', input.route)
     .tag('method', input.method)
     .tag('outcome', v.outcome)
+    .tag('served', input.served === 'new' ? 'new' : 'old')
     .intField('mismatch', v.outcome === 'mismatch' ? 1 : 0)
     .floatField('primary_ms', finite(v.primaryMs))
     .floatField('shadow_ms', finite(v.shadowMs))

@@ -13,6 +13,8 @@ export type SampleSide =
 export interface MismatchSample {
   readonly jobId: string
   readonly instance: string
+  /** Which side answered the client; `primary` is the old side and `shadow` the new one either way. */
+  readonly served: 'old' | 'new'
   /** Capture time, ISO 8601. */
   readonly capturedAt: string
   readonly capturedAtNs: string

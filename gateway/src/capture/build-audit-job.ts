@@ -93,6 +93,7 @@ function assemble(pair: MirrorPair, rules: CaptureRules, instance: string, captu
     },
     primary,
     shadow,
+    served: pair.served ?? 'old',
   }
 }
 

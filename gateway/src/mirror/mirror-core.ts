@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { ShadowgateConfig, NotMirroredReason } from '@shadowgate/shared'
+import type { MigrationStage, NotMirroredReason, ServedSide, ShadowgateConfig } from '@shadowgate/shared'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Dispatcher } from 'undici'
 import { GatewayMetrics, type CircuitState } from '../metrics/gateway-metrics.js'
@@ -34,6 +34,27 @@ export interface MirrorCoreOptions {
   /** Dispatcher for copies. Default: an own undici Agent (`mirror.connections`), destroyed by close(). */
   readonly shadowDispatcher?: Dispatcher
   readonly log?: MirrorLog
+  /**
+   * Whether the caller forwards each request to the upstream `decide` names (the gateway's proxy
+   * does). Without it, `canary` and `final` behave as `shadow`: an app that serves requests itself
+   * cannot hand them to the new side.
+   */
+  readonly servesReads?: boolean
+}
+
+/** What the mirror decided for one request: the copy (if any) and who serves it. */
+export interface RequestDecision {
+  readonly exchange: MirrorExchange | null
+  /** Upstream that must serve the request instead of the route's primary (the new side); undefined: the primary. */
+  readonly upstream: string | undefined
+}
+
+/** Which side serves a read and where its copy goes, at what share. */
+interface ReadPlan {
+  readonly served: ServedSide
+  readonly upstream: string | undefined
+  readonly copyTo: string | undefined
+  readonly percent: number
 }
 
 export interface ShadowStats {
@@ -47,6 +68,7 @@ export interface MirrorStats {
 }
 
 const SILENT: MirrorLog = { warn: () => {}, info: () => {} }
+const SERVED_BY_PRIMARY: RequestDecision = Object.freeze({ exchange: null, upstream: undefined })
 
 function endBody(exchange: MirrorExchange): void {
   exchange.bodyEnd()
@@ -70,6 +92,7 @@ export class MirrorCore implements ExchangeHost {
   readonly #ownedDispatcher: Dispatcher | undefined
   readonly #log: MirrorLog
   readonly #preserveHost: boolean
+  readonly #servesReads: boolean
   readonly #targets = new UpstreamTargets()
   readonly #limiter: InFlightLimiter
   readonly #breakers = new Map<string, CircuitBreaker>()
@@ -87,6 +110,7 @@ export class MirrorCore implements ExchangeHost {
     this.#dispatcher = options.shadowDispatcher ?? (this.#ownedDispatcher as Dispatcher)
     this.#log = options.log ?? SILENT
     this.#preserveHost = config.proxy.hostHeader === 'preserve'
+    this.#servesReads = options.servesReads === true
     // With its own pools, a copy beyond the pool's connections would only wait in the pool's queue,
     // holding its request, buffers and deadline while adding nothing the shadow can take sooner: it
     // is dropped at once instead, so the cap is whichever is lower.
@@ -100,32 +124,69 @@ export class MirrorCore implements ExchangeHost {
    * `awaitingBody`, the caller must feed it the request body as it streams to the primary.
    */
   begin(req: IncomingMessage, res: ServerResponse, route: CompiledRoute | undefined): MirrorExchange | null {
+    return this.decide(req, res, route).exchange
+  }
+
+  /**
+   * Counts one incoming request and decides, from the route's stage, which side serves it (reads
+   * only: every other method is served by the primary, the old side) and whether it is copied to the
+   * other side. When the new side serves, the old side is the copy's target, with the same
+   * isolation as any copy (own pool, deadline, in-flight cap, breaker).
+   */
+  decide(req: IncomingMessage, res: ServerResponse, route: CompiledRoute | undefined): RequestDecision {
     const metrics = this.#metrics
     if (route === undefined) {
       metrics.request(UNMATCHED_ROUTE)
       metrics.notMirrored(UNMATCHED_ROUTE, 'no_route')
-      return null
+      return SERVED_BY_PRIMARY
     }
     const name = route.name
     metrics.request(name)
     if (req.headers[MIRROR_MARKER_HEADER] !== undefined) return this.#skip(name, 'loop')
     if (!route.mirrorMethods.has(req.method ?? '')) return this.#skip(name, 'method')
-    const percent = this.#settings.mirrorPercent(name)
+    const plan = this.#plan(route, req)
+    const upstream = plan.served === 'new' ? plan.upstream : undefined
+    const exchange = this.#copy(req, res, route, plan)
+    return upstream === undefined && exchange === null ? SERVED_BY_PRIMARY : { exchange, upstream }
+  }
+
+  #plan(route: CompiledRoute, req: IncomingMessage): ReadPlan {
+    const name = route.name
+    const settings = this.#settings
+    const newSide = settings.shadow(name)
+    let stage: MigrationStage = settings.stage?.(name) ?? 'shadow'
+    if ((stage === 'canary' || stage === 'final') && (!this.#servesReads || newSide === undefined || this.#target(newSide) === undefined)) stage = 'shadow'
+    const percent = settings.mirrorPercent(name)
+    if (stage === 'passthrough') return { served: 'old', upstream: undefined, copyTo: newSide, percent: 0 }
+    if (stage === 'final') return { served: 'new', upstream: newSide, copyTo: settings.primary(name), percent }
+    if (stage === 'canary') {
+      const serve = settings.servePercent?.(name) ?? 0
+      const sticky = route.config.mirror.sticky
+      const key = sticky !== undefined && serve > 0 && serve < 100 ? stickyKeyOf(sticky, req) : undefined
+      // Its own salt: which users the new side serves is independent of which are copied.
+      if (isSampled(serve, `${name}/serve`, key)) return { served: 'new', upstream: newSide, copyTo: settings.primary(name), percent: 100 }
+    }
+    return { served: 'old', upstream: undefined, copyTo: newSide, percent }
+  }
+
+  #copy(req: IncomingMessage, res: ServerResponse, route: CompiledRoute, plan: ReadPlan): MirrorExchange | null {
+    const name = route.name
+    const percent = plan.percent
     const sticky = route.config.mirror.sticky
     const key = sticky !== undefined && percent > 0 && percent < 100 ? stickyKeyOf(sticky, req) : undefined
-    if (!isSampled(percent, name, key)) return this.#skip(name, 'not_sampled')
-    const shadow = this.#settings.shadow(name)
-    if (shadow === undefined || this.#target(shadow) === undefined) return this.#skip(name, 'no_shadow')
+    if (!isSampled(percent, name, key)) return this.#skip(name, 'not_sampled').exchange
+    const shadow = plan.copyTo
+    if (shadow === undefined || this.#target(shadow) === undefined) return this.#skip(name, 'no_shadow').exchange
     let bodyLimit: number | undefined
     if (hasRequestBody(req)) {
       bodyLimit = route.config.mirror.maxBodyBytes
       const length = req.headers['content-length']
-      if (length !== undefined && Number(length) > bodyLimit) return this.#skip(name, 'body_too_large')
+      if (length !== undefined && Number(length) > bodyLimit) return this.#skip(name, 'body_too_large').exchange
     }
     // Refused early, before anything is allocated or captured for a copy that could not be sent
     // anyway; sendCopy checks again, as a body may take a while to arrive.
-    if (this.#closed || this.#limiter.full(shadow)) return this.#skip(name, 'in_flight_cap')
-    if (this.#breakers.get(shadow)?.refusing === true) return this.#skip(name, 'circuit_open')
+    if (this.#closed || this.#limiter.full(shadow)) return this.#skip(name, 'in_flight_cap').exchange
+    if (this.#breakers.get(shadow)?.refusing === true) return this.#skip(name, 'circuit_open').exchange
     let id = ''
     let captureBytes: number | undefined
     const sink = this.#sink
@@ -137,7 +198,7 @@ export class MirrorCore implements ExchangeHost {
         this.#log.warn({ err, route: name }, 'pair sink failed to answer accepts(); the pair is not captured')
       }
     }
-    const exchange = new MirrorExchange(this, { id, route, shadow, req, res, bodyLimit, captureBytes })
+    const exchange = new MirrorExchange(this, { id, route, shadow, served: plan.served, req, res, bodyLimit, captureBytes })
     // No body to wait for: the copy leaves on the next turn of the event loop, after the primary.
     if (bodyLimit === undefined) setImmediate(endBody, exchange)
     return exchange
@@ -223,9 +284,9 @@ export class MirrorCore implements ExchangeHost {
     await this.#ownedDispatcher?.destroy()
   }
 
-  #skip(route: string, reason: NotMirroredReason): null {
+  #skip(route: string, reason: NotMirroredReason): RequestDecision {
     this.#metrics.notMirrored(route, reason)
-    return null
+    return SERVED_BY_PRIMARY
   }
 
   #target(shadow: string): UpstreamTarget | undefined {

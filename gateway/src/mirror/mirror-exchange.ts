@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { UpstreamErrorKind } from '@shadowgate/shared'
+import type { ServedSide, UpstreamErrorKind } from '@shadowgate/shared'
 import type { PrimaryObserver } from '../proxy/primary-observer.js'
 import type { CompiledRoute } from '../routes/route-table.js'
 import { BodyCapture } from './body-capture.js'
@@ -33,7 +33,10 @@ interface ResponseHead {
 export class MirrorExchange implements PrimaryObserver {
   readonly id: string
   readonly route: CompiledRoute
+  /** Upstream the copy goes to: the new side, or the old side when the new side serves. */
   readonly shadow: string
+  /** Side that serves the client; with `new`, the observed response is the new side's and the copy's the old side's. */
+  readonly served: ServedSide
   /** Epoch ms when the gateway received the request. */
   readonly receivedAt = Date.now()
   /** Read now: a socket forgets its peer once closed. */
@@ -57,12 +60,22 @@ export class MirrorExchange implements PrimaryObserver {
 
   constructor(
     host: ExchangeHost,
-    init: { id: string; route: CompiledRoute; shadow: string; req: IncomingMessage; res: ServerResponse; bodyLimit: number | undefined; captureBytes: number | undefined },
+    init: {
+      id: string
+      route: CompiledRoute
+      shadow: string
+      served?: ServedSide
+      req: IncomingMessage
+      res: ServerResponse
+      bodyLimit: number | undefined
+      captureBytes: number | undefined
+    },
   ) {
     this.#host = host
     this.id = init.id
     this.route = init.route
     this.shadow = init.shadow
+    this.served = init.served ?? 'old'
     this.#req = init.req
     this.#res = init.res
     this.clientIp = init.req.socket.remoteAddress ?? ''
@@ -195,8 +208,8 @@ export class MirrorExchange implements PrimaryObserver {
         clientIp: this.clientIp,
         receivedAt: this.receivedAt,
       },
-      primary: this.#primary,
-      shadow: this.#shadowOutcome,
+      // The pair is always old vs new, whichever side served, so a diff reads the same in every stage.
+      ...(this.served === 'new' ? { primary: this.#shadowOutcome, shadow: this.#primary, served: 'new' } : { primary: this.#primary, shadow: this.#shadowOutcome }),
     })
   }
 }
