@@ -9,6 +9,7 @@ type CommandFn = (argv: string[]) => Promise<number>
 const COMMANDS = {
   gateway: { module: '@shadowgate/gateway/cli', exportName: 'runGatewayCommand' },
   mirror: { module: '@shadowgate/gateway/cli', exportName: 'runMirrorCommand' },
+  migrate: { module: '@shadowgate/gateway/cli', exportName: 'runMigrateCommand' },
   audit: { module: '@shadowgate/audit-service/cli', exportName: 'runAuditCommand' },
   mismatches: { module: '@shadowgate/audit-service/cli', exportName: 'runMismatchesCommand' },
   demo: { module: './demo/run-demo-command.js', exportName: 'runDemoCommand' },
