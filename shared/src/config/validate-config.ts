@@ -213,7 +213,7 @@ function route(r: ConfigReader, primary: string, shadow: string | undefined, md:
   serveR.done()
   r.done()
   if (out.mirror.percent > 0 && out.shadow === undefined) throw new ConfigError(r.key(newKey), 'is required when mirror.percent is above 0 (set it here or at the top level)')
-  if ((out.stage === 'canary' || out.stage === 'final') && out.shadow === undefined) throw new ConfigError(r.key(newKey), `is required when stage is ${out.stage} (set it here or at the top level)`)
+  if ((out.stage === 'canary' || out.stage === 'final') && out.shadow === undefined) throw new ConfigError(r.key('new'), `is required when stage is ${out.stage} (set it here or at the top level)`)
   return out
 }
 
