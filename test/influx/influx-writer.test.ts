@@ -56,6 +56,8 @@ describe('InfluxWriter on InfluxDB 1.x (v1 /write through the transport mapping)
       route: 'orders',
       method: 'GET',
       outcome: 'mismatch',
+      // Which side served the client: a pair from a gateway without stages is old.
+      served: 'old',
       mismatch: 1,
       primary_ms: 12.5,
       shadow_ms: 30,
