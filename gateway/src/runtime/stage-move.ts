@@ -39,7 +39,7 @@ export function checkReason(reason: unknown): string {
   if (typeof reason !== 'string' || reason.trim() === '') throw new InvalidSettingError('reason is required: say why the stage changes (it goes to the change log and the dashboards)')
   if (reason.length > MAX_REASON_LENGTH) throw new InvalidSettingError(`reason must be at most ${MAX_REASON_LENGTH} characters (got ${reason.length})`)
   // Control characters would break log lines and line protocol.
-  return reason.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim()
+  return [...reason].map((c) => (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f ? ' ' : c)).join('').trim()
 }
 
 /** Validates a stage move from untrusted input (admin body, CLI); every problem is an error with a stable code. */

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http'
 import { Redis } from 'ioredis'
 import type { Queue } from 'bullmq'
 import { migrationLogKey, parseConfig, runtimeSettingsKey, type AuditJob, type ShadowgateConfig } from '@shadowgate/shared'
@@ -32,7 +33,7 @@ describe('migration stages on two gateways sharing Redis', () => {
   let prefixN = 0
 
   beforeAll(async () => {
-    const answer = (side: string) => (req: { url?: string | undefined; headers: Record<string, unknown> }, res: import('node:http').ServerResponse) => {
+    const answer = (side: string) => (req: { url?: string | undefined; headers: Record<string, unknown> }, res: ServerResponse) => {
       res.setHeader('content-type', 'application/json')
       res.end(JSON.stringify({ side, url: req.url, user: req.headers['x-user'] ?? null }))
     }
