@@ -7,7 +7,7 @@ import { GatewayMetrics, type CircuitState } from '../metrics/gateway-metrics.js
 import { hasRequestBody } from '../proxy/request-body.js'
 import { upstreamPath } from '../proxy/request-target.js'
 import { UpstreamTargets, type UpstreamTarget } from '../proxy/upstream-target.js'
-import { RouteTable, UNMATCHED_ROUTE, type CompiledRoute } from '../routes/route-table.js'
+import { RouteTable, UNMATCHED_ROUTE, type CompiledHeaderRewrites, type CompiledRoute } from '../routes/route-table.js'
 import { StaticRouteSettings } from '../routes/static-route-settings.js'
 import type { RouteSettingsSource } from '../runtime/route-settings-source.js'
 import { CircuitBreaker, type CircuitPass } from './circuit-breaker.js'
@@ -68,6 +68,7 @@ export interface MirrorStats {
 }
 
 const SILENT: MirrorLog = { warn: () => {}, info: () => {} }
+const NO_REWRITES: CompiledHeaderRewrites = Object.freeze({ drop: new Set<string>(), set: [] })
 const SERVED_BY_PRIMARY: RequestDecision = Object.freeze({ exchange: null, upstream: undefined })
 
 function endBody(exchange: MirrorExchange): void {
@@ -238,7 +239,9 @@ export class MirrorCore implements ExchangeHost {
       origin: target.origin,
       path,
       method: req.method ?? 'GET',
-      headers: shadowRequestHeaders(req, this.#preserveHost, exchange.route.shadowHeaders),
+      // The route's rewrites are for the new side (a test tenant, another key); a copy to the old
+      // side carries the client's headers as the old side has always seen them.
+      headers: shadowRequestHeaders(req, this.#preserveHost, exchange.served === 'new' ? NO_REWRITES : exchange.route.shadowHeaders),
       body: body.length === 0 && !hasRequestBody(req) ? null : body,
     })
     return true

@@ -68,7 +68,7 @@ routes:
     old: ${oldSide.url}
     new: ${newSide.url}
     stage: ${stage}
-    mirror: { percent: 100, sticky: "header:x-user" }
+    mirror: { percent: 100, sticky: "header:x-user", headers: { set: { x-env: test } } }
 `)
   }
 
@@ -121,6 +121,7 @@ routes:
     await both(a, b, (gw) => gw.service.settings.stage('items') === 'shadow', 'both instances in shadow')
     expect(await sideFor(b, 'user-2')).toBe('old')
     await waitFor(() => copiesTo(newSide, 'user-2') === 1, 5_000, 'the copy to the new side')
+    expect(newSide.received.find((r) => r.headers['x-user'] === 'user-2')?.headers['x-env']).toBe('test')
 
     // canary at 10 %: the same users are served by the new side on both instances.
     expect((await admin(b, 'PUT', '/routes/items/stage', { stage: 'canary', serve: 10, mirror: 0, reason: 'first users' })).status).toBe(200)
@@ -134,6 +135,8 @@ routes:
     const picked = [...canaryA][0] ?? ''
     await waitFor(() => copiesTo(oldSide, picked) === 2, 5_000, 'copies of canary reads to the old side')
     for (const u of USERS.filter((x) => !canaryA.has(x)).slice(0, 5)) expect(copiesTo(oldSide, u)).toBe(0)
+    // The route's copy rewrites are for the new side: the old side gets the client's headers.
+    expect(oldSide.received.find((r) => r.headers['x-user'] === picked)?.headers['x-env']).toBeUndefined()
     // The audit pair is old vs new whichever side served.
     await waitFor(async () => (await queuedPairs(queue as Queue)).some((j) => j.served === 'new'), 5_000, 'a served=new pair on the queue')
     const pair = (await queuedPairs(queue)).find((j) => j.served === 'new')
