@@ -31,7 +31,7 @@ export function formatMismatchGroups(groups: readonly MismatchGroup[], opts: { c
     const sample = g.samples[0]
     if (sample) {
       const query = sample.query ? `?${sample.query}` : ''
-      out.push(`   latest sample: ${sample.method} ${sample.path}${query}  ${dim(`(job ${sample.jobId}, ${sample.capturedAt}, ${sample.differenceCount} difference${sample.differenceCount === 1 ? '' : 's'})`)}`)
+      out.push(`   latest sample: ${sample.method} ${sample.path}${query}  ${dim(`(job ${sample.jobId}, ${sample.capturedAt}, ${sample.differenceCount} difference${sample.differenceCount === 1 ? '' : 's'}${sample.served === 'new' ? ', served by new' : ''})`)}`)
       const diff = opts.render(sample, opts.color).replace(/\n+$/, '')
       if (diff) out.push(indent(diff, '     '))
     } else out.push(dim('   no sample kept'))
