@@ -9,6 +9,7 @@ type CommandFn = (argv: string[]) => Promise<number>
 const COMMANDS = {
   gateway: { module: '@shadowgate/gateway/cli', exportName: 'runGatewayCommand' },
   mirror: { module: '@shadowgate/gateway/cli', exportName: 'runMirrorCommand' },
+  migrate: { module: '@shadowgate/gateway/cli', exportName: 'runMigrateCommand' },
   audit: { module: '@shadowgate/audit-service/cli', exportName: 'runAuditCommand' },
   mismatches: { module: '@shadowgate/audit-service/cli', exportName: 'runMismatchesCommand' },
   noise: { module: '@shadowgate/audit-service/cli', exportName: 'runNoiseCommand' },

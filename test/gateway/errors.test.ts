@@ -13,9 +13,14 @@ import {
   AuditEnqueueUnknownError,
   GatewayError,
   InvalidRequestTargetError,
+  InvalidServePercentError,
   InvalidSettingError,
+  NoStageToRollBackError,
   RuntimeStoreUnavailableError,
+  StageConflictError,
+  StageNeedsRedisError,
   UnknownRouteError,
+  UnknownStageError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from '@shadowgate/gateway'
@@ -40,6 +45,11 @@ describe('gateway errors', () => {
     [new AdminUrlTooLongError(), 'SG_ADMIN_URL_TOO_LONG', 414],
     [new AdminBodyTooLargeError(16_384), 'SG_ADMIN_BODY_TOO_LARGE', 413],
     [new AdminUnsupportedMediaTypeError('application/xml'), 'SG_ADMIN_UNSUPPORTED_MEDIA_TYPE', 415],
+    [new UnknownStageError('blue'), 'SG_UNKNOWN_STAGE', 400],
+    [new InvalidServePercentError(101), 'SG_INVALID_SERVE_PERCENT', 400],
+    [new StageNeedsRedisError(), 'SG_STAGE_NEEDS_REDIS', 409],
+    [new StageConflictError('orders', 'shadow', 'canary'), 'SG_STAGE_CONFLICT', 409],
+    [new NoStageToRollBackError('orders', 'shadow'), 'SG_NO_STAGE_HISTORY', 409],
   ])('%s has code %s and status %i', (err, code, status) => {
     expect(err).toBeInstanceOf(GatewayError)
     expect(err).toBeInstanceOf(Error)
@@ -51,5 +61,7 @@ describe('gateway errors', () => {
 
   it('names what was wrong', () => {
     expect(new UnknownRouteError('orders').message).toBe('no route rule is named "orders"')
+    expect(new UnknownStageError('blue').message).toContain('"blue"')
+    expect(new InvalidServePercentError(101).message).toContain('101')
   })
 })

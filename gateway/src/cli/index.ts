@@ -2,6 +2,7 @@
 // image run. Loading this entry does not load the gateway itself; each command does, when it runs.
 export { runGatewayCommand, GATEWAY_USAGE } from './gateway-command.js'
 export { runMirrorCommand, MIRROR_USAGE } from './mirror-command.js'
+export { runMigrateCommand, MIGRATE_USAGE } from './migrate-command.js'
 export { EXIT_OK, EXIT_FAILURE, EXIT_USAGE, printOut, printErr, printCliError, usageError } from './cli-output.js'
 export { parseCommandArgs, isExit } from './parse-command-args.js'
 export type { ParsedCommandArgs } from './parse-command-args.js'

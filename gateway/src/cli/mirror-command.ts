@@ -1,10 +1,10 @@
 import type { MirrorChangeJson, RouteListingEntry } from '../admin/route-listing.js'
 import { parseMirrorTtl } from '../runtime/mirror-ttl.js'
 import { callAdmin } from './admin-client.js'
-import { ADMIN_TOKEN_ENV, adminTarget, type AdminTarget } from './admin-target.js'
+import { ADMIN_TOKEN_ENV } from './admin-target.js'
 import { EXIT_FAILURE, EXIT_OK, printCliError, printOut, usageError } from './cli-output.js'
-import { DEFAULT_CONFIG_PATH, loadConfigFile } from './load-config-file.js'
 import { isExit, parseCommandArgs } from './parse-command-args.js'
+import { resolveAdminTarget } from './resolve-admin-target.js'
 import { formatChange, formatRouteTable } from './route-table-text.js'
 
 export const MIRROR_USAGE = `Usage:
@@ -62,22 +62,8 @@ export async function runMirrorCommand(argv: readonly string[]): Promise<number>
     const ttl = values.ttl === undefined ? undefined : parseMirrorTtl(values.ttl)
     if (ttl !== undefined && 'problem' in ttl) return usageError(`--${ttl.problem}`, MIRROR_USAGE)
   }
-  if (values.admin !== undefined && !/^https?:\/\/[^/]/.test(values.admin)) {
-    return usageError(`--admin must be an http:// or https:// URL (got "${values.admin}")`, MIRROR_USAGE)
-  }
-
-  let target: AdminTarget
-  if (values.admin !== undefined && values.config === undefined) {
-    target = adminTarget({ adminUrl: values.admin })
-  } else {
-    const loaded = loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH)
-    if (isExit(loaded)) return loaded.exitCode
-    if (!loaded.config.admin.enabled && values.admin === undefined) {
-      printCliError('config', 'the admin API is disabled in this config (admin.enabled: false)')
-      return EXIT_FAILURE
-    }
-    target = adminTarget({ adminUrl: values.admin, config: loaded.config })
-  }
+  const target = resolveAdminTarget(values, MIRROR_USAGE)
+  if (isExit(target)) return target.exitCode
 
   const rule = encodeURIComponent(args[0] ?? '')
   const result =

@@ -1,44 +1,17 @@
 import { pino, type Logger } from 'pino'
-import { MAX_TIMER_MS, type RouteConfig, type ShadowgateConfig } from '@shadowgate/shared'
-import { InvalidSettingError, RuntimeStoreUnavailableError, UnknownRouteError } from '../errors.js'
+import { MAX_TIMER_MS, type MigrationStage, type RouteConfig, type ShadowgateConfig } from '@shadowgate/shared'
+import { InvalidSettingError, RuntimeStoreUnavailableError, StageNeedsRedisError, UnknownRouteError } from '../errors.js'
 import type { FaultCounters } from '../metrics/fault-counters.js'
 import { guardHandler, reportHandlerError, type HandlerGuard } from './guard-handler.js'
 import { mirrorTtlProblem } from './mirror-ttl.js'
+import type { MirrorChange, RouteRuntimeView } from './route-runtime-view.js'
 import type { RouteSettingsSource } from './route-settings-source.js'
 import type { RuntimeChangeSource, RuntimeStore, RuntimeStoreSink } from './runtime-store.js'
+import { checkReason, checkStageMove, currentStageSettings, movedSetting, parseStageLog, rolledBackSetting, stageChangeJson, type StageChange } from './stage-move.js'
 import { decodeStoredSetting, encodeStoredSetting, type StoredMirrorSetting } from './stored-mirror-setting.js'
+import type { StageSettings } from './stored-stage.js'
 
-/** A route as the admin API lists it: file config plus the runtime state in force. */
-export interface RouteRuntimeView {
-  readonly name: string
-  readonly match: string
-  readonly methods: readonly string[] | undefined
-  /** Mirror percent in force now. */
-  readonly percent: number
-  /** Mirror percent of the config file. */
-  readonly configuredPercent: number
-  /** Epoch ms when a temporary change reverts; null when none is active. */
-  readonly expiresAt: number | null
-  /** Percent in force after `expiresAt`. */
-  readonly revertTo: number | null
-  /** Epoch ms and author of the runtime change in force; null when the file config applies. */
-  readonly updatedAt: number | null
-  readonly updatedBy: string | null
-  readonly primary: string
-  readonly shadow: string | undefined
-}
-
-/** One change of a route's mirror percent, as the admin API answers it and the log records it. */
-export interface MirrorChange {
-  readonly route: string
-  readonly old: number
-  readonly new: number
-  readonly ttlMs: number | null
-  readonly expiresAt: number | null
-  readonly revertTo: number | null
-  readonly at: number
-  readonly by: string
-}
+export type { MirrorChange, RouteRuntimeView } from './route-runtime-view.js'
 
 export interface RuntimeSettingsOptions {
   readonly logger?: Logger
@@ -47,11 +20,15 @@ export interface RuntimeSettingsOptions {
   readonly now?: () => number
   /** Where rejected stored values and failed handlers are counted (the process's Prometheus registry). */
   readonly faults?: FaultCounters
+  /** Called with every stage change this instance makes (not those it applies from others): InfluxDB records them. */
+  readonly onStageChange?: (change: StageChange) => void
 }
 
 interface RouteState {
   readonly config: RouteConfig
   percent: number
+  stage: MigrationStage
+  serve: number
   raw: string | null
   stored: StoredMirrorSetting | null
   timer: NodeJS.Timeout | undefined
@@ -60,6 +37,14 @@ interface RouteState {
 }
 
 const MAX_CAS_ATTEMPTS = 5
+/** Change-log entries read to find one route's newest ones. */
+const MAX_STAGE_LOG_READ = 1_000
+
+interface Committed {
+  readonly current: StoredMirrorSetting | null
+  readonly wanted: StoredMirrorSetting | null
+  readonly now: number
+}
 
 /**
  * The runtime route settings every request reads (O(1), from memory) and the admin API changes.
@@ -75,6 +60,7 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
   readonly #now: () => number
   readonly #guard: HandlerGuard
   readonly #listeners = new Set<(route: string, raw: string | null) => void>()
+  readonly #onStageChange: ((change: StageChange) => void) | undefined
   #closed = false
 
   constructor(config: ShadowgateConfig, opts: RuntimeSettingsOptions = {}) {
@@ -83,8 +69,10 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     this.#store = opts.store
     this.#now = opts.now ?? Date.now
     this.#guard = { logger: this.#logger, faults: opts.faults }
+    this.#onStageChange = opts.onStageChange
     for (const route of config.routes) {
-      this.#routes.set(route.name, { config: route, percent: route.mirror.percent, raw: null, stored: null, timer: undefined, invalidRaw: undefined })
+      const init = { percent: route.mirror.percent, stage: route.stage, serve: route.serve.percent }
+      this.#routes.set(route.name, { config: route, ...init, raw: null, stored: null, timer: undefined, invalidRaw: undefined })
     }
   }
 
@@ -104,6 +92,14 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
   shadow(route: string): string | undefined {
     const state = this.#routes.get(route)
     return state ? state.config.shadow : this.#config.shadow
+  }
+
+  stage(route: string): MigrationStage {
+    return this.#routes.get(route)?.stage ?? 'shadow'
+  }
+
+  servePercent(route: string): number {
+    return this.#routes.get(route)?.serve ?? 0
   }
 
   /** `disabled` without a store; otherwise whether the store is reachable. */
@@ -147,16 +143,51 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     if (ttlProblem !== undefined) throw new InvalidSettingError(ttlProblem)
     const by = opts.by ?? 'admin'
     return await this.#change(state, (current, now) => {
-      if (ttlMs === undefined) return { percent, expiresAt: null, revertTo: null, updatedAt: now, by }
-      return { percent, expiresAt: now + ttlMs, revertTo: this.#lastingPercent(state, current), updatedAt: now, by }
+      const migration = current?.migration
+      if (ttlMs === undefined) return { percent, expiresAt: null, revertTo: null, updatedAt: now, by, migration }
+      return { percent, expiresAt: now + ttlMs, revertTo: this.#lastingPercent(state, current), updatedAt: now, by, migration }
     })
   }
 
-  /** Removes the runtime override of a route: the config file's percent applies again, on every instance. */
+  /**
+   * Removes the runtime mirror override of a route: the config file's percent applies again, on every
+   * instance. A stage set at run time stays (a stage is changed by a stage move or a rollback).
+   */
   async resetMirror(route: string, opts: { by?: string | undefined } = {}): Promise<MirrorChange> {
     const state = this.#state(route)
-    return await this.#change(state, () => null, opts.by ?? 'admin')
+    const by = opts.by ?? 'admin'
+    return await this.#change(state, (current, now) => {
+      const migration = current?.migration
+      return migration === undefined ? null : { percent: state.config.mirror.percent, expiresAt: null, revertTo: null, updatedAt: now, by, migration }
+    }, by)
   }
+
+  /**
+   * Moves a route to a stage, fleet-wide, with compare-and-set semantics: with `expected`, only if the
+   * route is in that stage now (what a cut-over coordinator uses to flip a route's serving side
+   * atomically). Refused without a fleet-wide store: one instance serving another side than the rest
+   * would be a split fleet. The change is logged in Redis in the same atomic step.
+   */
+  async setStage(route: string, stage: unknown, opts: { serve?: unknown; mirror?: unknown; expected?: unknown; reason: unknown; by?: string | undefined }): Promise<StageChange> {
+    const state = this.#state(route)
+    const req = checkStageMove({ stage, serve: opts.serve, mirror: opts.mirror, expected: opts.expected, reason: opts.reason })
+    const by = opts.by ?? 'admin'
+    return await this.#moveStage(state, 'stage', req.reason, by, (current, from, now) => movedSetting(route, state.config, current, from, req, now, by))
+  }
+
+  /** Moves a route one stage back, restoring that stage's settings exactly; refused when there is none. */
+  async rollbackStage(route: string, opts: { reason: unknown; by?: string | undefined }): Promise<StageChange> {
+    const state = this.#state(route)
+    const reason = checkReason(opts.reason)
+    const by = opts.by ?? 'admin'
+    return await this.#moveStage(state, 'rollback', reason, by, (current, from, now) => rolledBackSetting(route, current, from, now, by))
+  }
+
+  /** The newest stage changes of the fleet (all routes, or one), newest first; empty without a store. */
+  async stageLog(opts: { route?: string | undefined; limit?: number } = {}): Promise<Record<string, unknown>[]> {
+    return parseStageLog((await this.#store?.recentLog?.(MAX_STAGE_LOG_READ)) ?? [], opts.route, opts.limit ?? 20)
+  }
+
 
   applyStored(route: string, raw: string | null, source: RuntimeChangeSource): void {
     const state = this.#routes.get(route)
@@ -179,6 +210,10 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     const now = this.#now()
     const expired = stored?.expiresAt != null && stored.expiresAt <= now
     state.percent = stored === null ? state.config.mirror.percent : expired ? (stored.revertTo ?? state.config.mirror.percent) : stored.percent
+    const oldStage = state.stage
+    state.stage = stored?.migration?.stage ?? state.config.stage
+    state.serve = stored?.migration?.serve ?? state.config.serve.percent
+    if (oldStage !== state.stage && source !== 'admin') this.#logger.info({ route, old: oldStage, new: state.stage, serve: state.serve, by: stored?.by ?? null, source }, 'migration stage changed')
     if (raw !== null && stored?.expiresAt != null) {
       if (expired) queueMicrotask(guardHandler(this.#guard, 'runtime-expiry', () => this.#expire(state, raw)))
       else this.#schedule(state, raw, stored.expiresAt)
@@ -244,6 +279,10 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
       updatedBy: s.stored?.by ?? null,
       primary: this.primary(s.config.name),
       shadow: this.shadow(s.config.name),
+      stage: currentStageSettings(s.config, s.stored, this.#lastingPercent(s, s.stored)),
+      configuredStage: s.config.stage,
+      rollbackTo: s.stored?.migration?.history.at(-1) ?? null,
+      writes: s.stored?.migration?.writes ?? 'old',
     }
   }
 
@@ -259,7 +298,38 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     return current.percent
   }
 
-  async #change(state: RouteState, next: (current: StoredMirrorSetting | null, now: number) => StoredMirrorSetting | null, resetBy?: string): Promise<MirrorChange> {
+  async #moveStage(
+    state: RouteState,
+    action: StageChange['action'],
+    reason: string,
+    by: string,
+    next: (current: StoredMirrorSetting | null, from: StageSettings, now: number) => { wanted: StoredMirrorSetting; to: StageSettings },
+  ): Promise<StageChange> {
+    if (this.#store === undefined) throw new StageNeedsRedisError()
+    const route = state.config.name
+    let change: StageChange | undefined
+    await this.#commit(
+      state,
+      (current, now) => {
+        const from = currentStageSettings(state.config, current, this.#lastingPercent(state, current))
+        const { wanted, to } = next(current, from, now)
+        change = { route, action, from, to, at: now, by, reason }
+        return wanted
+      },
+      () => (change === undefined ? undefined : JSON.stringify(stageChangeJson(change))),
+    )
+    if (change === undefined) throw new Error('unreachable: a committed stage move has its change')
+    this.#logger.info({ ...stageChangeJson(change), source: 'admin' }, action === 'rollback' ? 'migration stage rolled back' : 'migration stage changed')
+    try {
+      this.#onStageChange?.(change)
+    } catch (err) {
+      reportHandlerError(this.#guard, 'stage-change-listener', err)
+    }
+    return change
+  }
+
+  /** Compare-and-set of one route's stored setting (retried while others write), applied here at once. */
+  async #commit(state: RouteState, next: (current: StoredMirrorSetting | null, now: number) => StoredMirrorSetting | null, logEntry?: () => string | undefined): Promise<Committed> {
     const route = state.config.name
     const store = this.#store
     for (let attempt = 0; attempt < (store ? MAX_CAS_ATTEMPTS : 1); attempt++) {
@@ -268,25 +338,31 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
       const now = this.#now()
       const wanted = next(current, now)
       const wantedRaw = wanted === null ? null : encodeStoredSetting(wanted)
-      if (store && !(await store.compareAndSet(route, currentRaw, wantedRaw))) continue
+      if (store && !(await store.compareAndSet(route, currentRaw, wantedRaw, logEntry?.()))) continue
       this.applyStored(route, wantedRaw, 'admin')
-      const change: MirrorChange = {
-        route,
-        old: this.#effective(state, current, now),
-        new: this.#effective(state, wanted, now),
-        ttlMs: wanted?.expiresAt != null ? wanted.expiresAt - now : null,
-        expiresAt: wanted?.expiresAt ?? null,
-        revertTo: wanted?.revertTo ?? null,
-        at: now,
-        by: wanted?.by ?? resetBy ?? 'admin',
-      }
-      this.#logger.info(
-        { ...change, at: new Date(now).toISOString(), expiresAt: change.expiresAt === null ? null : new Date(change.expiresAt).toISOString(), source: 'admin' },
-        wanted === null ? 'mirror percent reset to the config file' : 'mirror percent changed',
-      )
-      return change
+      return { current, wanted, now }
     }
     throw new RuntimeStoreUnavailableError(`route "${route}" kept changing while this change was being made; nothing was changed, try again`)
+  }
+
+  async #change(state: RouteState, next: (current: StoredMirrorSetting | null, now: number) => StoredMirrorSetting | null, resetBy?: string): Promise<MirrorChange> {
+    const route = state.config.name
+    const { current, wanted, now } = await this.#commit(state, next)
+    const change: MirrorChange = {
+      route,
+      old: this.#effective(state, current, now),
+      new: this.#effective(state, wanted, now),
+      ttlMs: wanted?.expiresAt != null ? wanted.expiresAt - now : null,
+      expiresAt: wanted?.expiresAt ?? null,
+      revertTo: wanted?.revertTo ?? null,
+      at: now,
+      by: wanted?.by ?? resetBy ?? 'admin',
+    }
+    this.#logger.info(
+      { ...change, at: new Date(now).toISOString(), expiresAt: change.expiresAt === null ? null : new Date(change.expiresAt).toISOString(), source: 'admin' },
+      wanted === null ? 'mirror percent reset to the config file' : 'mirror percent changed',
+    )
+    return change
   }
 
   /** Reverts at `expiresAt`; a ttl longer than a timer holds (MAX_TIMER_MS) is waited for in steps. */
@@ -315,6 +391,7 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
       revertTo: null,
       updatedAt: expired.expiresAt ?? this.#now(),
       by: 'ttl',
+      migration: expired.migration,
     })
     this.applyStored(state.config.name, reverted, 'ttl')
     this.#store?.compareAndSet(state.config.name, expiredRaw, reverted).catch((err: unknown) => {

@@ -1,4 +1,5 @@
 import { mirrorTtlProblem } from './mirror-ttl.js'
+import { decodeStoredStage, stageJson, type StoredStage } from './stored-stage.js'
 
 /**
  * A runtime mirror setting as it is stored (one field of the Redis hash `runtimeSettingsKey(prefix)`,
@@ -16,11 +17,15 @@ export interface StoredMirrorSetting {
   readonly updatedAt: number
   /** Who made the change (admin caller, or `ttl` for an expiry revert). */
   readonly by: string
+  /** The route's migration stage, once one was set at run time; absent: the config file's stage. */
+  readonly migration?: StoredStage | undefined
 }
 
 /** Encodes with a fixed key order so equal settings always give byte-equal strings. */
 export function encodeStoredSetting(s: StoredMirrorSetting): string {
-  return JSON.stringify({ percent: s.percent, expiresAt: s.expiresAt, revertTo: s.revertTo, updatedAt: s.updatedAt, by: s.by })
+  const base = { percent: s.percent, expiresAt: s.expiresAt, revertTo: s.revertTo, updatedAt: s.updatedAt, by: s.by }
+  // Added only when present, so a setting without a stage encodes as it always did.
+  return JSON.stringify(s.migration === undefined ? base : { ...base, migration: stageJson(s.migration) })
 }
 
 function isPercent(v: unknown): v is number {
@@ -58,5 +63,8 @@ export function decodeStoredSetting(raw: string): StoredMirrorSetting | undefine
   if (!isTime(updatedAt)) return undefined
   if (expiresAt !== null && mirrorTtlProblem(expiresAt - updatedAt) !== undefined) return undefined
   const by = typeof o['by'] === 'string' ? o['by'] : 'unknown'
-  return { percent: o['percent'], expiresAt, revertTo, updatedAt, by }
+  if (o['migration'] === undefined) return { percent: o['percent'], expiresAt, revertTo, updatedAt, by }
+  const migration = decodeStoredStage(o['migration'])
+  if (migration === undefined) return undefined
+  return { percent: o['percent'], expiresAt, revertTo, updatedAt, by, migration }
 }
