@@ -10,6 +10,7 @@ const COMMANDS = {
   gateway: { module: '@shadowgate/gateway/cli', exportName: 'runGatewayCommand' },
   mirror: { module: '@shadowgate/gateway/cli', exportName: 'runMirrorCommand' },
   load: { module: '@shadowgate/gateway/cli', exportName: 'runLoadCommand' },
+  migrate: { module: '@shadowgate/gateway/cli', exportName: 'runMigrateCommand' },
   audit: { module: '@shadowgate/audit-service/cli', exportName: 'runAuditCommand' },
   mismatches: { module: '@shadowgate/audit-service/cli', exportName: 'runMismatchesCommand' },
   noise: { module: '@shadowgate/audit-service/cli', exportName: 'runNoiseCommand' },

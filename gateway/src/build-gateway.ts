@@ -61,7 +61,7 @@ export async function buildGateway(config: ShadowgateConfig, options: BuildGatew
     if (!hasDuplicateHost(request.raw.rawHeaders)) return done()
     refuseAmbiguous(reply)
   })
-  await app.register(mirror, { config, settings, metrics, pairSink: options.pairSink, shadowDispatcher: options.shadowDispatcher, copyObserver: options.copyObserver })
+  await app.register(mirror, { config, settings, metrics, pairSink: options.pairSink, shadowDispatcher: options.shadowDispatcher, copyObserver: options.copyObserver, servesReads: true })
   await app.register(proxy, {
     config,
     settings,
@@ -70,6 +70,7 @@ export async function buildGateway(config: ShadowgateConfig, options: BuildGatew
     routeOf: (request) => request.mirrorRoute?.name,
     upgradeRouteOf: (req) => app.mirror.upgrade(req)?.name,
     observerOf: (request) => request.mirrorObserver,
+    upstreamOf: (request) => request.mirrorUpstream ?? undefined,
   })
   return app
 }

@@ -63,4 +63,9 @@ export {
   AdminUrlTooLongError,
   AdminBodyTooLargeError,
   AdminUnsupportedMediaTypeError,
+  UnknownStageError,
+  InvalidServePercentError,
+  StageNeedsRedisError,
+  StageConflictError,
+  NoStageToRollBackError,
 } from './errors.js'

@@ -13,6 +13,8 @@ export const AUDIT_MEASUREMENT = 'shadowgate_audit'
 export const FIELD_DIFF_MEASUREMENT = 'shadowgate_field_diff'
 export const GATEWAY_MEASUREMENT = 'shadowgate_gateway'
 export const LOAD_MEASUREMENT = 'shadowgate_load'
+/** One point per migration stage change, written by the gateway that made it. */
+export const STAGE_MEASUREMENT = 'shadowgate_stage'
 
 /** Tag value that stands for the paths beyond worker.maxPathsPerRoute. */
 export const OTHER_PATH = '(other)'

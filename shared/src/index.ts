@@ -8,7 +8,10 @@ export {
   mismatchIndexKey,
   mismatchGroupKey,
   mismatchSamplesKey,
+  migrationLogKey,
 } from './queue-names.js'
+export { DEFAULT_FINAL_MIRROR_PERCENT, DEFAULT_STAGE, MIGRATION_STAGES, isMigrationStage } from './migration-stage.js'
+export type { MigrationStage, ServedSide } from './migration-stage.js'
 export { formatPath, formatCollapsedPath, parsePathPattern, pathMatches, pathMatchesExactly } from './path-grammar.js'
 export type { PathSegment, PathPattern, PatternSegment } from './path-grammar.js'
 export { AUDIT_JOB_VERSION, SAME_AS_PRIMARY, UPSTREAM_ERROR_KINDS, checkAuditJob, parseAuditJob } from './job-schema.js'
@@ -125,6 +128,7 @@ export type {
   RouteMirrorConfig,
   RouteNoiseConfig,
   RouteRecheckConfig,
+  RouteServeConfig,
   ShadowgateConfig,
   StickyKey,
   ToleranceRule,

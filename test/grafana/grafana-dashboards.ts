@@ -40,8 +40,21 @@ export interface TemplateVariable {
   readonly allValue?: string | null
 }
 
+/** An annotation query (the built-in one has no query). */
+export interface Annotation {
+  readonly name: string
+  readonly datasource?: DatasourceRef
+  readonly builtIn?: number
+  readonly query?: string
+  readonly rawQuery?: boolean
+  readonly textColumn?: string
+  readonly titleColumn?: string
+  readonly tagsColumn?: string
+}
+
 export interface Dashboard {
   readonly uid: string
+  readonly annotations: { list: Annotation[] }
   readonly title: string
   readonly schemaVersion: number
   readonly panels: Panel[]
@@ -148,6 +161,7 @@ export const PANEL_SHAPES: Readonly<Record<string, { columns: string[]; tags: st
   'Latency p99: primary vs shadow': { columns: ['primary', 'shadow'], tags: ['route'] },
   'Top differing field paths (pairs, elements)': { columns: ['pairs', 'elements'], tags: ['route', 'path', 'kind'] },
   'Pairs with a status code mismatch, per route': { columns: ['pairs'], tags: ['route'] },
+  'Migration stage per route': { columns: ['stage'], tags: ['route'] },
 }
 
 /** Grafana's value of a multi-value variable set to All (a regex). */

@@ -3,6 +3,7 @@
 export { runGatewayCommand, GATEWAY_USAGE } from './gateway-command.js'
 export { runMirrorCommand, MIRROR_USAGE } from './mirror-command.js'
 export { runLoadCommand, LOAD_USAGE } from './load-command.js'
+export { runMigrateCommand, MIGRATE_USAGE } from './migrate-command.js'
 export { EXIT_OK, EXIT_FAILURE, EXIT_USAGE, printOut, printErr, printCliError, usageError } from './cli-output.js'
 export { parseCommandArgs, isExit } from './parse-command-args.js'
 export type { ParsedCommandArgs } from './parse-command-args.js'
