@@ -12,6 +12,7 @@ const COMMANDS = {
   load: { module: '@shadowgate/gateway/cli', exportName: 'runLoadCommand' },
   access: { module: '@shadowgate/gateway/cli', exportName: 'runAccessCommand' },
   slow: { module: '@shadowgate/gateway/cli', exportName: 'runSlowCommand' },
+  migrate: { module: '@shadowgate/gateway/cli', exportName: 'runMigrateCommand' },
   audit: { module: '@shadowgate/audit-service/cli', exportName: 'runAuditCommand' },
   mismatches: { module: '@shadowgate/audit-service/cli', exportName: 'runMismatchesCommand' },
   noise: { module: '@shadowgate/audit-service/cli', exportName: 'runNoiseCommand' },

@@ -63,7 +63,7 @@ export async function buildGateway(config: ShadowgateConfig, options: BuildGatew
     refuseAmbiguous(reply)
   })
   const traffic = options.traffic ?? new TrafficRecorder(config, { metrics, log: app.log, instance: instanceId })
-  await app.register(mirror, { config, settings, metrics, pairSink: options.pairSink, shadowDispatcher: options.shadowDispatcher, copyObserver: options.copyObserver, traffic })
+  await app.register(mirror, { config, settings, metrics, pairSink: options.pairSink, shadowDispatcher: options.shadowDispatcher, copyObserver: options.copyObserver, traffic, servesReads: true })
   await app.register(proxy, {
     config,
     settings,
@@ -74,6 +74,7 @@ export async function buildGateway(config: ShadowgateConfig, options: BuildGatew
     observerOf: (request) => request.mirrorObserver,
     writeHook: options.writeHook,
     traffic,
+    upstreamOf: (request) => request.mirrorUpstream ?? undefined,
   })
   return app
 }

@@ -173,3 +173,41 @@ export class WriteEntryNotFoundError extends GatewayError {
     super('SG_WRITE_ENTRY_NOT_FOUND', 404, `the write log of route "${route}" has no open item ${JSON.stringify(id.slice(0, 100))} (see shadowgate writes status)`)
   }
 }
+
+/** Migration stages: the stage named is not one of passthrough, shadow, canary, final (400). */
+export class UnknownStageError extends GatewayError {
+  constructor(stage: unknown) {
+    super('SG_UNKNOWN_STAGE', 400, `unknown stage ${JSON.stringify(stage)}: use passthrough, shadow, canary or final`)
+  }
+}
+
+/** Migration stages: the serve percent is not a number from 0 to 100 (400). */
+export class InvalidServePercentError extends GatewayError {
+  constructor(value: unknown) {
+    super('SG_INVALID_SERVE_PERCENT', 400, `serve must be a number between 0 and 100 (got ${JSON.stringify(value)})`)
+  }
+}
+
+/**
+ * Migration stages: this gateway has no fleet-wide store (Redis), so a stage change would reach
+ * this instance only while the others keep serving from another side; refused, nothing changed (409).
+ */
+export class StageNeedsRedisError extends GatewayError {
+  constructor() {
+    super('SG_STAGE_NEEDS_REDIS', 409, 'stage changes need Redis (set redis.url): without it each gateway serves its config file stage, and a change here would not reach the other instances; nothing was changed')
+  }
+}
+
+/** Migration stages: the route is not in the stage the caller expected (compare-and-set lost), nothing changed (409). */
+export class StageConflictError extends GatewayError {
+  constructor(route: string, expected: string, actual: string) {
+    super('SG_STAGE_CONFLICT', 409, `route "${route}" is in stage ${actual}, not ${expected}; nothing was changed`)
+  }
+}
+
+/** Migration stages: the route has no earlier stage to roll back to (409). */
+export class NoStageToRollBackError extends GatewayError {
+  constructor(route: string, stage: string) {
+    super('SG_NO_STAGE_HISTORY', 409, `route "${route}" has no earlier stage to roll back to (it is in ${stage}, as set by the config file or as far back as the kept history goes); nothing was changed`)
+  }
+}

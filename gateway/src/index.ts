@@ -66,4 +66,9 @@ export {
   AdminBodyTooLargeError,
   AdminUnsupportedMediaTypeError,
   WriteEntryNotFoundError,
+  UnknownStageError,
+  InvalidServePercentError,
+  StageNeedsRedisError,
+  StageConflictError,
+  NoStageToRollBackError,
 } from './errors.js'

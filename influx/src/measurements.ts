@@ -23,6 +23,8 @@ export const ACCESS_MEASUREMENT = 'shadowgate_access'
 export const SLOW_MEASUREMENT = 'shadowgate_slow'
 /** Per-route state each window: the effective mirror percent (gateway). */
 export const ROUTE_MEASUREMENT = 'shadowgate_route'
+/** One point per migration stage change, written by the gateway that made it. */
+export const STAGE_MEASUREMENT = 'shadowgate_stage'
 
 /** Tag value that stands for the paths beyond worker.maxPathsPerRoute. */
 export const OTHER_PATH = '(other)'

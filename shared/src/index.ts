@@ -20,9 +20,12 @@ export {
   writeLeaseKey,
   WRITE_REPLAY_GROUP,
   slowLogKey,
+  migrationLogKey,
 } from './queue-names.js'
 export { WRITE_STAGES, WRITE_GAP_REASONS, NO_ANSWER_STATUS, isWriteStage, encodeWriteEntry, decodeWriteEntry, encodeWriteOutcome, decodeWriteOutcome } from './write-entry.js'
 export type { WriteStage, WriteSide, WriteGapReason, WriteIntent, WriteGap, WriteLogEntry, MalformedWriteEntry, WriteOutcome } from './write-entry.js'
+export { DEFAULT_FINAL_MIRROR_PERCENT, DEFAULT_STAGE, MIGRATION_STAGES, isMigrationStage } from './migration-stage.js'
+export type { MigrationStage, ServedSide } from './migration-stage.js'
 export { formatPath, formatCollapsedPath, parsePathPattern, pathMatches, pathMatchesExactly } from './path-grammar.js'
 export type { PathSegment, PathPattern, PatternSegment } from './path-grammar.js'
 export { AUDIT_JOB_VERSION, SAME_AS_PRIMARY, UPSTREAM_ERROR_KINDS, checkAuditJob, parseAuditJob } from './job-schema.js'
@@ -158,6 +161,7 @@ export type {
   RouteNoiseConfig,
   RouteRecheckConfig,
   RouteWritesConfig,
+  RouteServeConfig,
   ShadowgateConfig,
   StickyKey,
   ToleranceRule,

@@ -1,4 +1,5 @@
 import { JobSchemaError } from './errors.js'
+import type { ServedSide } from './migration-stage.js'
 
 /** Version of the audit job payload. Bumped on any incompatible change; workers reject versions they do not know. */
 export const AUDIT_JOB_VERSION = 1
@@ -76,13 +77,20 @@ export interface AuditJob {
   /** Route rule name: the `route` label everywhere downstream. */
   readonly route: string
   readonly request: CapturedRequest
+  /** The old side's answer (the side that served before the migration), whichever side served. */
   readonly primary: CapturedOutcome
+  /** The new side's answer. */
   readonly shadow: CapturedOutcome
   /**
    * auditRulesFingerprint of the route's audit rules in the capturing gateway's config. Optional:
    * older gateways do not send it, and a worker then judges without checking.
    */
   readonly rulesFingerprint?: string
+  /**
+   * Which side answered the client; absent means `old` (jobs from gateways that predate stages).
+   * `primary`/`shadow` stay old/new either way, so a diff's `added` always means "the new side has it".
+   */
+  readonly served?: ServedSide
 }
 
 function fail(path: string, constraint: string): never {
@@ -179,4 +187,6 @@ export function checkAuditJob(data: unknown): asserts data is AuditJob {
   if (fp !== undefined && (typeof fp !== 'string' || !/^[0-9a-f]{16}$/.test(fp))) fail('rulesFingerprint', 'must be 16 lower-case hex digits when present')
   outcome(data, 'primary', false)
   outcome(data, 'shadow', isObj(data['primary']) && data['primary']['kind'] === 'response')
+  const served = data['served']
+  if (served !== undefined && served !== 'old' && served !== 'new') fail('served', 'must be "old" or "new" when present')
 }

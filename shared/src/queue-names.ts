@@ -14,6 +14,11 @@ export function runtimeChannel(prefix: string): string {
   return `${prefix}:runtime:changes`
 }
 
+/** Redis list of stage changes (newest first, bounded): who moved which route from which stage to which, and why. */
+export function migrationLogKey(prefix: string): string {
+  return `${prefix}:migration:log`
+}
+
 /** Redis keys of mismatch groups (sorted set index + one hash and one sample list per fingerprint). */
 export function mismatchIndexKey(prefix: string): string {
   return `${prefix}:mismatch:index`

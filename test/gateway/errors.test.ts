@@ -14,12 +14,17 @@ import {
   GatewayError,
   InvalidRequestTargetError,
   InvalidLoadRampError,
+  InvalidServePercentError,
   InvalidSettingError,
   LoadRampActiveError,
   LoadRampNoShadowError,
   PercentAboveMaximumError,
+  NoStageToRollBackError,
   RuntimeStoreUnavailableError,
+  StageConflictError,
+  StageNeedsRedisError,
   UnknownRouteError,
+  UnknownStageError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
   WriteEntryNotFoundError,
@@ -50,6 +55,11 @@ describe('gateway errors', () => {
     [new LoadRampNoShadowError('users'), 'SG_LOAD_NO_SHADOW', 409],
     [new LoadRampActiveError('users'), 'SG_LOAD_RAMP_ACTIVE', 409],
     [new WriteEntryNotFoundError('items', '1-0'), 'SG_WRITE_ENTRY_NOT_FOUND', 404],
+    [new UnknownStageError('blue'), 'SG_UNKNOWN_STAGE', 400],
+    [new InvalidServePercentError(101), 'SG_INVALID_SERVE_PERCENT', 400],
+    [new StageNeedsRedisError(), 'SG_STAGE_NEEDS_REDIS', 409],
+    [new StageConflictError('orders', 'shadow', 'canary'), 'SG_STAGE_CONFLICT', 409],
+    [new NoStageToRollBackError('orders', 'shadow'), 'SG_NO_STAGE_HISTORY', 409],
   ])('%s has code %s and status %i', (err, code, status) => {
     expect(err).toBeInstanceOf(GatewayError)
     expect(err).toBeInstanceOf(Error)
@@ -61,5 +71,7 @@ describe('gateway errors', () => {
 
   it('names what was wrong', () => {
     expect(new UnknownRouteError('orders').message).toBe('no route rule is named "orders"')
+    expect(new UnknownStageError('blue').message).toContain('"blue"')
+    expect(new InvalidServePercentError(101).message).toContain('101')
   })
 })

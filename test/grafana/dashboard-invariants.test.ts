@@ -109,6 +109,17 @@ describe('Grafana dashboards', () => {
     }
   })
 
+  it.each(dashboards.map((d) => [d.file, d.dashboard] as const))('%s: annotation queries use the datasource variable (the provisioned one by default), raw InfluxQL and $timeFilter, and name their columns', (_file, dashboard) => {
+    for (const a of dashboard.annotations.list.filter((x) => x.builtIn !== 1)) {
+      expect(a.datasource, a.name).toEqual({ type: 'influxdb', uid: '${datasource}' })
+      expect(a.rawQuery, a.name).toBe(true)
+      expect(a.query ?? '', a.name).toMatch(/^SELECT .*\$timeFilter/)
+      for (const column of [a.textColumn, a.titleColumn, ...(a.tagsColumn ?? '').split(',')]) {
+        if (column) expect(a.query ?? '', `${a.name}: ${column}`).toContain(`"${column}"`)
+      }
+    }
+  })
+
   it('the mirror-audit dashboard has a multi-value route variable from the audit measurement and the panels a wall screen needs', () => {
     const d = dashboards.find((x) => x.dashboard.uid === 'shadowgate-mirror-audit')?.dashboard
     if (!d) throw new Error('mirror-audit dashboard missing')
@@ -121,7 +132,9 @@ describe('Grafana dashboards', () => {
     expect(byType('timeseries')).toContain('Unjudged rate per route')
     expect(byType('table')).toContain('Top differing field paths (pairs, elements)')
     const queries = allPanels(d).flatMap((p) => (p.targets ?? []).map((t) => t.query ?? ''))
-    for (const measurement of ['shadowgate_audit', 'shadowgate_field_diff', 'shadowgate_gateway']) {
+    expect(byType('state-timeline')).toContain('Migration stage per route')
+    expect(d.annotations.list.map((a) => a.name)).toContain('Stage changes')
+    for (const measurement of ['shadowgate_audit', 'shadowgate_field_diff', 'shadowgate_gateway', 'shadowgate_stage']) {
       expect(queries.some((q) => q.includes(`FROM "${measurement}"`)), measurement).toBe(true)
     }
     expect(queries.some((q) => q.includes('percentile("primary_ms", 99)') && q.includes('percentile("shadow_ms", 99)'))).toBe(true)

@@ -3,7 +3,7 @@ import { auditPoint } from '../../audit-service/src/influx/audit-point.js'
 import { fieldDiffPoints } from '../../audit-service/src/influx/field-diff-points.js'
 import type { FieldDifference, Outcome, Verdict } from '../../audit-service/src/verdict/verdict.js'
 import { startInfluxd, type InfluxSeries, type TestInflux } from '@shadowgate/dev-helpers'
-import { accessPoints, routePercentPoints, slowPoints, type AccessCountRow } from '@shadowgate/influx'
+import { accessPoints, routePercentPoints, slowPoints, stagePoint, type AccessCountRow } from '@shadowgate/influx'
 import { ALL_VALUES, PANEL_SHAPES, allPanels, grafanaRegexValue, interpolateQuery, loadDashboards, panelSubstitution, type Panel, type PanelTarget } from './grafana-dashboards.js'
 
 // Runs every panel query of every dashboard against a real influxd, on points written in the exact
@@ -76,6 +76,16 @@ function lineProtocol(nowMs: number, pointOf: (route: string, i: number) => Audi
       for (const [reason, count] of Object.entries(GATEWAY_REASONS)) lines.push(`shadowgate_gateway,instance=gw-1,reason=${reason},route=${route} count=${count}i ${ts}`)
     }
     lines.push(`shadowgate_gateway,instance=gw-1,reason=no_route,route=(none) count=3i ${ts}`)
+    // A migration: every route moves shadow -> canary -> final, one route is rolled back to canary.
+    const move = STAGE_MOVES.find((m) => m.step === i)
+    if (move) {
+      for (const route of ROUTES) {
+        const rolledBack = move.to === 'final' && route === 'search'
+        const at = Math.floor(Number(ts) / 1_000_000)
+        lines.push(stagePointLine(route, move.from, move.to, at, 'move'))
+        if (rolledBack) lines.push(stagePointLine(route, 'final', 'canary', at + STEP_MS, 'rollback'))
+      }
+    }
   }
   return { lines, auditPoints }
 }
@@ -107,6 +117,20 @@ function trafficLines(nowMs: number): string[] {
     for (const point of points) lines.push(point.toLineProtocol() ?? '')
   }
   return lines
+}
+
+const STAGE_MOVES = [
+  { step: 10, from: 'passthrough', to: 'shadow' },
+  { step: 60, from: 'shadow', to: 'canary' },
+  { step: 120, from: 'canary', to: 'final' },
+] as const
+
+/** A stage change exactly as the gateway writes it (the same point builder). */
+function stagePointLine(route: string, from: string, to: string, at: number, action: 'move' | 'rollback'): string {
+  const p = stagePoint({ route, action: action === 'move' ? 'stage' : 'rollback', from, stage: to, servePercent: to === 'canary' ? 10 : 0, mirrorPercent: 10, instance: 'gw-1', who: 'alice@10.0.0.1', reason: `${action} ${route} to ${to}`, at })
+  const line = p.toLineProtocol()
+  if (line === undefined) throw new Error('stage point has no line protocol')
+  return line
 }
 
 function sumColumn(series: InfluxSeries[], column: string): number {
@@ -212,6 +236,27 @@ describe('dashboard queries on a real InfluxDB', () => {
     expect(byPath['search status changed']).toEqual({ pairs: statusPairs, elements: statusPairs })
     // Rates per second over 10 s intervals: ten times the sum of the rates is the count.
     expect(sumColumn(await run('Pairs per second with a status code mismatch, per route'), 'pairs_per_s') * 10).toBeCloseTo(statusPairs, 9)
+    // The stage timeline carries each route's stage forward from its last change.
+    const stages = await run('Migration stage per route')
+    const last = Object.fromEntries(stages.map((s) => [s.tags?.['route'], s.values.at(-1)?.[1]]))
+    expect(last).toEqual({ product: 'final', 'products-list': 'final', categories: 'final', search: 'canary' })
+    const product = stages.find((s) => s.tags?.['route'] === 'product')
+    expect(new Set(product?.values.map((v) => v[1]).filter((v) => v !== null))).toEqual(new Set(['shadow', 'canary', 'final']))
+  })
+
+  it('the stage annotations list every change with its reason, for the selected routes', async () => {
+    const annotations = dashboards.flatMap(({ dashboard }) => dashboard.annotations.list.filter((a) => a.query !== undefined))
+    expect(annotations.map((a) => a.name)).toContain('Stage changes')
+    const a = annotations.find((x) => x.name === 'Stage changes')
+    const series = await influx.query(interpolateQuery(a?.query ?? '', { timeFilter: 'time >= now() - 1h', interval: '10s', intervalMs: 10_000, variables: { route: grafanaRegexValue(['search']) } }), DB)
+    const rows = series.flatMap((s) => s.values.map((v) => Object.fromEntries(s.columns.map((c, i) => [c, v[i]]))))
+    expect(rows.map((r) => `${r['route']} ${r['action']} ${r['from']}->${r['stage']}: ${r['reason']}`)).toEqual([
+      'search stage passthrough->shadow: move search to shadow',
+      'search stage shadow->canary: move search to canary',
+      'search stage canary->final: move search to final',
+      'search rollback final->canary: rollback search to canary',
+    ])
+    for (const column of [a?.textColumn, a?.titleColumn, ...(a?.tagsColumn ?? '').split(',')]) expect(series[0]?.columns).toContain(column)
   })
 
   it('gateway traffic panels: who calls what, writes on read-only routes, slow requests and mirror percents, exactly', async () => {

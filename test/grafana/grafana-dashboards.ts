@@ -42,9 +42,22 @@ export interface TemplateVariable {
   readonly current?: { value?: unknown }
 }
 
+/** An annotation query (the built-in one has no query). */
+export interface Annotation {
+  readonly name: string
+  readonly datasource?: DatasourceRef
+  readonly builtIn?: number
+  readonly query?: string
+  readonly rawQuery?: boolean
+  readonly textColumn?: string
+  readonly titleColumn?: string
+  readonly tagsColumn?: string
+}
+
 export interface Dashboard {
   readonly __inputs?: { name: string; type: string; pluginId: string }[]
   readonly uid: string
+  readonly annotations: { list: Annotation[] }
   readonly title: string
   readonly schemaVersion: number
   readonly panels: Panel[]
@@ -164,6 +177,7 @@ export const PANEL_SHAPES: Readonly<Record<string, { columns: string[]; tags: st
   'Requests per second by status class': { columns: ['requests_per_s'], tags: ['status_class'] },
   'Slow requests per second, by route and side': { columns: ['slow_per_s'], tags: ['route', 'side'] },
   'Mirror percent per route': { columns: ['percent'], tags: ['route'] },
+  'Migration stage per route': { columns: ['stage'], tags: ['route'] },
 }
 
 /** Grafana's value of a multi-value variable set to All (a regex). */

@@ -57,6 +57,8 @@ describe('InfluxWriter on InfluxDB 1.x (v1 /write through the transport mapping)
       method: 'GET',
       outcome: 'mismatch',
       judged: 1,
+      // Which side served the client: a pair from a gateway without stages is old.
+      served: 'old',
       mismatch: 1,
       primary_ms: 12.5,
       shadow_ms: 30,

@@ -34,11 +34,18 @@ describe('parseAuditJob', () => {
     [(j: Record<string, unknown>) => ((j['request'] as Record<string, unknown>)['headers'] = { a: 1 }), 'job.request.headers.a must be a string'],
     [(j: Record<string, unknown>) => (j['rulesFingerprint'] = 'not-a-hash'), 'job.rulesFingerprint must be 16 lower-case hex digits'],
     [(j: Record<string, unknown>) => (j['rulesFingerprint'] = 7), 'job.rulesFingerprint must be 16 lower-case hex digits'],
+    [(j: Record<string, unknown>) => (j['served'] = 'both'), 'job.served must be "old" or "new" when present'],
   ])('rejects a broken job (%#) naming the field', (mutate, message) => {
     const job = validJob()
     mutate(job)
     expect(() => parseAuditJob(job)).toThrow(JobSchemaError)
     expect(() => parseAuditJob(job)).toThrow(message)
+  })
+
+  it('takes an optional served side, old or new (absent: a job from before stages)', () => {
+    expect(parseAuditJob({ ...validJob(), served: 'new' }).served).toBe('new')
+    expect(parseAuditJob({ ...validJob(), served: 'old' }).served).toBe('old')
+    expect(parseAuditJob(validJob()).served).toBeUndefined()
   })
 
   it('rejects non-objects', () => {

@@ -36,7 +36,7 @@ export function formatMismatchGroups(groups: readonly MismatchGroup[], opts: { c
     const sample = g.samples[0]
     if (sample) {
       const query = sample.query ? `?${sample.query}` : ''
-      out.push(`   latest sample: ${sample.method} ${sample.path}${query}  ${dim(`(job ${sample.jobId}, ${sample.capturedAt}, ${sample.differenceCount} difference${sample.differenceCount === 1 ? '' : 's'})`)}`)
+      out.push(`   latest sample: ${sample.method} ${sample.path}${query}  ${dim(`(job ${sample.jobId}, ${sample.capturedAt}, ${sample.differenceCount} difference${sample.differenceCount === 1 ? '' : 's'}${sample.served === 'new' ? ', served by new' : ''})`)}`)
       // Samples come back from Redis: only well-formed extras are printed.
       if (typeof sample.recheck === 'object' && sample.recheck !== null && typeof sample.recheck.state === 'string') out.push(`   re-check: ${sample.recheck.state}${sample.recheck.delayMs > 0 ? ` after ${sample.recheck.delayMs} ms` : ''}${sample.recheck.why ? ` (${sample.recheck.why})` : ''}`)
       if (Array.isArray(sample.noisePaths)) out.push(dim(`   left out as noise: ${sample.noisePaths.join(', ')}`))

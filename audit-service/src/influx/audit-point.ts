@@ -7,6 +7,8 @@ export interface AuditPointInput {
   readonly route: string
   readonly method: string
   readonly verdict: Verdict
+  /** Which side served the client (the job's `served`); default `old`. */
+  readonly served?: 'old' | 'new' | undefined
   /** The pair's point time in epoch nanoseconds (decimal string). */
   readonly timestampNs: string
 }
@@ -16,12 +18,12 @@ export interface AuditPointInput {
  * identity is (route, method, outcome, pair time): a re-run job writes the very same point again
  * instead of adding one. `judged` is on every point; `mismatch` only on judged ones, so that
  * `mean("mismatch")` is the rate over judged pairs and a shadow that never answers cannot read as
- * a clean 0 %.
+ * a clean 0 %. `served` says which side answered the client (the diff is old vs new either way).
  */
 export function auditPoint(input: AuditPointInput): Point {
   const v = input.verdict
   const judged = isJudged(v.outcome)
-  const point = new Point(AUDIT_MEASUREMENT).tag('route', input.route).tag('method', input.method).tag('outcome', v.outcome).intField('judged', judged ? 1 : 0)
+  const point = new Point(AUDIT_MEASUREMENT).tag('route', input.route).tag('method', input.method).tag('outcome', v.outcome).tag('served', input.served === 'new' ? 'new' : 'old').intField('judged', judged ? 1 : 0)
   if (judged) point.intField('mismatch', v.outcome === 'mismatch' ? 1 : 0)
   point
     .floatField('primary_ms', finite(v.primaryMs))

@@ -78,6 +78,7 @@ export function buildMismatchSample(job: AuditJob, verdict: Verdict, redaction: 
   return {
     jobId: job.id,
     instance: job.instance,
+    served: job.served ?? 'old',
     capturedAt: isoFromNs(job.capturedAtNs),
     capturedAtNs: job.capturedAtNs,
     method: job.request.method,

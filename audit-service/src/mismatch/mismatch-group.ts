@@ -13,6 +13,11 @@ export type SampleSide =
 export interface MismatchSample {
   readonly jobId: string
   readonly instance: string
+  /**
+   * Which side answered the client; `primary` is the old side and `shadow` the new one either way.
+   * Absent in samples recorded before stages existed: those were served by the old side.
+   */
+  readonly served?: 'old' | 'new'
   /** Capture time, ISO 8601. */
   readonly capturedAt: string
   readonly capturedAtNs: string

@@ -244,7 +244,7 @@ export class AuditJobProcessor {
     const d = this.#d
     const route = routeTag(job.route)
     const ts = await this.#stage('timestamp', () => d.times.pointTime(job.instance, job.capturedAtNs))
-    const points = [auditPoint({ route, method: methodTag(job.request.method), verdict, timestampNs: ts })]
+    const points = [auditPoint({ route, method: methodTag(job.request.method), verdict, timestampNs: ts, served: job.served })]
     if (verdict.differences.length > 0 && d.writer) {
       const tags = await this.#stage('paths', () => d.paths.tags(route, verdict.differences.map((x) => x.path)))
       points.push(...fieldDiffPoints(route, verdict.differences, tags, ts))

@@ -11,6 +11,8 @@ import { loadRampJson } from './load-ramp-json.js'
 import { mirrorChangeJson, routeListingEntry } from './route-listing.js'
 import { parseLoadStart } from '../runtime/load-start.js'
 import { registerWriteAdminRoutes, type WriteAdminOptions } from './write-admin-routes.js'
+import { stageChangeJson } from '../runtime/stage-move.js'
+import { parseRollback, parseStageUpdate, stageStatusJson } from './stage-update.js'
 
 export interface BuildAdminOptions {
   readonly config: ShadowgateConfig
@@ -146,6 +148,31 @@ export async function buildAdmin(opts: BuildAdminOptions): Promise<FastifyInstan
   })
 
   if (opts.writes) registerWriteAdminRoutes(app, { ...opts.writes, actor })
+
+  // Migration stages: the state of every route, one route with its change log, a move, a rollback.
+  app.get('/stages', async () => ({ routes: settings.list().map(stageStatusJson) }))
+
+  app.get<{ Params: RouteParams }>('/routes/:name/stage', async (req) => {
+    const view = settings.view(req.params.name)
+    // The log is context: a Redis that cannot answer leaves it empty rather than failing the status.
+    const log = await settings.stageLog({ route: view.name }).catch(() => [])
+    return { route: stageStatusJson(view), log }
+  })
+
+  app.put<{ Params: RouteParams }>('/routes/:name/stage', async (req) => {
+    const name = req.params.name
+    settings.view(name)
+    const u = parseStageUpdate(req.body)
+    const change = await settings.setStage(name, u.stage, { serve: u.serve, mirror: u.mirror, expected: u.expected, reason: u.reason, by: actor(req) })
+    return { change: stageChangeJson(change) }
+  })
+
+  app.post<{ Params: RouteParams }>('/routes/:name/stage/rollback', async (req) => {
+    const name = req.params.name
+    settings.view(name)
+    const change = await settings.rollbackStage(name, { reason: parseRollback(req.body).reason, by: actor(req) })
+    return { change: stageChangeJson(change) }
+  })
 
   return app
 }

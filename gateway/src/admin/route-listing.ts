@@ -1,6 +1,7 @@
 import { NOT_MIRRORED_REASONS, type NotMirroredReason } from '@shadowgate/shared'
 import type { RouteCounters } from '../metrics/gateway-metrics.js'
 import type { MirrorChange, RouteRuntimeView } from '../runtime/runtime-settings.js'
+import type { StageSettings } from '../runtime/stored-stage.js'
 
 /** A route in the admin API's JSON: times as ISO 8601 strings, counters since the instance(s) started. */
 export interface RouteListingEntry {
@@ -16,6 +17,8 @@ export interface RouteListingEntry {
   readonly updatedBy: string | null
   readonly primary: string
   readonly shadow: string | null
+  /** Migration stage in force with its serve and copy percents. */
+  readonly stage: StageSettings
   readonly counters: RouteCounters
 }
 
@@ -58,6 +61,7 @@ export function routeListingEntry(view: RouteRuntimeView, counters: RouteCounter
     updatedBy: view.updatedBy,
     primary: view.primary,
     shadow: view.shadow ?? null,
+    stage: view.stage,
     counters: counters ?? zeroCounters(),
   }
 }

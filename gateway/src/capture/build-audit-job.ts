@@ -98,6 +98,7 @@ function assemble(pair: MirrorPair, rules: CaptureRules, instance: string, captu
     primary,
     shadow,
     ...(rulesFingerprint === undefined ? {} : { rulesFingerprint }),
+    served: pair.served ?? 'old',
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { ShadowgateConfig, NotMirroredReason } from '@shadowgate/shared'
+import type { MigrationStage, NotMirroredReason, ServedSide, ShadowgateConfig } from '@shadowgate/shared'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Dispatcher } from 'undici'
 import { CaptureBudget } from './capture-budget.js'
@@ -11,7 +11,7 @@ import { hasRequestBody } from '../proxy/request-body.js'
 import { upstreamPath } from '../proxy/request-target.js'
 import { TrustedProxies } from '../proxy/trusted-proxies.js'
 import { UpstreamTargets, type UpstreamTarget } from '../proxy/upstream-target.js'
-import { RouteTable, UNMATCHED_ROUTE, type CompiledRoute } from '../routes/route-table.js'
+import { RouteTable, UNMATCHED_ROUTE, type CompiledHeaderRewrites, type CompiledRoute } from '../routes/route-table.js'
 import { StaticRouteSettings } from '../routes/static-route-settings.js'
 import type { RouteSettingsSource } from '../runtime/route-settings-source.js'
 import { CircuitBreaker, type CircuitPass } from './circuit-breaker.js'
@@ -20,7 +20,7 @@ import { COPY_HEADER, MIRROR_MARKER_HEADER } from './mirror-marker.js'
 import { MirrorExchange, type AbandonReason, type ExchangeHost } from './mirror-exchange.js'
 import type { MirrorPair, ObservedOutcome, PairSink } from './mirror-pair.js'
 import type { CopyObserver } from './load-window.js'
-import { AMPLIFIED_METHODS, copiesFor } from './sampler.js'
+import { AMPLIFIED_METHODS, copiesFor, isSampled } from './sampler.js'
 import { createShadowAgent } from './shadow-agent.js'
 import { ShadowCall } from './shadow-call.js'
 import { shadowRequestHeaders } from './shadow-headers.js'
@@ -43,6 +43,28 @@ export interface MirrorCoreOptions {
   readonly copyObserver?: CopyObserver
   /** Told of every copy sent and its outcome (slow requests). Default: none. */
   readonly traffic?: TrafficObserver
+  /**
+   * Whether the caller forwards each request to the upstream `decide` names (the gateway's proxy
+   * does). Without it, `canary` and `final` behave as `shadow`: an app that serves requests itself
+   * cannot hand them to the new side.
+   */
+  readonly servesReads?: boolean
+}
+
+/** What the mirror decided for one request: the copy (if any) and who serves it. */
+export interface RequestDecision {
+  readonly exchange: MirrorExchange | null
+  /** Upstream that must serve the request instead of the route's primary (the new side); undefined: the primary. */
+  readonly upstream: string | undefined
+}
+
+/** Which side serves a read and where its copy goes, at what share. */
+interface ReadPlan {
+  readonly served: ServedSide
+  readonly upstream: string | undefined
+  readonly copyTo: string | undefined
+  /** Copy percent; above 100 (several copies per request) only for copies to the new side. */
+  readonly percent: number
 }
 
 export interface ShadowStats {
@@ -58,6 +80,8 @@ export interface MirrorStats {
 }
 
 const SILENT: MirrorLog = { warn: () => {}, info: () => {} }
+const NO_REWRITES: CompiledHeaderRewrites = Object.freeze({ drop: new Set<string>(), set: [] })
+const SERVED_BY_PRIMARY: RequestDecision = Object.freeze({ exchange: null, upstream: undefined })
 
 /**
  * Everything mirroring does, independent of how requests arrive (the Fastify plugin and the
@@ -78,6 +102,7 @@ export class MirrorCore implements ExchangeHost {
   readonly #log: MirrorLog
   readonly #preserveHost: boolean
   readonly #trusted: TrustedProxies
+  readonly #servesReads: boolean
   readonly #targets = new UpstreamTargets()
   readonly #limiter: InFlightLimiter
   readonly #breakers = new Map<string, CircuitBreaker>()
@@ -102,6 +127,7 @@ export class MirrorCore implements ExchangeHost {
     this.#observer = options.copyObserver
     this.#preserveHost = config.proxy.hostHeader === 'preserve'
     this.#trusted = new TrustedProxies(config.proxy.trustedProxies)
+    this.#servesReads = options.servesReads === true
     // With its own pools, a copy beyond the pool's connections would only wait in the pool's queue,
     // holding its request, buffers and deadline while adding nothing the shadow can take sooner: it
     // is dropped at once instead, so the cap is whichever is lower.
@@ -119,33 +145,71 @@ export class MirrorCore implements ExchangeHost {
    * every case it must call `onRequestSent()` once the primary has been sent the whole request.
    */
   begin(req: IncomingMessage, res: ServerResponse, route: CompiledRoute | undefined): MirrorExchange | null {
+    return this.decide(req, res, route).exchange
+  }
+
+  /**
+   * Counts one incoming request and decides, from the route's stage, which side serves it (reads
+   * only: every other method is served by the primary, the old side) and whether it is copied to the
+   * other side. When the new side serves, the old side is the copy's target, with the same
+   * isolation as any copy (own pool, deadline, in-flight cap, breaker).
+   */
+  decide(req: IncomingMessage, res: ServerResponse, route: CompiledRoute | undefined): RequestDecision {
     const metrics = this.#metrics
     if (route === undefined) {
       metrics.request(UNMATCHED_ROUTE)
       metrics.notMirrored(UNMATCHED_ROUTE, 'no_route')
-      return null
+      return SERVED_BY_PRIMARY
     }
     const name = route.name
     metrics.request(name)
     if (req.headers[MIRROR_MARKER_HEADER] !== undefined) return this.#skip(name, 'loop')
     if (!route.mirrorMethods.has(req.method ?? '')) return this.#skip(name, 'method')
-    const percent = this.#settings.mirrorPercent(name)
+    const plan = this.#plan(route, req)
+    const upstream = plan.served === 'new' ? plan.upstream : undefined
+    const exchange = this.#copy(req, res, route, plan)
+    return upstream === undefined && exchange === null ? SERVED_BY_PRIMARY : { exchange, upstream }
+  }
+
+  #plan(route: CompiledRoute, req: IncomingMessage): ReadPlan {
+    const name = route.name
+    const settings = this.#settings
+    const newSide = settings.shadow(name)
+    let stage: MigrationStage = settings.stage?.(name) ?? 'shadow'
+    if ((stage === 'canary' || stage === 'final') && (!this.#servesReads || newSide === undefined || this.#target(newSide) === undefined)) stage = 'shadow'
+    const percent = settings.mirrorPercent(name)
+    if (stage === 'passthrough') return { served: 'old', upstream: undefined, copyTo: newSide, percent: 0 }
+    if (stage === 'final') return { served: 'new', upstream: newSide, copyTo: settings.primary(name), percent }
+    if (stage === 'canary') {
+      const serve = settings.servePercent?.(name) ?? 0
+      const sticky = route.config.mirror.sticky
+      const key = sticky !== undefined && serve > 0 && serve < 100 ? stickyKeyOf(sticky, req) : undefined
+      // Its own salt: which users the new side serves is independent of which are copied.
+      if (isSampled(serve, `${name}/serve`, key)) return { served: 'new', upstream: newSide, copyTo: settings.primary(name), percent: 100 }
+    }
+    return { served: 'old', upstream: undefined, copyTo: newSide, percent }
+  }
+
+  #copy(req: IncomingMessage, res: ServerResponse, route: CompiledRoute, plan: ReadPlan): MirrorExchange | null {
+    const name = route.name
     const sticky = route.config.mirror.sticky
+    // Amplification loads the new side only: a copy to the old side (served by new) is one copy at most.
+    const percent = plan.served === 'new' ? Math.min(plan.percent, 100) : plan.percent
     const key = sticky !== undefined && percent > 0 && percent % 100 !== 0 ? stickyKeyOf(sticky, req) : undefined
     const copies = copiesFor(percent, name, key, AMPLIFIED_METHODS.has(req.method ?? ''))
-    if (copies === 0) return this.#skip(name, 'not_sampled')
-    const shadow = this.#settings.shadow(name)
-    if (shadow === undefined || this.#target(shadow) === undefined) return this.#skip(name, 'no_shadow')
+    if (copies === 0) return this.#skip(name, 'not_sampled').exchange
+    const shadow = plan.copyTo
+    if (shadow === undefined || this.#target(shadow) === undefined) return this.#skip(name, 'no_shadow').exchange
     let bodyLimit: number | undefined
     if (hasRequestBody(req)) {
       bodyLimit = route.config.mirror.maxBodyBytes
       const length = req.headers['content-length']
-      if (length !== undefined && Number(length) > bodyLimit) return this.#skip(name, 'body_too_large')
+      if (length !== undefined && Number(length) > bodyLimit) return this.#skip(name, 'body_too_large').exchange
     }
     // Refused early, before anything is allocated or captured for a copy that could not be sent
     // anyway; sendCopy checks again, as a body may take a while to arrive.
-    if (this.#closed || this.#limiter.full(shadow)) return this.#skip(name, 'in_flight_cap')
-    if (this.#breakers.get(shadow)?.refusing === true) return this.#skip(name, 'circuit_open')
+    if (this.#closed || this.#limiter.full(shadow)) return this.#skip(name, 'in_flight_cap', plan.served).exchange
+    if (this.#breakers.get(shadow)?.refusing === true) return this.#skip(name, 'circuit_open', plan.served).exchange
     let id = ''
     let captureBytes: number | undefined
     const sink = this.#sink
@@ -157,7 +221,7 @@ export class MirrorCore implements ExchangeHost {
         this.#log.warn({ err, route: name }, 'pair sink failed to answer accepts(); the pair is not captured')
       }
     }
-    return new MirrorExchange(this, { id, route, shadow, req, res, bodyLimit, captureBytes, budget: this.#budget, copies })
+    return new MirrorExchange(this, { id, route, shadow, served: plan.served, req, res, bodyLimit, captureBytes, budget: this.#budget, copies })
   }
 
   /** Counts an upgrade request: proxied, never mirrored. */
@@ -206,7 +270,9 @@ export class MirrorCore implements ExchangeHost {
       onDone: (done, outcome) => this.#callDone(done, outcome, exchange, breaker, pass, k === 1, copy),
     })
     this.#calls.add(call)
-    const headers = shadowRequestHeaders(req, this.#preserveHost, this.#trusted, exchange.route.shadowHeaders)
+    // The route's rewrites are for the new side (a test tenant, another key); a copy to the old
+    // side carries the client's headers as the old side has always seen them.
+    const headers = shadowRequestHeaders(req, this.#preserveHost, this.#trusted, exchange.served === 'new' ? NO_REWRITES : exchange.route.shadowHeaders)
     if (exchange.copies > 1) headers.push(COPY_HEADER, `${k}/${exchange.copies}`)
     call.start(this.#dispatcher, {
       origin: target.origin,
@@ -224,7 +290,7 @@ export class MirrorCore implements ExchangeHost {
 
   /** Counts a copy that was decided but not sent, and (for the first) tells the sink no pair will come for it. */
   #notSent(exchange: MirrorExchange, reason: NotMirroredReason, k = 1): false {
-    this.#refused(exchange.route.name, reason)
+    this.#refused(exchange.route.name, reason, exchange.served)
     if (k > 1) {
       this.#metrics.copyNotSent(exchange.route.name, reason)
       return false
@@ -277,14 +343,15 @@ export class MirrorCore implements ExchangeHost {
     await this.#ownedDispatcher?.destroy()
   }
 
-  #skip(route: string, reason: NotMirroredReason): null {
+  #skip(route: string, reason: NotMirroredReason, served: ServedSide = 'old'): RequestDecision {
     this.#metrics.notMirrored(route, reason)
-    this.#refused(route, reason)
-    return null
+    this.#refused(route, reason, served)
+    return SERVED_BY_PRIMARY
   }
 
-  #refused(route: string, reason: NotMirroredReason): void {
-    if (reason !== 'in_flight_cap' && reason !== 'circuit_open') return
+  /** Tells the observer (the load brakes) about a refused copy to the new side; copies to the old side are not the load under test. */
+  #refused(route: string, reason: NotMirroredReason, served: ServedSide): void {
+    if (served === 'new' || (reason !== 'in_flight_cap' && reason !== 'circuit_open')) return
     try {
       this.#observer?.copyRefused(route, reason)
     } catch (err) {
@@ -324,10 +391,13 @@ export class MirrorCore implements ExchangeHost {
     const failed = outcome.kind === 'error'
     breaker.record(pass, !failed ? 'success' : outcome.error === 'aborted' ? 'neutral' : 'failure')
     this.#metrics.shadowDone(exchange.route.name, outcome.latencyMs / 1000, failed ? outcome.error : undefined)
-    try {
-      this.#observer?.copyDone(exchange.route.name, outcome)
-    } catch (err) {
-      this.#log.warn({ err, route: exchange.route.name }, 'copy observer failed')
+    // The brakes judge the new side under load: copies to the old side (the new side serving) are left out.
+    if (exchange.served === 'old') {
+      try {
+        this.#observer?.copyDone(exchange.route.name, outcome)
+      } catch (err) {
+        this.#log.warn({ err, route: exchange.route.name }, 'copy observer failed')
+      }
     }
     copy?.shadowDone({ latencyMs: outcome.latencyMs, status: outcome.kind === 'response' ? outcome.status : undefined })
     if (first) exchange.shadowDone(outcome)

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { UpstreamErrorKind } from '@shadowgate/shared'
+import type { ServedSide, UpstreamErrorKind } from '@shadowgate/shared'
 import type { PrimaryObserver } from '../proxy/primary-observer.js'
 import type { CompiledRoute } from '../routes/route-table.js'
 import type { CaptureBudget } from './capture-budget.js'
@@ -42,9 +42,12 @@ interface ResponseHead {
 export class MirrorExchange implements PrimaryObserver {
   readonly id: string
   readonly route: CompiledRoute
+  /** Upstream the copy goes to: the new side, or the old side when the new side serves. */
   readonly shadow: string
   /** Copies this request sends (more than one only for an amplified safe request); the first is the audited one. */
   readonly copies: number
+  /** Side that serves the client; with `new`, the observed response is the new side's and the copy's the old side's. */
+  readonly served: ServedSide
   /** Epoch ms when the gateway received the request. */
   readonly receivedAt = Date.now()
   /** Read now: a socket forgets its peer once closed. */
@@ -79,6 +82,7 @@ export class MirrorExchange implements PrimaryObserver {
       id: string
       route: CompiledRoute
       shadow: string
+      served?: ServedSide
       req: IncomingMessage
       res: ServerResponse
       bodyLimit: number | undefined
@@ -92,6 +96,7 @@ export class MirrorExchange implements PrimaryObserver {
     this.route = init.route
     this.shadow = init.shadow
     this.copies = init.copies ?? 1
+    this.served = init.served ?? 'old'
     this.#req = init.req
     this.#res = init.res
     this.clientIp = init.req.socket.remoteAddress ?? ''
@@ -309,8 +314,8 @@ export class MirrorExchange implements PrimaryObserver {
         clientIp: this.clientIp,
         receivedAt: this.receivedAt,
       },
-      primary: this.#primary,
-      shadow: this.#shadowOutcome,
+      // The pair is always old vs new, whichever side served, so a diff reads the same in every stage.
+      ...(this.served === 'new' ? { primary: this.#shadowOutcome, shadow: this.#primary, served: 'new' } : { primary: this.#primary, shadow: this.#shadowOutcome }),
     })
   }
 }

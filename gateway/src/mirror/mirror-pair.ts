@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import type { UpstreamErrorKind } from '@shadowgate/shared'
+import type { ServedSide, UpstreamErrorKind } from '@shadowgate/shared'
 
 /** The client's request as the gateway received it (before shadow header rewrites). */
 export interface MirroredRequest {
@@ -38,11 +38,15 @@ export interface ObservedFailure {
 
 export type ObservedOutcome = ObservedResponse | ObservedFailure
 
-/** One mirrored request with what the primary and the shadow answered. */
+/** One mirrored request with what the old side (`primary`) and the new side (`shadow`) answered. */
 export interface MirrorPair {
   readonly request: MirroredRequest
+  /** The old side's answer, whichever side served the client. */
   readonly primary: ObservedOutcome
+  /** The new side's answer. */
   readonly shadow: ObservedOutcome
+  /** Which side answered the client; absent means `old`. */
+  readonly served?: ServedSide
 }
 
 /**

@@ -29,6 +29,12 @@ export interface MirrorPluginOptions {
   readonly copyObserver?: CopyObserver
   /** Told of every copy sent and its outcome (slow requests). Default: none. */
   readonly traffic?: TrafficObserver
+  /**
+   * Whether the app forwards each request to `request.mirrorUpstream` when it is set (the gateway's
+   * proxy does), so routes in `canary` and `final` can serve reads from the new side. Default false:
+   * those stages then behave as `shadow`.
+   */
+  readonly servesReads?: boolean
 }
 
 /** What the plugin exposes as `fastify.mirror`. */
@@ -49,6 +55,8 @@ declare module 'fastify' {
     mirrorRoute: CompiledRoute | null
     /** The copy of this request under way, null when it is not mirrored. */
     mirrorExchange: MirrorExchange | null
+    /** The upstream that must serve this request (the new side, by the route's stage); null: the route's primary. */
+    mirrorUpstream: string | null
     /** The observer a proxy should feed with the primary request and response, when the request is mirrored. */
     readonly mirrorObserver: PrimaryObserver | undefined
   }
@@ -96,6 +104,7 @@ const mirrorPlugin: FastifyPluginCallback<MirrorPluginOptions> = (fastify, opts,
   } satisfies MirrorDecorator)
   fastify.decorateRequest('mirrorRoute', null)
   fastify.decorateRequest('mirrorExchange', null)
+  fastify.decorateRequest('mirrorUpstream', null)
   fastify.decorateRequest('mirrorObserver', {
     getter(this: { mirrorExchange: MirrorExchange | null }): PrimaryObserver | undefined {
       const exchange = this.mirrorExchange
@@ -107,7 +116,9 @@ const mirrorPlugin: FastifyPluginCallback<MirrorPluginOptions> = (fastify, opts,
     const raw = request.raw
     const route = core.routes.match(raw.method ?? 'GET', raw.url ?? '/')
     request.mirrorRoute = route ?? null
-    request.mirrorExchange = core.begin(raw, reply.raw, route)
+    const decision = core.decide(raw, reply.raw, route)
+    request.mirrorExchange = decision.exchange
+    request.mirrorUpstream = decision.upstream ?? null
     hookDone()
   })
 

@@ -37,6 +37,8 @@ export interface ProxyPluginOptions {
   readonly writeHook?: WriteHook
   /** Told of every completed request (access audit, slow log, request metrics). Default: none. */
   readonly traffic?: TrafficObserver
+  /** Upstream that serves this request instead of its route's primary (a migration stage's choice); undefined: the primary. */
+  readonly upstreamOf?: (request: FastifyRequest) => string | undefined
 }
 
 declare module 'fastify' {
@@ -92,7 +94,7 @@ const proxyPlugin: FastifyPluginCallback<ProxyPluginOptions> = (fastify, opts, d
     const req = request.raw
     let upstream: string
     try {
-      upstream = primaryOf(route)
+      upstream = opts.upstreamOf?.(request) ?? primaryOf(route)
     } catch (err) {
       fastify.log.error({ err, route, url: req.url }, 'no primary upstream could be chosen for the request')
       sendGatewayError(reply.raw, new UpstreamUnavailableError(`no primary upstream for route ${route ?? UNMATCHED_ROUTE}: ${(err as Error).message}`, { cause: err }))

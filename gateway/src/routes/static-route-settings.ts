@@ -1,10 +1,12 @@
-import type { ShadowgateConfig } from '@shadowgate/shared'
+import type { MigrationStage, ShadowgateConfig } from '@shadowgate/shared'
 import type { RouteSettingsSource } from '../runtime/route-settings-source.js'
 
 interface RouteValues {
   readonly percent: number
   readonly primary: string
   readonly shadow: string | undefined
+  readonly stage: MigrationStage
+  readonly serve: number
 }
 
 /**
@@ -18,7 +20,7 @@ export class StaticRouteSettings implements RouteSettingsSource {
 
   constructor(config: ShadowgateConfig) {
     this.#primary = config.primary
-    this.#routes = new Map(config.routes.map((r) => [r.name, { percent: r.mirror.percent, primary: r.primary, shadow: r.shadow }]))
+    this.#routes = new Map(config.routes.map((r) => [r.name, { percent: r.mirror.percent, primary: r.primary, shadow: r.shadow, stage: r.stage, serve: r.serve.percent }]))
   }
 
   mirrorPercent(route: string): number {
@@ -31,5 +33,13 @@ export class StaticRouteSettings implements RouteSettingsSource {
 
   shadow(route: string): string | undefined {
     return this.#routes.get(route)?.shadow
+  }
+
+  stage(route: string): MigrationStage {
+    return this.#routes.get(route)?.stage ?? 'shadow'
+  }
+
+  servePercent(route: string): number {
+    return this.#routes.get(route)?.serve ?? 0
   }
 }

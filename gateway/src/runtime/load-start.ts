@@ -1,4 +1,4 @@
-import { MAX_LOAD_DURATION_MS, formatDurationBound, parseDuration } from '@shadowgate/shared'
+import { MAX_LOAD_DURATION_MS, formatDurationBound, parseDuration, type MigrationStage } from '@shadowgate/shared'
 import { InvalidLoadRampError, LoadRampActiveError, LoadRampNoShadowError, PercentAboveMaximumError } from '../errors.js'
 import { endedRamp, type LoadBrakeFigures, type LoadRamp, type LoadRampState } from './load-ramp.js'
 import type { StoredMirrorSetting } from './stored-mirror-setting.js'
@@ -55,8 +55,11 @@ export function parseLoadStart(body: unknown, opts: { readonly by: string; reado
 }
 
 /** Refuses a ramp that cannot start on this route now (throws the error the admin API answers with). */
-function checkLoadStart(route: string, start: LoadStart, ctx: { shadow: string | undefined; maxPercent: number; from: number; running: boolean }): void {
+function checkLoadStart(route: string, start: LoadStart, ctx: { shadow: string | undefined; maxPercent: number; from: number; running: boolean; stage?: MigrationStage | undefined }): void {
   if (ctx.shadow === undefined) throw new LoadRampNoShadowError(route)
+  if (ctx.stage === 'passthrough' || ctx.stage === 'final') {
+    throw new InvalidLoadRampError(`route "${route}" is in stage "${ctx.stage}": a ramp loads the new side, which only gets copies in the stages shadow and canary`)
+  }
   if (!(start.step > 0) || !Number.isFinite(start.step)) throw new InvalidLoadRampError(`step must be a percent above 0 (got ${start.step})`)
   if (!(start.everyMs > 0)) throw new InvalidLoadRampError(`every must be a positive duration (got ${start.everyMs} ms)`)
   if (start.to > ctx.maxPercent) throw new PercentAboveMaximumError(start.to, ctx.maxPercent)
@@ -73,7 +76,7 @@ export function startedSetting(
   start: LoadStart,
   current: StoredMirrorSetting | null,
   now: number,
-  ctx: { shadow: string | undefined; maxPercent: number; configPercent: number; from: number },
+  ctx: { shadow: string | undefined; maxPercent: number; configPercent: number; from: number; stage?: MigrationStage | undefined },
 ): StoredMirrorSetting {
   const from = ctx.from
   checkLoadStart(route, start, { ...ctx, running: current?.load?.state === 'running' && now < current.load.endsAt })

@@ -1,46 +1,19 @@
 import { pino, type Logger } from 'pino'
-import { MAX_TIMER_MS, type RouteConfig, type ShadowgateConfig } from '@shadowgate/shared'
-import { InvalidSettingError, PercentAboveMaximumError, RuntimeStoreUnavailableError, UnknownRouteError } from '../errors.js'
+import { MAX_TIMER_MS, type MigrationStage, type RouteConfig, type ShadowgateConfig } from '@shadowgate/shared'
+import { InvalidSettingError, PercentAboveMaximumError, RuntimeStoreUnavailableError, StageNeedsRedisError, UnknownRouteError } from '../errors.js'
 import type { FaultCounters } from '../metrics/fault-counters.js'
 import { guardHandler, reportHandlerError, type HandlerGuard } from './guard-handler.js'
 import { mirrorTtlProblem } from './mirror-ttl.js'
 import { endedRamp, nextRampChange, rampPercent, type LoadRamp } from './load-ramp.js'
 import { startedSetting, stoppedSetting, type LoadStart, type LoadStop } from './load-start.js'
+import type { MirrorChange, RouteRuntimeView } from './route-runtime-view.js'
 import type { RouteSettingsSource } from './route-settings-source.js'
 import type { RuntimeChangeSource, RuntimeStore, RuntimeStoreSink } from './runtime-store.js'
+import { checkReason, checkStageMove, currentStageSettings, movedSetting, parseStageLog, rolledBackSetting, stageChangeJson, type StageChange } from './stage-move.js'
 import { decodeStoredSetting, encodeStoredSetting, type StoredMirrorSetting } from './stored-mirror-setting.js'
+import type { StageSettings } from './stored-stage.js'
 
-/** A route as the admin API lists it: file config plus the runtime state in force. */
-export interface RouteRuntimeView {
-  readonly name: string
-  readonly match: string
-  readonly methods: readonly string[] | undefined
-  /** Mirror percent in force now. */
-  readonly percent: number
-  /** Mirror percent of the config file. */
-  readonly configuredPercent: number
-  /** Epoch ms when a temporary change reverts; null when none is active. */
-  readonly expiresAt: number | null
-  /** Percent in force after `expiresAt`. */
-  readonly revertTo: number | null
-  /** Epoch ms and author of the runtime change in force; null when the file config applies. */
-  readonly updatedAt: number | null
-  readonly updatedBy: string | null
-  readonly primary: string
-  readonly shadow: string | undefined
-}
-
-/** One change of a route's mirror percent, as the admin API answers it and the log records it. */
-export interface MirrorChange {
-  readonly route: string
-  readonly old: number
-  readonly new: number
-  readonly ttlMs: number | null
-  readonly expiresAt: number | null
-  readonly revertTo: number | null
-  readonly at: number
-  readonly by: string
-}
+export type { MirrorChange, RouteRuntimeView } from './route-runtime-view.js'
 
 export interface RuntimeSettingsOptions {
   readonly logger?: Logger
@@ -49,11 +22,15 @@ export interface RuntimeSettingsOptions {
   readonly now?: () => number
   /** Where rejected stored values and failed handlers are counted (the process's Prometheus registry). */
   readonly faults?: FaultCounters
+  /** Called with every stage change this instance makes (not those it applies from others): InfluxDB records them. */
+  readonly onStageChange?: (change: StageChange) => void
 }
 
 interface RouteState {
   readonly config: RouteConfig
   percent: number
+  stage: MigrationStage
+  serve: number
   raw: string | null
   stored: StoredMirrorSetting | null
   timer: NodeJS.Timeout | undefined
@@ -62,6 +39,14 @@ interface RouteState {
 }
 
 const MAX_CAS_ATTEMPTS = 5
+/** Change-log entries read to find one route's newest ones. */
+const MAX_STAGE_LOG_READ = 1_000
+
+interface Committed {
+  readonly current: StoredMirrorSetting | null
+  readonly wanted: StoredMirrorSetting | null
+  readonly now: number
+}
 
 /** A stored change that was written: the value before and after, at `now`. */
 interface Update {
@@ -86,6 +71,7 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
   readonly #listeners = new Set<(route: string, raw: string | null) => void>()
   /** Highest percent a runtime change may set: mirror.maxAmplification copies per request. */
   readonly maxPercent: number
+  readonly #onStageChange: ((change: StageChange) => void) | undefined
   #closed = false
 
   constructor(config: ShadowgateConfig, opts: RuntimeSettingsOptions = {}) {
@@ -95,8 +81,10 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     this.#now = opts.now ?? Date.now
     this.#guard = { logger: this.#logger, faults: opts.faults }
     this.maxPercent = config.mirror.maxAmplification * 100
+    this.#onStageChange = opts.onStageChange
     for (const route of config.routes) {
-      this.#routes.set(route.name, { config: route, percent: route.mirror.percent, raw: null, stored: null, timer: undefined, invalidRaw: undefined })
+      const init = { percent: route.mirror.percent, stage: route.stage, serve: route.serve.percent }
+      this.#routes.set(route.name, { config: route, ...init, raw: null, stored: null, timer: undefined, invalidRaw: undefined })
     }
   }
 
@@ -116,6 +104,14 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
   shadow(route: string): string | undefined {
     const state = this.#routes.get(route)
     return state ? state.config.shadow : this.#config.shadow
+  }
+
+  stage(route: string): MigrationStage {
+    return this.#routes.get(route)?.stage ?? 'shadow'
+  }
+
+  servePercent(route: string): number {
+    return this.#routes.get(route)?.serve ?? 0
   }
 
   /** `disabled` without a store; otherwise whether the store is reachable. */
@@ -166,21 +162,24 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     const by = opts.by ?? 'admin'
     // A running ramp keeps running: the change sets the percent the route returns to afterwards.
     return await this.#change(state, (current, now) => {
-      const load = current?.load
-      if (ttlMs === undefined) return { percent, expiresAt: null, revertTo: null, updatedAt: now, by, load }
-      return { percent, expiresAt: now + ttlMs, revertTo: this.#lastingPercent(state, current), updatedAt: now, by, load }
+      const { load, migration } = current ?? {}
+      if (ttlMs === undefined) return { percent, expiresAt: null, revertTo: null, updatedAt: now, by, load, migration }
+      return { percent, expiresAt: now + ttlMs, revertTo: this.#lastingPercent(state, current), updatedAt: now, by, load, migration }
     })
   }
 
   /**
    * Starts a load ramp on a route, fleet-wide: from the percent in force, `step` more every `everyMs`
    * up to `to`, for at most `maxDurationMs`; then (or on `load stop`, or a brake) the route returns to
-   * its previous percent. Refused while another ramp runs on the route.
+   * its previous percent. Refused while another ramp runs on the route, and in the stages passthrough
+   * and final (there is no copy to the new side to amplify).
    */
   async startLoad(route: string, start: LoadStart): Promise<LoadRamp> {
     const state = this.#state(route)
     const ctx = { shadow: this.shadow(route), maxPercent: this.maxPercent, configPercent: state.config.mirror.percent }
-    const update = await this.#update(state, (current, now) => startedSetting(route, start, current, now, { ...ctx, from: this.#effective(state, current, now) }))
+    const update = await this.#update(state, (current, now) =>
+      startedSetting(route, start, current, now, { ...ctx, from: this.#effective(state, current, now), stage: current?.migration?.stage ?? state.config.stage }),
+    )
     const load = update?.wanted?.load as LoadRamp
     this.#logger.info({ route, ...load, startedAt: new Date(load.startedAt).toISOString(), source: 'admin' }, 'load ramp started')
     return load
@@ -202,11 +201,46 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     return { stopped: update !== undefined, load }
   }
 
-  /** Removes the runtime override of a route: the config file's percent applies again, on every instance. */
+  /**
+   * Removes the runtime mirror override of a route: the config file's percent applies again, on every
+   * instance, and a load ramp on the route is removed with it. A stage set at run time stays (a stage
+   * is changed by a stage move or a rollback).
+   */
   async resetMirror(route: string, opts: { by?: string | undefined } = {}): Promise<MirrorChange> {
     const state = this.#state(route)
-    return await this.#change(state, () => null, opts.by ?? 'admin')
+    const by = opts.by ?? 'admin'
+    return await this.#change(state, (current, now) => {
+      const migration = current?.migration
+      return migration === undefined ? null : { percent: state.config.mirror.percent, expiresAt: null, revertTo: null, updatedAt: now, by, migration }
+    }, by)
   }
+
+  /**
+   * Moves a route to a stage, fleet-wide, with compare-and-set semantics: with `expected`, only if the
+   * route is in that stage now (what a cut-over coordinator uses to flip a route's serving side
+   * atomically). Refused without a fleet-wide store: one instance serving another side than the rest
+   * would be a split fleet. The change is logged in Redis in the same atomic step.
+   */
+  async setStage(route: string, stage: unknown, opts: { serve?: unknown; mirror?: unknown; expected?: unknown; reason: unknown; by?: string | undefined }): Promise<StageChange> {
+    const state = this.#state(route)
+    const req = checkStageMove({ stage, serve: opts.serve, mirror: opts.mirror, expected: opts.expected, reason: opts.reason })
+    const by = opts.by ?? 'admin'
+    return await this.#moveStage(state, 'stage', req.reason, by, (current, from, now) => movedSetting(route, state.config, current, from, req, now, by))
+  }
+
+  /** Moves a route one stage back, restoring that stage's settings exactly; refused when there is none. */
+  async rollbackStage(route: string, opts: { reason: unknown; by?: string | undefined }): Promise<StageChange> {
+    const state = this.#state(route)
+    const reason = checkReason(opts.reason)
+    const by = opts.by ?? 'admin'
+    return await this.#moveStage(state, 'rollback', reason, by, (current, from, now) => rolledBackSetting(route, current, from, now, by))
+  }
+
+  /** The newest stage changes of the fleet (all routes, or one), newest first; empty without a store. */
+  async stageLog(opts: { route?: string | undefined; limit?: number } = {}): Promise<Record<string, unknown>[]> {
+    return parseStageLog((await this.#store?.recentLog?.(MAX_STAGE_LOG_READ)) ?? [], opts.route, opts.limit ?? 20)
+  }
+
 
   applyStored(route: string, raw: string | null, source: RuntimeChangeSource): void {
     const state = this.#routes.get(route)
@@ -242,8 +276,12 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     const old = state.percent
     const now = this.#now()
     const expired = stored?.expiresAt != null && stored.expiresAt <= now
-    const load = stored?.load
     state.percent = this.#effective(state, stored, now)
+    const load = stored?.load
+    const oldStage = state.stage
+    state.stage = stored?.migration?.stage ?? state.config.stage
+    state.serve = stored?.migration?.serve ?? state.config.serve.percent
+    if (oldStage !== state.stage && source !== 'admin') this.#logger.info({ route, old: oldStage, new: state.stage, serve: state.serve, by: stored?.by ?? null, source }, 'migration stage changed')
     if (raw !== null && stored !== null) {
       const rampOver = load?.state === 'running' && now >= load.endsAt
       if (expired) queueMicrotask(guardHandler(this.#guard, 'runtime-expiry', () => this.#expire(state, raw)))
@@ -312,6 +350,10 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
       updatedBy: s.stored?.by ?? null,
       primary: this.primary(s.config.name),
       shadow: this.shadow(s.config.name),
+      stage: currentStageSettings(s.config, s.stored, this.#lastingPercent(s, s.stored)),
+      configuredStage: s.config.stage,
+      rollbackTo: s.stored?.migration?.history.at(-1) ?? null,
+      writes: s.stored?.migration?.writes ?? 'old',
     }
   }
 
@@ -329,11 +371,52 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     return current.percent
   }
 
+  async #moveStage(
+    state: RouteState,
+    action: StageChange['action'],
+    reason: string,
+    by: string,
+    next: (current: StoredMirrorSetting | null, from: StageSettings, now: number) => { wanted: StoredMirrorSetting; to: StageSettings },
+  ): Promise<StageChange> {
+    if (this.#store === undefined) throw new StageNeedsRedisError()
+    const route = state.config.name
+    let change: StageChange | undefined
+    await this.#commit(
+      state,
+      (current, now) => {
+        const from = currentStageSettings(state.config, current, this.#lastingPercent(state, current))
+        const { wanted, to } = next(current, from, now)
+        change = { route, action, from, to, at: now, by, reason }
+        return wanted
+      },
+      () => (change === undefined ? undefined : JSON.stringify(stageChangeJson(change))),
+    )
+    if (change === undefined) throw new Error('unreachable: a committed stage move has its change')
+    this.#logger.info({ ...stageChangeJson(change), source: 'admin' }, action === 'rollback' ? 'migration stage rolled back' : 'migration stage changed')
+    try {
+      this.#onStageChange?.(change)
+    } catch (err) {
+      reportHandlerError(this.#guard, 'stage-change-listener', err)
+    }
+    return change
+  }
+
+  /** Compare-and-set of one route's stored setting (retried while others write), applied here at once. */
+  async #commit(state: RouteState, next: (current: StoredMirrorSetting | null, now: number) => StoredMirrorSetting | null, logEntry?: () => string | undefined): Promise<Committed> {
+    const update = await this.#update(state, next, logEntry)
+    return update as Committed
+  }
+
   /**
    * Compare-and-sets the route's stored value to what `next` makes of the current one (read from the
-   * store) and applies it here; `next` returning undefined leaves it as it is (nothing written, undefined returned).
+   * store) and applies it here; `next` returning undefined leaves it as it is (nothing written, undefined
+   * returned). `logEntry` is appended to the change log in the same atomic step.
    */
-  async #update(state: RouteState, next: (current: StoredMirrorSetting | null, now: number) => StoredMirrorSetting | null | undefined): Promise<Update | undefined> {
+  async #update(
+    state: RouteState,
+    next: (current: StoredMirrorSetting | null, now: number) => StoredMirrorSetting | null | undefined,
+    logEntry?: () => string | undefined,
+  ): Promise<Update | undefined> {
     const route = state.config.name
     const store = this.#store
     for (let attempt = 0; attempt < (store ? MAX_CAS_ATTEMPTS : 1); attempt++) {
@@ -343,7 +426,7 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
       const wanted = next(current, now)
       if (wanted === undefined) return undefined
       const wantedRaw = wanted === null ? null : encodeStoredSetting(wanted)
-      if (store && !(await store.compareAndSet(route, currentRaw, wantedRaw))) continue
+      if (store && !(await store.compareAndSet(route, currentRaw, wantedRaw, logEntry?.()))) continue
       this.applyStored(route, wantedRaw, 'admin')
       return { current, wanted, now }
     }
@@ -352,25 +435,22 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
 
   async #change(state: RouteState, next: (current: StoredMirrorSetting | null, now: number) => StoredMirrorSetting | null, resetBy?: string): Promise<MirrorChange> {
     const route = state.config.name
-    const update = await this.#update(state, next)
-    {
-      const { current, wanted, now } = update as Update
-      const change: MirrorChange = {
-        route,
-        old: this.#effective(state, current, now),
-        new: this.#effective(state, wanted, now),
-        ttlMs: wanted?.expiresAt != null ? wanted.expiresAt - now : null,
-        expiresAt: wanted?.expiresAt ?? null,
-        revertTo: wanted?.revertTo ?? null,
-        at: now,
-        by: wanted?.by ?? resetBy ?? 'admin',
-      }
-      this.#logger.info(
-        { ...change, at: new Date(now).toISOString(), expiresAt: change.expiresAt === null ? null : new Date(change.expiresAt).toISOString(), source: 'admin' },
-        wanted === null ? 'mirror percent reset to the config file' : 'mirror percent changed',
-      )
-      return change
+    const { current, wanted, now } = await this.#commit(state, next)
+    const change: MirrorChange = {
+      route,
+      old: this.#effective(state, current, now),
+      new: this.#effective(state, wanted, now),
+      ttlMs: wanted?.expiresAt != null ? wanted.expiresAt - now : null,
+      expiresAt: wanted?.expiresAt ?? null,
+      revertTo: wanted?.revertTo ?? null,
+      at: now,
+      by: wanted?.by ?? resetBy ?? 'admin',
     }
+    this.#logger.info(
+      { ...change, at: new Date(now).toISOString(), expiresAt: change.expiresAt === null ? null : new Date(change.expiresAt).toISOString(), source: 'admin' },
+      wanted === null ? 'mirror percent reset to the config file' : 'mirror percent changed',
+    )
+    return change
   }
 
   /** Reverts at `expiresAt`; a ttl longer than a timer holds (MAX_TIMER_MS) is waited for in steps. */
@@ -398,7 +478,7 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     if (this.#closed || state.raw !== expiredRaw || !state.stored || state.stored.expiresAt === null) return
     const expired = state.stored
     const percent = expired.revertTo ?? state.config.mirror.percent
-    this.#replace(state, expiredRaw, { percent, expiresAt: null, revertTo: null, updatedAt: expired.expiresAt ?? this.#now(), by: 'ttl', load: expired.load }, 'ttl')
+    this.#replace(state, expiredRaw, { percent, expiresAt: null, revertTo: null, updatedAt: expired.expiresAt ?? this.#now(), by: 'ttl', load: expired.load, migration: expired.migration }, 'ttl')
   }
 
   /** Ends a ramp that reached its max duration, the same way: its end depends only on the stored ramp. */

@@ -27,10 +27,16 @@ export interface RuntimeStore {
   get(route: string): Promise<string | null>
   /**
    * Replaces the route's value with `next` (null removes it) only if it still equals `expected`, and
-   * announces it to every instance. Resolves false when the value had changed meanwhile.
+   * announces it to every instance (with `logEntry`, also appends it to the change log, bounded).
+   * Resolves false when the value had changed meanwhile.
    * Throws RuntimeStoreUnavailableError when the store cannot answer.
    */
-  compareAndSet(route: string, expected: string | null, next: string | null): Promise<boolean>
+  compareAndSet(route: string, expected: string | null, next: string | null, logEntry?: string): Promise<boolean>
+  /**
+   * The change log of stage moves, newest first (at most `limit`). `logEntry` of compareAndSet is
+   * appended to it in the same atomic step as the write. Stores without a log leave it out.
+   */
+  recentLog?(limit: number): Promise<string[]>
   /** Idempotent. */
   close(): Promise<void>
 }

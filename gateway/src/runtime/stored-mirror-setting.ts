@@ -1,5 +1,6 @@
 import { decodeLoadRamp, type LoadRamp } from './load-ramp.js'
 import { mirrorTtlProblem } from './mirror-ttl.js'
+import { decodeStoredStage, stageJson, type StoredStage } from './stored-stage.js'
 
 /**
  * A runtime mirror setting as it is stored (one field of the Redis hash `runtimeSettingsKey(prefix)`,
@@ -19,15 +20,21 @@ export interface StoredMirrorSetting {
   readonly by: string
   /** A load ramp (running or ended); while it runs, its schedule decides the percent. Absent: none. */
   readonly load?: LoadRamp | undefined
+  /** The route's migration stage, once one was set at run time; absent: the config file's stage. */
+  readonly migration?: StoredStage | undefined
 }
 
 /** Encodes with a fixed key order so equal settings always give byte-equal strings. */
 export function encodeStoredSetting(s: StoredMirrorSetting): string {
-  const base = { percent: s.percent, expiresAt: s.expiresAt, revertTo: s.revertTo, updatedAt: s.updatedAt, by: s.by }
-  if (s.load === undefined) return JSON.stringify(base)
-  const r = s.load
-  const load = { from: r.from, to: r.to, step: r.step, everyMs: r.everyMs, startedAt: r.startedAt, endsAt: r.endsAt, reason: r.reason, by: r.by, state: r.state, stoppedAt: r.stoppedAt, stopReason: r.stopReason, stoppedPercent: r.stoppedPercent, figures: r.figures }
-  return JSON.stringify({ ...base, load })
+  const base: Record<string, unknown> = { percent: s.percent, expiresAt: s.expiresAt, revertTo: s.revertTo, updatedAt: s.updatedAt, by: s.by }
+  // Each optional part is added only when present (load before migration), so a setting without
+  // them encodes as it always did.
+  if (s.load !== undefined) {
+    const r = s.load
+    base['load'] = { from: r.from, to: r.to, step: r.step, everyMs: r.everyMs, startedAt: r.startedAt, endsAt: r.endsAt, reason: r.reason, by: r.by, state: r.state, stoppedAt: r.stoppedAt, stopReason: r.stopReason, stoppedPercent: r.stoppedPercent, figures: r.figures }
+  }
+  if (s.migration !== undefined) base['migration'] = stageJson(s.migration)
+  return JSON.stringify(base)
 }
 
 function isPercent(v: unknown, max: number): v is number {
@@ -65,7 +72,19 @@ export function decodeStoredSetting(raw: string, maxPercent = 100): StoredMirror
   if (!isTime(updatedAt)) return undefined
   if (expiresAt !== null && mirrorTtlProblem(expiresAt - updatedAt) !== undefined) return undefined
   const by = typeof o['by'] === 'string' ? o['by'] : 'unknown'
-  if (o['load'] === undefined) return { percent: o['percent'], expiresAt, revertTo, updatedAt, by }
-  const load = decodeLoadRamp(o['load'], maxPercent)
-  return load === undefined ? undefined : { percent: o['percent'], expiresAt, revertTo, updatedAt, by, load }
+  let load: LoadRamp | undefined
+  if (o['load'] !== undefined) {
+    load = decodeLoadRamp(o['load'], maxPercent)
+    if (load === undefined) return undefined
+  }
+  let migration: StoredStage | undefined
+  if (o['migration'] !== undefined) {
+    migration = decodeStoredStage(o['migration'])
+    if (migration === undefined) return undefined
+  }
+  return {
+    percent: o['percent'], expiresAt, revertTo, updatedAt, by,
+    ...(load === undefined ? {} : { load }),
+    ...(migration === undefined ? {} : { migration }),
+  }
 }

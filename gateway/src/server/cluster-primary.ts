@@ -1,4 +1,6 @@
+import { hostname } from 'node:os'
 import type { AddressInfo } from 'node:net'
+import { InfluxWriter } from '@shadowgate/influx'
 import type { Logger } from 'pino'
 import type { ShadowgateConfig } from '@shadowgate/shared'
 import { Registry } from 'prom-client'
@@ -10,6 +12,7 @@ import { RuntimeSettings } from '../runtime/runtime-settings.js'
 import { ClusterMetrics } from './cluster-metrics.js'
 import { relayRuntimeToWorkers } from './cluster-runtime-relay.js'
 import { gracefulShutdown } from './graceful-shutdown.js'
+import { stageChangePoints } from './stage-change-points.js'
 import { WorkerSupervisor } from './worker-supervisor.js'
 
 /**
@@ -25,7 +28,10 @@ export async function runClusterPrimary(config: ShadowgateConfig, opts: { logger
   const guard = { logger, faults }
   const store = config.redis ? new RedisRuntimeStore({ redis: config.redis, prefix: config.redis.prefix, logger, faults }) : undefined
   if (!store) logger.warn('no redis configured: runtime changes reach this cluster\'s workers over IPC only, and audit capture is off')
-  const settings = new RuntimeSettings(config, { logger, store, faults })
+  // The admin listener is here, so stage changes are made (and recorded in InfluxDB) here.
+  const stageWriter = config.influx ? new InfluxWriter(config.influx, { logger, closeTimeoutMs: 2_000 }) : undefined
+  const onStageChange = stageWriter ? stageChangePoints(stageWriter, `${hostname()}-${process.pid}`) : undefined
+  const settings = new RuntimeSettings(config, { logger, store, faults, onStageChange })
   await settings.start()
   const stopRelay = store ? undefined : relayRuntimeToWorkers(settings, guard)
   const metrics = new ClusterMetrics({ guard, local: registry })
@@ -58,6 +64,7 @@ export async function runClusterPrimary(config: ShadowgateConfig, opts: { logger
       metrics.close()
       stopRelay?.()
       settings.close()
+      await stageWriter?.close()
       await store?.close()
     },
   })

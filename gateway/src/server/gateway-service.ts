@@ -17,9 +17,11 @@ import { RuntimeSettings } from '../runtime/runtime-settings.js'
 import { WriteLogAppender } from '../writes/write-log-appender.js'
 import { createWriteLogParts } from '../writes/write-log-parts.js'
 import { WriteRecorder } from '../writes/write-recorder.js'
+import type { StageChange } from '../runtime/stage-move.js'
 import { ConnectionDrain } from './connection-drain.js'
 import { LoadBrakes } from './load-brakes.js'
 import { SlowLogStore } from './slow-log-store.js'
+import { stageChangePoints } from './stage-change-points.js'
 
 export interface GatewayServiceOptions {
   readonly logger: Logger
@@ -110,7 +112,9 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
       store = own
     }
     if (!config.redis && !opts.runtimeStore) logger.warn('no redis configured: runtime changes stay on this instance and audit capture is off')
-    const settings = new RuntimeSettings(config, { logger, store, faults })
+    // Bound once the InfluxDB writer exists: stage changes are recorded by the instance that makes them.
+    let recordStage: ((change: StageChange) => void) | undefined
+    const settings = new RuntimeSettings(config, { logger, store, faults, onStageChange: (c) => recordStage?.(c) })
     cleanups.push(() => settings.close())
     await settings.start()
 
@@ -148,6 +152,7 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
       cleanups.push(() => reporter.close())
       reporter.start()
       countersWriter = writer
+      recordStage = stageChangePoints(writer, instanceId)
     }
 
     const loadWindow = new LoadWindow()

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { AUDIT_MAX_BATCH_PAIRS } from '../audit-batch.js'
+import { DEFAULT_STAGE, MIGRATION_STAGES, type MigrationStage } from '../migration-stage.js'
 import { DEFAULT_CLUSTER_REDIS_PREFIX, DEFAULT_REDIS_PREFIX } from '../queue-names.js'
 import { WRITE_STAGES, type WriteStage } from '../write-entry.js'
 import * as D from './defaults.js'
@@ -205,8 +206,22 @@ const route = Type.Object(
     name: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', errorMessage: 'must be 1-64 characters of letters, digits, "_", "-" or "."', description: 'Unique name, used in metrics and the admin API.' }),
     match: Type.String({ routeTemplate: true, description: 'Path template such as /products/:id or /static/*.' }),
     methods: Type.Optional(methodList(undefined, 'Methods this rule matches (default: every method).')),
-    primary: Type.Optional(upstream('Primary upstream of this route (default: the top-level primary).')),
-    shadow: Type.Optional(upstream('Shadow upstream of this route (default: the top-level shadow).')),
+    old: Type.Optional(upstream('Old side of this route\'s migration, the upstream that serves today (default: the top-level primary). Alias: primary.')),
+    new: Type.Optional(upstream('New side of this route\'s migration (default: the top-level shadow). Alias: shadow.')),
+    primary: Type.Optional(upstream('Primary upstream of this route (default: the top-level primary); an alias of old.')),
+    shadow: Type.Optional(upstream('Shadow upstream of this route (default: the top-level shadow); an alias of new.')),
+    stage: Type.Unsafe<MigrationStage>({
+      type: 'string',
+      enum: [...MIGRATION_STAGES],
+      default: DEFAULT_STAGE,
+      description: 'Migration stage at start when the runtime store holds none: passthrough (old serves, nothing copied), shadow (old serves, a share copied to new), canary (serve.percent of reads served by new, old as its copy), final (new serves, a share copied to old). canary and final need new.',
+    }),
+    serve: section(
+      {
+        percent: percent(0, 'Share of reads (0-100, fractional allowed) served by the new side while the route is in canary.'),
+      },
+      'What the new side serves in canary (the starting value; at run time it is runtime state).',
+    ),
     mirror: routeMirror,
     audit: routeAudit,
     recheck: routeRecheck,

@@ -1,3 +1,4 @@
+import type { MigrationStage } from '../migration-stage.js'
 import type { PathPattern } from '../path-grammar.js'
 import type { WriteStage } from '../write-entry.js'
 
@@ -20,6 +21,12 @@ export interface RouteMirrorConfig {
   readonly methods: readonly string[]
   readonly maxBodyBytes: number
   readonly headers: HeaderRewrites
+}
+
+/** What the new side serves while a route is in `canary` (the starting value; at run time it is runtime state). */
+export interface RouteServeConfig {
+  /** Percent of reads (0-100, fractional allowed) served by the new side in `canary`. */
+  readonly percent: number
 }
 
 export type ArrayMode = { readonly mode: 'ordered' } | { readonly mode: 'unordered' } | { readonly mode: 'keyed'; readonly key: string }
@@ -112,9 +119,16 @@ export interface RouteConfig {
   readonly match: string
   /** Methods this rule matches; undefined means every method. */
   readonly methods: readonly string[] | undefined
-  /** Initial primary upstream for this route; at run time the gateway may change which upstream serves. */
+  /**
+   * The old side of the route's migration (config key `old`, or its alias `primary`). Which side
+   * serves a request follows from the stage, which is runtime state.
+   */
   readonly primary: string
+  /** The new side (config key `new`, or its alias `shadow`). */
   readonly shadow: string | undefined
+  /** Stage at start when the runtime store holds none for the route. */
+  readonly stage: MigrationStage
+  readonly serve: RouteServeConfig
   readonly mirror: RouteMirrorConfig
   readonly audit: RouteAuditConfig
   readonly recheck: RouteRecheckConfig

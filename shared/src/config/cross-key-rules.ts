@@ -47,9 +47,17 @@ function routeRules(data: unknown): ConfigIssue[] {
       if (names.has(name)) issues.push({ key: `routes[${i}].name`, constraint: `must be unique ("${name}" is used twice)` })
       names.add(name)
     }
+    // `old`/`new` and their aliases `primary`/`shadow` name the same upstream: one of each pair at most.
+    for (const [key, alias] of [['old', 'primary'], ['new', 'shadow']] as const) {
+      if (present(at(r, key)) && present(at(r, alias))) {
+        issues.push({ key: `routes[${i}].${key}`, constraint: `and routes[${i}].${alias} name the same upstream (${alias} is an alias of ${key}); set only one` })
+      }
+    }
+    const newKey = present(at(r, 'new')) ? 'new' : 'shadow'
+    const hasNew = present(at(r, 'new')) || present(at(r, 'shadow')) || present(at(data, 'shadow'))
     const writes = at(r, 'writes')
     if (typeof writes === 'object' && writes !== null) {
-      if (!present(at(r, 'shadow')) && !present(at(data, 'shadow'))) {
+      if (!present(at(r, 'shadow')) && !present(at(r, 'new')) && !present(at(data, 'shadow'))) {
         issues.push({ key: `routes[${i}].shadow`, constraint: 'is required when writes is set: it is the new side writes are replayed to' })
       }
       const by = at(writes, 'partitionBy')
@@ -59,8 +67,12 @@ function routeRules(data: unknown): ConfigIssue[] {
       }
     }
     const percent = at(r, 'mirror', 'percent')
-    if (typeof percent === 'number' && percent > 0 && !present(at(r, 'shadow')) && !present(at(data, 'shadow'))) {
-      issues.push({ key: `routes[${i}].shadow`, constraint: 'is required when mirror.percent is above 0 (set it here or at the top level)' })
+    if (typeof percent === 'number' && percent > 0 && !hasNew) {
+      issues.push({ key: `routes[${i}].${newKey}`, constraint: 'is required when mirror.percent is above 0 (set it here or at the top level)' })
+    }
+    const stage = at(r, 'stage')
+    if ((stage === 'canary' || stage === 'final') && !hasNew) {
+      issues.push({ key: `routes[${i}].new`, constraint: `is required when stage is ${stage} (set it here or at the top level)` })
     }
   })
   return issues

@@ -79,13 +79,16 @@ function route(r: RouteFile, file: File): RouteConfig {
     return { path, mode: { mode: 'keyed', key: mode.slice('keyed:'.length) } }
   })
   const tolerance: ToleranceRule[] = Object.entries(r.audit.tolerance).map(([p, t]) => ({ path: parsePathPattern(p), absolute: t.absolute, relative: t.relative }))
-  const shadow = r.shadow ?? file.shadow
+  // `old`/`new` and their aliases `primary`/`shadow` (the schema's cross-key rules refuse both at once).
+  const shadow = r.new ?? r.shadow ?? file.shadow
   return {
     name: r.name,
     match: r.match,
     methods: r.methods?.map((m) => m.toUpperCase()),
-    primary: stripSlash(r.primary ?? file.primary),
+    primary: stripSlash(r.old ?? r.primary ?? file.primary),
     shadow: shadow === undefined ? undefined : stripSlash(shadow),
+    stage: r.stage,
+    serve: { percent: r.serve.percent },
     mirror: {
       percent: r.mirror.percent,
       sticky: sticky(r.mirror.sticky),
