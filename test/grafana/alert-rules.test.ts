@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { auditPoint } from '../../audit-service/src/influx/audit-point.js'
 import type { Verdict } from '../../audit-service/src/verdict/verdict.js'
 import { startInfluxd, type TestInflux } from '@shadowgate/dev-helpers'
+import { loadEventPoint } from '@shadowgate/influx'
+import { replayLines } from './replay-lines.js'
 import { GRAFANA_DIR } from './grafana-dashboards.js'
 
 // The provisioned alert rules: well-formed for Grafana's file provisioning, and their queries run on
@@ -67,6 +69,14 @@ describe('provisioned alert rules', () => {
         lines.push(auditPoint({ route, method: 'GET', verdict, timestampNs: ts }).toLineProtocol() ?? '')
       }
     }
+    // Replay windows every 30 s: "orders" falls further behind up to 300 s, "catalog" stays 2 s behind.
+    for (let i = 0; i < 10; i++) {
+      const at = now - 300_000 + i * 30_000
+      lines.push(...replayLines([{ route: 'orders', at, lag: { entries: 100 * (i + 1), seconds: 30 * (i + 1) }, counts: { replayed: 5 } }, { route: 'catalog', at, lag: { entries: 1, seconds: 2 }, counts: { replayed: 50 } }]))
+    }
+    // A load test on "orders" passes a brake; the one on "catalog" is stopped by hand.
+    const load = (route: string, event: 'step' | 'stop' | 'brake', percent: number, reason: string, ago: number): string => loadEventPoint({ route, event, percent, reason, p99Ms: 30, errorRate: 0, at: now - ago }).toLineProtocol() ?? ''
+    lines.push(load('orders', 'step', 200, 'ramp to 200 %', 240_000), load('orders', 'brake', 200, 'shadow 5xx rate 0.2 > 0.05', 120_000), load('catalog', 'step', 150, 'ramp to 150 %', 200_000), load('catalog', 'stop', 150, 'load stop', 100_000))
     const res = await fetch(`${influx.url}/write?db=${DB}&precision=ns`, { method: 'POST', body: lines.join('\n') })
     expect(res.status).toBe(204)
   })
@@ -92,20 +102,18 @@ describe('provisioned alert rules', () => {
     }
   })
 
-  it('placeholders are paused and say so until their measurements exist', () => {
-    for (const rule of rules.filter((r) => r.labels.placeholder === 'true')) {
-      expect(rule.isPaused, rule.uid).toBe(true)
-      expect(rule.title, rule.uid).toMatch(/\(placeholder\)$/)
-      expect(rule.annotations.description, rule.uid).toMatch(/^PLACEHOLDER until /)
+  it('are all active: none paused, none a placeholder', () => {
+    for (const rule of rules) {
+      expect(rule.isPaused, rule.uid).toBeUndefined()
+      expect(rule.labels.placeholder, rule.uid).toBeUndefined()
+      expect(`${rule.title} ${rule.annotations.description ?? ''}`, rule.uid).not.toMatch(/placeholder/i)
     }
-    expect(rules.find((r) => r.uid === 'shadowgate-mismatch-spike')?.isPaused).toBeUndefined()
   })
 
-  it.each(rules.map((r) => [r.uid, r] as const))('%s: its query runs on a real InfluxDB', async (_uid, rule) => {
-    const query = rule.data[0]?.model.query ?? ''
-    const series = await influx.query(query, DB)
-    if (rule.labels.placeholder === 'true') expect(series).toEqual([])
-    else expect(series.length).toBeGreaterThan(0)
+  it.each(rules.map((r) => [r.uid, r] as const))('%s: its query runs on a real InfluxDB and finds the series the services write', async (_uid, rule) => {
+    const series = await influx.query(rule.data[0]?.model.query ?? '', DB)
+    expect(series.length).toBeGreaterThan(0)
+    for (const s of series) expect(['catalog', 'orders']).toContain(s.tags?.['route'])
   })
 
   it('the mismatch spike fires for the route at 50 % and not for the one at 1 %', async () => {
@@ -113,5 +121,17 @@ describe('provisioned alert rules', () => {
     if (!rule) throw new Error('rule missing')
     const series = await influx.query(rule.data[0]?.model.query ?? '', DB)
     expect(firing(rule, series)).toEqual(['orders'])
+  })
+
+  it('replay lag fires for the route whose replay is 300 s behind and not for the one 2 s behind', async () => {
+    const rule = rules.find((r) => r.uid === 'shadowgate-replay-lag')
+    if (!rule) throw new Error('rule missing')
+    expect(firing(rule, await influx.query(rule.data[0]?.model.query ?? '', DB))).toEqual(['orders'])
+  })
+
+  it('a brake event fires the load brake rule; a load test stopped by hand does not', async () => {
+    const rule = rules.find((r) => r.uid === 'shadowgate-load-brake')
+    if (!rule) throw new Error('rule missing')
+    expect(firing(rule, await influx.query(rule.data[0]?.model.query ?? '', DB))).toEqual(['orders'])
   })
 })

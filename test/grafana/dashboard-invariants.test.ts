@@ -133,8 +133,9 @@ describe('Grafana dashboards', () => {
     expect(byType('table')).toContain('Top differing field paths (pairs, elements)')
     const queries = allPanels(d).flatMap((p) => (p.targets ?? []).map((t) => t.query ?? ''))
     expect(byType('state-timeline')).toContain('Migration stage per route')
-    expect(d.annotations.list.map((a) => a.name)).toContain('Stage changes')
-    for (const measurement of ['shadowgate_audit', 'shadowgate_field_diff', 'shadowgate_gateway', 'shadowgate_stage']) {
+    expect(d.annotations.list.map((a) => a.name)).toEqual(expect.arrayContaining(['Stage changes', 'Load tests']))
+    expect(byType('table')).toContain('Gate decisions per route')
+    for (const measurement of ['shadowgate_audit', 'shadowgate_field_diff', 'shadowgate_gateway', 'shadowgate_stage', 'shadowgate_replay', 'shadowgate_replay_audit', 'shadowgate_gate']) {
       expect(queries.some((q) => q.includes(`FROM "${measurement}"`)), measurement).toBe(true)
     }
     expect(queries.some((q) => q.includes('percentile("primary_ms", 99)') && q.includes('percentile("shadow_ms", 99)'))).toBe(true)

@@ -4,6 +4,7 @@ import { fieldDiffPoints } from '../../audit-service/src/influx/field-diff-point
 import type { FieldDifference, Outcome, Verdict } from '../../audit-service/src/verdict/verdict.js'
 import { startInfluxd, type InfluxSeries, type TestInflux } from '@shadowgate/dev-helpers'
 import { accessPoints, routePercentPoints, slowPoints, stagePoint, type AccessCountRow } from '@shadowgate/influx'
+import { GATE_DECISIONS, replayLoadGateLines, replayWindows } from './replay-load-gate-lines.js'
 import { ALL_VALUES, PANEL_SHAPES, allPanels, grafanaRegexValue, interpolateQuery, loadDashboards, panelSubstitution, type Panel, type PanelTarget } from './grafana-dashboards.js'
 
 // Runs every panel query of every dashboard against a real influxd, on points written in the exact
@@ -182,7 +183,7 @@ describe('dashboard queries on a real InfluxDB', () => {
     const now = Date.now()
     const mixed = lineProtocol(now, mixedPoint)
     auditPoints = mixed.auditPoints
-    await writeLines(influx, DB, [...mixed.lines, ...trafficLines(now)])
+    await writeLines(influx, DB, [...mixed.lines, ...trafficLines(now), ...replayLoadGateLines(ROUTES, STEPS, STEP_MS, now)])
     await writeLines(influx, TIMEOUT_DB, lineProtocol(now, timeoutPoint).lines)
   })
   afterAll(async () => {
@@ -256,6 +257,31 @@ describe('dashboard queries on a real InfluxDB', () => {
       'search stage canary->final: move search to final',
       'search rollback final->canary: rollback search to canary',
     ])
+    for (const column of [a?.textColumn, a?.titleColumn, ...(a?.tagsColumn ?? '').split(',')]) expect(series[0]?.columns).toContain(column)
+  })
+
+  it('replay, load-test and gate panels: lag, replay results, differing replays, gate decisions and load annotations, exactly', async () => {
+    const windows = replayWindows(ROUTES, STEPS, STEP_MS, 0)
+    const total = (counter: 'replayed' | 'failed' | 'parked' | 'skipped' | 'gaps'): number => windows.reduce((n, w) => n + (w.counts?.[counter] ?? 0), 0)
+    const results = await run('Replayed writes per second by result')
+    for (const counter of ['replayed', 'failed', 'parked', 'skipped', 'gaps'] as const) expect(sumColumn(results, `${counter}_per_s`) * 10, counter).toBeCloseTo(total(counter), 6)
+    expect(total('gaps')).toBe(7)
+    const lag = await run('Replay lag per route')
+    expect(valuesByRoute(lag, 'lag_seconds')['search']?.at(-1)).toBe((STEPS - 1) / 2)
+    expect(valuesByRoute(lag, 'lag_entries')['search']?.at(-1)).toBe((STEPS - 1) * 3)
+    expect(Math.max(...(valuesByRoute(lag, 'lag_seconds')['product'] ?? [1]))).toBe(0)
+    const differing = sumByTagValue(await run('Replayed writes that differ (status)'), 'route', 'differing_per_s')
+    expect((differing['products-list'] ?? 0) * 10).toBeCloseTo(STEPS / 4, 6)
+    expect(differing['search']).toBe(0)
+    const gate = await run('Gate decisions per route', grafanaRegexValue(['products-list', 'search']))
+    const rows = gate.flatMap((s) => s.values.map((v) => Object.fromEntries(s.columns.map((c, i) => [c, v[i]]))))
+    const expected = GATE_DECISIONS.filter((g) => g.route !== 'categories').sort((a, b) => b.step - a.step)
+    expect(rows.map((r) => `${r['route']} ${r['stage']} ${r['decision']}: ${r['reason']}`)).toEqual(expected.map((g) => `${g.route} ${g.stage} ${g.decision}: ${g.reason}`))
+    expect(rows[0]).toMatchObject({ mismatch_rate: 0.2, judged: 500, new_p99_ms: 130 })
+    const a = dashboards.flatMap(({ dashboard }) => dashboard.annotations.list).find((x) => x.name === 'Load tests')
+    const series = await influx.query(interpolateQuery(a?.query ?? '', { timeFilter: 'time >= now() - 1h', interval: '10s', intervalMs: 10_000, variables: { route: grafanaRegexValue(['search']) } }), DB)
+    const events = series.flatMap((s) => s.values.map((v) => Object.fromEntries(s.columns.map((c, i) => [c, v[i]]))))
+    expect(events.map((r) => `${r['route']} ${r['event']} ${r['percent']}: ${r['reason']}`)).toEqual(['search step 50: ramp to 50 %', 'search step 100: ramp to 100 %', 'search brake 100: shadow 5xx rate 0.12 > 0.05'])
     for (const column of [a?.textColumn, a?.titleColumn, ...(a?.tagsColumn ?? '').split(',')]) expect(series[0]?.columns).toContain(column)
   })
 

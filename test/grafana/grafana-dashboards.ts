@@ -178,6 +178,10 @@ export const PANEL_SHAPES: Readonly<Record<string, { columns: string[]; tags: st
   'Slow requests per second, by route and side': { columns: ['slow_per_s'], tags: ['route', 'side'] },
   'Mirror percent per route': { columns: ['percent'], tags: ['route'] },
   'Migration stage per route': { columns: ['stage'], tags: ['route'] },
+  'Replay lag per route': { columns: ['lag_entries', 'lag_seconds'], tags: ['route'] },
+  'Replayed writes per second by result': { columns: ['replayed_per_s', 'failed_per_s', 'parked_per_s', 'skipped_per_s', 'gaps_per_s'], tags: [] },
+  'Replayed writes that differ (status)': { columns: ['differing_per_s'], tags: ['route'] },
+  'Gate decisions per route': { columns: ['route', 'stage', 'decision', 'reason', 'judged', 'mismatches', 'mismatch_rate', 'new_5xx_rate', 'old_5xx_rate', 'new_p99_ms', 'old_p99_ms'], tags: [] },
 }
 
 /** Grafana's value of a multi-value variable set to All (a regex). */
