@@ -40,10 +40,21 @@ function countsByTag(series: InfluxSeries[], tag: string, column: string): Recor
 
 /**
  * Panels that need traffic this pipeline does not send (writes on a route declared readOnly, requests
- * slower than slowThreshold): their queries still run and are shape-checked, but may be empty here.
+ * slower than slowThreshold, stage changes, a write log, a gate): their queries still run and are
+ * shape-checked, but may be empty here.
  * dashboard-queries.test.ts checks each of them on data that has what they show.
  */
-const EMPTY_ON_THIS_TRAFFIC = new Set(['Writes on read-only routes', 'Writes seen on routes declared read-only', 'Slow requests', 'Slow requests per second, by route and side', 'Migration stage per route'])
+const EMPTY_ON_THIS_TRAFFIC = new Set([
+  'Writes on read-only routes',
+  'Writes seen on routes declared read-only',
+  'Slow requests',
+  'Slow requests per second, by route and side',
+  'Migration stage per route',
+  'Replay lag per route',
+  'Replayed writes per second by result',
+  'Replayed writes that differ (status)',
+  'Gate decisions per route',
+])
 
 describe('Grafana dashboards on real pipeline traffic', () => {
   let stack: E2eStack
