@@ -17,7 +17,7 @@ describe('auditPoint (InfluxDB schema 2)', () => {
 
   it('a shadow that timed out is not a 0 in the mismatch rate (regression: mean("mismatch") read 0 % while every pair timed out)', () => {
     const line = auditPoint({ route: 'r', method: 'GET', verdict: verdict('shadow_timeout'), timestampNs: '1' }).toLineProtocol() ?? ''
-    expect(line).toMatch(/^shadowgate_audit,method=GET,outcome=shadow_timeout,route=r /)
+    expect(line).toMatch(/^shadowgate_audit,method=GET,outcome=shadow_timeout,route=r,served=old /)
     expect(line).not.toContain('mismatch=')
   })
 })
