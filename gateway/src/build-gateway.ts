@@ -61,6 +61,16 @@ export async function buildGateway(config: ShadowgateConfig, options: BuildGatew
     if (!hasDuplicateHost(request.raw.rawHeaders)) return done()
     refuseAmbiguous(reply)
   })
+  // A route being cut over holds its new requests here, before the mirror decides who serves them.
+  const gate = options.requestGate
+  if (gate !== undefined) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      if (!gate.holding()) return done()
+      const route = app.mirror.routes.match(request.raw.method ?? 'GET', request.raw.url ?? '/')
+      if (route === undefined) return done()
+      gate.admit(route.name, request.raw, done)
+    })
+  }
   await app.register(mirror, { config, settings, metrics, pairSink: options.pairSink, shadowDispatcher: options.shadowDispatcher, servesReads: true })
   await app.register(proxy, {
     config,

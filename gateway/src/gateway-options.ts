@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Dispatcher } from 'undici'
+import type { RequestGate } from './cutover/request-hold.js'
 import type { GatewayMetrics } from './metrics/gateway-metrics.js'
 import type { PairSink } from './mirror/mirror-pair.js'
 import type { RouteSettingsSource } from './runtime/route-settings-source.js'
@@ -20,4 +21,6 @@ export interface BuildGatewayOptions {
   readonly shadowDispatcher?: Dispatcher
   /** Identifies this gateway instance in logs and series; default: `${hostname}-${pid}`. */
   readonly instanceId?: string
+  /** Holds the requests of routes being cut over (see cutover/); default: none. */
+  readonly requestGate?: RequestGate
 }

@@ -57,4 +57,8 @@ export {
   StageNeedsRedisError,
   StageConflictError,
   NoStageToRollBackError,
+  CutoverInProgressError,
+  CutoverTooSoonError,
+  CutoverFromPassthroughError,
+  CutoverStageError,
 } from './errors.js'

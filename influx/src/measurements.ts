@@ -7,6 +7,8 @@ export const FIELD_DIFF_MEASUREMENT = 'shadowgate_field_diff'
 export const GATEWAY_MEASUREMENT = 'shadowgate_gateway'
 /** One point per migration stage change, written by the gateway that made it. */
 export const STAGE_MEASUREMENT = 'shadowgate_stage'
+/** One point per cut-over (committed or aborted), written by the gateway that coordinated it. */
+export const CUTOVER_MEASUREMENT = 'shadowgate_cutover'
 
 /** Tag value that stands for the paths beyond worker.maxPathsPerRoute. */
 export const OTHER_PATH = '(other)'

@@ -90,6 +90,7 @@ export {
 } from './config/defaults.js'
 export type {
   AdminConfig,
+  CutoverConfig,
   ArrayMode,
   ArrayRule,
   AuditProducerConfig,

@@ -1,13 +1,15 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { ShadowgateConfig } from '@shadowgate/shared'
-import { AdminNotFoundError, AdminUnauthorizedError, GatewayError, InvalidSettingError } from '../errors.js'
+import { AdminNotFoundError, AdminUnauthorizedError, GatewayError, InvalidSettingError, StageNeedsRedisError } from '../errors.js'
 import type { RuntimeSettings } from '../runtime/runtime-settings.js'
+import type { CutoverCoordinator } from '../cutover/cutover-coordinator.js'
+import { cutoverOutcomeJson } from '../cutover/cutover-outcome.js'
 import { adminAccessAllowed } from './admin-auth.js'
 import type { AdminMetricsSource } from './admin-metrics-source.js'
 import { parseMirrorUpdate } from './mirror-update.js'
 import { mirrorChangeJson, routeListingEntry } from './route-listing.js'
 import { stageChangeJson } from '../runtime/stage-move.js'
-import { parseRollback, parseStageUpdate, stageStatusJson } from './stage-update.js'
+import { parseCutover, parseRollback, parseStageUpdate, stageStatusJson } from './stage-update.js'
 
 export interface BuildAdminOptions {
   readonly config: ShadowgateConfig
@@ -17,6 +19,8 @@ export interface BuildAdminOptions {
   readonly ready?: () => boolean
   /** A pino logger; default: no logging. */
   readonly logger?: FastifyBaseLogger
+  /** Runs cut-overs (needs Redis); without it a cut-over is refused. */
+  readonly cutover?: CutoverCoordinator
 }
 
 interface RouteParams {
@@ -133,6 +137,14 @@ export async function buildAdmin(opts: BuildAdminOptions): Promise<FastifyInstan
     settings.view(name)
     const change = await settings.rollbackStage(name, { reason: parseRollback(req.body).reason, by: actor(req) })
     return { change: stageChangeJson(change) }
+  })
+
+  app.post<{ Params: RouteParams }>('/routes/:name/cutover', async (req) => {
+    const name = req.params.name
+    settings.view(name)
+    const body = parseCutover(req.body)
+    if (opts.cutover === undefined) throw new StageNeedsRedisError()
+    return { cutover: cutoverOutcomeJson(await opts.cutover.run(name, { to: body.to, reason: body.reason, by: actor(req) })) }
   })
 
   return app

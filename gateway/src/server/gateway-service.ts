@@ -14,6 +14,10 @@ import type { RuntimeStore } from '../runtime/runtime-store.js'
 import { RuntimeSettings } from '../runtime/runtime-settings.js'
 import type { StageChange } from '../runtime/stage-move.js'
 import { ConnectionDrain } from './connection-drain.js'
+import { CutoverCoordinator, type CutoverPrecondition } from '../cutover/cutover-coordinator.js'
+import { cutoverKeys } from '../cutover/cutover-messages.js'
+import { CutoverParticipant } from '../cutover/cutover-participant.js'
+import { cutoverOutcomePoints } from './cutover-outcome-points.js'
 import { stageChangePoints } from './stage-change-points.js'
 
 export interface GatewayServiceOptions {
@@ -32,6 +36,10 @@ export interface GatewayServiceOptions {
   readonly drainTimeoutMs?: number
   /** Tuning of the InfluxDB writer of the `shadowgate_gateway` counters (retry delays, timeouts); used when config.influx is set. */
   readonly influx?: Omit<InfluxWriterOptions, 'logger'>
+  /** A route's condition for committing a cut-over (e.g. write-log replay lag zero); default: none. */
+  readonly cutoverPrecondition?: CutoverPrecondition
+  /** Cut-over heartbeat period (default 1 s); tests shorten it. */
+  readonly cutoverHeartbeatMs?: number
 }
 
 /**
@@ -52,6 +60,10 @@ export interface GatewayService {
   readonly metrics: GatewayMetrics
   readonly gateway: FastifyInstance
   readonly admin: FastifyInstance | undefined
+  /** This instance's part in cut-overs; undefined without Redis. */
+  readonly cutoverParticipant: CutoverParticipant | undefined
+  /** Runs a cut-over from this instance (what the admin API calls). */
+  readonly cutover: CutoverCoordinator
   listen(): Promise<GatewayServiceAddresses>
   /** True while the traffic listener accepts requests (false before listen and while closing). */
   ready(): boolean
@@ -128,7 +140,27 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
       recordStage = stageChangePoints(writer, instanceId)
     }
 
-    const gateway = await buildGateway(config, { logger, settings, metrics, pairSink: producer, instanceId })
+    let participant: CutoverParticipant | undefined
+    if (config.redis) {
+      const p = new CutoverParticipant({ url: config.redis.url, prefix: config.redis.prefix, instanceId, settings, cutover: config.cutover, logger, faults, heartbeatMs: opts.cutoverHeartbeatMs })
+      // Closed after the traffic app: held requests are released before the listener goes.
+      cleanups.push(() => p.close())
+      p.start()
+      participant = p
+    }
+    const cutover = new CutoverCoordinator({
+      settings,
+      cutover: config.cutover,
+      keys: cutoverKeys(config.redis?.prefix ?? ''),
+      redis: () => participant?.client(),
+      hasRedis: participant !== undefined,
+      precondition: opts.cutoverPrecondition,
+      logger,
+      heartbeatMs: opts.cutoverHeartbeatMs,
+      onOutcome: countersWriter === undefined ? undefined : cutoverOutcomePoints(countersWriter, instanceId),
+    })
+
+    const gateway = await buildGateway(config, { logger, settings, metrics, pairSink: producer, instanceId, requestGate: participant?.hold })
     let gatewayClosed: Promise<void> | undefined
     const closeGateway = (): Promise<void> => (gatewayClosed ??= gateway.close())
     cleanups.push(closeGateway)
@@ -137,7 +169,7 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
     let draining = false
     const ready = (): boolean => !draining && gateway.server.listening
     const adminOn = opts.admin ?? config.admin.enabled
-    const admin = adminOn ? await buildAdmin({ config, settings, metrics, ready, logger }) : undefined
+    const admin = adminOn ? await buildAdmin({ config, settings, metrics, ready, logger, cutover }) : undefined
     if (admin) cleanups.push(() => admin.close())
 
     let closing: Promise<void> | undefined
@@ -148,6 +180,8 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
       metrics,
       gateway,
       admin,
+      cutoverParticipant: participant,
+      cutover,
       async listen() {
         await gateway.listen({ host: config.listen.host, port: config.listen.port })
         if (admin) await admin.listen({ host: config.admin.host, port: config.admin.port })

@@ -54,3 +54,10 @@ export const DEFAULT_INFLUX_BATCH_SIZE = 1_000
 export const DEFAULT_INFLUX_MAX_BUFFER_LINES = 100_000
 export const DEFAULT_INFLUX_MAX_RETRIES = 5
 export const DEFAULT_GATEWAY_WINDOW_MS = 10_000
+export const DEFAULT_CUTOVER_MAX_HELD_REQUESTS = 1_000
+export const DEFAULT_CUTOVER_MAX_HELD_BYTES = 32 * 1_048_576
+export const DEFAULT_CUTOVER_ACK_TIMEOUT_MS = 500
+export const DEFAULT_CUTOVER_MAX_PAUSE_MS = 1_000
+export const DEFAULT_CUTOVER_MIN_TIME_BETWEEN_FLIPS_MS = 60_000
+/** A hold is a pause of live traffic: longer than this is an outage, not a cut-over. */
+export const MAX_CUTOVER_PAUSE_MS = 30_000

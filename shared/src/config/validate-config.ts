@@ -8,6 +8,7 @@ import { maskUrlCredentials } from './mask-url-credentials.js'
 import * as D from './defaults.js'
 import type {
   AdminConfig,
+  CutoverConfig,
   ArrayRule,
   AuditProducerConfig,
   AuditWorkerConfig,
@@ -106,6 +107,20 @@ function proxy(r: ConfigReader): ProxyConfig {
   if (out.clientRequestTimeoutMs > 0 && out.clientHeadersTimeoutMs > out.clientRequestTimeoutMs) {
     throw new ConfigError('proxy.clientHeadersTimeout', 'must not exceed proxy.clientRequestTimeout (or set proxy.clientRequestTimeout to 0 for no limit)')
   }
+  return out
+}
+
+function cutover(r: ConfigReader): CutoverConfig {
+  const out: CutoverConfig = {
+    maxHeldRequests: r.number('maxHeldRequests', D.DEFAULT_CUTOVER_MAX_HELD_REQUESTS, { min: 1, max: 1_000_000, integer: true }),
+    maxHeldBytes: r.number('maxHeldBytes', D.DEFAULT_CUTOVER_MAX_HELD_BYTES, { min: 1, max: 1_073_741_824, integer: true }),
+    ackTimeoutMs: r.duration('ackTimeout', D.DEFAULT_CUTOVER_ACK_TIMEOUT_MS, { min: 1, max: D.MAX_CUTOVER_PAUSE_MS }),
+    maxPauseMs: r.duration('maxPause', D.DEFAULT_CUTOVER_MAX_PAUSE_MS, { min: 2, max: D.MAX_CUTOVER_PAUSE_MS }),
+    minTimeBetweenFlipsMs: r.duration('minTimeBetweenFlips', D.DEFAULT_CUTOVER_MIN_TIME_BETWEEN_FLIPS_MS, { min: 0 }),
+  }
+  r.done()
+  // The coordinator must be able to commit before the instances release on their own.
+  if (out.ackTimeoutMs >= out.maxPauseMs) throw new ConfigError('cutover.ackTimeout', `must be shorter than cutover.maxPause (${out.maxPauseMs} ms)`)
   return out
 }
 
@@ -318,6 +333,7 @@ export function validateConfig(raw: unknown): ShadowgateConfig {
     audit: auditProducer(r.child('audit')),
     worker: worker(r.child('worker')),
     influx: influx(r.raw('influx')),
+    cutover: cutover(r.child('cutover')),
   }
   r.done()
   return deepFreeze(cfg)
