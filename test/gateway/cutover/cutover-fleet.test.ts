@@ -218,4 +218,30 @@ routes:
     expect([noRedis.status, noRedis.body.error?.code]).toEqual([409, 'SG_STAGE_NEEDS_REDIS'])
     expect(alone.service.settings.stage('items')).toBe('shadow')
   })
+
+  it('ignores invalid and stale messages on the channel; a hold ends on its own ABORT only', async () => {
+    const prefix = `co${++prefixN}`
+    const [a, b] = await fleet(prefix)
+    const keys = cutoverKeys(prefix)
+    for (const text of ['{', '[]', '{"type":"commit","route":"items","epoch":-1}', '{"type":"prepare","route":"items","epoch":2,"from":"shadow","to":"blue"}']) await raw.publish(keys.channel, text)
+    await raw.publish(keys.channel, JSON.stringify({ type: 'prepare', route: 'nope', epoch: 1, from: 'shadow', to: 'final' }))
+    await waitFor(async () => Object.keys(await raw.hgetall(keys.acks('nope', 1))).length === 2, 2_000, 'both to refuse an unknown route')
+    expect(Object.values(await raw.hgetall(keys.acks('nope', 1))).map((t) => JSON.parse(t) as unknown)).toEqual([
+      { ok: false, reason: 'no route "nope" on this instance' },
+      { ok: false, reason: 'no route "nope" on this instance' },
+    ])
+    await raw.publish(keys.channel, JSON.stringify({ type: 'prepare', route: 'items', epoch: 5, from: 'shadow', to: 'final' }))
+    await waitFor(() => a.service.cutoverParticipant?.hold.epochOf('items') === 5 && b.service.cutoverParticipant?.hold.epochOf('items') === 5, 2_000, 'both holding epoch 5')
+    const held = burst([a.traffic, b.traffic], '/items', 4)
+    await waitFor(() => (a.service.cutoverParticipant?.hold.heldCount('items') ?? 0) + (b.service.cutoverParticipant?.hold.heldCount('items') ?? 0) === 4, 2_000, 'four held')
+    // Older epochs are fenced off: neither releases the hold of epoch 5.
+    await raw.publish(keys.channel, JSON.stringify({ type: 'abort', route: 'items', epoch: 4 }))
+    await raw.publish(keys.channel, JSON.stringify({ type: 'commit', route: 'items', epoch: 4 }))
+    await raw.publish(keys.channel, JSON.stringify({ type: 'abort', route: 'items', epoch: 5 }))
+    const results = await held
+    expect(results.map((r) => [r.status, r.side])).toEqual(Array(4).fill([200, 'old']))
+    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(MAX_PAUSE_MS)
+    expect(a.lines.filter((l) => l['msg'] === 'ignoring an invalid cut-over message')).toHaveLength(4)
+    expect([a.service.settings.stage('items'), b.service.settings.stage('items'), a.service.cutoverParticipant?.hold.holding()]).toEqual(['shadow', 'shadow', false])
+  })
 })
