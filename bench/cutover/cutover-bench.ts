@@ -25,6 +25,7 @@ interface Outcome {
   readonly outcome: string
   readonly abortReason: string | null
   readonly instances: readonly string[]
+  readonly reported: number
   readonly held: number
   readonly pauseP50Ms: number
   readonly pauseP99Ms: number
@@ -41,6 +42,8 @@ interface Row {
   readonly p99: number
   readonly max: number
   readonly held: number
+  /** Hold reports received of those expected (one per gateway per cut-over): held counts only what was reported. */
+  readonly reports: string
   readonly failed: number
   readonly notHeldP99: number
 }
@@ -77,7 +80,7 @@ async function runRate(rps: number, traffic: readonly string[], adminUrl: string
     for (let i = 0; i < CUTOVERS; i++) {
       const o = await cutover(adminUrl, i % 2 === 0 ? 'final' : 'shadow')
       outcomes.push(o)
-      log(`  ${i + 1}: ${o.outcome}${o.abortReason ? ` (${o.abortReason})` : ''}, ${o.instances.length} gateways, held ${o.held}, pause p50 ${o.pauseP50Ms} / p99 ${o.pauseP99Ms} / max ${o.pauseMaxMs} ms`)
+      log(`  ${i + 1}: ${o.outcome}${o.abortReason ? ` (${o.abortReason})` : ''}, ${o.instances.length} gateways (${o.reported} reported), held ${o.held}, pause p50 ${o.pauseP50Ms} / p99 ${o.pauseP99Ms} / max ${o.pauseMaxMs} ms`)
       await sleep(GAP_MS)
     }
     await sleep(SETTLE_MS)
@@ -96,6 +99,7 @@ async function runRate(rps: number, traffic: readonly string[], adminUrl: string
     p99: Math.max(0, ...outcomes.map((o) => o.pauseP99Ms)),
     max: Math.max(0, ...outcomes.map((o) => o.pauseMaxMs)),
     held: outcomes.reduce((n, o) => n + o.held, 0),
+    reports: `${outcomes.reduce((n, o) => n + o.reported, 0)}/${outcomes.reduce((n, o) => n + o.instances.length, 0)}`,
     failed: results.filter((r) => !r.ok).length,
     notHeldP99: quantile(sorted, 0.99),
   }
@@ -103,9 +107,9 @@ async function runRate(rps: number, traffic: readonly string[], adminUrl: string
 
 function table(rows: readonly Row[]): string {
   const lines = [
-    '| rate (req/s) | requests | commits | pause p50 (ms) | pause p99 (ms) | pause max (ms) | held | failed | p99 not held (ms) |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.rps} | ${r.sent} | ${r.commits}/${CUTOVERS} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.max.toFixed(0)} | ${r.held} | ${r.failed} | ${r.notHeldP99.toFixed(1)} |`),
+    '| rate (req/s) | requests | commits | pause p50 (ms) | pause p99 (ms) | pause max (ms) | held | hold reports | failed | p99 not held (ms) |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.rps} | ${r.sent} | ${r.commits}/${CUTOVERS} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.max.toFixed(0)} | ${r.held} | ${r.reports} | ${r.failed} | ${r.notHeldP99.toFixed(1)} |`),
   ]
   return lines.join('\n')
 }
