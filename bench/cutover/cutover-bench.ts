@@ -23,6 +23,7 @@ const GAP_MS = 300
 
 interface Outcome {
   readonly outcome: string
+  readonly to: 'final' | 'shadow'
   readonly abortReason: string | null
   readonly instances: readonly string[]
   readonly reported: number
@@ -49,6 +50,8 @@ interface Row {
 }
 
 const processes = new BenchProcesses('cutover')
+/** The route's stage: both rates run on the same gateways. */
+let stage: 'final' | 'shadow' = 'shadow'
 const log = (line: string): void => processes.log(line)
 
 function quantile(sorted: readonly number[], p: number): number {
@@ -78,7 +81,9 @@ async function runRate(rps: number, traffic: readonly string[], adminUrl: string
   try {
     await sleep(SETTLE_MS)
     for (let i = 0; i < CUTOVERS; i++) {
-      const o = await cutover(adminUrl, i % 2 === 0 ? 'final' : 'shadow')
+      // Back and forth; an aborted cut-over leaves the stage where it was.
+      const o = await cutover(adminUrl, stage === 'final' ? 'shadow' : 'final')
+      if (o.outcome === 'committed') stage = o.to
       outcomes.push(o)
       log(`  ${i + 1}: ${o.outcome}${o.abortReason ? ` (${o.abortReason})` : ''}, ${o.instances.length} gateways (${o.reported} reported), held ${o.held}, pause p50 ${o.pauseP50Ms} / p99 ${o.pauseP99Ms} / max ${o.pauseMaxMs} ms`)
       await sleep(GAP_MS)
