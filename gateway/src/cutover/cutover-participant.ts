@@ -1,10 +1,11 @@
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { pino, type Logger } from 'pino'
 import type { CutoverConfig, MigrationStage } from '@shadowgate/shared'
 import type { FaultCounters } from '../metrics/fault-counters.js'
 import { guardHandler, reportHandlerError, type HandlerGuard } from '../runtime/guard-handler.js'
 import type { RuntimeSettings } from '../runtime/runtime-settings.js'
 import { cutoverKeys, parseCutoverMessage, type CutoverAck, type CutoverKeys, type CutoverMessage, type HoldReport } from './cutover-messages.js'
+import { cutoverCommandClient, cutoverSubscriber, readyClient } from './cutover-redis.js'
 import { RequestHold, type ReleasedHold } from './request-hold.js'
 
 export interface CutoverParticipantOptions {
@@ -18,7 +19,7 @@ export interface CutoverParticipantOptions {
   readonly now?: () => number
   /** Heartbeat period; an instance is live while its last heartbeat is within HEARTBEAT_LIVE_FACTOR periods. */
   readonly heartbeatMs?: number
-  /** Bound on each Redis command: a stalled Redis must never keep a request held past maxPause. */
+  /** Bound on each Redis command (default CUTOVER_COMMAND_TIMEOUT_MS). */
   readonly commandTimeoutMs?: number
 }
 
@@ -27,16 +28,11 @@ export const DEFAULT_HEARTBEAT_MS = 1_000
 export const HEARTBEAT_LIVE_FACTOR = 3
 /** Acks and reports are read right after a cut-over; kept a while for whoever looks later. */
 const RECORD_TTL_S = 300
-const DEFAULT_COMMAND_TIMEOUT_MS = 1_000
 
 interface Running {
   readonly epoch: number
   readonly to: MigrationStage
   readonly timer: NodeJS.Timeout
-}
-
-function retryStrategy(times: number): number {
-  return Math.min(100 * 2 ** Math.min(times, 5), 2_000)
 }
 
 /**
@@ -82,19 +78,15 @@ export class CutoverParticipant {
 
   /** The command connection when it can take commands now (the coordinator uses it too). */
   client(): Redis | undefined {
-    return this.#client?.status === 'ready' && !this.#closed ? this.#client : undefined
+    return this.#closed ? undefined : readyClient(this.#client)
   }
 
   /** Connects, subscribes and starts the heartbeat; never waits for Redis. */
   start(): void {
     if (this.#client || this.#closed) return
-    const timeout = this.#opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS
-    const common = { retryStrategy, connectTimeout: 2_000, lazyConnect: false }
-    this.#client = new Redis(this.#opts.url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: timeout })
-    this.#sub = new Redis(this.#opts.url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true })
-    // Reported by the runtime store's connection; both reconnect on their own.
-    this.#client.on('error', () => undefined)
-    this.#sub.on('error', () => undefined)
+    // Errors are reported by the runtime store's connection; both reconnect on their own.
+    this.#client = cutoverCommandClient(this.#opts.url, this.#opts.commandTimeoutMs)
+    this.#sub = cutoverSubscriber(this.#opts.url)
     this.#client.on('ready', guardHandler(this.#guard, 'cutover-heartbeat', () => this.#heartbeat()))
     this.#sub.on('message', guardHandler(this.#guard, 'cutover-message', (channel: string, text: string) => this.#onMessage(channel, text)))
     this.#sub.subscribe(this.keys.channel).catch((err: unknown) => this.#logger.debug({ err: (err as Error).message }, 'cut-over channel subscription failed; retried on reconnect'))
