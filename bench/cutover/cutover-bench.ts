@@ -20,7 +20,7 @@ const CUTOVERS = 10
 /** Load before the first and after the last cut-over, and between two. */
 const SETTLE_MS = 1_000
 const GAP_MS = 300
-const CONNECTIONS = 1_024
+const CONNECTIONS = 256
 
 interface Outcome {
   readonly outcome: string
