@@ -40,6 +40,8 @@ interface Row {
   readonly rps: number
   readonly sent: number
   readonly commits: number
+  readonly aborted: number
+  readonly refused: number
   readonly p50: number
   readonly p99: number
   readonly max: number
@@ -62,11 +64,11 @@ function quantile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? 0
 }
 
-async function cutover(adminUrl: string, to: 'final' | 'shadow'): Promise<Outcome> {
+/** The outcome, or why the cut-over was refused before it started (e.g. Redis too slow to take the lock). */
+async function cutover(adminUrl: string, to: 'final' | 'shadow'): Promise<Outcome | string> {
   const res = await fetch(`${adminUrl}/routes/items/cutover`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to, reason: 'bench' }) })
   const body = (await res.json()) as { cutover?: Outcome; error?: { code: string; message: string } }
-  if (body.cutover === undefined) throw new Error(`cut-over refused: ${body.error?.code ?? res.status} ${body.error?.message ?? ''}`)
-  return body.cutover
+  return body.cutover ?? `${body.error?.code ?? res.status}: ${body.error?.message ?? ''}`
 }
 
 /** Whether a request left inside a hold window (PREPARE to the decision, with a margin): it may have been held. */
@@ -81,12 +83,19 @@ async function runRate(rps: number, traffic: readonly string[], adminUrl: string
   const load = new TimedLoad({ urls: traffic, rps, path: (i) => `/items/${i}`, connections: CONNECTIONS })
   load.start()
   const outcomes: Outcome[] = []
+  let refused = 0
   let run: Awaited<ReturnType<TimedLoad['stop']>>
   try {
     await sleep(SETTLE_MS)
     for (let i = 0; i < CUTOVERS; i++) {
       // Back and forth; an aborted cut-over leaves the stage where it was.
       const o = await cutover(adminUrl, stage === 'final' ? 'shadow' : 'final')
+      if (typeof o === 'string') {
+        refused++
+        log(`  ${i + 1}: refused (${o})`)
+        await sleep(GAP_MS)
+        continue
+      }
       if (o.outcome === 'committed') stage = o.to
       outcomes.push(o)
       log(`  ${i + 1}: ${o.outcome}${o.abortReason ? ` (${o.abortReason})` : ''}, ${o.instances.length} gateways (${o.reported} reported), held ${o.held}, pause p50 ${o.pauseP50Ms} / p99 ${o.pauseP99Ms} / max ${o.pauseMaxMs} ms`)
@@ -105,6 +114,8 @@ async function runRate(rps: number, traffic: readonly string[], adminUrl: string
     rps,
     sent: results.length,
     commits: outcomes.filter((o) => o.outcome === 'committed').length,
+    aborted: outcomes.filter((o) => o.outcome === 'aborted').length,
+    refused,
     p50: quantile(p50s, 0.5),
     p99: Math.max(0, ...outcomes.map((o) => o.pauseP99Ms)),
     max: Math.max(0, ...outcomes.map((o) => o.pauseMaxMs)),
@@ -118,9 +129,9 @@ async function runRate(rps: number, traffic: readonly string[], adminUrl: string
 
 function table(rows: readonly Row[]): string {
   const lines = [
-    '| rate (req/s) | requests | commits | pause p50 (ms) | pause p99 (ms) | pause max (ms) | held | hold reports | failed, sent during a hold | failed, other | p99 not held (ms) |',
+    '| rate (req/s) | requests | committed / aborted / refused | pause p50 (ms) | pause p99 (ms) | pause max (ms) | held | hold reports | failed, sent during a hold | failed, other | p99 not held (ms) |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.rps} | ${r.sent} | ${r.commits}/${CUTOVERS} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.max.toFixed(0)} | ${r.held} | ${r.reports} | ${r.failedInHold} | ${r.failedOther} | ${r.notHeldP99.toFixed(1)} |`),
+    ...rows.map((r) => `| ${r.rps} | ${r.sent} | ${r.commits} / ${r.aborted} / ${r.refused} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.max.toFixed(0)} | ${r.held} | ${r.reports} | ${r.failedInHold} | ${r.failedOther} | ${r.notHeldP99.toFixed(1)} |`),
   ]
   return lines.join('\n')
 }

@@ -6,17 +6,6 @@ import { CliProcess } from './cli-process.js'
 
 const TOKEN = 'workers-cutover-token'
 
-/** Ends whatever is left of a detached gateway's process group (primary and workers). */
-function killGroup(gateway: CliProcess | undefined): void {
-  const pid = gateway?.child.pid
-  if (pid === undefined) return
-  try {
-    process.kill(-pid, 'SIGKILL')
-  } catch {
-    // Already gone.
-  }
-}
-
 // The primary runs the admin API, so it coordinates; each worker holds and releases its own requests.
 describe('shadowgate gateway --workers 2: cut-over', () => {
   let dir: Awaited<ReturnType<typeof configDir>>
@@ -34,7 +23,8 @@ describe('shadowgate gateway --workers 2: cut-over', () => {
     raw = new Redis(redis.url, { maxRetriesPerRequest: 1 })
   })
   afterAll(async () => {
-    killGroup(gateway)
+    // A graceful stop: the primary drains its workers and waits for them.
+    expect(await gateway?.stop('SIGTERM', 20_000)).toBe(0)
     raw?.disconnect()
     await redis?.close()
     await oldSide?.close()
@@ -55,7 +45,7 @@ routes:
   - { name: items, match: "/items/*", old: "${oldSide.url}", new: "${newSide.url}", mirror: { percent: 0 } }
 `,
     )
-    const g = new CliProcess(['gateway', '--config', path, '--workers', '2'], {}, { detached: true })
+    const g = new CliProcess(['gateway', '--config', path, '--workers', '2'])
     gateway = g
     await waitFor(() => g.lines.filter((l) => l['msg'] === 'gateway worker listening').length === 2, 30_000, () => `two workers to listen (${g.output})`)
     const admin = `http://127.0.0.1:${adminPort}`
