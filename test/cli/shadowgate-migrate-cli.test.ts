@@ -58,6 +58,7 @@ listen: { host: 127.0.0.1, port: ${trafficPort} }
 admin: { host: 127.0.0.1, port: ${adminPort}, token: "\${SG_TEST_ADMIN_TOKEN}" }
 redis: { url: "${redis.url}", prefix: cli }
 audit: { enabled: false }
+cutover: { ackTimeout: 2s, maxPause: 4s }
 routes:
   - name: items
     match: /items/*

@@ -9,8 +9,9 @@ import { burst, startLoad, startSide, type LoadResult, type SideServer } from '.
 
 const TOKEN = 'cutover-token'
 const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }
-const MAX_PAUSE_MS = 800
-const ACK_TIMEOUT_MS = 300
+// Generous for a loaded machine: an instance slower than ackTimeout to acknowledge aborts the cut-over.
+const MAX_PAUSE_MS = 2_000
+const ACK_TIMEOUT_MS = 1_000
 const HEARTBEAT_MS = 200
 
 interface Gateway {

@@ -34,7 +34,7 @@ admin: { host: 127.0.0.1, port: 0 }
 redis: { url: "${redis.url}", prefix: ${prefix} }
 influx: { url: "${influx.url}", database: sg, flushInterval: 50ms }
 audit: { enabled: false }
-cutover: { ackTimeout: 200ms, maxPause: 500ms, minTimeBetweenFlips: 0s }
+cutover: { ackTimeout: 1s, maxPause: 2s, minTimeBetweenFlips: 0s }
 routes:
   - { name: items, match: "/items/*" }
 `)
