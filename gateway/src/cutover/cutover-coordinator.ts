@@ -100,14 +100,14 @@ export class CutoverCoordinator {
       if ((await redis.set(keys.lock(route), 'starting', 'PX', lockMs, 'NX')) !== 'OK') throw new CutoverInProgressError(route)
       const last = Number(await redis.get(keys.lastFlip(route)))
       const wait = Number.isFinite(last) && last > 0 ? last + cutover.minTimeBetweenFlipsMs - this.#now() : 0
-      if (wait > 0) {
-        await redis.del(keys.lock(route))
-        throw new CutoverTooSoonError(route, wait)
-      }
+      if (wait > 0) throw new CutoverTooSoonError(route, wait)
       epoch = await redis.incr(keys.epoch(route))
       await redis.set(keys.lock(route), String(epoch), 'PX', lockMs)
     } catch (err) {
-      if (err instanceof CutoverInProgressError || err instanceof CutoverTooSoonError) throw err
+      if (err instanceof CutoverInProgressError) throw err
+      // Nothing started: free the lock for the next attempt (it would expire on its own otherwise).
+      await redis.eval(UNLOCK, 1, keys.lock(route), 'starting').catch(() => undefined)
+      if (err instanceof CutoverTooSoonError) throw err
       throw new RuntimeStoreUnavailableError(`Redis did not answer: ${(err as Error).message}; nothing was changed`, { cause: err })
     }
     try {
