@@ -65,14 +65,14 @@ describe('cut-over on two gateways sharing a real Redis', () => {
     await redis?.close()
   })
 
-  function config(prefix: string | undefined, minTimeBetweenFlips = '0ms'): ShadowgateConfig {
+  function config(prefix: string | undefined, minTimeBetweenFlips = '0ms', maxHeldRequests = 1_000): ShadowgateConfig {
     return parseConfig(`
 primary: ${oldSide.server.url}
 listen: { host: 127.0.0.1, port: 0 }
 admin: { host: 127.0.0.1, port: 0, token: ${TOKEN} }
 ${prefix === undefined ? '' : `redis: { url: "${redis.url}", prefix: ${prefix} }`}
 audit: { enabled: false }
-cutover: { ackTimeout: ${ACK_TIMEOUT_MS}ms, maxPause: ${MAX_PAUSE_MS}ms, minTimeBetweenFlips: ${minTimeBetweenFlips} }
+cutover: { ackTimeout: ${ACK_TIMEOUT_MS}ms, maxPause: ${MAX_PAUSE_MS}ms, minTimeBetweenFlips: ${minTimeBetweenFlips}, maxHeldRequests: ${maxHeldRequests} }
 routes:
   - name: items
     match: /items/*
@@ -97,9 +97,9 @@ routes:
   }
 
   /** Two gateways on one prefix, both registered and subscribed. */
-  async function fleet(prefix: string, opts: Partial<GatewayServiceOptions> = {}, minTimeBetweenFlips?: string): Promise<[Gateway, Gateway]> {
-    const a = await start(config(prefix, minTimeBetweenFlips), opts)
-    const b = await start(config(prefix, minTimeBetweenFlips))
+  async function fleet(prefix: string, opts: Partial<GatewayServiceOptions> = {}, minTimeBetweenFlips?: string, maxHeldRequests?: number): Promise<[Gateway, Gateway]> {
+    const a = await start(config(prefix, minTimeBetweenFlips, maxHeldRequests), opts)
+    const b = await start(config(prefix, minTimeBetweenFlips, maxHeldRequests))
     await waitFor(async () => (await raw.zcard(cutoverKeys(prefix).instances)) === 2 && !!a.service.cutoverParticipant?.subscribed() && !!b.service.cutoverParticipant?.subscribed(), 5_000, 'both gateways registered')
     return [a, b]
   }
@@ -244,5 +244,19 @@ routes:
     expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(MAX_PAUSE_MS)
     expect(a.lines.filter((l) => l['msg'] === 'ignoring an invalid cut-over message')).toHaveLength(4)
     expect([a.service.settings.stage('items'), b.service.settings.stage('items'), a.service.cutoverParticipant?.hold.holding()]).toEqual(['shadow', 'shadow', false])
+  })
+  it('aborts when a gateway holds more than cutover.maxHeldRequests, releasing to the old side', async () => {
+    const prefix = `co${++prefixN}`
+    const [a, b] = await fleet(prefix, {}, undefined, 3)
+    // A silent instance keeps the cut-over waiting, so the held requests pile up on gateway a.
+    await raw.zadd(cutoverKeys(prefix).instances, Date.now() + 10_000, 'ghost-3')
+    const running = cutover(b, { reason: 'too many held' })
+    await waitFor(() => a.service.cutoverParticipant?.hold.epochOf('items') !== undefined, 2_000, 'gateway a to hold')
+    const results = await burst([a.traffic], '/items', 6)
+    const o = (await running).body.cutover as OutcomeJson
+    expect([o.outcome, o.abortReason]).toEqual(['aborted', `instance gw-${instanceN - 1} refused: held requests past cutover.maxHeldRequests or cutover.maxHeldBytes`])
+    expect(results.map((r) => [r.status, r.side])).toEqual(Array(6).fill([200, 'old']))
+    expect(a.lines.some((l) => l['msg'] === 'cut-over: released held requests' && l['cause'] === 'overflow')).toBe(true)
+    expect([a.service.settings.stage('items'), b.service.settings.stage('items')]).toEqual(['shadow', 'shadow'])
   })
 })
