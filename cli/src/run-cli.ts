@@ -8,7 +8,7 @@ Commands:
   gateway      run the gateway (traffic listener, mirroring, admin API)
   mirror       list or change route rules' mirror percent on a running gateway
   load         ramp a route's mirror percent beyond 100 % for a load test, with automatic brakes
-  migrate      show or move route rules through migration stages (passthrough, shadow, canary, final)
+  migrate      show, move or cut over route rules through migration stages (passthrough, shadow, canary, final)
   audit        run the audit worker (diffs mirrored pairs, writes InfluxDB series)
   mismatches   show recorded mismatch groups with sample diffs
   noise        suggest, apply or list ignore rules learnt from A/A noise samples

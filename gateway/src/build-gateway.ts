@@ -63,6 +63,16 @@ export async function buildGateway(config: ShadowgateConfig, options: BuildGatew
     refuseAmbiguous(reply)
   })
   const traffic = options.traffic ?? new TrafficRecorder(config, { metrics, log: app.log, instance: instanceId })
+  // A route being cut over holds its new requests here, before the mirror decides who serves them.
+  const gate = options.requestGate
+  if (gate !== undefined) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      if (!gate.holding()) return done()
+      const route = app.mirror.routes.match(request.raw.method ?? 'GET', request.raw.url ?? '/')
+      if (route === undefined) return done()
+      gate.admit(route.name, request.raw, done)
+    })
+  }
   await app.register(mirror, { config, settings, metrics, pairSink: options.pairSink, shadowDispatcher: options.shadowDispatcher, copyObserver: options.copyObserver, traffic, servesReads: true })
   await app.register(proxy, {
     config,

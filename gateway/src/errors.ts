@@ -211,3 +211,31 @@ export class NoStageToRollBackError extends GatewayError {
     super('SG_NO_STAGE_HISTORY', 409, `route "${route}" has no earlier stage to roll back to (it is in ${stage}, as set by the config file or as far back as the kept history goes); nothing was changed`)
   }
 }
+
+/** Cut-over: another cut-over of this route is running (on any gateway); nothing was changed (409). */
+export class CutoverInProgressError extends GatewayError {
+  constructor(route: string) {
+    super('SG_CUTOVER_IN_PROGRESS', 409, `a cut-over of route "${route}" is already running; wait for its outcome; nothing was changed`)
+  }
+}
+
+/** Cut-over: the route's last committed cut-over is more recent than cutover.minTimeBetweenFlips (429). */
+export class CutoverTooSoonError extends GatewayError {
+  constructor(route: string, waitMs: number) {
+    super('SG_CUTOVER_TOO_SOON', 429, `route "${route}" was cut over less than cutover.minTimeBetweenFlips ago; try again in ${Math.ceil(waitMs / 1000)} s; nothing was changed`)
+  }
+}
+
+/** Cut-over: the route is in passthrough, where nothing is compared; move it to shadow first (409). */
+export class CutoverFromPassthroughError extends GatewayError {
+  constructor(route: string) {
+    super('SG_CUTOVER_PASSTHROUGH', 409, `route "${route}" is in passthrough: nothing has been compared on the new side; move it to shadow first (shadowgate migrate stage ${route} shadow); nothing was changed`)
+  }
+}
+
+/** Cut-over: the route cannot go from its stage to the one asked (already there, or no new side) (409). */
+export class CutoverStageError extends GatewayError {
+  constructor(route: string, message: string) {
+    super('SG_CUTOVER_STAGE', 409, `route "${route}": ${message}; nothing was changed`)
+  }
+}

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Dispatcher } from 'undici'
 import type { TrafficRecorder } from './capture/traffic-recorder.js'
+import type { RequestGate } from './cutover/request-hold.js'
 import type { GatewayMetrics } from './metrics/gateway-metrics.js'
 import type { CopyObserver } from './mirror/load-window.js'
 import type { PairSink } from './mirror/mirror-pair.js'
@@ -32,4 +33,6 @@ export interface BuildGatewayOptions {
    * default: a new one counting into `metrics`, logging to `logger`, keeping slow requests nowhere.
    */
   readonly traffic?: TrafficRecorder
+  /** Holds the requests of routes being cut over (see cutover/); default: none. */
+  readonly requestGate?: RequestGate
 }

@@ -41,6 +41,8 @@ export type { AuditDropReason } from './capture/audit-drop-reason.js'
 // The service.
 export { createGatewayService } from './server/gateway-service.js'
 export type { GatewayService, GatewayServiceOptions, GatewayServiceAddresses } from './server/gateway-service.js'
+export type { CutoverPrecondition, CutoverRequest } from './cutover/cutover-coordinator.js'
+export type { CutoverOutcome } from './cutover/cutover-outcome.js'
 
 export {
   GatewayError,
@@ -71,4 +73,8 @@ export {
   StageNeedsRedisError,
   StageConflictError,
   NoStageToRollBackError,
+  CutoverInProgressError,
+  CutoverTooSoonError,
+  CutoverFromPassthroughError,
+  CutoverStageError,
 } from './errors.js'

@@ -25,6 +25,8 @@ export const SLOW_MEASUREMENT = 'shadowgate_slow'
 export const ROUTE_MEASUREMENT = 'shadowgate_route'
 /** One point per migration stage change, written by the gateway that made it. */
 export const STAGE_MEASUREMENT = 'shadowgate_stage'
+/** One point per cut-over (committed or aborted), written by the gateway that coordinated it. */
+export const CUTOVER_MEASUREMENT = 'shadowgate_cutover'
 
 /** Tag value that stands for the paths beyond worker.maxPathsPerRoute. */
 export const OTHER_PATH = '(other)'

@@ -137,6 +137,7 @@ export {
 } from './config/defaults.js'
 export type {
   AdminConfig,
+  CutoverConfig,
   ArrayMode,
   ArrayRule,
   AuditProducerConfig,

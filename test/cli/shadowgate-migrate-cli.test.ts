@@ -18,6 +18,10 @@ describe('shadowgate migrate: usage errors', () => {
       [['migrate', 'rollback', 'items', ...admin], /migrate rollback needs --reason/],
       [['migrate', 'rollback', 'items', '--serve', '5', '--reason', 'x', ...admin], /--serve, --mirror and --expect only go with migrate stage/],
       [['migrate', 'status', '--admin', 'ftp://x'], /--admin must be an http/],
+      [['migrate', 'cutover', 'items', ...admin], /migrate cutover needs --reason/],
+      [['migrate', 'cutover', 'items', '--to', 'canary', '--reason', 'x', ...admin], /--to must be final or shadow \(got "canary"\)/],
+      [['migrate', 'cutover', '--reason', 'x', ...admin], /migrate cutover takes <rule>/],
+      [['migrate', 'stage', 'items', 'final', '--to', 'final', '--reason', 'x', ...admin], /--to only goes with migrate cutover/],
     ]
     for (const [args, message] of cases) {
       const r = await runCli(args)
@@ -54,6 +58,7 @@ listen: { host: 127.0.0.1, port: ${trafficPort} }
 admin: { host: 127.0.0.1, port: ${adminPort}, token: "\${SG_TEST_ADMIN_TOKEN}" }
 redis: { url: "${redis.url}", prefix: cli }
 audit: { enabled: false }
+cutover: { ackTimeout: 2s, maxPause: 4s }
 routes:
   - name: items
     match: /items/*
@@ -112,5 +117,15 @@ routes:
     expect(none.code).toBe(1)
     expect(none.stderr).toContain('(SG_NO_STAGE_HISTORY)')
     await waitFor(async () => (await side()) === 'old', 5_000, 'the old side to serve again')
+  })
+  it('cuts the route over to final with exit 0, and refuses the way back too soon with exit 1', async () => {
+    const cut = await runCli(['migrate', 'cutover', 'items', '--reason', 'rehearsal', '-c', configPath], { env })
+    expect([cut.code, cut.stderr]).toEqual([0, ''])
+    expect(cut.stdout).toMatch(/^Cut-over of items committed: shadow -> final at \S+ \(epoch \d+\)\.\nGateways: 1 of 1 acknowledged\.\nHeld requests: 0; pause p50 0 ms, p99 0 ms, max 0 ms\.$/m)
+    await waitFor(async () => (await side()) === 'new', 5_000, 'the new side to serve')
+    const back = await runCli(['migrate', 'cutover', 'items', '--to', 'shadow', '--reason', 'again', '-c', configPath], { env })
+    expect(back.code).toBe(1)
+    expect(back.stderr).toMatch(/cut over less than cutover\.minTimeBetweenFlips ago; try again in \d+ s; nothing was changed \(SG_CUTOVER_TOO_SOON\)/)
+    expect(await side()).toBe('new')
   })
 })

@@ -11,6 +11,10 @@ import {
   AmbiguousRequestError,
   AuditEnqueueError,
   AuditEnqueueUnknownError,
+  CutoverFromPassthroughError,
+  CutoverInProgressError,
+  CutoverStageError,
+  CutoverTooSoonError,
   GatewayError,
   InvalidRequestTargetError,
   InvalidLoadRampError,
@@ -60,6 +64,10 @@ describe('gateway errors', () => {
     [new StageNeedsRedisError(), 'SG_STAGE_NEEDS_REDIS', 409],
     [new StageConflictError('orders', 'shadow', 'canary'), 'SG_STAGE_CONFLICT', 409],
     [new NoStageToRollBackError('orders', 'shadow'), 'SG_NO_STAGE_HISTORY', 409],
+    [new CutoverInProgressError('orders'), 'SG_CUTOVER_IN_PROGRESS', 409],
+    [new CutoverTooSoonError('orders', 1_500), 'SG_CUTOVER_TOO_SOON', 429],
+    [new CutoverFromPassthroughError('orders'), 'SG_CUTOVER_PASSTHROUGH', 409],
+    [new CutoverStageError('orders', 'it is in final already'), 'SG_CUTOVER_STAGE', 409],
   ])('%s has code %s and status %i', (err, code, status) => {
     expect(err).toBeInstanceOf(GatewayError)
     expect(err).toBeInstanceOf(Error)

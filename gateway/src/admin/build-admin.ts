@@ -1,8 +1,10 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { ShadowgateConfig } from '@shadowgate/shared'
-import { AdminNotFoundError, AdminUnauthorizedError, GatewayError } from '../errors.js'
+import { AdminNotFoundError, AdminUnauthorizedError, GatewayError, StageNeedsRedisError } from '../errors.js'
 import { clientErrorHandler } from '../proxy/answer-client-error.js'
 import type { RuntimeSettings } from '../runtime/runtime-settings.js'
+import type { CutoverCoordinator } from '../cutover/cutover-coordinator.js'
+import { cutoverOutcomeJson } from '../cutover/cutover-outcome.js'
 import { adminAdmissionError } from './admin-admission.js'
 import { adminFrameworkError, type FrameworkError } from './admin-framework-error.js'
 import type { AdminMetricsSource } from './admin-metrics-source.js'
@@ -12,7 +14,7 @@ import { mirrorChangeJson, routeListingEntry } from './route-listing.js'
 import { parseLoadStart } from '../runtime/load-start.js'
 import { registerWriteAdminRoutes, type WriteAdminOptions } from './write-admin-routes.js'
 import { stageChangeJson } from '../runtime/stage-move.js'
-import { parseRollback, parseStageUpdate, stageStatusJson } from './stage-update.js'
+import { parseCutover, parseRollback, parseStageUpdate, stageStatusJson } from './stage-update.js'
 
 export interface BuildAdminOptions {
   readonly config: ShadowgateConfig
@@ -24,6 +26,8 @@ export interface BuildAdminOptions {
   readonly logger?: FastifyBaseLogger
   /** The write log's stages and status; without it the /writes endpoints are not served. */
   readonly writes?: Omit<WriteAdminOptions, 'actor'>
+  /** Runs cut-overs (needs Redis); without it a cut-over is refused. */
+  readonly cutover?: CutoverCoordinator
 }
 
 interface RouteParams {
@@ -172,6 +176,14 @@ export async function buildAdmin(opts: BuildAdminOptions): Promise<FastifyInstan
     settings.view(name)
     const change = await settings.rollbackStage(name, { reason: parseRollback(req.body).reason, by: actor(req) })
     return { change: stageChangeJson(change) }
+  })
+
+  app.post<{ Params: RouteParams }>('/routes/:name/cutover', async (req) => {
+    const name = req.params.name
+    settings.view(name)
+    const body = parseCutover(req.body)
+    if (opts.cutover === undefined) throw new StageNeedsRedisError()
+    return { cutover: cutoverOutcomeJson(await opts.cutover.run(name, { to: body.to, reason: body.reason, by: actor(req) })) }
   })
 
   return app

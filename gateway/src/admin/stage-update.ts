@@ -37,6 +37,15 @@ export function parseRollback(body: unknown): { readonly reason: unknown } {
   return { reason: fields(body ?? {}, ROLLBACK_FIELDS, ROLLBACK_EXAMPLE)['reason'] }
 }
 
+const CUTOVER_FIELDS = ['to', 'reason']
+const CUTOVER_EXAMPLE = 'send JSON such as {"to": "final", "reason": "shadow clean for a week"}'
+
+/** Checks the shape of a cut-over body; the coordinator validates the values. */
+export function parseCutover(body: unknown): { readonly to: unknown; readonly reason: unknown } {
+  const o = fields(body ?? {}, CUTOVER_FIELDS, CUTOVER_EXAMPLE)
+  return { to: o['to'] ?? undefined, reason: o['reason'] }
+}
+
 /** A route's migration state in the admin API's JSON. */
 export interface StageStatusJson {
   readonly name: string

@@ -46,3 +46,30 @@ export function formatStageChange(c: StageChangeJson): string {
   const verb = c.action === 'rollback' ? 'rolled back' : 'moved'
   return `${c.route}: ${verb} ${formatStage(c.from)} -> ${formatStage(c.to)} by ${c.by} at ${c.at}: ${c.reason}`
 }
+
+/** A cut-over's outcome as the admin API answers it (the fields the CLI prints). */
+export interface CutoverOutcomeJson {
+  readonly route: string
+  readonly epoch: number
+  readonly outcome: 'committed' | 'aborted'
+  readonly abortReason: string | null
+  readonly from: string
+  readonly to: string
+  readonly instances: readonly string[]
+  readonly acknowledged: readonly string[]
+  readonly held: number
+  readonly pauseP50Ms: number
+  readonly pauseP99Ms: number
+  readonly pauseMaxMs: number
+  readonly committedAt: string | null
+}
+
+/** The `migrate cutover` report: outcome, why, and the pause it cost. */
+export function formatCutover(o: CutoverOutcomeJson): string {
+  const head = o.outcome === 'committed' ? `Cut-over of ${o.route} committed: ${o.from} -> ${o.to} at ${o.committedAt ?? '?'} (epoch ${o.epoch}).` : `Cut-over of ${o.route} ABORTED: still ${o.from} (epoch ${o.epoch}): ${o.abortReason ?? 'no reason given'}.`
+  return [
+    head,
+    `Gateways: ${o.acknowledged.length} of ${o.instances.length} acknowledged.`,
+    `Held requests: ${o.held}; pause p50 ${o.pauseP50Ms} ms, p99 ${o.pauseP99Ms} ms, max ${o.pauseMaxMs} ms.`,
+  ].join('\n')
+}

@@ -114,6 +114,19 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     return this.#routes.get(route)?.serve ?? 0
   }
 
+  hasRoute(route: string): boolean {
+    return this.#routes.has(route)
+  }
+
+  /**
+   * Re-reads one route's stored value and applies it: a cut-over serves released requests only once
+   * this instance runs the committed stage, without waiting for the announcement on its own channel.
+   */
+  async refresh(route: string): Promise<void> {
+    this.#state(route)
+    if (this.#store !== undefined) this.applyStored(route, await this.#store.get(route), 'fleet')
+  }
+
   /** `disabled` without a store; otherwise whether the store is reachable. */
   storeState(): 'disabled' | 'connected' | 'disconnected' {
     if (!this.#store) return 'disabled'

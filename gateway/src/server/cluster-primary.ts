@@ -6,6 +6,10 @@ import type { ShadowgateConfig } from '@shadowgate/shared'
 import { Registry } from 'prom-client'
 import { buildAdmin } from '../admin/build-admin.js'
 import { createWriteLogParts } from '../writes/write-log-parts.js'
+import { CutoverCoordinator } from '../cutover/cutover-coordinator.js'
+import { cutoverKeys } from '../cutover/cutover-messages.js'
+import { cutoverCommandClient, readyClient } from '../cutover/cutover-redis.js'
+import { cutoverOutcomePoints } from './cutover-outcome-points.js'
 import { FaultCounters } from '../metrics/fault-counters.js'
 import { RedisRuntimeStore } from '../runtime/redis-runtime-store.js'
 import { RuntimeSettings } from '../runtime/runtime-settings.js'
@@ -47,10 +51,21 @@ export async function runClusterPrimary(config: ShadowgateConfig, opts: { logger
       shutdown.trigger('workers cannot start')
     },
   })
+  // Cut-overs are coordinated here (the workers take part like any gateway sharing the Redis).
+  const cutoverRedis = config.redis ? cutoverCommandClient(config.redis) : undefined
+  const cutover = new CutoverCoordinator({
+    settings,
+    cutover: config.cutover,
+    keys: cutoverKeys(config.redis?.prefix ?? ''),
+    redis: () => readyClient(cutoverRedis),
+    hasRedis: cutoverRedis !== undefined,
+    logger,
+    onOutcome: stageWriter ? cutoverOutcomePoints(stageWriter, `${hostname()}-${process.pid}`) : undefined,
+  })
   // The workers log the writes; the primary serves the write log's admin endpoints.
   const writeParts = config.admin.enabled ? createWriteLogParts(config, logger, faults) : undefined
   const admin = config.admin.enabled
-    ? await buildAdmin({ config, settings, metrics, logger, ready: () => !closing && supervisor.listeningCount() > 0, writes: writeParts })
+    ? await buildAdmin({ config, settings, metrics, logger, ready: () => !closing && supervisor.listeningCount() > 0, writes: writeParts, cutover })
     : undefined
   const shutdown = gracefulShutdown({
     logger,
@@ -65,6 +80,7 @@ export async function runClusterPrimary(config: ShadowgateConfig, opts: { logger
       stopRelay?.()
       settings.close()
       await stageWriter?.close()
+      cutoverRedis?.disconnect()
       await store?.close()
     },
   })

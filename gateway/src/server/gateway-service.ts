@@ -21,6 +21,10 @@ import type { StageChange } from '../runtime/stage-move.js'
 import { ConnectionDrain } from './connection-drain.js'
 import { LoadBrakes } from './load-brakes.js'
 import { SlowLogStore } from './slow-log-store.js'
+import { CutoverCoordinator, type CutoverPrecondition } from '../cutover/cutover-coordinator.js'
+import { cutoverKeys } from '../cutover/cutover-messages.js'
+import { CutoverParticipant } from '../cutover/cutover-participant.js'
+import { cutoverOutcomePoints } from './cutover-outcome-points.js'
 import { stageChangePoints } from './stage-change-points.js'
 
 export interface GatewayServiceOptions {
@@ -41,6 +45,10 @@ export interface GatewayServiceOptions {
   readonly influx?: Omit<InfluxWriterOptions, 'logger'>
   /** Clock of the load ramp brakes (epoch ms); tests pass their own. */
   readonly now?: () => number
+  /** A route's condition for committing a cut-over (e.g. write-log replay lag zero); default: none. */
+  readonly cutoverPrecondition?: CutoverPrecondition
+  /** Cut-over heartbeat period (default 1 s); tests shorten it. */
+  readonly cutoverHeartbeatMs?: number
 }
 
 /**
@@ -64,6 +72,10 @@ export interface GatewayService {
   readonly admin: FastifyInstance | undefined
   /** The brakes of load ramps on this instance (evaluated every load.interval). */
   readonly loadBrakes: LoadBrakes
+  /** This instance's part in cut-overs; undefined without Redis. */
+  readonly cutoverParticipant: CutoverParticipant | undefined
+  /** Runs a cut-over from this instance (what the admin API calls). */
+  readonly cutover: CutoverCoordinator
   listen(): Promise<GatewayServiceAddresses>
   /** True while the traffic listener accepts requests (false before listen and while closing). */
   ready(): boolean
@@ -173,7 +185,27 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
       writeRecorder = new WriteRecorder({ config, stages: writeParts.stages, appender, instance: instanceId, logger })
     }
 
-    const gateway = await buildGateway(config, { logger, settings, metrics, pairSink: producer, instanceId, copyObserver: loadWindow, writeHook: writeRecorder, traffic })
+    let participant: CutoverParticipant | undefined
+    if (config.redis) {
+      const p = new CutoverParticipant({ redis: config.redis, instanceId, settings, cutover: config.cutover, logger, faults, heartbeatMs: opts.cutoverHeartbeatMs })
+      // Closed after the traffic app: held requests are released before the listener goes.
+      cleanups.push(() => p.close())
+      p.start()
+      participant = p
+    }
+    const cutover = new CutoverCoordinator({
+      settings,
+      cutover: config.cutover,
+      keys: cutoverKeys(config.redis?.prefix ?? ''),
+      redis: () => participant?.client(),
+      hasRedis: participant !== undefined,
+      precondition: opts.cutoverPrecondition,
+      logger,
+      heartbeatMs: opts.cutoverHeartbeatMs,
+      onOutcome: countersWriter === undefined ? undefined : cutoverOutcomePoints(countersWriter, instanceId),
+    })
+
+    const gateway = await buildGateway(config, { logger, settings, metrics, pairSink: producer, instanceId, copyObserver: loadWindow, writeHook: writeRecorder, traffic, requestGate: participant?.hold })
     let gatewayClosed: Promise<void> | undefined
     const closeGateway = (): Promise<void> => (gatewayClosed ??= gateway.close())
     cleanups.push(closeGateway)
@@ -182,7 +214,7 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
     let draining = false
     const ready = (): boolean => !draining && gateway.server.listening
     const adminOn = opts.admin ?? config.admin.enabled
-    const admin = adminOn ? await buildAdmin({ config, settings, metrics, ready, logger, writes: writeParts }) : undefined
+    const admin = adminOn ? await buildAdmin({ config, settings, metrics, ready, logger, writes: writeParts, cutover }) : undefined
     if (admin) cleanups.push(() => admin.close())
 
     let closing: Promise<void> | undefined
@@ -194,6 +226,8 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
       gateway,
       admin,
       loadBrakes,
+      cutoverParticipant: participant,
+      cutover,
       async listen() {
         await gateway.listen({ host: config.listen.host, port: config.listen.port })
         if (admin) await admin.listen({ host: config.admin.host, port: config.admin.port })

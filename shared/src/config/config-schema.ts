@@ -429,6 +429,16 @@ export const shadowgateConfigSchema = Type.Object(
       },
       'The access log.',
     ),
+    cutover: section(
+      {
+        maxHeldRequests: count(D.DEFAULT_CUTOVER_MAX_HELD_REQUESTS, 1, 'Requests one gateway instance holds during a cut-over; one more aborts it.', 1_000_000),
+        maxHeldBytes: count(D.DEFAULT_CUTOVER_MAX_HELD_BYTES, 1, 'Bytes (headers + declared bodies) of the requests one instance holds during a cut-over; more aborts it.', 1_073_741_824),
+        ackTimeout: duration(D.DEFAULT_CUTOVER_ACK_TIMEOUT_MS, { min: 1, max: D.MAX_CUTOVER_PAUSE_MS }, 'How long the coordinator waits for every live instance to hold and acknowledge; shorter than cutover.maxPause.'),
+        maxPause: duration(D.DEFAULT_CUTOVER_MAX_PAUSE_MS, { min: 2, max: D.MAX_CUTOVER_PAUSE_MS }, 'Longest hold: an instance that has no commit by then releases to the old side by itself.'),
+        minTimeBetweenFlips: duration(D.DEFAULT_CUTOVER_MIN_TIME_BETWEEN_FLIPS_MS, { min: 0 }, 'Shortest time between two committed cut-overs of one route.'),
+      },
+      'Cut-over of a route between the old and the new side on every gateway at once (shadowgate migrate cutover).',
+    ),
     influx: Type.Optional(influx),
   },
   { additionalProperties: false, title: 'shadowgate configuration', description: 'shadowgate.yaml: one file for the gateway and the audit worker.' },

@@ -216,6 +216,20 @@ export interface AdminConfig extends OperatorListenConfig {
   readonly token: string | undefined
 }
 
+/** Cut-over of a route's serving side across every gateway (see docs/gateway.md, Cut-over). */
+export interface CutoverConfig {
+  /** Requests one instance holds during a cut-over; one more aborts it. */
+  readonly maxHeldRequests: number
+  /** Bytes (headers + declared bodies) of the requests one instance holds; more aborts it. */
+  readonly maxHeldBytes: number
+  /** How long the coordinator waits for every live instance to hold and acknowledge. */
+  readonly ackTimeoutMs: number
+  /** Longest hold: an instance that has no COMMIT by then releases to the old side by itself. */
+  readonly maxPauseMs: number
+  /** Shortest time between two committed cut-overs of one route. */
+  readonly minTimeBetweenFlipsMs: number
+}
+
 /** One Redis server (`redis.url`). */
 export interface SingleRedisConfig {
   readonly mode: 'single'
@@ -333,4 +347,5 @@ export interface ShadowgateConfig {
   readonly access: AccessConfig
   readonly slowLog: SlowLogConfig
   readonly accessLog: AccessLogConfig
+  readonly cutover: CutoverConfig
 }

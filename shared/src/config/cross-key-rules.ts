@@ -99,6 +99,16 @@ function influxRules(data: unknown): ConfigIssue[] {
   return ['token', 'org'].filter((k) => !v2.includes(k)).map((k) => ({ key: `influx.${k}`, constraint: 'is required' }))
 }
 
+/** The coordinator must be able to commit before the instances release on their own. */
+function cutoverRules(data: unknown): ConfigIssue[] {
+  const ack = at(data, 'cutover', 'ackTimeout')
+  const pause = at(data, 'cutover', 'maxPause')
+  const a = typeof ack === 'string' || typeof ack === 'number' ? parseDuration(ack) : undefined
+  const p = typeof pause === 'string' || typeof pause === 'number' ? parseDuration(pause) : undefined
+  if (a === undefined || p === undefined || a < p) return []
+  return [{ key: 'cutover.ackTimeout', constraint: `must be shorter than cutover.maxPause (${p} ms)` }]
+}
+
 const REDIS_MODES = ['url', 'cluster', 'sentinels'] as const
 
 /** Cluster seeds and sentinels share one scheme and one set of credentials (ioredis takes them once). */
@@ -158,5 +168,6 @@ export function crossKeyIssues(data: unknown): ConfigIssue[] {
     ...routeRules(data),
     ...influxRules(data),
     ...redisRules(data),
+    ...cutoverRules(data),
   ]
 }

@@ -94,3 +94,10 @@ export const DEFAULT_SLOW_LOG_SIZE = 1_000
 export const DEFAULT_SLOW_LOG_TTL_MS = 86_400_000
 /** Distinct callers counted per route and window in shadowgate_access; the rest are `(other)`. */
 export const DEFAULT_MAX_CALLERS_PER_ROUTE = 200
+export const DEFAULT_CUTOVER_MAX_HELD_REQUESTS = 1_000
+export const DEFAULT_CUTOVER_MAX_HELD_BYTES = 32 * 1_048_576
+export const DEFAULT_CUTOVER_ACK_TIMEOUT_MS = 500
+export const DEFAULT_CUTOVER_MAX_PAUSE_MS = 1_000
+export const DEFAULT_CUTOVER_MIN_TIME_BETWEEN_FLIPS_MS = 60_000
+/** A hold is a pause of live traffic: longer than this is an outage, not a cut-over. */
+export const MAX_CUTOVER_PAUSE_MS = 30_000

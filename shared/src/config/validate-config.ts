@@ -225,6 +225,13 @@ function resolve(f: File): ShadowgateConfig {
     access: { apiKeyHeader: f.access.apiKeyHeader?.toLowerCase(), maxCallersPerRoute: f.access.maxCallersPerRoute },
     slowLog: { size: f.slowLog.size, ttlMs: ms(f.slowLog.ttl) },
     accessLog: { enabled: f.accessLog.enabled, sample: f.accessLog.sample },
+    cutover: {
+      maxHeldRequests: f.cutover.maxHeldRequests,
+      maxHeldBytes: f.cutover.maxHeldBytes,
+      ackTimeoutMs: ms(f.cutover.ackTimeout),
+      maxPauseMs: ms(f.cutover.maxPause),
+      minTimeBetweenFlipsMs: ms(f.cutover.minTimeBetweenFlips),
+    },
   }
 }
 

@@ -25,22 +25,23 @@ describe('shadowgate_stage points', () => {
     await influx?.close()
   })
 
-  function config(): ShadowgateConfig {
+  function config(prefix = 'points'): ShadowgateConfig {
     return parseConfig(`
 primary: ${upstream.url}
 shadow: ${upstream.url}/new
 listen: { host: 127.0.0.1, port: 0 }
 admin: { host: 127.0.0.1, port: 0 }
-redis: { url: "${redis.url}", prefix: points }
+redis: { url: "${redis.url}", prefix: ${prefix} }
 influx: { url: "${influx.url}", database: sg, flushInterval: 50ms }
 audit: { enabled: false }
+cutover: { ackTimeout: 1s, maxPause: 2s, minTimeBetweenFlips: 0s }
 routes:
   - { name: items, match: "/items/*" }
 `)
   }
 
-  async function start(instanceId: string): Promise<GatewayService> {
-    const s = await createGatewayService(config(), { logger: memoryLogger().logger, instanceId, runtimePollMs: 60_000 })
+  async function start(instanceId: string, prefix?: string): Promise<GatewayService> {
+    const s = await createGatewayService(config(prefix), { logger: memoryLogger().logger, instanceId, runtimePollMs: 60_000, cutoverHeartbeatMs: 100 })
     services.push(s)
     return s
   }
@@ -59,6 +60,21 @@ routes:
       ['gw-a', 'items', 'stage', 'shadow', 'canary', 2, 5, 0, 'alice@10.0.0.1', 'first users'],
       ['gw-b', 'items', 'stage', 'canary', 'final', 3, 5, 10, 'bob@10.0.0.2', 'audit clean'],
       ['gw-a', 'items', 'rollback', 'final', 'canary', 2, 5, 0, 'alice@10.0.0.1', 'latency'],
+    ])
+  })
+  // Each cut-over is one shadowgate_cutover point, written by the instance that coordinated it.
+  it('records the outcome, epoch, pause figures and held count of each cut-over once', async () => {
+    const a = await start('gw-c', 'cutpoints')
+    const b = await start('gw-d', 'cutpoints')
+    await waitFor(async () => (await a.cutoverParticipant?.client()?.zcard('cutpoints:cutover:instances')) === 2 && !!a.cutoverParticipant?.subscribed() && !!b.cutoverParticipant?.subscribed(), 5_000, 'both registered')
+    const first = await a.cutover.run('items', { to: 'final', reason: 'go' })
+    const second = await a.cutover.run('items', { to: 'shadow', reason: 'back' })
+    expect([first.outcome, second.outcome]).toEqual(['committed', 'committed'])
+    const q = 'SELECT "instance", "route", "outcome", "epoch", "held", "pause_max_ms" FROM "shadowgate_cutover"'
+    await waitFor(async () => (await influx.query(q, 'sg'))[0]?.values.length === 2, 10_000, 'two cut-over points')
+    expect((await influx.query(q, 'sg'))[0]?.values.map((v) => v.slice(1))).toEqual([
+      ['gw-c', 'items', 'committed', first.epoch, 0, 0],
+      ['gw-c', 'items', 'committed', second.epoch, 0, 0],
     ])
   })
 })
