@@ -7,6 +7,8 @@ export const FIELD_DIFF_MEASUREMENT = 'shadowgate_field_diff'
 export const GATEWAY_MEASUREMENT = 'shadowgate_gateway'
 /** One point per migration stage change, written by the gateway that made it. */
 export const STAGE_MEASUREMENT = 'shadowgate_stage'
+/** The gate's decisions, one point per judged window or action (audit-service gate/). */
+export const GATE_MEASUREMENT = 'shadowgate_gate'
 
 /** Tag value that stands for the paths beyond worker.maxPathsPerRoute. */
 export const OTHER_PATH = '(other)'

@@ -8,6 +8,11 @@ export {
   mismatchGroupKey,
   mismatchSamplesKey,
   migrationLogKey,
+  gateFiguresKey,
+  gateFiguresTtlMs,
+  gateLastKey,
+  gateLeaseKey,
+  gateWindowStart,
 } from './queue-names.js'
 export { DEFAULT_FINAL_MIRROR_PERCENT, DEFAULT_STAGE, MIGRATION_STAGES, isMigrationStage } from './migration-stage.js'
 export type { MigrationStage, ServedSide } from './migration-stage.js'
@@ -87,6 +92,7 @@ export {
   DEFAULT_INFLUX_MAX_BUFFER_LINES,
   DEFAULT_INFLUX_MAX_RETRIES,
   DEFAULT_GATEWAY_WINDOW_MS,
+  DEFAULT_GATE,
 } from './config/defaults.js'
 export type {
   AdminConfig,
@@ -103,6 +109,7 @@ export type {
   RedisConfig,
   RouteAuditConfig,
   RouteConfig,
+  RouteGateConfig,
   RouteMirrorConfig,
   RouteServeConfig,
   ShadowgateConfig,
@@ -111,3 +118,20 @@ export type {
 } from './config/config-types.js'
 export { NOT_MIRRORED_REASONS } from './not-mirrored-reason.js'
 export type { NotMirroredReason } from './not-mirrored-reason.js'
+export {
+  GATE_FIELD_JUDGED,
+  GATE_FIELD_MISMATCH,
+  GATE_FIELD_UNJUDGED,
+  GATE_LATENCY_BUCKETS_MS,
+  GATE_STATUS_CLASSES,
+  gateLatencyBucket,
+  gateLatencyField,
+  gateLatencyQuantile,
+  gateServedField,
+  gateStatusClass,
+  gateStatusField,
+  parseGateFigures,
+} from './gate-figures.js'
+export type { GateFigures, GateSideFigures, GateStatusClass } from './gate-figures.js'
+export { MIGRATION_LOG_LENGTH, RUNTIME_COMPARE_AND_SET_LUA, runtimeChangeMessage } from './runtime-compare-and-set.js'
+export { GateFiguresBatch } from './gate-figures-batch.js'

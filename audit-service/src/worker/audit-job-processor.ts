@@ -47,6 +47,8 @@ export interface AuditJobProcessorDeps {
   readonly times: PairTimestamps
   readonly metrics: AuditMetrics
   readonly logger: Logger
+  /** Counts each recorded verdict into the gate's per-window figures (routes with a gate only). */
+  readonly gateFigures?: { add(route: string, outcome: Verdict['outcome'], capturedMs: number): void } | undefined
 }
 
 export function skippedVerdict(reason: string): Verdict {
@@ -224,6 +226,7 @@ export class AuditJobProcessor {
       group = counted ? 'counted' : 'duplicate'
     }
     d.metrics.job(route, verdict.outcome, verdict.reason, (performance.now() - started) / 1000)
+    d.gateFigures?.add(route, verdict.outcome, seenMs)
     return { outcome: verdict.outcome, reason: verdict.reason, fingerprint: verdict.fingerprint, group, influx }
   }
 

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
+import { AuditGate, type AuditGateOptions } from '../gate/audit-gate.js'
 import { buildAuditHttpApp } from '../http/build-audit-http-app.js'
 import { InfluxWriter, type InfluxWriterOptions, type InfluxWriterStats } from '@shadowgate/influx'
 import { PathBudget } from '../influx/path-budget.js'
@@ -33,6 +34,8 @@ export interface AuditServiceOptions {
   readonly maxStalledCount?: number
   /** InfluxDB writer tuning (transport, timeouts, retry delays). */
   readonly influx?: Omit<InfluxWriterOptions, 'logger'>
+  /** Gate knobs (clock, lease ttl, round length, cut-over hook); the gate runs when any route has one. */
+  readonly gate?: AuditGateOptions
 }
 
 export interface AuditService {
@@ -40,6 +43,8 @@ export interface AuditService {
   readonly http: FastifyInstance
   readonly metrics: AuditMetrics
   readonly store: MismatchStore
+  /** The gate, when any route has one. */
+  readonly gate: AuditGate | undefined
   /** Starts fetching and auditing jobs. Idempotent. */
   start(): Promise<void>
   /**
@@ -71,6 +76,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
   const writer = config.influx ? new InfluxWriter(config.influx, { ...options.influx, logger }) : undefined
   metrics.observeInflux(() => writer?.stats())
   const store = new MismatchStore(redis, redisCfg.prefix, config.worker)
+  const gate = AuditGate.wanted(config) ? new AuditGate(config, { redis, prefix: redisCfg.prefix, logger, registry: metrics.registry, writer }, options.gate) : undefined
   const processor = new AuditJobProcessor({
     config,
     judge: options.judge ?? judgePair,
@@ -80,6 +86,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     times: new PairTimestamps(redis, redisCfg.prefix),
     metrics,
     logger,
+    gateFigures: gate?.figures,
   })
   let worker: Worker | undefined
   let running = false
@@ -103,6 +110,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     })
     worker.on('error', (err) => logger.error({ err: err.message }, 'audit worker error'))
     worker.on('failed', (job, err) => logger.error({ jobId: job?.id, err: err.message }, 'audit job failed'))
+    await gate?.start()
     running = true
     logger.info({ queue: AUDIT_QUEUE_NAME, prefix: redisCfg.prefix, concurrency: config.worker.concurrency, influx: config.influx ? `v${config.influx.version}` : 'off' }, 'audit worker started')
   }
@@ -123,6 +131,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
         await w.close(true).catch(() => undefined)
       }
     }
+    await gate?.close()
     if (writer) await writer.close()
     await http.close()
     if (ownRedis) await redis.quit().catch(() => redis.disconnect())
@@ -133,6 +142,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     http,
     metrics,
     store,
+    gate,
     start,
     close: () => (closing ??= shutdown()),
     influxStats: () => writer?.stats(),

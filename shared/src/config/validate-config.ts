@@ -4,6 +4,7 @@ import { routeTemplateError } from '../route-template.js'
 import { DEFAULT_STAGE, MIGRATION_STAGES, isMigrationStage, type MigrationStage } from '../migration-stage.js'
 import { DEFAULT_REDIS_PREFIX } from '../queue-names.js'
 import { ConfigReader, checkUpstreamUrl } from './config-reader.js'
+import { routeGate } from './validate-gate-config.js'
 import { maskUrlCredentials } from './mask-url-credentials.js'
 import * as D from './defaults.js'
 import type {
@@ -207,12 +208,14 @@ function route(r: ConfigReader, primary: string, shadow: string | undefined, md:
       headers: { set, remove: headerNames(h, 'remove', []) },
     },
     audit: routeAudit(r.child('audit')),
+    gate: routeGate(r),
   }
   h.done()
   m.done()
   serveR.done()
   r.done()
   if (out.mirror.percent > 0 && out.shadow === undefined) throw new ConfigError(r.key(newKey), 'is required when mirror.percent is above 0 (set it here or at the top level)')
+  if (out.gate !== undefined && out.shadow === undefined) throw new ConfigError(r.key(newKey), 'is required when the route has a gate (set it here or at the top level)')
   if ((out.stage === 'canary' || out.stage === 'final') && out.shadow === undefined) throw new ConfigError(r.key('new'), `is required when stage is ${out.stage} (set it here or at the top level)`)
   return out
 }

@@ -1,0 +1,40 @@
+/**
+ * Gate figures counted in memory between flushes: key (a `gateFiguresKey`) → field → count. Gateways
+ * and audit workers count here and flush once a second (HINCRBY per field plus a PEXPIRE per key in
+ * one pipeline), so the request path and the judging path never wait on Redis.
+ */
+export class GateFiguresBatch {
+  #counts = new Map<string, Map<string, number>>()
+  /** Keys kept at most; past it new keys are dropped and counted, so a flood of windows cannot grow memory. */
+  readonly #maxKeys: number
+  #dropped = 0
+
+  constructor(maxKeys = 10_000) {
+    this.#maxKeys = maxKeys
+  }
+
+  add(key: string, field: string, n = 1): void {
+    let fields = this.#counts.get(key)
+    if (fields === undefined) {
+      if (this.#counts.size >= this.#maxKeys) {
+        this.#dropped += n
+        return
+      }
+      fields = new Map()
+      this.#counts.set(key, fields)
+    }
+    fields.set(field, (fields.get(field) ?? 0) + n)
+  }
+
+  /** Everything counted since the last drain; the batch starts empty again. */
+  drain(): Map<string, Map<string, number>> {
+    const out = this.#counts
+    this.#counts = new Map()
+    return out
+  }
+
+  /** Counts dropped over the key bound since the start. */
+  get dropped(): number {
+    return this.#dropped
+  }
+}
