@@ -58,7 +58,8 @@ export function windowNumbers(f: GateFigures): WindowNumbers {
  * timeouts and skipped pairs are counted apart, never as matches). The 5xx and latency checks
  * compare the new side with the old side of the same window; when the old side served nothing
  * (serve percent 100) only the absolute 5xx bound applies. No data is never a pass: too few judged
- * pairs, or a new side that served nothing, is inconclusive, except that a new side already past
+ * pairs is inconclusive, and so is a window that fails nothing but in which the new side served
+ * nothing (its 5xx rate and latency are unknown); except that a new side already past
  * the abort rate (with at least MIN_ABORT_SERVED requests served) fails and aborts however few pairs
  * were judged.
  */
@@ -69,7 +70,6 @@ export function judgeWindow(f: GateFigures, cfg: RouteGateConfig): WindowJudgeme
     return { result: 'fail', abort: true, reason: `new side 5xx ${pct(n.new5xxRate)} > abort bound ${pct(cfg.abort5xxRate)} (${n.newServed} served)`, numbers: n }
   }
   if (n.judged < cfg.minComparisons) return { result: 'inconclusive', abort: false, reason: `${n.judged} judged pairs < minComparisons ${cfg.minComparisons} (${n.unjudged} unjudged)`, numbers: n }
-  if (n.newServed === 0) return { result: 'inconclusive', abort: false, reason: 'the new side served no requests in the window', numbers: n }
   if (n.new5xxRate !== undefined) {
     const bound = Math.max(cfg.max5xxRate, cfg.max5xxFactor * (n.old5xxRate ?? 0))
     if (n.new5xxRate > bound) failures.push(`new side 5xx ${pct(n.new5xxRate)} > ${pct(bound)} (max of ${pct(cfg.max5xxRate)} and ${cfg.max5xxFactor}x old side ${pct(n.old5xxRate ?? 0)})`)
@@ -80,5 +80,6 @@ export function judgeWindow(f: GateFigures, cfg: RouteGateConfig): WindowJudgeme
     if (n.newP99Ms > bound) failures.push(`new side p99 ${n.newP99Ms} ms > ${bound} ms (${cfg.maxLatencyFactor}x old side p99 ${n.oldP99Ms} ms + ${cfg.latencySlackMs} ms)`)
   }
   if (failures.length > 0) return { result: 'fail', abort: false, reason: failures.join('; '), numbers: n }
+  if (n.newServed === 0) return { result: 'inconclusive', abort: false, reason: 'the new side served no requests in the window', numbers: n }
   return { result: 'pass', abort: false, reason: `mismatch rate ${pct(n.mismatchRate ?? 0)} over ${n.judged} judged pairs, new side 5xx ${pct(n.new5xxRate ?? 0)}, p99 ${n.newP99Ms ?? '-'} ms vs ${n.oldP99Ms ?? '-'} ms`, numbers: n }
 }
