@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Dispatcher } from 'undici'
+import type { ServedSide } from '@shadowgate/shared'
 import type { GatewayMetrics } from './metrics/gateway-metrics.js'
 import type { PairSink } from './mirror/mirror-pair.js'
 import type { RouteSettingsSource } from './runtime/route-settings-source.js'
@@ -20,4 +21,6 @@ export interface BuildGatewayOptions {
   readonly shadowDispatcher?: Dispatcher
   /** Identifies this gateway instance in logs and series; default: `${hostname}-${pid}`. */
   readonly instanceId?: string
+  /** Counts each read served on a gated route, per side, for the gate (capture/gate-served-figures.ts); default: none. */
+  readonly gateFigures?: { record(route: string, side: ServedSide, status: number, ms: number): void }
 }

@@ -38,3 +38,21 @@ export class GateFiguresBatch {
     return this.#dropped
   }
 }
+
+/** The part of an ioredis pipeline writeGateFigures uses (shared does no I/O itself). */
+export interface GateFiguresPipeline {
+  hincrby(key: string, field: string, n: number): unknown
+  pexpire(key: string, ms: number): unknown
+  exec(): Promise<[Error | null, unknown][] | null>
+}
+
+/** Adds drained counts to their Redis hashes in one pipeline, renewing each key's ttl; rejects with the first failed command's error. */
+export async function writeGateFigures(counts: ReadonlyMap<string, ReadonlyMap<string, number>>, pipe: GateFiguresPipeline, ttlMs: number): Promise<void> {
+  if (counts.size === 0) return
+  for (const [key, fields] of counts) {
+    for (const [field, n] of fields) pipe.hincrby(key, field, n)
+    pipe.pexpire(key, ttlMs)
+  }
+  const failed = ((await pipe.exec()) ?? []).find(([err]) => err !== null)
+  if (failed) throw failed[0] as Error
+}

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import { GATE_FIELD_JUDGED, GATE_FIELD_MISMATCH, GATE_FIELD_UNJUDGED, GateFiguresBatch, gateFiguresKey, gateFiguresTtlMs, gateWindowStart, type RouteConfig } from '@shadowgate/shared'
+import { GATE_FIELD_JUDGED, GATE_FIELD_MISMATCH, GATE_FIELD_UNJUDGED, GateFiguresBatch, gateFiguresKey, gateFiguresTtlMs, gateWindowStart, writeGateFigures, type RouteConfig } from '@shadowgate/shared'
 import type { Outcome } from '../verdict/verdict.js'
 
 /** Time between flushes to Redis. */
@@ -23,6 +23,8 @@ export class GateVerdictFigures {
   #timer: NodeJS.Timeout | undefined
   #flushing: Promise<void> | undefined
   #closed = false
+  /** Whether the last flush failed: a Redis outage is logged once, not every second. */
+  #failing = false
 
   constructor(redis: Redis, prefix: string, routes: readonly RouteConfig[], logger: Logger) {
     this.#redis = redis
@@ -75,18 +77,12 @@ export class GateVerdictFigures {
 
   async #write(): Promise<void> {
     const counts = this.#batch.drain()
-    if (counts.size === 0) return
-    const pipe = this.#redis.pipeline()
-    for (const [key, fields] of counts) {
-      for (const [field, n] of fields) pipe.hincrby(key, field, n)
-      pipe.pexpire(key, this.#ttlMs)
-    }
     try {
-      const results = (await pipe.exec()) ?? []
-      const failed = results.find(([err]) => err !== null)
-      if (failed) throw failed[0] as Error
+      await writeGateFigures(counts, this.#redis.pipeline(), this.#ttlMs)
+      this.#failing = false
     } catch (err) {
-      this.#logger.warn({ err: (err as Error).message, keys: counts.size }, 'could not write gate figures; those counts are lost')
+      if (!this.#failing) this.#logger.warn({ err: (err as Error).message, keys: counts.size }, 'could not write gate figures; those counts are lost (logged once until a flush succeeds)')
+      this.#failing = true
     }
   }
 }

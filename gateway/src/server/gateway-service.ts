@@ -8,6 +8,7 @@ import { buildAdmin } from '../admin/build-admin.js'
 import { buildGateway } from '../build-gateway.js'
 import type { AuditProducerStats } from '../capture/audit-counters.js'
 import { AuditProducer } from '../capture/audit-producer.js'
+import { GateServedFigures, createGateFiguresConnection } from '../capture/gate-served-figures.js'
 import { GatewayMetrics } from '../metrics/gateway-metrics.js'
 import { RedisRuntimeStore } from '../runtime/redis-runtime-store.js'
 import type { RuntimeStore } from '../runtime/runtime-store.js'
@@ -128,7 +129,19 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
       recordStage = stageChangePoints(writer, instanceId)
     }
 
-    const gateway = await buildGateway(config, { logger, settings, metrics, pairSink: producer, instanceId })
+    let gateFigures: GateServedFigures | undefined
+    if (config.redis && config.routes.some((r) => r.gate !== undefined)) {
+      const connection = createGateFiguresConnection(config.redis.url)
+      connection.on('error', () => undefined)
+      const figures = new GateServedFigures(connection, config.redis.prefix, config.routes, logger)
+      cleanups.push(() => connection.disconnect())
+      // Closed after the traffic app, so its last flush holds every request.
+      cleanups.push(() => figures.close())
+      figures.start()
+      gateFigures = figures
+    }
+
+    const gateway = await buildGateway(config, { logger, settings, metrics, pairSink: producer, instanceId, gateFigures })
     let gatewayClosed: Promise<void> | undefined
     const closeGateway = (): Promise<void> => (gatewayClosed ??= gateway.close())
     cleanups.push(closeGateway)
