@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis'
 import { pino, type Logger } from 'pino'
-import { MIGRATION_LOG_LENGTH, RUNTIME_COMPARE_AND_SET_LUA, migrationLogKey, runtimeChangeMessage, runtimeChannel, runtimeSettingsKey } from '@shadowgate/shared'
+import { MIGRATION_LOG_LENGTH, RUNTIME_COMPARE_AND_SET_LUA, gateLastKey, migrationLogKey, runtimeChangeMessage, runtimeChannel, runtimeSettingsKey } from '@shadowgate/shared'
 import { RuntimeStoreUnavailableError } from '../errors.js'
 import type { FaultCounters } from '../metrics/fault-counters.js'
 import { guardHandler, reportHandlerError, type HandlerGuard } from './guard-handler.js'
@@ -163,6 +163,15 @@ export class RedisRuntimeStore implements RuntimeStore {
     const client = this.#ready()
     try {
       return await client.lrange(this.#logKey, 0, Math.max(0, Math.min(limit, MIGRATION_LOG_LENGTH) - 1))
+    } catch (err) {
+      throw this.#unavailable(err)
+    }
+  }
+
+  async gateDecision(route: string): Promise<string | null> {
+    const client = this.#ready()
+    try {
+      return await client.get(gateLastKey(this.#opts.prefix, route))
     } catch (err) {
       throw this.#unavailable(err)
     }

@@ -9,6 +9,7 @@ import { GateMetrics } from '../../../audit-service/src/gate/gate-metrics.js'
 import { GateWebhook } from '../../../audit-service/src/gate/gate-webhook.js'
 import { startRedis, startServer, waitFor, type TestRedis, type TestServer } from '@shadowgate/dev-helpers'
 import { memoryLogger } from '../runtime/runtime-test-config.js'
+import { runCli } from '../cli/cli-process.js'
 
 const PREFIX = 'sggw'
 const INTERVAL_MS = 2_000
@@ -21,6 +22,7 @@ describe('gate figures from two gateways sharing Redis, and a rollback they appl
   let config: ShadowgateConfig
   const gateways: GatewayService[] = []
   const traffic: string[] = []
+  const admins: string[] = []
 
   beforeAll(async () => {
     oldSide = await startServer((_req, res) => {
@@ -36,7 +38,7 @@ describe('gate figures from two gateways sharing Redis, and a rollback they appl
     config = parseConfig(`
 primary: ${oldSide.url}
 listen: { host: 127.0.0.1, port: 0 }
-admin: { enabled: false }
+admin: { host: 127.0.0.1, port: 0, token: gate-token }
 audit: { enabled: false }
 redis: { url: "${server.url}", prefix: ${PREFIX} }
 routes:
@@ -52,7 +54,9 @@ routes:
     for (let i = 0; i < 2; i++) {
       const service = await createGatewayService(config, { logger: memoryLogger().logger, runtimePollMs: 60_000, instanceId: `gw-${i}` })
       gateways.push(service)
-      traffic.push((await service.listen()).traffic)
+      const addr = await service.listen()
+      traffic.push(addr.traffic)
+      admins.push(addr.admin ?? '')
     }
   })
   afterAll(async () => {
@@ -104,6 +108,14 @@ routes:
       }, 4 * INTERVAL_MS + 5_000)
       const res = await fetch(`${traffic[1] ?? ''}/items/after`, { headers: { 'x-user': 'u1' } })
       expect(await res.json()).toEqual({ side: 'old' })
+      // The admin API and `shadowgate migrate status` show the gate's last decision and the change it made.
+      const status = (await (await fetch(`${admins[0] ?? ''}/routes/items/stage`, { headers: { authorization: 'Bearer gate-token' } })).json()) as { gate: Record<string, unknown>; log: Record<string, unknown>[] }
+      expect(status.gate).toMatchObject({ decision: 'rollback', acted: true, stage: 'canary', reason: expect.stringContaining('abort') as unknown })
+      expect(status.log[0]).toMatchObject({ by: 'gate:w', to: { stage: 'shadow' } })
+      const cli = await runCli(['migrate', 'status', 'items', '--admin', admins[1] ?? ''], { env: { SHADOWGATE_ADMIN_TOKEN: 'gate-token' } })
+      expect(cli.stderr).toBe('')
+      expect(cli.stdout).toMatch(/Gate: rollback \(done\) at .*abort: new side 5xx 100\.00%/)
+      expect(cli.stdout).toMatch(/5xx old 0\.00% new 100\.00%/)
     } finally {
       await evaluator.close()
       await webhook.close()
