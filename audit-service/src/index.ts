@@ -1,5 +1,5 @@
 // Public API of @shadowgate/audit-service.
-export { AuditError, DecodeError, DiffBudgetError, InfluxWriteError, CliUsageError } from './errors.js'
+export { AuditError, DecodeError, DiffBudgetError, InfluxWriteError, CliUsageError, GateStoredSettingError } from './errors.js'
 
 // Verdicts and the judge.
 export { OUTCOMES, DIFF_KINDS, BODY_COMPARISONS } from './verdict/verdict.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AuditError, CliUsageError, DecodeError, DiffBudgetError, InfluxWriteError } from '@shadowgate/audit-service'
+import { AuditError, CliUsageError, DecodeError, DiffBudgetError, GateStoredSettingError, InfluxWriteError } from '@shadowgate/audit-service'
 
 // Callers match on `code`: the codes are a contract, listed once here.
 describe('audit-service errors', () => {
@@ -8,6 +8,7 @@ describe('audit-service errors', () => {
     [new DiffBudgetError('diff exceeded 2000 ms'), 'SG_DIFF_BUDGET'],
     [new InfluxWriteError('influx is down'), 'SG_INFLUX_WRITE'],
     [new CliUsageError('unknown option --x'), 'SG_CLI_USAGE'],
+    [new GateStoredSettingError('orders', 'is not JSON'), 'SG_GATE_STORED_SETTING'],
   ])('%s has code %s', (err, code) => {
     expect(err).toBeInstanceOf(AuditError)
     expect(err.code).toBe(code)
