@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js'
 import type { RouteGateConfig } from './config-types.js'
-import { ConfigReader, checkUpstreamUrl } from './config-reader.js'
+import { checkUpstreamUrl, type ConfigReader } from './config-reader.js'
 import { DEFAULT_GATE as D } from './defaults.js'
 
 function steps(r: ConfigReader): readonly number[] {

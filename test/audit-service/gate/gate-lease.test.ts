@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis'
+import type { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRedis, waitFor, type TestRedis } from '@shadowgate/dev-helpers'
 import { gateLeaseKey } from '@shadowgate/shared'
@@ -81,7 +82,7 @@ describe('gate lease (real Redis)', () => {
   })
 })
 
-async function metricValue(registry: import('prom-client').Registry, name: string): Promise<number | undefined> {
+async function metricValue(registry: Registry, name: string): Promise<number | undefined> {
   const line = (await registry.metrics()).split('\n').find((l) => l.startsWith(`${name} `))
   return line === undefined ? undefined : Number(line.split(' ').at(-1))
 }
