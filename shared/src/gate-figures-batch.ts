@@ -56,3 +56,63 @@ export async function writeGateFigures(counts: ReadonlyMap<string, ReadonlyMap<s
   const failed = ((await pipe.exec()) ?? []).find(([err]) => err !== null)
   if (failed) throw failed[0] as Error
 }
+
+/** Time between flushes of gate figures to Redis. */
+export const GATE_FIGURES_FLUSH_MS = 1_000
+
+/**
+ * Gate figures counted in memory and flushed once a second through `pipeline()` (the caller's Redis
+ * connection). A flush that fails loses its counts and calls `onError` once until a flush succeeds:
+ * a window can read thinner, never cleaner. close() stops the timer and flushes once more.
+ */
+export class GateFiguresFlusher {
+  readonly #batch = new GateFiguresBatch()
+  readonly #pipeline: () => GateFiguresPipeline
+  readonly #ttlMs: number
+  readonly #onError: (err: Error, keys: number) => void
+  #timer: NodeJS.Timeout | undefined
+  #flushing: Promise<void> | undefined
+  #failing = false
+  #closed = false
+
+  constructor(pipeline: () => GateFiguresPipeline, ttlMs: number, onError: (err: Error, keys: number) => void) {
+    this.#pipeline = pipeline
+    this.#ttlMs = ttlMs
+    this.#onError = onError
+  }
+
+  add(key: string, field: string): void {
+    this.#batch.add(key, field)
+  }
+
+  start(): void {
+    if (this.#timer || this.#closed) return
+    this.#timer = setInterval(() => void this.flush(), GATE_FIGURES_FLUSH_MS).unref()
+  }
+
+  /** Writes what was counted; never throws. */
+  flush(): Promise<void> {
+    this.#flushing ??= (async () => {
+      const counts = this.#batch.drain()
+      try {
+        await writeGateFigures(counts, this.#pipeline(), this.#ttlMs)
+        this.#failing = false
+      } catch (err) {
+        if (!this.#failing) this.#onError(err as Error, counts.size)
+        this.#failing = true
+      }
+    })().finally(() => {
+      this.#flushing = undefined
+    })
+    return this.#flushing
+  }
+
+  /** Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    clearInterval(this.#timer)
+    await this.#flushing
+    await this.flush()
+  }
+}

@@ -134,5 +134,5 @@ export {
 } from './gate-figures.js'
 export type { GateFigures, GateSideFigures, GateStatusClass } from './gate-figures.js'
 export { MIGRATION_LOG_LENGTH, RUNTIME_COMPARE_AND_SET_LUA, runtimeChangeMessage } from './runtime-compare-and-set.js'
-export { GateFiguresBatch, writeGateFigures } from './gate-figures-batch.js'
+export { GATE_FIGURES_FLUSH_MS, GateFiguresBatch, GateFiguresFlusher, writeGateFigures } from './gate-figures-batch.js'
 export type { GateFiguresPipeline } from './gate-figures-batch.js'
