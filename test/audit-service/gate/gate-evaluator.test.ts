@@ -187,6 +187,22 @@ describe('gate evaluator (real Redis, fake clock)', () => {
     expect(await runWindow(1, (s) => cleanWindow(redis, s))).toMatchObject({ serve: 25, decision: 'hold', runComparisons: 0 })
   })
 
+  it('a webhook that never answers neither blocks the round nor is lost: it times out, is logged and counted', async () => {
+    const silent = await startServer(() => new Promise<void>(() => undefined))
+    try {
+      use(gateConfig(server.url, `minComparisons: 1000, webhook: "${silent.url}/hook", webhookTimeout: 1s`, { serve: 10 }))
+      await evaluator.tick()
+      const decision = await runWindow(0, (s) => addServed(redis, 'orders', s, 'new', 40, 40, 20))
+      // The round is over while the call is still waiting.
+      expect(decision).toMatchObject({ decision: 'rollback', acted: true })
+      expect(await metric('shadowgate_gate_webhook_failures_total', 'route="orders"')).toBeUndefined()
+      await waitFor(async () => (await metric('shadowgate_gate_webhook_failures_total', 'route="orders"')) === 1, 5_000)
+      expect(silent.received).toHaveLength(1)
+    } finally {
+      await silent.close()
+    }
+  })
+
   it('an unreadable stored setting is an error counted per route, never a crash, and changes nothing', async () => {
     use(gateConfig(server.url, 'minComparisons: 10', { serve: 5 }))
     await redis.hset('sggate:runtime:routes', 'orders', '{"percent":"lots"}')
