@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRedis, waitFor, type TestRedis } from '@shadowgate/dev-helpers'
+import { setLogger } from '@influxdata/influxdb-client'
+import { startInfluxd, startRedis, waitFor, type TestInflux, type TestRedis } from '@shadowgate/dev-helpers'
 import { gateFiguresKey, gateLeaseKey, parseConfig } from '@shadowgate/shared'
 import { createAuditService, type AuditService } from '../../../audit-service/src/worker/audit-service.js'
 import { enqueueBatches, jsonResponse, pairJob } from '../worker/pair-jobs.js'
@@ -12,17 +13,21 @@ const T = 1_800_000_000_000
 
 describe('the gate in a running audit worker (real Redis, real BullMQ worker)', () => {
   let server: TestRedis
+  let influx: TestInflux
   let redis: Redis
   let service: AuditService
   const clock = { now: T }
 
   beforeAll(async () => {
-    server = await startRedis()
+    setLogger({ error: () => undefined, warn: () => undefined })
+    ;[server, influx] = await Promise.all([startRedis(), startInfluxd()])
+    await influx.createDatabase('sg')
     redis = new Redis(server.url)
     const config = parseConfig(`
 primary: http://127.0.0.1:1
 shadow: http://127.0.0.1:2
 redis: { url: "${server.url}", prefix: ${PREFIX} }
+influx: { url: "${influx.url}", database: sg, flushInterval: 50ms }
 routes:
   - name: orders
     match: "/orders/*"
@@ -38,6 +43,7 @@ routes:
     await service.close()
     redis.disconnect()
     await server.close()
+    await influx.close()
   })
 
   const ns = (ms: number): string => `${ms}000000`
@@ -65,5 +71,12 @@ routes:
     await waitFor(async () => (await storedStage(redis))?.stage === 'shadow', 5_000)
     expect(await lastDecision(redis)).toMatchObject({ decision: 'rollback', acted: true, failStreak: 2 })
     expect((await stageLog(redis))[0]).toMatchObject({ route: 'orders', by: 'gate:worker-1', to: { stage: 'shadow', serve: 5 } })
+    // Each judged window is a shadowgate_gate point with its figures; the rollback is also a shadowgate_stage point.
+    const q = 'SELECT "judged", "mismatches", "unjudged", "mismatch_rate", "fail_streak" FROM "shadowgate_gate" WHERE "route" = \'orders\' GROUP BY "decision"'
+    await waitFor(async () => (await influx.query(q, 'sg')).length === 2, 10_000)
+    const byDecision = Object.fromEntries((await influx.query(q, 'sg')).map((x) => [x.tags?.['decision'], x.values.map((v) => v.slice(1))]))
+    expect(byDecision).toEqual({ fail: [[20, 15, 1, 0.75, 1]], rollback: [[12, 12, 0, 1, 2]] })
+    await waitFor(async () => (await influx.query('SELECT "stage", "who" FROM "shadowgate_stage"', 'sg')).length === 1, 10_000)
+    expect((await influx.query('SELECT "stage", "who" FROM "shadowgate_stage"', 'sg'))[0]?.values[0]?.slice(1)).toEqual(['shadow', 'gate'])
   })
 })
