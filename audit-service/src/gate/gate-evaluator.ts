@@ -126,7 +126,7 @@ export class GateEvaluator {
     const windowStart = gateWindowStart(now - settle, cfg.intervalMs) - cfg.intervalMs
     if (windowStart < prev.stepStartedAt || (prev.lastWindow !== null && windowStart <= prev.lastWindow)) return
     const figures = parseGateFigures(await this.#o.redis.hgetall(gateFiguresKey(this.#o.prefix, route.name, windowStart)))
-    const { record, intent } = decideWindow(prev, windowStart, windowStart + cfg.intervalMs, judgeWindow(figures, cfg), cfg, now)
+    const { record, intent } = decideWindow(prev, windowStart, windowStart + cfg.intervalMs, judgeWindow(figures, cfg, seen.serve), cfg, now)
     const { record: final, to } = await this.#act(route, seen, record, intent)
     await this.#save(final)
     this.#report(route, final, intent, to)

@@ -59,11 +59,12 @@ export function windowNumbers(f: GateFigures): WindowNumbers {
  * compare the new side with the old side of the same window; when the old side served nothing
  * (serve percent 100) only the absolute 5xx bound applies. No data is never a pass: too few judged
  * pairs is inconclusive, and so is a window that fails nothing but in which the new side served
- * nothing (its 5xx rate and latency are unknown); except that a new side already past
+ * nothing while it should serve (its 5xx rate and latency are unknown; at serve 0 the judged pairs of
+ * the copies are the whole evidence, so the first step can be taken); except that a new side already past
  * the abort rate (with at least MIN_ABORT_SERVED requests served) fails and aborts however few pairs
  * were judged.
  */
-export function judgeWindow(f: GateFigures, cfg: RouteGateConfig): WindowJudgement {
+export function judgeWindow(f: GateFigures, cfg: RouteGateConfig, servePercent: number): WindowJudgement {
   const n = windowNumbers(f)
   const failures: string[] = []
   if (n.new5xxRate !== undefined && n.new5xxRate > cfg.abort5xxRate && n.newServed >= MIN_ABORT_SERVED) {
@@ -80,6 +81,6 @@ export function judgeWindow(f: GateFigures, cfg: RouteGateConfig): WindowJudgeme
     if (n.newP99Ms > bound) failures.push(`new side p99 ${n.newP99Ms} ms > ${bound} ms (${cfg.maxLatencyFactor}x old side p99 ${n.oldP99Ms} ms + ${cfg.latencySlackMs} ms)`)
   }
   if (failures.length > 0) return { result: 'fail', abort: false, reason: failures.join('; '), numbers: n }
-  if (n.newServed === 0) return { result: 'inconclusive', abort: false, reason: 'the new side served no requests in the window', numbers: n }
+  if (n.newServed === 0 && servePercent > 0) return { result: 'inconclusive', abort: false, reason: 'the new side served no requests in the window', numbers: n }
   return { result: 'pass', abort: false, reason: `mismatch rate ${pct(n.mismatchRate ?? 0)} over ${n.judged} judged pairs, new side 5xx ${pct(n.new5xxRate ?? 0)}, p99 ${n.newP99Ms ?? '-'} ms vs ${n.oldP99Ms ?? '-'} ms`, numbers: n }
 }
