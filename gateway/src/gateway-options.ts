@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Dispatcher } from 'undici'
+import type { ServedSide } from '@shadowgate/shared'
 import type { TrafficRecorder } from './capture/traffic-recorder.js'
 import type { GatewayMetrics } from './metrics/gateway-metrics.js'
 import type { CopyObserver } from './mirror/load-window.js'
@@ -32,4 +33,6 @@ export interface BuildGatewayOptions {
    * default: a new one counting into `metrics`, logging to `logger`, keeping slow requests nowhere.
    */
   readonly traffic?: TrafficRecorder
+  /** Counts each read served on a gated route, per side, for the gate (capture/gate-served-figures.ts); default: none. */
+  readonly gateFigures?: { record(route: string, side: ServedSide, status: number, ms: number): void }
 }

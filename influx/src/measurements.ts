@@ -25,6 +25,8 @@ export const SLOW_MEASUREMENT = 'shadowgate_slow'
 export const ROUTE_MEASUREMENT = 'shadowgate_route'
 /** One point per migration stage change, written by the gateway that made it. */
 export const STAGE_MEASUREMENT = 'shadowgate_stage'
+/** The gate's decisions, one point per judged window or action (audit-service gate/). */
+export const GATE_MEASUREMENT = 'shadowgate_gate'
 
 /** Tag value that stands for the paths beyond worker.maxPathsPerRoute. */
 export const OTHER_PATH = '(other)'

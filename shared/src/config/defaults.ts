@@ -94,3 +94,22 @@ export const DEFAULT_SLOW_LOG_SIZE = 1_000
 export const DEFAULT_SLOW_LOG_TTL_MS = 86_400_000
 /** Distinct callers counted per route and window in shadowgate_access; the rest are `(other)`. */
 export const DEFAULT_MAX_CALLERS_PER_ROUTE = 200
+/** Gate defaults (routes[].gate); README "The gate" gives the source of each. */
+export const DEFAULT_GATE = {
+  auto: true,
+  autoPromote: false,
+  intervalMs: 30_000,
+  minComparisons: 200,
+  maxMismatchRate: 0.01,
+  max5xxRate: 0.02,
+  max5xxFactor: 2,
+  abort5xxRate: 0.1,
+  maxLatencyFactor: 1.2,
+  latencySlackMs: 50,
+  failureLimit: 3,
+  inconclusiveLimit: 3,
+  steps: [1, 5, 10, 25, 50, 100],
+  stepMinDurationMs: 300_000,
+  stepMinComparisons: 1_000,
+  webhookTimeoutMs: 5_000,
+} as const
