@@ -103,3 +103,10 @@ export class ConnectionFailedError extends AuditError {
     return new ConnectionFailedError(`cannot reach ${maskUrlCredentials(what)} (${why})`, { cause: err })
   }
 }
+
+/** A route's stored runtime setting (read from Redis) is not one the gate can read, so it changes nothing. */
+export class GateStoredSettingError extends AuditError {
+  constructor(route: string, problem: string) {
+    super('SG_GATE_STORED_SETTING', `the stored runtime setting of route ${route} ${problem}; the gate changes nothing`)
+  }
+}

@@ -11,6 +11,7 @@ export {
   ApiBadRequestError,
   ApiNotFoundError,
   ApiUnauthorizedError,
+  GateStoredSettingError,
 } from './errors.js'
 
 // Verdicts and the judge.

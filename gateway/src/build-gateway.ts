@@ -73,6 +73,15 @@ export async function buildGateway(config: ShadowgateConfig, options: BuildGatew
       gate.admit(route.name, request.raw, done)
     })
   }
+  const gateFigures = options.gateFigures
+  if (gateFigures !== undefined) {
+    // Reads only (what a stage moves between sides), after the answer went out: counting in memory only.
+    app.addHook('onResponse', (request, reply, done) => {
+      const route = request.mirrorRoute
+      if (route !== null && route.mirrorMethods.has(request.raw.method ?? '')) gateFigures.record(route.name, request.mirrorUpstream === null ? 'old' : 'new', reply.statusCode, reply.elapsedTime)
+      done()
+    })
+  }
   await app.register(mirror, { config, settings, metrics, pairSink: options.pairSink, shadowDispatcher: options.shadowDispatcher, copyObserver: options.copyObserver, traffic, servesReads: true })
   await app.register(proxy, {
     config,

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Dispatcher } from 'undici'
+import type { ServedSide } from '@shadowgate/shared'
 import type { TrafficRecorder } from './capture/traffic-recorder.js'
 import type { RequestGate } from './cutover/request-hold.js'
 import type { GatewayMetrics } from './metrics/gateway-metrics.js'
@@ -35,4 +36,6 @@ export interface BuildGatewayOptions {
   readonly traffic?: TrafficRecorder
   /** Holds the requests of routes being cut over (see cutover/); default: none. */
   readonly requestGate?: RequestGate
+  /** Counts each read served on a gated route, per side, for the gate (capture/gate-served-figures.ts); default: none. */
+  readonly gateFigures?: { record(route: string, side: ServedSide, status: number, ms: number): void }
 }

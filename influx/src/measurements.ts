@@ -27,6 +27,8 @@ export const ROUTE_MEASUREMENT = 'shadowgate_route'
 export const STAGE_MEASUREMENT = 'shadowgate_stage'
 /** One point per cut-over (committed or aborted), written by the gateway that coordinated it. */
 export const CUTOVER_MEASUREMENT = 'shadowgate_cutover'
+/** The gate's decisions, one point per judged window or action (audit-service gate/). */
+export const GATE_MEASUREMENT = 'shadowgate_gate'
 
 /** Tag value that stands for the paths beyond worker.maxPathsPerRoute. */
 export const OTHER_PATH = '(other)'

@@ -21,6 +21,11 @@ export {
   WRITE_REPLAY_GROUP,
   slowLogKey,
   migrationLogKey,
+  gateFiguresKey,
+  gateFiguresTtlMs,
+  gateLastKey,
+  gateLeaseKey,
+  gateWindowStart,
 } from './queue-names.js'
 export { WRITE_STAGES, WRITE_GAP_REASONS, NO_ANSWER_STATUS, isWriteStage, encodeWriteEntry, decodeWriteEntry, encodeWriteOutcome, decodeWriteOutcome } from './write-entry.js'
 export type { WriteStage, WriteSide, WriteGapReason, WriteIntent, WriteGap, WriteLogEntry, MalformedWriteEntry, WriteOutcome } from './write-entry.js'
@@ -134,6 +139,7 @@ export {
   DEFAULT_WRITE_UNKNOWN_AFTER_MS,
   DEFAULT_WRITE_MAX_ATTEMPTS,
   DEFAULT_WRITE_REPLAY_TIMEOUT_MS,
+  DEFAULT_GATE,
 } from './config/defaults.js'
 export type {
   AdminConfig,
@@ -158,6 +164,7 @@ export type {
   SentinelRedisConfig,
   RouteAuditConfig,
   RouteConfig,
+  RouteGateConfig,
   RouteMirrorConfig,
   RouteNoiseConfig,
   RouteRecheckConfig,
@@ -174,3 +181,21 @@ export type {
 } from './config/config-types.js'
 export { NOT_MIRRORED_REASONS } from './not-mirrored-reason.js'
 export type { NotMirroredReason } from './not-mirrored-reason.js'
+export {
+  GATE_FIELD_JUDGED,
+  GATE_FIELD_MISMATCH,
+  GATE_FIELD_UNJUDGED,
+  GATE_LATENCY_BUCKETS_MS,
+  GATE_STATUS_CLASSES,
+  gateLatencyBucket,
+  gateLatencyField,
+  gateLatencyQuantile,
+  gateServedField,
+  gateStatusClass,
+  gateStatusField,
+  parseGateFigures,
+} from './gate-figures.js'
+export type { GateFigures, GateSideFigures, GateStatusClass } from './gate-figures.js'
+export { MIGRATION_LOG_LENGTH, RUNTIME_COMPARE_AND_SET_LUA, runtimeChangeMessage } from './runtime-compare-and-set.js'
+export { GATE_FIGURES_FLUSH_MS, GateFiguresBatch, GateFiguresFlusher, writeGateFigures } from './gate-figures-batch.js'
+export type { GateFiguresPipeline } from './gate-figures-batch.js'

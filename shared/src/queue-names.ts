@@ -87,3 +87,28 @@ export function prefixHashTag(prefix: string): string | undefined {
   const close = prefix.indexOf('}', open + 1)
   return close > open + 1 ? prefix.slice(open + 1, close) : undefined
 }
+
+/** Redis hash of one route's gate figures in the window starting at `windowStart` (epoch ms); see gate-figures.ts. */
+export function gateFiguresKey(prefix: string, route: string, windowStart: number): string {
+  return `${prefix}:gate:figures:${route}:${windowStart}`
+}
+
+/** Redis string (JSON) holding the gate's last decision and its streaks for a route. */
+export function gateLastKey(prefix: string, route: string): string {
+  return `${prefix}:gate:last:${route}`
+}
+
+/** Redis lease naming the one audit worker whose gate evaluator acts. */
+export function gateLeaseKey(prefix: string): string {
+  return `${prefix}:gate:lease`
+}
+
+/** Start (epoch ms) of the gate window holding instant `t`: windows are aligned to multiples of the interval, so every process agrees. */
+export function gateWindowStart(t: number, intervalMs: number): number {
+  return Math.floor(t / intervalMs) * intervalMs
+}
+
+/** How long a figures hash is kept: long enough for late verdicts and for an operator to look, bounded. */
+export function gateFiguresTtlMs(intervalMs: number): number {
+  return Math.max(10 * intervalMs, 600_000)
+}

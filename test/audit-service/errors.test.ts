@@ -9,6 +9,7 @@ import {
   CliUsageError,
   DecodeError,
   DiffBudgetError,
+  GateStoredSettingError,
   InfluxWriteError,
 } from '@shadowgate/audit-service'
 
@@ -24,6 +25,7 @@ describe('audit-service errors', () => {
     [new ApiOriginNotAllowedError('Origin "x" is not allowed'), 'SG_AUDIT_API_ORIGIN_NOT_ALLOWED'],
     [new ApiBadRequestError('limit must be…'), 'SG_AUDIT_API_BAD_REQUEST'],
     [new ApiNotFoundError('GET', '/x'), 'SG_AUDIT_API_NOT_FOUND'],
+    [new GateStoredSettingError('orders', 'is not JSON'), 'SG_GATE_STORED_SETTING'],
   ])('%s has code %s', (err, code) => {
     expect(err).toBeInstanceOf(AuditError)
     expect(err.code).toBe(code)

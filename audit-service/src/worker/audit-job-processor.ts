@@ -61,6 +61,8 @@ export interface AuditJobProcessorDeps {
   /** Compares the rules fingerprint of each pair with this worker's; default one built from config.routes. */
   readonly drift?: RulesDrift
   readonly reviewer?: VerdictReviewer
+  /** Counts each recorded verdict into the gate's per-window figures (routes with a gate only). */
+  readonly gateFigures?: { add(route: string, outcome: Verdict['outcome'], capturedMs: number): void } | undefined
 }
 
 export function skippedVerdict(reason: string): Verdict {
@@ -271,6 +273,7 @@ export class AuditJobProcessor {
       group = counted ? 'counted' : 'duplicate'
     }
     d.metrics.job(route, verdict.outcome, verdict.reason, (performance.now() - started) / 1000)
+    d.gateFigures?.add(route, verdict.outcome, seenMs)
     return { outcome: verdict.outcome, reason: verdict.reason, fingerprint: verdict.fingerprint, group, influx }
   }
 

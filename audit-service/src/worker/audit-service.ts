@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 import { ConnectionFailedError, InfluxWriteError } from '../errors.js'
+import { AuditGate, type AuditGateOptions } from '../gate/audit-gate.js'
 import { buildAuditHttpApp } from '../http/build-audit-http-app.js'
 import { INFLUX_SCHEMA_VERSION, InfluxWriter, type InfluxWriterOptions, type InfluxWriterStats } from '@shadowgate/influx'
 import { PathBudget } from '../influx/path-budget.js'
@@ -50,6 +51,8 @@ export interface AuditServiceOptions {
   readonly influxRetryDelayMs?: { readonly min: number; readonly max: number }
   /** How long A/A evidence and runtime ignore rules read from Redis are reused; default 2 s. */
   readonly noiseCacheMs?: number
+  /** Gate knobs (clock, lease ttl, round length, cut-over hook); the gate runs when any route has one. */
+  readonly gate?: AuditGateOptions
 }
 
 const DEFAULT_INFLUX_RETRY_DELAY_MS = { min: 1_000, max: 30_000 }
@@ -69,6 +72,8 @@ export interface AuditService {
   /** Re-check and A/A counters (also on /metrics). */
   readonly rechecks: RecheckMetrics
   readonly noise: NoiseStore
+  /** The gate, when any route has one. */
+  readonly gate: AuditGate | undefined
   /** Starts fetching and auditing jobs. Idempotent. */
   start(): Promise<void>
   /**
@@ -105,6 +110,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
   const writer = config.influx ? new InfluxWriter(config.influx, { ...options.influx, logger }) : undefined
   metrics.observeInflux(() => writer?.stats())
   const store = new MismatchStore(redis, redisCfg.prefix, config.worker)
+  const gate = AuditGate.wanted(config) ? new AuditGate(config, { redis: redisCfg, prefix: redisCfg.prefix, logger, registry: metrics.registry, writer }, options.gate) : undefined
   const drift = new RulesDrift(config.routes, logger, (route) => metrics.rulesDrift(route))
   const rechecks = new RecheckMetrics(metrics.registry)
   const noise = new NoiseStore(redis, redisCfg.prefix)
@@ -133,6 +139,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     metrics,
     logger,
     reviewer,
+    gateFigures: gate?.figures,
   })
   let worker: AuditWorker<AuditResult | AuditBatchResult> | undefined
   let running = false
@@ -197,6 +204,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     worker.on('error', (err) => logger.error({ err: err.message }, 'audit worker error'))
     worker.on('failed', (job, err) => logger.error({ jobId: job?.id, err: err.message }, 'audit job failed'))
     recheck.start()
+    await gate?.start()
     running = true
     logger.info({ queue: AUDIT_QUEUE_NAME, prefix: redisCfg.prefix, concurrency: config.worker.concurrency, influx: config.influx ? `v${config.influx.version}` : 'off' }, 'audit worker started')
   }
@@ -219,6 +227,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     }
     await recheck.close()
     await sampler.close()
+    await gate?.close()
     if (writer) await writer.close()
     await http.close()
     if (ownRedis) await redis.quit().catch(() => redis.disconnect())
@@ -232,6 +241,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     drift,
     rechecks,
     noise,
+    gate,
     start,
     close: () => (closing ??= shutdown()),
     influxStats: () => writer?.stats(),

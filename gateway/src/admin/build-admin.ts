@@ -14,6 +14,7 @@ import { mirrorChangeJson, routeListingEntry } from './route-listing.js'
 import { parseLoadStart } from '../runtime/load-start.js'
 import { registerWriteAdminRoutes, type WriteAdminOptions } from './write-admin-routes.js'
 import { stageChangeJson } from '../runtime/stage-move.js'
+import { gateStatusJson } from './gate-status.js'
 import { parseCutover, parseRollback, parseStageUpdate, stageStatusJson } from './stage-update.js'
 
 export interface BuildAdminOptions {
@@ -160,7 +161,8 @@ export async function buildAdmin(opts: BuildAdminOptions): Promise<FastifyInstan
     const view = settings.view(req.params.name)
     // The log is context: a Redis that cannot answer leaves it empty rather than failing the status.
     const log = await settings.stageLog({ route: view.name }).catch(() => [])
-    return { route: stageStatusJson(view), log }
+    const gate = gateStatusJson(await settings.gateDecision(view.name).catch(() => null))
+    return { route: stageStatusJson(view), log, gate }
   })
 
   app.put<{ Params: RouteParams }>('/routes/:name/stage', async (req) => {

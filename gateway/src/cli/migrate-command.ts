@@ -3,6 +3,7 @@ import type { StageStatusJson } from '../admin/stage-update.js'
 import { callAdmin } from './admin-client.js'
 import { ADMIN_TOKEN_ENV, adminTargetFromFlags } from './admin-target.js'
 import { EXIT_FAILURE, EXIT_OK, printCliError, printOut, usageError } from './cli-output.js'
+import { formatGateStatus, type GateStatusJson } from '../admin/gate-status.js'
 import { formatCutover, formatStageChange, formatStageTable, type CutoverOutcomeJson, type StageChangeJson } from './migrate-text.js'
 import { isExit, parseCommandArgs } from './parse-command-args.js'
 
@@ -128,8 +129,9 @@ export async function runMigrateCommand(argv: readonly string[]): Promise<number
   if (values.json) printOut(JSON.stringify(result.body, null, 2))
   else if (action === 'status' && rule === undefined) printOut(formatStageTable((result.body as { routes: StageStatusJson[] }).routes))
   else if (action === 'status') {
-    const body = result.body as { route: StageStatusJson; log: StageChangeJson[] }
-    printOut([formatStageTable([body.route]), '', body.log.length === 0 ? 'No stage changes recorded.' : 'Recent changes (newest first):', ...body.log.map(formatStageChange)].join('\n'))
+    const body = result.body as { route: StageStatusJson; log: StageChangeJson[]; gate?: GateStatusJson | null }
+    const gate = body.gate ? ['', formatGateStatus(body.gate)] : []
+    printOut([formatStageTable([body.route]), ...gate, '', body.log.length === 0 ? 'No stage changes recorded.' : 'Recent changes (newest first):', ...body.log.map(formatStageChange)].join('\n'))
   } else printOut(formatStageChange((result.body as { change: StageChangeJson }).change))
   return EXIT_OK
 }

@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino'
-import { migrationLogKey, runtimeChannel, runtimeSettingsKey, type RedisConfig } from '@shadowgate/shared'
+import { MIGRATION_LOG_LENGTH, RUNTIME_COMPARE_AND_SET_LUA, gateLastKey, migrationLogKey, runtimeChangeMessage, runtimeChannel, runtimeSettingsKey, type RedisConfig } from '@shadowgate/shared'
 import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 import { RuntimeStoreUnavailableError } from '../errors.js'
 import type { FaultCounters } from '../metrics/fault-counters.js'
@@ -25,24 +25,8 @@ export const DEFAULT_RUNTIME_POLL_MS = 5_000
 const DEFAULT_START_WAIT_MS = 2_000
 const DEFAULT_COMMAND_TIMEOUT_MS = 2_000
 
-// Replaces one field only if it still holds the expected value, and announces the new value in the
-// same atomic step, so announcements reach subscribers in the order of the writes. A change-log
-// entry, when given, is pushed in that step too (bounded list, newest first), so the log never
-// names a change that did not happen nor misses one that did.
-const COMPARE_AND_SET = `
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if (cur or '') ~= ARGV[2] then return 0 end
-if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
-redis.call('PUBLISH', KEYS[2], ARGV[4])
-if ARGV[5] ~= '' then
-  redis.call('LPUSH', KEYS[3], ARGV[5])
-  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[6]) - 1)
-end
-return 1
-`
-
 /** Entries the change log keeps. */
-export const MIGRATION_LOG_LENGTH = 1_000
+export { MIGRATION_LOG_LENGTH }
 
 /** An announcement on the runtime channel: the route's new stored value (null: removed). */
 interface ChangeMessage {
@@ -170,9 +154,9 @@ export class RedisRuntimeStore implements RuntimeStore {
 
   async compareAndSet(route: string, expected: string | null, next: string | null, logEntry?: string): Promise<boolean> {
     const client = this.#ready()
-    const message = JSON.stringify({ route, value: next } satisfies ChangeMessage)
+    const message = runtimeChangeMessage(route, next)
     try {
-      const done = await client.eval(COMPARE_AND_SET, 3, this.#key, this.#channel, this.#logKey, route, expected ?? '', next ?? '', message, logEntry ?? '', MIGRATION_LOG_LENGTH)
+      const done = await client.eval(RUNTIME_COMPARE_AND_SET_LUA, 3, this.#key, this.#channel, this.#logKey, route, expected ?? '', next ?? '', message, logEntry ?? '', MIGRATION_LOG_LENGTH)
       return done === 1
     } catch (err) {
       throw this.#unavailable(err)
@@ -183,6 +167,15 @@ export class RedisRuntimeStore implements RuntimeStore {
     const client = this.#ready()
     try {
       return await client.lrange(this.#logKey, 0, Math.max(0, Math.min(limit, MIGRATION_LOG_LENGTH) - 1))
+    } catch (err) {
+      throw this.#unavailable(err)
+    }
+  }
+
+  async gateDecision(route: string): Promise<string | null> {
+    const client = this.#ready()
+    try {
+      return await client.get(gateLastKey(this.#opts.prefix, route))
     } catch (err) {
       throw this.#unavailable(err)
     }

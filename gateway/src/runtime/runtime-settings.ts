@@ -249,6 +249,11 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     return await this.#moveStage(state, 'rollback', reason, by, (current, from, now) => rolledBackSetting(route, current, from, now, by))
   }
 
+  /** The gate's last decision on a route as stored (untrusted text), or null: none, no gate, or no store. */
+  async gateDecision(route: string): Promise<string | null> {
+    return (await this.#store?.gateDecision?.(route)) ?? null
+  }
+
   /** The newest stage changes of the fleet (all routes, or one), newest first; empty without a store. */
   async stageLog(opts: { route?: string | undefined; limit?: number } = {}): Promise<Record<string, unknown>[]> {
     return parseStageLog((await this.#store?.recentLog?.(MAX_STAGE_LOG_READ)) ?? [], opts.route, opts.limit ?? 20)

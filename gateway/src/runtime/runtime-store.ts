@@ -37,6 +37,8 @@ export interface RuntimeStore {
    * appended to it in the same atomic step as the write. Stores without a log leave it out.
    */
   recentLog?(limit: number): Promise<string[]>
+  /** The gate's last decision on a route, as the audit workers' gate stored it (untrusted text); stores without one leave it out. */
+  gateDecision?(route: string): Promise<string | null>
   /** Idempotent. */
   close(): Promise<void>
 }

@@ -9,6 +9,7 @@ import { buildGateway } from '../build-gateway.js'
 import type { AuditProducerStats } from '../capture/audit-counters.js'
 import { AuditProducer } from '../capture/audit-producer.js'
 import { TrafficRecorder } from '../capture/traffic-recorder.js'
+import { GateServedFigures, createGateFiguresConnection } from '../capture/gate-served-figures.js'
 import { GatewayMetrics } from '../metrics/gateway-metrics.js'
 import { LoadWindow } from '../mirror/load-window.js'
 import { RedisRuntimeStore } from '../runtime/redis-runtime-store.js'
@@ -167,6 +168,18 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
       recordStage = stageChangePoints(writer, instanceId)
     }
 
+    let gateFigures: GateServedFigures | undefined
+    if (config.redis && config.routes.some((r) => r.gate !== undefined)) {
+      const connection = createGateFiguresConnection(config.redis)
+      connection.on('error', () => undefined)
+      const figures = new GateServedFigures(connection, config.redis.prefix, config.routes, logger)
+      cleanups.push(() => connection.disconnect())
+      // Closed after the traffic app, so its last flush holds every request.
+      cleanups.push(() => figures.close())
+      figures.start()
+      gateFigures = figures
+    }
+
     const loadWindow = new LoadWindow()
     const loadBrakes = new LoadBrakes({ settings, window: loadWindow, writer: countersWriter, instanceId, intervalMs: config.load.intervalMs, logger, guard: { logger, faults }, now: opts.now })
     cleanups.push(() => loadBrakes.close())
@@ -205,7 +218,7 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
       onOutcome: countersWriter === undefined ? undefined : cutoverOutcomePoints(countersWriter, instanceId),
     })
 
-    const gateway = await buildGateway(config, { logger, settings, metrics, pairSink: producer, instanceId, copyObserver: loadWindow, writeHook: writeRecorder, traffic, requestGate: participant?.hold })
+    const gateway = await buildGateway(config, { logger, settings, metrics, pairSink: producer, instanceId, copyObserver: loadWindow, writeHook: writeRecorder, traffic, gateFigures, requestGate: participant?.hold })
     let gatewayClosed: Promise<void> | undefined
     const closeGateway = (): Promise<void> => (gatewayClosed ??= gateway.close())
     cleanups.push(closeGateway)

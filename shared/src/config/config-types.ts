@@ -138,6 +138,8 @@ export interface RouteConfig {
   /** Declared read-only: writes seen on it are flagged in the access audit. */
   readonly readOnly: boolean
   readonly slowThreshold: SlowThreshold
+  /** The route's gate (routes[].gate): absent, no gate watches the route. */
+  readonly gate?: RouteGateConfig | undefined
 }
 
 /** When a request is slow: past a fixed time, or past a factor of the route's recent p99. */
@@ -158,6 +160,30 @@ export interface AccessLogConfig {
   readonly enabled: boolean
   /** Share of requests logged, 0-1. */
   readonly sample: number
+}
+
+/** The gate: judges the canary window by window and steps, rolls back or promotes (see validate-gate-config.ts). */
+export interface RouteGateConfig {
+  /** false: the gate only reports what it would do. */
+  readonly auto: boolean
+  readonly autoPromote: boolean
+  readonly intervalMs: number
+  readonly minComparisons: number
+  /** Fractions (0-1). */
+  readonly maxMismatchRate: number
+  readonly max5xxRate: number
+  readonly max5xxFactor: number
+  readonly abort5xxRate: number
+  readonly maxLatencyFactor: number
+  readonly latencySlackMs: number
+  readonly failureLimit: number
+  readonly inconclusiveLimit: number
+  /** Serve percents, strictly increasing. */
+  readonly steps: readonly number[]
+  readonly stepMinDurationMs: number
+  readonly stepMinComparisons: number
+  readonly webhook: string | undefined
+  readonly webhookTimeoutMs: number
 }
 
 export interface CircuitBreakerConfig {

@@ -36,6 +36,21 @@ function tokenRule(data: unknown, section: string[], name: string, when: boolean
   return [{ key, constraint: `is required when ${name}.host is not a loopback address (got "${host}")` }]
 }
 
+/** routes[].gate.steps: 1 to 100 serve percents, each above 0 and at most 100, strictly increasing. */
+function gateStepRules(steps: unknown, key: string): ConfigIssue[] {
+  if (!Array.isArray(steps)) return []
+  if (steps.length === 0 || steps.length > 100) return [{ key, constraint: 'must list 1 to 100 serve percents' }]
+  const issues: ConfigIssue[] = []
+  let prev: number | undefined
+  steps.forEach((v: unknown, i) => {
+    if (typeof v !== 'number') return // the schema reports it
+    if (!Number.isFinite(v) || v <= 0 || v > 100) issues.push({ key: `${key}[${i}]`, constraint: 'must be a percent above 0 and at most 100' })
+    else if (prev !== undefined && v <= prev) issues.push({ key: `${key}[${i}]`, constraint: `must be above the step before it (${prev})` })
+    if (Number.isFinite(v)) prev = v
+  })
+  return issues
+}
+
 function routeRules(data: unknown): ConfigIssue[] {
   const routes = at(data, 'routes')
   if (!Array.isArray(routes)) return []
@@ -73,6 +88,11 @@ function routeRules(data: unknown): ConfigIssue[] {
     const stage = at(r, 'stage')
     if ((stage === 'canary' || stage === 'final') && !hasNew) {
       issues.push({ key: `routes[${i}].new`, constraint: `is required when stage is ${stage} (set it here or at the top level)` })
+    }
+    const gate = at(r, 'gate')
+    if (typeof gate === 'object' && gate !== null) {
+      if (!hasNew) issues.push({ key: `routes[${i}].${newKey}`, constraint: 'is required when the route has a gate (set it here or at the top level)' })
+      issues.push(...gateStepRules(at(gate, 'steps'), `routes[${i}].gate.steps`))
     }
   })
   return issues

@@ -101,3 +101,22 @@ export const DEFAULT_CUTOVER_MAX_PAUSE_MS = 1_000
 export const DEFAULT_CUTOVER_MIN_TIME_BETWEEN_FLIPS_MS = 60_000
 /** A hold is a pause of live traffic: longer than this is an outage, not a cut-over. */
 export const MAX_CUTOVER_PAUSE_MS = 30_000
+/** Gate defaults (routes[].gate); README "The gate" gives the source of each. */
+export const DEFAULT_GATE = {
+  auto: true,
+  autoPromote: false,
+  intervalMs: 30_000,
+  minComparisons: 200,
+  maxMismatchRate: 0.01,
+  max5xxRate: 0.02,
+  max5xxFactor: 2,
+  abort5xxRate: 0.1,
+  maxLatencyFactor: 1.2,
+  latencySlackMs: 50,
+  failureLimit: 3,
+  inconclusiveLimit: 3,
+  steps: [1, 5, 10, 25, 50, 100],
+  stepMinDurationMs: 300_000,
+  stepMinComparisons: 1_000,
+  webhookTimeoutMs: 5_000,
+} as const

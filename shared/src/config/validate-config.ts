@@ -4,6 +4,7 @@ import { parsePathPattern } from '../path-grammar.js'
 import { checkConfigSchema, originOf } from './check-config-schema.js'
 import type { ShadowgateConfigFile } from './config-schema.js'
 import { crossKeyIssues } from './cross-key-rules.js'
+import { routeGate } from './validate-gate-config.js'
 import { ALWAYS_REDACTED_HEADERS, DEFAULT_WRITE_PARTITIONS } from './defaults.js'
 import { DEFAULT_CLUSTER_REDIS_PREFIX, DEFAULT_REDIS_PREFIX } from '../queue-names.js'
 import type { ArrayRule, InfluxConfig, PartitionKey, RedisConfig, RouteConfig, RouteWritesConfig, ShadowgateConfig, SlowThreshold, StickyKey, ToleranceRule } from './config-types.js'
@@ -120,6 +121,7 @@ function route(r: RouteFile, file: File): RouteConfig {
     writes: r.writes === undefined ? undefined : routeWrites(r.writes),
     readOnly: r.readOnly,
     slowThreshold: slowThreshold(r.slowThreshold),
+    gate: r.gate === undefined ? undefined : routeGate(r.gate),
   }
 }
 
