@@ -55,7 +55,8 @@ export class SlowLogStore implements SlowRequestSink {
   /** Writes the buffered entries; resolves when Redis answered (or failed). */
   flush(): Promise<void> {
     if (this.#flushing) return this.#flushing
-    if (this.#buffer.length === 0) return Promise.resolve()
+    // Not connected (yet, or for now): the entries stay buffered (bounded by size) for the next flush.
+    if (this.#buffer.length === 0 || this.#client.status !== 'ready') return Promise.resolve()
     const entries = this.#buffer
     this.#buffer = []
     this.#flushing = this.#client
@@ -84,6 +85,9 @@ export class SlowLogStore implements SlowRequestSink {
     this.#closed = true
     clearInterval(this.#timer)
     await this.#flushing
+    // A connection still coming up gets a bounded wait, so the last entries are not lost to start-up.
+    const deadline = Date.now() + COMMAND_TIMEOUT_MS
+    while (this.#buffer.length > 0 && this.#client.status !== 'ready' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
     await this.flush()
     this.#client.disconnect()
   }
