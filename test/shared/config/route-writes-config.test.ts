@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, DEFAULT_WRITE_METHODS, validateConfig } from '@shadowgate/shared'
+import { DEFAULT_WRITE_METHODS, validateConfig } from '@shadowgate/shared'
+import { errorOf } from './config-error-of.js'
 
 const BASE = { primary: 'http://127.0.0.1:3000', shadow: 'http://127.0.0.1:3001' }
-
-function errorOf(raw: unknown): ConfigError {
-  try {
-    validateConfig(raw)
-  } catch (err) {
-    if (err instanceof ConfigError) return err
-    throw err
-  }
-  throw new Error('expected a ConfigError')
-}
 
 describe('routes[].writes', () => {
   it('is undefined without a writes block, and defaulted with an empty one', () => {

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, parseConfig, validateConfig, DEFAULT_MIRROR_METHODS, DEFAULT_MAX_IN_FLIGHT, MIN_TOKEN_LENGTH } from '@shadowgate/shared'
+import { parseConfig, validateConfig, DEFAULT_MIRROR_METHODS, DEFAULT_MAX_IN_FLIGHT, MIN_TOKEN_LENGTH } from '@shadowgate/shared'
+import { errorOf } from './config-error-of.js'
 
 const MINIMAL = { primary: 'http://127.0.0.1:3000' }
-
-function errorOf(raw: unknown): ConfigError {
-  try {
-    validateConfig(raw)
-  } catch (err) {
-    if (err instanceof ConfigError) return err
-    throw err
-  }
-  throw new Error('expected a ConfigError')
-}
 
 describe('validateConfig', () => {
   it('fills in defaults and freezes the result', () => {
