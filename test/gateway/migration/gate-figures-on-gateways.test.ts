@@ -102,10 +102,14 @@ routes:
       expect(all.reduce((n, f) => n + f.old.errors5xx, 0)).toBe(0)
       expect(all.reduce((n, f) => n + f.old.latency.reduce((a, b) => a + b, 0), 0)).toBe(120 - newServed)
       // The new side's 5xx rate is past the abort bound: the gate rolls back at once, and both gateways apply it.
+      // Ticks until the gate has acted, and no further: a later round would record "the route is in shadow".
+      const lastDecision = async (): Promise<unknown> =>
+        ((await (await fetch(`${admins[0] ?? ''}/routes/items/stage`, { headers: { authorization: 'Bearer gate-admin-token-0123' } })).json()) as { gate?: { decision?: unknown } }).gate?.decision
       await waitFor(async () => {
         await evaluator.tick()
-        return gateways.every((g) => g.settings.stage('items') === 'shadow')
+        return (await lastDecision()) === 'rollback'
       }, 4 * INTERVAL_MS + 5_000)
+      await waitFor(() => gateways.every((g) => g.settings.stage('items') === 'shadow'), 5_000, 'both gateways to apply the rollback')
       const res = await fetch(`${traffic[1] ?? ''}/items/after`, { headers: { 'x-user': 'u1' } })
       expect(await res.json()).toEqual({ side: 'old' })
       // The admin API and `shadowgate migrate status` show the gate's last decision and the change it made.
