@@ -32,6 +32,8 @@ describe('traffic visibility: access audit and slow requests', () => {
     primary = await startServer(async (req, res) => {
       const url = req.url ?? '/'
       if (url.startsWith('/slow/')) await new Promise((r) => setTimeout(r, 2_000))
+      // Past the fast route's 1 ms threshold on any machine: a local answer can take less than 1 ms.
+      if (url.startsWith('/fast/')) await new Promise((r) => setTimeout(r, 5))
       res.statusCode = url.includes('missing') ? 404 : req.method === 'POST' ? 201 : 200
       res.end('{}')
     })
