@@ -64,6 +64,9 @@ export class WriteLogStatus {
     const cfg = this.#routeConfig(route)
     const client = this.#ready()
     try {
+      // Counters and open items first: a gap lands in its stream and in the attention hash in one
+      // script, so a gap listed here is already counted in the stream lengths read after it.
+      const [countersRaw, attention]: [Record<string, string>, Record<string, string>] = await Promise.all([client.hgetall(writeCountersKey(this.#prefix, route)), client.hgetall(writeAttentionKey(this.#prefix, route))])
       const pipe = client.pipeline()
       for (let p = 0; p < cfg.partitions; p++) {
         const key = writeStreamKey(this.#prefix, route, p)
@@ -78,7 +81,6 @@ export class WriteLogStatus {
         const id = (first as [string, unknown][] | undefined)?.[0]?.[0]
         partitions.push({ partition: p, pending: typeof pending === 'number' ? pending : 0, oldestAt: typeof id === 'string' ? Number(id.split('-')[0]) : undefined })
       }
-      const [countersRaw, attention]: [Record<string, string>, Record<string, string>] = await Promise.all([client.hgetall(writeCountersKey(this.#prefix, route)), client.hgetall(writeAttentionKey(this.#prefix, route))])
       const counters: Record<string, number> = {}
       for (const [k, v] of Object.entries(countersRaw)) if (/^\d+$/.test(v)) counters[k] = Number(v)
       const items = Object.entries(attention).map(([id, text]) => parseItem(id, text))
