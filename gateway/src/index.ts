@@ -43,6 +43,8 @@ export { createGatewayService } from './server/gateway-service.js'
 export type { GatewayService, GatewayServiceOptions, GatewayServiceAddresses } from './server/gateway-service.js'
 export type { CutoverPrecondition, CutoverRequest } from './cutover/cutover-coordinator.js'
 export type { CutoverOutcome } from './cutover/cutover-outcome.js'
+export { CutoverRequestRunner } from './cutover/cutover-request-runner.js'
+export type { CutoverRequestRunnerOptions, CutoverRunner } from './cutover/cutover-request-runner.js'
 
 export {
   GatewayError,

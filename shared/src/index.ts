@@ -140,6 +140,9 @@ export {
   DEFAULT_WRITE_MAX_ATTEMPTS,
   DEFAULT_WRITE_REPLAY_TIMEOUT_MS,
   DEFAULT_GATE,
+  DEFAULT_CUTOVER_ACK_TIMEOUT_MS,
+  DEFAULT_CUTOVER_MAX_PAUSE_MS,
+  DEFAULT_CUTOVER_MIN_TIME_BETWEEN_FLIPS_MS,
 } from './config/defaults.js'
 export type {
   AdminConfig,
@@ -199,3 +202,14 @@ export type { GateFigures, GateSideFigures, GateStatusClass } from './gate-figur
 export { MIGRATION_LOG_LENGTH, RUNTIME_COMPARE_AND_SET_LUA, runtimeChangeMessage } from './runtime-compare-and-set.js'
 export { GATE_FIGURES_FLUSH_MS, GateFiguresBatch, GateFiguresFlusher, writeGateFigures } from './gate-figures-batch.js'
 export type { GateFiguresPipeline } from './gate-figures-batch.js'
+export {
+  CUTOVER_REQUEST_GIVEN_UP,
+  CUTOVER_REQUEST_TTL_MS,
+  cutoverRequestClaimKey,
+  cutoverRequestOutcomeKey,
+  cutoverRequestQueueKey,
+  isCutoverRequestId,
+  parseCutoverRequest,
+  parseCutoverRequestOutcome,
+} from './cutover-request.js'
+export type { CutoverRequestMessage, CutoverRequestOutcome } from './cutover-request.js'

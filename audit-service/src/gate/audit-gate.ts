@@ -11,7 +11,7 @@ import { GateVerdictFigures } from './gate-verdict-figures.js'
 import { GateWebhook } from './gate-webhook.js'
 
 /** Test and embedding knobs of the gate (clock, lease ttl, round length, the cut-over hook). */
-export type AuditGateOptions = Partial<Pick<GateEvaluatorOptions, 'id' | 'now' | 'leaseTtlMs' | 'tickMs' | 'settleMs' | 'promote'>>
+export type AuditGateOptions = Partial<Pick<GateEvaluatorOptions, 'id' | 'now' | 'leaseTtlMs' | 'tickMs' | 'settleMs' | 'promote' | 'cutoverTakeTimeoutMs'>>
 
 /** Bound on each gate command, so a stalled Redis never stalls a round or a shutdown. */
 const GATE_COMMAND_TIMEOUT_MS = 2_000
@@ -37,7 +37,7 @@ export class AuditGate {
     const metrics = new GateMetrics(deps.registry)
     this.#webhook = new GateWebhook(logger, metrics)
     this.figures = new GateVerdictFigures(this.#redis, deps.prefix, config.routes, logger)
-    this.evaluator = new GateEvaluator({ ...opts, redis: this.#redis, prefix: deps.prefix, routes: config.routes, id: opts.id ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, logger, metrics, webhook: this.#webhook, writer: deps.writer })
+    this.evaluator = new GateEvaluator({ ...opts, redis: this.#redis, prefix: deps.prefix, routes: config.routes, id: opts.id ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, logger, metrics, webhook: this.#webhook, writer: deps.writer, cutover: config.cutover })
   }
 
   /** Whether any route has a gate. */

@@ -1,7 +1,19 @@
 import type { RedisClient } from '../create-redis-client.js'
 import type { Logger } from 'pino'
 import { stagePoint, type InfluxWriter } from '@shadowgate/influx'
-import { gateFiguresKey, gateLastKey, gateWindowStart, parseGateFigures, type RouteConfig, type RouteGateConfig } from '@shadowgate/shared'
+import {
+  DEFAULT_CUTOVER_ACK_TIMEOUT_MS,
+  DEFAULT_CUTOVER_MAX_PAUSE_MS,
+  DEFAULT_CUTOVER_MIN_TIME_BETWEEN_FLIPS_MS,
+  gateFiguresKey,
+  gateLastKey,
+  gateWindowStart,
+  parseGateFigures,
+  type CutoverConfig,
+  type RouteConfig,
+  type RouteGateConfig,
+} from '@shadowgate/shared'
+import { GateCutoverRequester, type GatePromotion } from './gate-cutover-request.js'
 import { GateLease } from './gate-lease.js'
 import type { GateMetrics } from './gate-metrics.js'
 import { decideWindow, parseGateRecord, startRecord, type GateIntent, type GateRecord } from './gate-policy.js'
@@ -11,11 +23,11 @@ import type { GateWebhook } from './gate-webhook.js'
 import { judgeWindow } from './judge-window.js'
 
 /**
- * The cut-over to `final` once the last step passed and `autoPromote` is on. Resolves whether the
- * route was moved. The default sets the stage through the stage store (compare-and-set, expected
- * `canary`); a coordinated cut-over (hold requests, flip every instance) replaces it.
+ * The cut-over to `final` once the last step passed and `autoPromote` is on; `done` only when the
+ * route moved. The default asks the gateways through Redis for their coordinated cut-over (hold the
+ * route's requests, flip every instance) and waits, bounded, for its outcome.
  */
-export type GatePromote = (route: RouteConfig, reason: string) => Promise<boolean>
+export type GatePromote = (route: RouteConfig, reason: string) => Promise<GatePromotion>
 
 export interface GateEvaluatorOptions {
   /** Commands only; the evaluator never closes it. */
@@ -36,7 +48,15 @@ export interface GateEvaluatorOptions {
   /** How long after a window ends before it is judged, so late verdicts and gateway flushes land in it. */
   readonly settleMs?: number
   readonly promote?: GatePromote
+  /** The fleet's cut-over settings: they bound the wait for an outcome, and a failed cut-over is retried once per `minTimeBetweenFlipsMs`. */
+  readonly cutover?: Pick<CutoverConfig, 'ackTimeoutMs' | 'maxPauseMs' | 'minTimeBetweenFlipsMs'>
+  /** How long a gateway has to take the gate's cut-over request (default 5 s). */
+  readonly cutoverTakeTimeoutMs?: number
 }
+
+export const DEFAULT_CUTOVER_TAKE_TIMEOUT_MS = 5_000
+/** Past the coordinator's own bounds, what the outcome may take (its report grace, its Redis commands). */
+const CUTOVER_RUN_MARGIN_MS = 5_000
 
 export const DEFAULT_GATE_LEASE_TTL_MS = 15_000
 const MAX_TICK_MS = 5_000
@@ -60,6 +80,8 @@ export class GateEvaluator {
   readonly #stages: GateStageStore
   readonly #now: () => number
   readonly #tickMs: number
+  readonly #requester: GateCutoverRequester
+  readonly #retryMs: number
   #timer: NodeJS.Timeout | undefined
   #running: Promise<void> | undefined
   #closed = false
@@ -72,6 +94,16 @@ export class GateEvaluator {
     this.#now = o.now ?? Date.now
     const shortest = Math.min(...this.#routes.map((r) => r.gate.intervalMs))
     this.#tickMs = o.tickMs ?? Math.max(50, Math.min(MAX_TICK_MS, shortest / 2))
+    const c = o.cutover ?? { ackTimeoutMs: DEFAULT_CUTOVER_ACK_TIMEOUT_MS, maxPauseMs: DEFAULT_CUTOVER_MAX_PAUSE_MS, minTimeBetweenFlipsMs: DEFAULT_CUTOVER_MIN_TIME_BETWEEN_FLIPS_MS }
+    this.#retryMs = c.minTimeBetweenFlipsMs
+    this.#requester = new GateCutoverRequester({
+      redis: o.redis,
+      prefix: o.prefix,
+      takeTimeoutMs: o.cutoverTakeTimeoutMs ?? DEFAULT_CUTOVER_TAKE_TIMEOUT_MS,
+      runTimeoutMs: c.ackTimeoutMs + c.maxPauseMs + CUTOVER_RUN_MARGIN_MS,
+      // The wait may outlast the lease's ttl: the holder keeps it meanwhile.
+      keepAlive: () => this.#lease.acquire(),
+    })
   }
 
   /** Starts the rounds (timer, unref'd). */
@@ -107,6 +139,7 @@ export class GateEvaluator {
     if (this.#closed) return
     this.#closed = true
     clearTimeout(this.#timer)
+    this.#requester.close()
     await this.#running?.catch(() => undefined)
     await this.#lease.release()
   }
@@ -138,20 +171,22 @@ export class GateEvaluator {
     // A holder that stalled past its lease during this round leaves the move to the new holder.
     if (!this.#lease.held()) return { record: { ...record, reason: `lease lost before acting, nothing done: ${record.reason}` } }
     if (intent.kind === 'promote') {
-      const promoted = await (this.#o.promote ?? this.#promote)(route, record.reason)
-      return promoted ? { record: { ...record, acted: true } } : { record: { ...record, reason: `the cut-over did not happen: ${record.reason}` } }
+      const tried = record.promoteTriedAt
+      if (tried !== null && record.at - tried < this.#retryMs) {
+        const next = new Date(tried + this.#retryMs).toISOString()
+        return { record: { ...record, decision: 'hold', reason: `the cut-over tried at ${new Date(tried).toISOString()} did not happen; the next try is after ${next} (cutover.minTimeBetweenFlips): ${record.reason}` } }
+      }
+      const p = await (this.#o.promote ?? this.#promote)(route, record.reason)
+      const attempted = { ...record, promoteTriedAt: record.at }
+      return p.done ? { record: { ...attempted, acted: true, reason: `${record.reason}; ${p.why}` } } : { record: { ...attempted, reason: `the cut-over did not happen: ${p.why} (${record.reason})` } }
     }
     const to = await this.#stages.apply(route, seen, intent.kind === 'step' ? { kind: 'step', serve: intent.serve } : { kind: 'rollback' }, record.reason, `gate:${this.#o.id}`, record.at)
     if (to === undefined) return { record: { ...record, reason: `the stage changed meanwhile, nothing done: ${record.reason}` } }
     return { record: { ...record, acted: true }, to }
   }
 
-  /** The default cut-over: the stage store's compare-and-set to `final`, only from `canary`. */
-  readonly #promote: GatePromote = async (route, reason) => {
-    const seen = await this.#stages.read(route)
-    if (seen.stage !== 'canary') return false
-    return (await this.#stages.apply(route, seen, { kind: 'promote' }, reason, `gate:${this.#o.id}`, this.#now())) !== undefined
-  }
+  /** The default cut-over: the gateways' coordinated one, asked through Redis. */
+  readonly #promote: GatePromote = (route, reason) => this.#requester.request(route.name, reason, `gate:${this.#o.id}`)
 
   async #save(record: GateRecord): Promise<void> {
     await this.#o.redis.set(gateLastKey(this.#o.prefix, record.route), JSON.stringify(record), 'PX', LAST_DECISION_TTL_MS)

@@ -29,7 +29,9 @@ export interface GateRecord {
   readonly proposed: boolean
   readonly decision: GateDecision
   readonly reason: string
-  /** Whether the gate changed the stage (false with `auto: false`, or when the change lost a race). */
+  /** Epoch ms of the last cut-over the gate asked for in this step (null: none); a failed one is retried once per cutover.minTimeBetweenFlips. */
+  readonly promoteTriedAt: number | null
+  /** Whether the gate changed the stage (false with `auto: false`, when the change lost a race, or when the cut-over did not commit). */
   readonly acted: boolean
   readonly at: number
   readonly figures: WindowNumbers | null
@@ -37,7 +39,7 @@ export interface GateRecord {
 
 /** A fresh record for a stage the gate has not watched yet. */
 export function startRecord(route: string, stage: MigrationStage, serve: number, now: number, reason: string): GateRecord {
-  return { route, stage, serve, stepStartedAt: now, runStartedAt: null, runComparisons: 0, failStreak: 0, inconclusiveStreak: 0, lastWindow: null, proposed: false, decision: 'hold', reason, acted: false, at: now, figures: null }
+  return { route, stage, serve, stepStartedAt: now, runStartedAt: null, runComparisons: 0, failStreak: 0, inconclusiveStreak: 0, lastWindow: null, promoteTriedAt: null, proposed: false, decision: 'hold', reason, acted: false, at: now, figures: null }
 }
 
 /** The serve percent after `serve` in the steps; undefined past the last step. */
@@ -109,7 +111,8 @@ export function parseGateRecord(text: string | null, route: string): GateRecord 
       (GATE_DECISIONS as readonly unknown[]).includes(v['decision']) &&
       typeof v['reason'] === 'string' &&
       isNum(v['at'])
-    return ok ? ({ ...v, acted: v['acted'] === true, figures: (v['figures'] ?? null) as WindowNumbers | null } as unknown as GateRecord) : undefined
+    // Records written before promoteTriedAt existed read as "never tried".
+    return ok ? ({ ...v, promoteTriedAt: isNum(v['promoteTriedAt']) ? v['promoteTriedAt'] : null, acted: v['acted'] === true, figures: (v['figures'] ?? null) as WindowNumbers | null } as unknown as GateRecord) : undefined
   } catch {
     return undefined
   }

@@ -25,6 +25,7 @@ import { SlowLogStore } from './slow-log-store.js'
 import { CutoverCoordinator, type CutoverPrecondition } from '../cutover/cutover-coordinator.js'
 import { cutoverKeys } from '../cutover/cutover-messages.js'
 import { CutoverParticipant } from '../cutover/cutover-participant.js'
+import { CutoverRequestRunner } from '../cutover/cutover-request-runner.js'
 import { cutoverOutcomePoints } from './cutover-outcome-points.js'
 import { stageChangePoints } from './stage-change-points.js'
 
@@ -50,6 +51,8 @@ export interface GatewayServiceOptions {
   readonly cutoverPrecondition?: CutoverPrecondition
   /** Cut-over heartbeat period (default 1 s); tests shorten it. */
   readonly cutoverHeartbeatMs?: number
+  /** How often this instance looks for cut-overs asked through Redis (the gate's promotion); default 250 ms. */
+  readonly cutoverRequestPollMs?: number
 }
 
 /**
@@ -217,6 +220,12 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
       heartbeatMs: opts.cutoverHeartbeatMs,
       onOutcome: countersWriter === undefined ? undefined : cutoverOutcomePoints(countersWriter, instanceId),
     })
+    if (participant !== undefined && config.redis) {
+      // Cut-overs asked through Redis (the gate's promotion) run here; closed before the participant.
+      const runner = new CutoverRequestRunner({ redis: () => participant?.client(), prefix: config.redis.prefix, instanceId, coordinator: cutover, logger, pollMs: opts.cutoverRequestPollMs })
+      cleanups.push(() => runner.close())
+      runner.start()
+    }
 
     const gateway = await buildGateway(config, { logger, settings, metrics, pairSink: producer, instanceId, copyObserver: loadWindow, writeHook: writeRecorder, traffic, gateFigures, requestGate: participant?.hold })
     let gatewayClosed: Promise<void> | undefined

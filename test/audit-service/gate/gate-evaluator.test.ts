@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startRedis, startServer, waitFor, type TestRedis, type TestServer } from '@shadowgate/dev-helpers'
-import type { ShadowgateConfig } from '@shadowgate/shared'
-import type { GateEvaluator } from '../../../audit-service/src/gate/gate-evaluator.js'
+import { CUTOVER_REQUEST_GIVEN_UP, cutoverRequestQueueKey, type ShadowgateConfig } from '@shadowgate/shared'
+import type { GateEvaluator, GatePromote } from '../../../audit-service/src/gate/gate-evaluator.js'
 import type { GateWebhook } from '../../../audit-service/src/gate/gate-webhook.js'
 import type { Registry } from 'prom-client'
-import { INTERVAL_MS, addJudged, addServed, cleanWindow, evaluatorOn, gateConfig, lastDecision, stageLog, storedStage } from './gate-rig.js'
+import { INTERVAL_MS, PREFIX, addJudged, addServed, cleanWindow, evaluatorOn, gateConfig, lastDecision, stageLog, storedStage } from './gate-rig.js'
 
 const T0 = 1_000_000_000
 
@@ -40,8 +40,8 @@ describe('gate evaluator (real Redis, fake clock)', () => {
     await webhook.close()
   })
 
-  function use(config: ShadowgateConfig): void {
-    ;({ evaluator, webhook, registry } = evaluatorOn(redis, config, clock))
+  function use(config: ShadowgateConfig, opts: Parameters<typeof evaluatorOn>[3] = {}): void {
+    ;({ evaluator, webhook, registry } = evaluatorOn(redis, config, clock, opts))
   }
 
   /** Fills window `w` (counted from T0), then judges it: the clock moves to its end and the evaluator runs one round. */
@@ -81,12 +81,32 @@ describe('gate evaluator (real Redis, fake clock)', () => {
     expect(hook.received[0]?.headers['content-type']).toBe('application/json')
   })
 
-  it('with autoPromote the last passing step moves the route to final through the stage store', async () => {
-    use(gateConfig(server.url, 'minComparisons: 10, stepMinComparisons: 20, stepMinDuration: 1s, steps: [50, 100], autoPromote: true', { serve: 100 }))
+  it('with autoPromote the last passing step asks for the cut-over and records acted only when it committed', async () => {
+    const asked: string[] = []
+    const promote: GatePromote = (route, reason) => {
+      asked.push(`${route.name}: ${reason}`)
+      return Promise.resolve({ done: true, why: 'cut-over committed by gateway g1 (epoch 1)' })
+    }
+    use(gateConfig(server.url, 'minComparisons: 10, stepMinComparisons: 20, stepMinDuration: 1s, steps: [50, 100], autoPromote: true', { serve: 100 }), { promote })
     await evaluator.tick()
-    expect(await runWindow(0, (s) => cleanWindow(redis, s))).toMatchObject({ decision: 'promote', acted: true })
-    expect(await storedStage(redis)).toEqual({ stage: 'final', serve: 100 })
-    expect((await stageLog(redis))[0]).toMatchObject({ to: { stage: 'final', mirror: 10 } })
+    expect(await runWindow(0, (s) => cleanWindow(redis, s))).toMatchObject({ decision: 'promote', acted: true, promoteTriedAt: T0 + INTERVAL_MS, reason: expect.stringContaining('committed by gateway g1') as unknown })
+    expect(asked).toEqual([expect.stringContaining('orders: cut-over to final') as unknown])
+  })
+
+  it('with autoPromote and no gateway to take the request, the cut-over did not happen, and it is asked again once per minTimeBetweenFlips', async () => {
+    use(gateConfig(server.url, 'minComparisons: 10, stepMinComparisons: 20, stepMinDuration: 1s, steps: [50, 100], autoPromote: true', { serve: 100 }), { cutoverTakeTimeoutMs: 200 })
+    await evaluator.tick()
+    expect(await runWindow(0, (s) => cleanWindow(redis, s))).toMatchObject({ decision: 'promote', acted: false, promoteTriedAt: T0 + INTERVAL_MS, reason: expect.stringContaining('no gateway took the cut-over request within 200 ms') as unknown })
+    expect(await storedStage(redis)).toBeUndefined()
+    // The request left the queue and its claim is the gate's: a gateway starting later does not run it.
+    expect(await redis.llen(cutoverRequestQueueKey(PREFIX))).toBe(0)
+    const claims = await redis.keys(`${PREFIX}:cutover:request:*:claim`)
+    expect(await Promise.all(claims.map((k) => redis.get(k)))).toEqual([CUTOVER_REQUEST_GIVEN_UP])
+    // The next passing window does not ask again before cutover.minTimeBetweenFlips (60 s by default).
+    expect(await runWindow(1, (s) => cleanWindow(redis, s))).toMatchObject({ decision: 'hold', acted: false, reason: expect.stringContaining('cutover.minTimeBetweenFlips') as unknown })
+    expect(await redis.keys(`${PREFIX}:cutover:request:*:claim`)).toHaveLength(1)
+    expect(await runWindow(61, (s) => cleanWindow(redis, s))).toMatchObject({ decision: 'promote', acted: false, promoteTriedAt: T0 + 62 * INTERVAL_MS })
+    expect(await redis.keys(`${PREFIX}:cutover:request:*:claim`)).toHaveLength(2)
   })
 
   it('a new side that answers wrongly is rolled back after failureLimit failing windows', async () => {

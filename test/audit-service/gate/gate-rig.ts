@@ -15,7 +15,7 @@ import {
   runtimeSettingsKey,
   type ShadowgateConfig,
 } from '@shadowgate/shared'
-import { GateEvaluator } from '../../../audit-service/src/gate/gate-evaluator.js'
+import { GateEvaluator, type GateEvaluatorOptions } from '../../../audit-service/src/gate/gate-evaluator.js'
 import { GateMetrics } from '../../../audit-service/src/gate/gate-metrics.js'
 import { GateWebhook } from '../../../audit-service/src/gate/gate-webhook.js'
 
@@ -81,11 +81,16 @@ export async function stageLog(redis: Redis): Promise<Record<string, unknown>[]>
 }
 
 /** An evaluator on a fake clock (`clock.now`), judging each window as soon as it has ended. */
-export function evaluatorOn(redis: Redis, config: ShadowgateConfig, clock: { now: number }, opts: { id?: string; leaseTtlMs?: number } = {}): { evaluator: GateEvaluator; registry: Registry; webhook: GateWebhook } {
+export function evaluatorOn(
+  redis: Redis,
+  config: ShadowgateConfig,
+  clock: { now: number },
+  opts: { id?: string; leaseTtlMs?: number } & Partial<Pick<GateEvaluatorOptions, 'promote' | 'cutoverTakeTimeoutMs'>> = {},
+): { evaluator: GateEvaluator; registry: Registry; webhook: GateWebhook } {
   const registry = new Registry()
   const metrics = new GateMetrics(registry)
   const logger = pino({ level: 'silent' })
   const webhook = new GateWebhook(logger, metrics)
-  const evaluator = new GateEvaluator({ redis, prefix: PREFIX, routes: config.routes, id: opts.id ?? 'w1', logger, metrics, webhook, now: () => clock.now, settleMs: 0, leaseTtlMs: opts.leaseTtlMs ?? 60_000 })
+  const evaluator = new GateEvaluator({ redis, prefix: PREFIX, routes: config.routes, id: opts.id ?? 'w1', logger, metrics, webhook, now: () => clock.now, settleMs: 0, leaseTtlMs: opts.leaseTtlMs ?? 60_000, cutover: config.cutover, promote: opts.promote, cutoverTakeTimeoutMs: opts.cutoverTakeTimeoutMs })
   return { evaluator, registry, webhook }
 }
