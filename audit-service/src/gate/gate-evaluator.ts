@@ -160,12 +160,13 @@ export class GateEvaluator {
     if (windowStart < prev.stepStartedAt || (prev.lastWindow !== null && windowStart <= prev.lastWindow)) return
     const figures = parseGateFigures(await this.#o.redis.hgetall(gateFiguresKey(this.#o.prefix, route.name, windowStart)))
     const { record, intent } = decideWindow(prev, windowStart, windowStart + cfg.intervalMs, judgeWindow(figures, cfg, seen.serve), cfg, now)
-    const { record: final, to } = await this.#act(route, seen, record, intent)
+    const { record: final, to, quiet } = await this.#act(route, seen, record, intent)
     await this.#save(final)
-    this.#report(route, final, intent, to)
+    // A cut-over waiting for its next try is a plain hold: no webhook every window.
+    this.#report(route, final, quiet === true ? { kind: 'none' } : intent, to)
   }
 
-  async #act(route: Gated, seen: GateRouteStage, record: GateRecord, intent: GateIntent): Promise<{ record: GateRecord; to?: GateStageSettings }> {
+  async #act(route: Gated, seen: GateRouteStage, record: GateRecord, intent: GateIntent): Promise<{ record: GateRecord; to?: GateStageSettings; quiet?: boolean }> {
     if (intent.kind === 'none' || intent.kind === 'propose') return { record }
     if (!route.gate.auto) return { record: { ...record, reason: `would ${INTENT_VERB[intent.kind]} (auto is off): ${record.reason}` } }
     // A holder that stalled past its lease during this round leaves the move to the new holder.
@@ -174,7 +175,7 @@ export class GateEvaluator {
       const tried = record.promoteTriedAt
       if (tried !== null && record.at - tried < this.#retryMs) {
         const next = new Date(tried + this.#retryMs).toISOString()
-        return { record: { ...record, decision: 'hold', reason: `the cut-over tried at ${new Date(tried).toISOString()} did not happen; the next try is after ${next} (cutover.minTimeBetweenFlips): ${record.reason}` } }
+        return { quiet: true, record: { ...record, decision: 'hold', reason: `the cut-over tried at ${new Date(tried).toISOString()} did not happen; the next try is after ${next} (cutover.minTimeBetweenFlips): ${record.reason}` } }
       }
       const p = await (this.#o.promote ?? this.#promote)(route, record.reason)
       const attempted = { ...record, promoteTriedAt: record.at }
