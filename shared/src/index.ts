@@ -169,6 +169,7 @@ export type {
   RouteNoiseConfig,
   RouteRecheckConfig,
   RouteWritesConfig,
+  WriteVerifyRead,
   RouteServeConfig,
   ShadowgateConfig,
   StickyKey,
