@@ -41,7 +41,9 @@ export type { AuditDropReason } from './capture/audit-drop-reason.js'
 // The service.
 export { createGatewayService } from './server/gateway-service.js'
 export type { GatewayService, GatewayServiceOptions, GatewayServiceAddresses } from './server/gateway-service.js'
-export type { CutoverPrecondition, CutoverRequest } from './cutover/cutover-coordinator.js'
+export type { CutoverPrecondition, CutoverPreconditionContext, CutoverPreconditionResult, CutoverRequest } from './cutover/cutover-coordinator.js'
+export { composePreconditions } from './cutover/cutover-coordinator.js'
+export { WriteCutoverCheck } from './cutover/write-cutover-check.js'
 export type { CutoverOutcome } from './cutover/cutover-outcome.js'
 
 export {

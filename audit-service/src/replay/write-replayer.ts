@@ -78,7 +78,7 @@ export class WriteReplayer {
           route,
           writes,
           partition: p,
-          store: new ReplayStore(this.#redis, this.#prefix, route.name, p),
+          store: new ReplayStore(this.#redis, this.#prefix, route.name, p, { maxLagMs: writes.maxLagForCutoverMs, stableForMs: writes.lagStableForMs }),
           target: this.#target,
           tally: this.#tally,
           consumer,
