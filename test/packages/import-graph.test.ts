@@ -20,7 +20,7 @@ const PACKAGE_ARROWS: Readonly<Record<string, readonly string[]>> = {
 /** Folder layers, lowest first; a file's folder may import its own layer and those below. Files at src/ top level are layer-free. */
 const FOLDER_LAYERS: Readonly<Record<string, readonly (readonly string[])[]>> = {
   gateway: [['metrics'], ['runtime'], ['routes'], ['proxy'], ['mirror'], ['writes'], ['capture', 'http-proxy'], ['cutover'], ['admin'], ['server'], ['cli']],
-  'audit-service': [['decode'], ['diff'], ['verdict'], ['mismatch', 'influx'], ['recheck', 'noise'], ['http'], ['gate'], ['worker'], ['replay'], ['cli']],
+  'audit-service': [['decode'], ['diff'], ['verdict'], ['mismatch', 'influx'], ['recheck', 'noise'], ['http'], ['gate'], ['replay'], ['worker'], ['cli']],
 }
 
 function sourceFiles(dir: string): string[] {

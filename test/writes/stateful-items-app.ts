@@ -30,6 +30,10 @@ export interface ItemsApp {
   failWith: number | undefined
   /** Writes wait this long before being answered (applied at once, answered late). */
   writeDelayMs: number
+  /** How this side stores an item (e.g. a field kept differently from the other side); undefined: as written. */
+  storeAs: ((item: StoredItem) => StoredItem) | undefined
+  /** A status answered to GET /items/:id instead of the item (a read that fails); undefined: the item. */
+  readFailure: ((id: string) => number | undefined) | undefined
   close(): Promise<void>
 }
 
@@ -50,7 +54,7 @@ export async function startItemsApp(): Promise<ItemsApp> {
   // An idempotent API: a repeated key gets the first answer again and changes nothing.
   const answered = new Map<string, { status: number; out: unknown }>()
   const writes: AppliedWrite[] = []
-  const app: Omit<ItemsApp, 'server' | 'url' | 'close'> & { failWith: number | undefined; writeDelayMs: number } = { items, writes, failWith: undefined, writeDelayMs: 0 }
+  const app: Omit<ItemsApp, 'server' | 'url' | 'close'> = { items, writes, failWith: undefined, writeDelayMs: 0, storeAs: undefined, readFailure: undefined }
   const server = await startServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/'
     const m = /^\/items(?:\/([\w-]+))?$/.exec(path)
@@ -58,6 +62,8 @@ export async function startItemsApp(): Promise<ItemsApp> {
     const id = m[1]
     if (req.method === 'GET') {
       if (id === undefined) return json(res, 200, { items: [...items.values()] })
+      const failure = app.readFailure?.(id)
+      if (failure !== undefined) return json(res, failure, { error: 'failing on purpose' })
       const it = items.get(id)
       return it ? json(res, 200, it) : json(res, 404, { error: 'not found' })
     }
@@ -87,7 +93,10 @@ export async function startItemsApp(): Promise<ItemsApp> {
     if (target === undefined) return answer(400, { error: 'id is required' })
     const name = typeof body.name === 'string' ? body.name : ''
     const cur = items.get(target)
-    const next = (): StoredItem => ({ id: target, name, version: (cur?.version ?? 0) + 1, seqs: [...(cur?.seqs ?? []), ...(seq === undefined ? [] : [seq])] })
+    const next = (): StoredItem => {
+      const item = { id: target, name, version: (cur?.version ?? 0) + 1, seqs: [...(cur?.seqs ?? []), ...(seq === undefined ? [] : [seq])] }
+      return app.storeAs?.(item) ?? item
+    }
     switch (req.method) {
       case 'POST':
         if (cur) return answer(409, { error: 'exists' })

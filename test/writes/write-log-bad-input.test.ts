@@ -32,7 +32,7 @@ describe('write log: bad input is a counted, visible outcome', () => {
     expect(await sendWrite(gw.traffic, 'POST', 'dup', { name: 'dup', seq: 2 })).toBe(201)
     await until((s) => s.counters['mismatched'] === 1, 'a status mismatch')
     const mismatch = points.map((p) => p.toLineProtocol() ?? '').find((l) => l.includes('outcome=mismatch'))
-    expect(mismatch).toMatch(/^shadowgate_replay_audit,method=POST,outcome=mismatch,path=status,route=items .*logged_status=201i.*replay_status=409i/)
+    expect(mismatch).toMatch(/^shadowgate_replay_audit,check=status,method=POST,outcome=mismatch,path=status,route=items .*logged_status=201i.*replay_status=409i/)
 
     // The old side refused the write: logged, skipped by the replayer.
     expect(await sendWrite(gw.traffic, 'PATCH', 'missing', { name: 'm', seq: 3 })).toBe(404)

@@ -12,7 +12,8 @@ export const AUDIT_USAGE = `Usage: shadowgate audit [--config shadowgate.yaml] [
 
 Runs the audit worker: takes captured pairs from the BullMQ queue in Redis (redis), judges them,
 writes InfluxDB series (influx) and mismatch groups, and serves GET /mismatches, /healthz and
-/metrics on worker.http (default 127.0.0.1:9902). SIGTERM or SIGINT stops fetching, lets active
+/metrics on worker.http (default 127.0.0.1:9902). When a route has a writes block it also runs
+the write replayer (as shadowgate replay does; worker.replay: false turns that off). SIGTERM or SIGINT stops fetching, lets active
 jobs finish within worker.shutdownTimeout, flushes InfluxDB and exits 0.
 
 Options:

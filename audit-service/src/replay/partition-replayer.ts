@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { RawStreamEntry, ReplayStore } from './replay-store.js'
 import type { ReplayTarget } from './replay-target.js'
 import type { ReplayTally } from './replay-tally.js'
+import type { ReadBackVerifier } from './read-back-verifier.js'
 
 export interface PartitionReplayerOptions {
   readonly route: RouteConfig
@@ -11,6 +12,8 @@ export interface PartitionReplayerOptions {
   readonly store: ReplayStore
   readonly target: ReplayTarget
   readonly tally: ReplayTally
+  /** Reads replayed writes back from both sides (routes with a verify read). */
+  readonly verifier?: ReadBackVerifier
   readonly consumer: string
   readonly logger: Logger
   /** The route's current write stage (from Redis); entries move only in replay and final. */
@@ -173,7 +176,9 @@ export class PartitionReplayer {
         o.tally.replayed(o.route.name, e.method, loggedStatus, answer.status, o.writes.verify)
         const mismatch = o.writes.verify && answer.status !== loggedStatus
         if (mismatch) await o.store.count('mismatched')
-        return o.store.finish(id, e.key, 'replayed')
+        await o.store.finish(id, e.key, 'replayed')
+        if (o.writes.verifyRead) o.verifier?.schedule(o.route, o.writes.verifyRead, o.writes.replayTimeoutMs, e)
+        return
       }
       last = 'status' in answer ? `status ${answer.status}` : `${answer.error}: ${answer.message}`
       o.tally.add(o.route.name, 'failed')

@@ -1,7 +1,11 @@
 import type { RedisClient } from '../create-redis-client.js'
 import {
+  RECORD_LAG_BREACH_SCRIPT,
   WRITE_REPLAY_GROUP,
   decodeWriteOutcome,
+  lagBreachTtlMs,
+  streamIdTime,
+  writeLagBreachKey,
   writeAcksKey,
   writeAttentionKey,
   writeCountersKey,
@@ -28,6 +32,12 @@ function entriesOf(raw: unknown): RawStreamEntry[] {
   return raw.flatMap((e: unknown) => (Array.isArray(e) && typeof e[0] === 'string' ? [{ id: e[0], fields: e[1] ?? null }] : []))
 }
 
+/** When an entry finishing late counts as a lag breach (the route's writes.maxLagForCutover and lagStableFor). */
+export interface LagBound {
+  readonly maxLagMs: number
+  readonly stableForMs: number
+}
+
 /** The replayer's Redis operations on one route partition's stream and the route's hashes. */
 export class ReplayStore {
   readonly #redis: RedisClient
@@ -35,9 +45,12 @@ export class ReplayStore {
   readonly #route: string
   readonly #partition: number
   readonly #stream: string
+  readonly #lag: LagBound | undefined
 
-  constructor(redis: RedisClient, prefix: string, route: string, partition: number) {
+  /** `lag`: where finishing an entry late is recorded as a lag breach (for cut-overs). */
+  constructor(redis: RedisClient, prefix: string, route: string, partition: number, lag?: LagBound) {
     this.#redis = redis
+    this.#lag = lag
     this.#prefix = prefix
     this.#route = route
     this.#partition = partition
@@ -117,6 +130,12 @@ export class ReplayStore {
     const m = this.#redis.multi().xack(this.#stream, WRITE_REPLAY_GROUP, id).xdel(this.#stream, id)
     if (key !== undefined) m.hdel(writeOutcomesKey(this.#prefix, this.#route), key)
     if (counter !== undefined) m.hincrby(writeCountersKey(this.#prefix, this.#route), counter, 1)
+    const at = streamIdTime(id)
+    const lag = this.#lag
+    // Judged in Redis against Redis time (the entry id's clock): this process's clock may be off.
+    if (lag !== undefined && at !== undefined) {
+      m.eval(RECORD_LAG_BREACH_SCRIPT, 1, writeLagBreachKey(this.#prefix, this.#route), String(at), String(lag.maxLagMs), String(lagBreachTtlMs(lag.stableForMs)))
+    }
     await m.exec()
   }
 }

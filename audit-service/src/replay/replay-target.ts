@@ -1,6 +1,9 @@
 import { Agent, request, type Dispatcher } from 'undici'
 import type { WriteIntent } from '@shadowgate/shared'
 
+/** A read-back: the status and the body (up to the limit), or no answer. */
+export type ReadAnswer = { readonly status: number; readonly body: Buffer } | { readonly error: 'timeout' | 'unavailable' | 'too_large'; readonly message: string }
+
 /** What one replay attempt got: a status, or no answer (timeout, refused, reset). */
 export type ReplayAnswer = { readonly status: number } | { readonly error: 'timeout' | 'unavailable'; readonly message: string }
 
@@ -30,6 +33,28 @@ export class ReplayTarget {
       })
       await res.body.dump({ limit: 1_048_576 }).catch(() => undefined)
       return { status: res.statusCode }
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? ''
+      const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT'
+      return { error: timeout ? 'timeout' : 'unavailable', message: (err as Error).message }
+    }
+  }
+
+  /** GETs `url` (a read-back after a replayed write); a body past `maxBytes` is an error, not a partial read. */
+  async read(url: string, headers: Record<string, string>, timeoutMs: number, maxBytes: number): Promise<ReadAnswer> {
+    try {
+      const res = await request(url, { method: 'GET', headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, dispatcher: this.#dispatcher })
+      const chunks: Buffer[] = []
+      let size = 0
+      for await (const chunk of res.body) {
+        size += (chunk as Buffer).length
+        if (size > maxBytes) {
+          res.body.destroy()
+          return { error: 'too_large', message: `body over ${maxBytes} bytes` }
+        }
+        chunks.push(chunk as Buffer)
+      }
+      return { status: res.statusCode, body: Buffer.concat(chunks, size) }
     } catch (err) {
       const code = (err as { code?: string }).code ?? ''
       const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT'

@@ -2,10 +2,12 @@ import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { pino, type Logger } from 'pino'
-import { isWriteStage, writeStagesKey, writeStreamKey, type ShadowgateConfig, type WriteStage } from '@shadowgate/shared'
+import { isWriteStage, writeCountersKey, writeStagesKey, writeStreamKey, type ShadowgateConfig, type WriteStage } from '@shadowgate/shared'
 import { PartitionReplayer } from './partition-replayer.js'
 import { ReplayStore } from './replay-store.js'
 import { ReplayTarget } from './replay-target.js'
+import { ReadBackVerifier } from './read-back-verifier.js'
+import { judgeLimitsFrom } from '../verdict/judge-limits.js'
 import { ReplayTally, type ReplayCounter, type ReplayPointSink, type RouteLag } from './replay-tally.js'
 
 export interface WriteReplayerOptions {
@@ -44,6 +46,7 @@ export class WriteReplayer {
   readonly #redis: RedisClient
   readonly #target = new ReplayTarget()
   readonly #tally: ReplayTally
+  readonly #verifier: ReadBackVerifier | undefined
   readonly #opts: WriteReplayerOptions
   readonly #stages = new Map<string, WriteStage>()
   readonly #sleepers = new Set<() => void>()
@@ -64,6 +67,17 @@ export class WriteReplayer {
       // Reconnects by itself; each partition loop retries its step.
     })
     for (const r of config.routes) if (r.writes) this.#stages.set(r.name, r.writes.stage)
+    this.#verifier = config.routes.some((r) => r.writes?.verifyRead)
+      ? new ReadBackVerifier({
+          target: this.#target,
+          tally: this.#tally,
+          limits: judgeLimitsFrom(config.worker),
+          logger: this.#logger,
+          count: async (route, counter) => {
+            await this.#redis.hincrby(writeCountersKey(this.#prefix, route), counter, 1)
+          },
+        })
+      : undefined
   }
 
   /** Starts every partition loop and the lag report; resolves at once. */
@@ -78,9 +92,10 @@ export class WriteReplayer {
           route,
           writes,
           partition: p,
-          store: new ReplayStore(this.#redis, this.#prefix, route.name, p),
+          store: new ReplayStore(this.#redis, this.#prefix, route.name, p, { maxLagMs: writes.maxLagForCutoverMs, stableForMs: writes.lagStableForMs }),
           target: this.#target,
           tally: this.#tally,
+          ...(this.#verifier ? { verifier: this.#verifier } : {}),
           consumer,
           logger: this.#logger,
           stage: () => this.#stages.get(route.name),
@@ -139,6 +154,7 @@ export class WriteReplayer {
       clearInterval(this.#report)
       for (const wake of this.#sleepers) wake()
       await Promise.allSettled(this.#loops)
+      await this.#verifier?.close()
       await this.reportLag().catch(() => undefined)
       await this.#target.close()
       this.#redis.disconnect()

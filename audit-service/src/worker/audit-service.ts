@@ -23,6 +23,7 @@ import { PairReviewer } from '../recheck/pair-reviewer.js'
 import { RecheckBudget } from '../recheck/recheck-budget.js'
 import { RecheckMetrics } from '../recheck/recheck-metrics.js'
 import { RecheckQueue } from '../recheck/recheck-queue.js'
+import { WriteReplayer, type WriteReplayerOptions } from '../replay/write-replayer.js'
 
 export interface AuditServiceOptions {
   readonly logger: Logger
@@ -53,6 +54,8 @@ export interface AuditServiceOptions {
   readonly noiseCacheMs?: number
   /** Gate knobs (clock, lease ttl, round length, cut-over hook); the gate runs when any route has one. */
   readonly gate?: AuditGateOptions
+  /** Replayer knobs (poll, lease, backoff); it runs when worker.replay is on and a route has a writes block. */
+  readonly replay?: Omit<WriteReplayerOptions, 'logger' | 'points'>
 }
 
 const DEFAULT_INFLUX_RETRY_DELAY_MS = { min: 1_000, max: 30_000 }
@@ -74,6 +77,8 @@ export interface AuditService {
   readonly noise: NoiseStore
   /** The gate, when any route has one. */
   readonly gate: AuditGate | undefined
+  /** The write replayer, when worker.replay is on and any route has a writes block. */
+  readonly replayer: WriteReplayer | undefined
   /** Starts fetching and auditing jobs. Idempotent. */
   start(): Promise<void>
   /**
@@ -111,6 +116,8 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
   metrics.observeInflux(() => writer?.stats())
   const store = new MismatchStore(redis, redisCfg.prefix, config.worker)
   const gate = AuditGate.wanted(config) ? new AuditGate(config, { redis: redisCfg, prefix: redisCfg.prefix, logger, registry: metrics.registry, writer }, options.gate) : undefined
+  // Like the audit queue, the write log is drained by every worker: partition leases keep one owner each.
+  const replayer = config.worker.replay && config.routes.some((r) => r.writes) ? new WriteReplayer(config, { ...options.replay, logger, ...(writer ? { points: writer } : {}) }) : undefined
   const drift = new RulesDrift(config.routes, logger, (route) => metrics.rulesDrift(route))
   const rechecks = new RecheckMetrics(metrics.registry)
   const noise = new NoiseStore(redis, redisCfg.prefix)
@@ -205,6 +212,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     worker.on('failed', (job, err) => logger.error({ jobId: job?.id, err: err.message }, 'audit job failed'))
     recheck.start()
     await gate?.start()
+    replayer?.start()
     running = true
     logger.info({ queue: AUDIT_QUEUE_NAME, prefix: redisCfg.prefix, concurrency: config.worker.concurrency, influx: config.influx ? `v${config.influx.version}` : 'off' }, 'audit worker started')
   }
@@ -225,6 +233,8 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
         await w.close(true).catch(() => undefined)
       }
     }
+    // Before the writer closes: its last lag report and audit points go through it.
+    await replayer?.close()
     await recheck.close()
     await sampler.close()
     await gate?.close()
@@ -242,6 +252,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     rechecks,
     noise,
     gate,
+    replayer,
     start,
     close: () => (closing ??= shutdown()),
     influxStats: () => writer?.stats(),

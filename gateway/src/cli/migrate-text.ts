@@ -62,6 +62,8 @@ export interface CutoverOutcomeJson {
   readonly pauseP99Ms: number
   readonly pauseMaxMs: number
   readonly committedAt: string | null
+  /** The route's write stage after the commit, when it logs its writes. */
+  readonly writes?: string | null
 }
 
 /** The `migrate cutover` report: outcome, why, and the pause it cost. */
@@ -71,5 +73,6 @@ export function formatCutover(o: CutoverOutcomeJson): string {
     head,
     `Gateways: ${o.acknowledged.length} of ${o.instances.length} acknowledged.`,
     `Held requests: ${o.held}; pause p50 ${o.pauseP50Ms} ms, p99 ${o.pauseP99Ms} ms, max ${o.pauseMaxMs} ms.`,
+    ...(typeof o.writes === 'string' ? [`Writes: ${o.writes}.`] : []),
   ].join('\n')
 }

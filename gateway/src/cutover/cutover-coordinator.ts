@@ -8,8 +8,38 @@ import { parseAck, parseHoldReport, type CutoverKeys, type CutoverMessage, type 
 import { cutoverOutcomeJson, pauseSummary, type CutoverOutcome } from './cutover-outcome.js'
 import { DEFAULT_HEARTBEAT_MS, HEARTBEAT_LIVE_FACTOR } from './cutover-participant.js'
 
-/** A route's precondition for a commit (e.g. a write log requiring replay lag zero); false aborts. */
-export type CutoverPrecondition = (route: string) => boolean | Promise<boolean>
+/** What a precondition is given: where the cut-over goes and until when (epoch ms) it may take. */
+export interface CutoverPreconditionContext {
+  readonly from: MigrationStage
+  readonly to: MigrationStage
+  /** Past it the commit would come too close to cutover.maxPause; the answer is then not waited for. */
+  readonly deadline: number
+}
+
+/** true: commit; false or `{ok: false, reason}`: abort (the reason goes into the outcome). */
+export type CutoverPreconditionResult = boolean | { readonly ok: boolean; readonly reason?: string }
+
+/**
+ * A route's precondition for a commit, asked once every live instance holds the route (e.g. the
+ * write log: no open items, stable lag, drained).
+ */
+export type CutoverPrecondition = (route: string, ctx: CutoverPreconditionContext) => CutoverPreconditionResult | Promise<CutoverPreconditionResult>
+
+/** Both preconditions in turn (the first refusal answers); undefined when there is none. */
+export function composePreconditions(...all: (CutoverPrecondition | undefined)[]): CutoverPrecondition | undefined {
+  const list = all.filter((p): p is CutoverPrecondition => p !== undefined)
+  if (list.length <= 1) return list[0]
+  return async (route, ctx) => {
+    for (const p of list) {
+      const answer = await p(route, ctx)
+      if (answer === false || (answer !== true && !answer.ok)) return answer
+    }
+    return true
+  }
+}
+
+/** Runs after the stage moved and before COMMIT is published; its answer is kept in the outcome as `writes`. */
+export type CutoverCommitStep = (route: string, to: MigrationStage) => Promise<string | undefined>
 
 export interface CutoverCoordinatorOptions {
   readonly settings: RuntimeSettings
@@ -19,6 +49,8 @@ export interface CutoverCoordinatorOptions {
   readonly redis: () => RedisClient | undefined
   readonly hasRedis: boolean
   readonly precondition?: CutoverPrecondition
+  /** e.g. the write log moving the route's writes to the new side. */
+  readonly onCommit?: CutoverCommitStep
   readonly logger?: Logger
   readonly now?: () => number
   readonly heartbeatMs?: number
@@ -34,6 +66,8 @@ export interface CutoverRequest {
 }
 
 const POLL_MS = 5
+/** The commit starts at least this long (or a quarter of maxPause) before the instances' maxPause timers run out. */
+const COMMIT_MARGIN_MS = 200
 /** Past maxPause, how long reports of the holds are waited for (instances released by then). */
 const REPORT_GRACE_MS = 500
 
@@ -141,12 +175,18 @@ export class CutoverCoordinator {
       }
       if (abortReason === undefined && acked.size < instances.length) await sleep(POLL_MS)
     }
-    if (abortReason === undefined) {
-      const ok = await before(Promise.resolve(this.#o.precondition?.(route) ?? true), ackDeadline, this.#now)
-      if (ok !== true) abortReason = ok === false ? 'the route precondition does not hold' : 'the route precondition did not answer within cutover.ackTimeout'
+    // A precondition may wait (a write log draining) while the route is held, but not into the instances' own timeout.
+    const commitDeadline = preparedAt + cutover.maxPauseMs - Math.min(COMMIT_MARGIN_MS, cutover.maxPauseMs / 4)
+    if (abortReason === undefined && this.#o.precondition) {
+      const precondition = this.#o.precondition
+      const answer = await before(Promise.resolve().then(() => precondition(route, { from, to, deadline: commitDeadline })), commitDeadline, this.#now)
+      if (answer === undefined) abortReason = 'the route precondition did not answer before the pause ran out (cutover.maxPause)'
+      else if (answer === false) abortReason = 'the route precondition does not hold'
+      else if (answer !== true && !answer.ok) abortReason = `the route precondition does not hold: ${answer.reason ?? 'no reason given'}`
     }
     let committedAt: number | undefined
-    if (abortReason === undefined && this.#now() >= ackDeadline) abortReason = 'cutover.ackTimeout passed before the commit'
+    let writes: string | undefined
+    if (abortReason === undefined && this.#now() >= (this.#o.precondition ? commitDeadline : ackDeadline)) abortReason = 'the pause ran out before the commit (cutover.ackTimeout, or cutover.maxPause with a precondition)'
     if (abortReason === undefined) {
       try {
         await settings.setStage(route, to, { expected: from, reason, by })
@@ -154,6 +194,9 @@ export class CutoverCoordinator {
       } catch (err) {
         abortReason = `the stage could not be changed: ${(err as Error).message}`
       }
+    }
+    if (committedAt !== undefined && this.#o.onCommit) {
+      writes = await this.#o.onCommit(route, to).catch((err: unknown) => `not changed: ${(err as Error).message}`)
     }
     const decidedAt = this.#now()
     if (committedAt !== undefined) {
@@ -179,6 +222,7 @@ export class CutoverCoordinator {
       decidedAt,
       reason,
       by,
+      ...(writes === undefined ? {} : { writes }),
     }
     this.#logger[committedAt === undefined ? 'warn' : 'info'](cutoverOutcomeJson(outcome), committedAt === undefined ? 'cut-over aborted' : 'cut-over committed')
     try {

@@ -26,6 +26,8 @@ export interface CutoverOutcome {
   readonly decidedAt: number
   readonly reason: string
   readonly by: string
+  /** The route's write stage after a commit (`final`), or why it was not moved; absent when the route logs no writes. */
+  readonly writes?: string
 }
 
 /** Nearest-rank percentile of sorted values; 0 when there are none. */
@@ -64,5 +66,6 @@ export function cutoverOutcomeJson(o: CutoverOutcome): Record<string, unknown> {
     decidedAt: iso(o.decidedAt),
     reason: o.reason,
     by: o.by,
+    writes: o.writes ?? null,
   }
 }

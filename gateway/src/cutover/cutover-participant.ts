@@ -21,6 +21,13 @@ export interface CutoverParticipantOptions {
   readonly heartbeatMs?: number
   /** Bound on each Redis command (default CUTOVER_COMMAND_TIMEOUT_MS). */
   readonly commandTimeoutMs?: number
+  /**
+   * Asked on a PREPARE once the route is held: resolves true when the writes already let through are
+   * in the write log; false (not within half of cutover.ackTimeout) refuses the cut-over.
+   */
+  readonly writesSettled?: (route: string, timeoutMs: number) => Promise<boolean>
+  /** Runs on a COMMIT once the stage is applied, before the held requests go (the write log re-reads the write stage). */
+  readonly beforeRelease?: (route: string) => Promise<void>
 }
 
 export const DEFAULT_HEARTBEAT_MS = 1_000
@@ -164,7 +171,12 @@ export class CutoverParticipant {
     timer.unref()
     this.#running.set(route, { epoch, to: msg.to, timer })
     this.#logger.info({ route, epoch, from: msg.from, to: msg.to }, 'cut-over: holding new requests of the route')
-    this.#ack(route, epoch, { ok: true })
+    const settled = this.#opts.writesSettled
+    if (settled === undefined) return this.#ack(route, epoch, { ok: true })
+    settled(route, this.#opts.cutover.ackTimeoutMs / 2).then(
+      (ok) => this.#ack(route, epoch, ok ? { ok: true } : { ok: false, reason: 'writes let through before the hold did not reach the write log in time' }),
+      (err: unknown) => this.#ack(route, epoch, { ok: false, reason: `writes in flight could not be checked: ${(err as Error).message}` }),
+    )
   }
 
   async #commit(route: string, epoch: number): Promise<void> {
@@ -181,6 +193,8 @@ export class CutoverParticipant {
       this.#logger.warn({ route, epoch, stage: this.#opts.settings.stage(route), expected: running.to }, 'cut-over committed but the stored stage differs; holding until cutover.maxPause')
       return
     }
+    // Best effort: a write released on the old side is logged there and replayed to the new one.
+    await this.#opts.beforeRelease?.(route).catch((err: unknown) => this.#logger.warn({ route, epoch, err: (err as Error).message }, 'cut-over committed; the write stage could not be re-read before the release'))
     this.#release(route, epoch, 'new', 'commit')
   }
 

@@ -9,6 +9,7 @@ import { createWriteLogParts } from '../writes/write-log-parts.js'
 import { CutoverCoordinator } from '../cutover/cutover-coordinator.js'
 import { cutoverKeys } from '../cutover/cutover-messages.js'
 import { cutoverCommandClient, readyClient } from '../cutover/cutover-redis.js'
+import { WriteCutoverCheck } from '../cutover/write-cutover-check.js'
 import { cutoverOutcomePoints } from './cutover-outcome-points.js'
 import { FaultCounters } from '../metrics/fault-counters.js'
 import { RedisRuntimeStore } from '../runtime/redis-runtime-store.js'
@@ -53,17 +54,20 @@ export async function runClusterPrimary(config: ShadowgateConfig, opts: { logger
   })
   // Cut-overs are coordinated here (the workers take part like any gateway sharing the Redis).
   const cutoverRedis = config.redis ? cutoverCommandClient(config.redis) : undefined
+  // The workers log the writes; the primary serves the write log's admin endpoints.
+  const writeParts = config.admin.enabled ? createWriteLogParts(config, logger, faults) : undefined
+  const writeCheck = writeParts ? new WriteCutoverCheck({ config, stages: writeParts.stages, redis: () => readyClient(cutoverRedis), logger }) : undefined
   const cutover = new CutoverCoordinator({
     settings,
     cutover: config.cutover,
     keys: cutoverKeys(config.redis?.prefix ?? ''),
     redis: () => readyClient(cutoverRedis),
     hasRedis: cutoverRedis !== undefined,
+    precondition: writeCheck && ((route, ctx) => writeCheck.precondition(route, ctx)),
+    onCommit: writeCheck && ((route, to) => writeCheck.afterCommit(route, to)),
     logger,
     onOutcome: stageWriter ? cutoverOutcomePoints(stageWriter, `${hostname()}-${process.pid}`) : undefined,
   })
-  // The workers log the writes; the primary serves the write log's admin endpoints.
-  const writeParts = config.admin.enabled ? createWriteLogParts(config, logger, faults) : undefined
   const admin = config.admin.enabled
     ? await buildAdmin({ config, settings, metrics, logger, ready: () => !closing && supervisor.listeningCount() > 0, writes: writeParts, cutover })
     : undefined

@@ -22,11 +22,13 @@ import type { StageChange } from '../runtime/stage-move.js'
 import { ConnectionDrain } from './connection-drain.js'
 import { LoadBrakes } from './load-brakes.js'
 import { SlowLogStore } from './slow-log-store.js'
-import { CutoverCoordinator, type CutoverPrecondition } from '../cutover/cutover-coordinator.js'
+import { CutoverCoordinator, composePreconditions, type CutoverPrecondition } from '../cutover/cutover-coordinator.js'
 import { cutoverKeys } from '../cutover/cutover-messages.js'
 import { CutoverParticipant } from '../cutover/cutover-participant.js'
 import { CutoverRequestRunner } from '../cutover/cutover-request-runner.js'
 import { cutoverOutcomePoints } from './cutover-outcome-points.js'
+import { WriteCutoverCheck } from '../cutover/write-cutover-check.js'
+import { WriteHookTracker } from '../cutover/write-hook-tracker.js'
 import { stageChangePoints } from './stage-change-points.js'
 
 export interface GatewayServiceOptions {
@@ -189,7 +191,8 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
     loadBrakes.start()
 
     // The write log: only when a route has one and Redis holds it.
-    let writeRecorder: WriteRecorder | undefined
+    // Wrapped so that a cut-over knows when the writes it let through are in the log.
+    let writeRecorder: WriteHookTracker | undefined
     const writeParts = createWriteLogParts(config, logger, faults)
     if (writeParts && config.redis) {
       cleanups.push(() => writeParts.close())
@@ -198,12 +201,14 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
       cleanups.push(() => appender.close())
       // Writes before the connection is up would all be gaps; the wait is bounded like the runtime store's.
       await appender.connected(WRITE_LOG_START_WAIT_MS)
-      writeRecorder = new WriteRecorder({ config, stages: writeParts.stages, appender, instance: instanceId, logger })
+      writeRecorder = new WriteHookTracker(new WriteRecorder({ config, stages: writeParts.stages, appender, instance: instanceId, logger }))
     }
 
     let participant: CutoverParticipant | undefined
+    // Routes whose writes are replayed cut over only once the write log allows it (cutover/write-cutover-check.ts).
+    const writeCheck = writeParts ? new WriteCutoverCheck({ config, stages: writeParts.stages, redis: () => participant?.client(), logger }) : undefined
     if (config.redis) {
-      const p = new CutoverParticipant({ redis: config.redis, instanceId, settings, cutover: config.cutover, logger, faults, heartbeatMs: opts.cutoverHeartbeatMs })
+      const p = new CutoverParticipant({ redis: config.redis, instanceId, settings, cutover: config.cutover, logger, faults, heartbeatMs: opts.cutoverHeartbeatMs, beforeRelease: writeCheck && ((route) => writeCheck.beforeRelease(route)), writesSettled: writeRecorder?.settled.bind(writeRecorder) })
       // Closed after the traffic app: held requests are released before the listener goes.
       cleanups.push(() => p.close())
       p.start()
@@ -215,7 +220,8 @@ export async function createGatewayService(config: ShadowgateConfig, opts: Gatew
       keys: cutoverKeys(config.redis?.prefix ?? ''),
       redis: () => participant?.client(),
       hasRedis: participant !== undefined,
-      precondition: opts.cutoverPrecondition,
+      precondition: composePreconditions(writeCheck && ((route, ctx) => writeCheck.precondition(route, ctx)), opts.cutoverPrecondition),
+      onCommit: writeCheck && ((route, to) => writeCheck.afterCommit(route, to)),
       logger,
       heartbeatMs: opts.cutoverHeartbeatMs,
       onOutcome: countersWriter === undefined ? undefined : cutoverOutcomePoints(countersWriter, instanceId),

@@ -117,6 +117,11 @@ export class WriteStageStore {
     return stage
   }
 
+  /** Re-reads every stage from Redis now (a cut-over applies the committed stage before releasing held writes). */
+  refresh(): Promise<void> {
+    return this.#resync()
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true

@@ -169,6 +169,27 @@ const routeNoise = section(
   'A/A noise sampling of the new side.',
 )
 
+/** `GET {path}`: the read-back request of a replayed write; `{path}` is the write's path (without its query). */
+const verifyRead = Type.String({ pattern: '^GET +(/|\\{path\\})\\S*$', errorMessage: 'must be a read-back request such as "GET {path}" or "GET /items/{path}"' })
+
+const writeVerifyObject = Type.Object(
+  {
+    status: Type.Optional(Type.Boolean({ description: 'Compare the replayed status with the logged one (default true).' })),
+    read: Type.Optional(verifyRead),
+    delay: Type.Optional(
+      Type.Unsafe<string | number>({
+        type: ['string', 'number'],
+        pattern: DURATION_PATTERN,
+        duration: { min: 0, max: 600_000 },
+        description: `Wait after a replayed write before both sides are read back, so lag behind the write settles (default ${D.DEFAULT_WRITE_VERIFY_DELAY_MS}ms).`,
+        errorMessage: DURATION_MESSAGE,
+      }),
+    ),
+    concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000, description: `Read-backs in flight per replayer (default ${D.DEFAULT_WRITE_VERIFY_CONCURRENCY}); past it a read-back is counted as not verified, never waited for.` })),
+  },
+  { additionalProperties: false },
+)
+
 const routeWrites = Type.Object(
   {
     stage: Type.Unsafe<WriteStage>({
@@ -195,7 +216,15 @@ const routeWrites = Type.Object(
     unknownAfter: duration(D.DEFAULT_WRITE_UNKNOWN_AFTER_MS, { min: 1 }, 'An intent without an outcome after this long is unknown: held back until acknowledged.'),
     maxAttempts: count(D.DEFAULT_WRITE_MAX_ATTEMPTS, 1, 'Replay attempts per entry on a 5xx or timeout before it is parked.', 100),
     replayTimeout: duration(D.DEFAULT_WRITE_REPLAY_TIMEOUT_MS, { min: 1 }, 'Longest wait for the answer to a replayed write.'),
-    verify: Type.Boolean({ default: true, description: 'Compare the replayed status with the logged one and write the verdict to InfluxDB.' }),
+    // No schema default for the object form's keys: defaults inside an anyOf are not applied (validate-config.ts fills them).
+    verify: Type.Union([Type.Boolean(), verifyRead, writeVerifyObject], {
+      default: true,
+      errorMessage: 'must be true, false, a read-back request such as "GET {path}", or a mapping with status, read, delay and concurrency',
+      description:
+        'Audit of each replayed write: true compares its status with the logged one; "GET {path}" also reads the resource back from both sides after verify.delay and compares the JSON bodies; false: none.',
+    }),
+    maxLagForCutover: duration(D.DEFAULT_WRITE_MAX_LAG_FOR_CUTOVER_MS, { min: 0 }, 'A cut-over to final is refused unless the replay lag (seconds behind) has stayed below this for lagStableFor.'),
+    lagStableFor: duration(D.DEFAULT_WRITE_LAG_STABLE_FOR_MS, { min: 0 }, 'How long the replay lag must have stayed below maxLagForCutover before a cut-over to final.'),
     reverse: Type.Boolean({ default: true, description: "In stage final, log the new side's writes for replay to the old side." }),
   },
   { additionalProperties: false, description: "The route's write log (Redis Streams) and its replay to the other side; needs a shadow." },
@@ -425,6 +454,7 @@ export const shadowgateConfigSchema = Type.Object(
         maxPathsPerRoute: count(D.DEFAULT_MAX_PATHS_PER_ROUTE, 1, 'Distinct field paths counted per route.'),
         keepFailedJobs: count(D.DEFAULT_KEEP_FAILED_JOBS, 0, 'Failed jobs kept for inspection.'),
         influxMaxWait: duration(D.DEFAULT_INFLUX_MAX_WAIT_MS, { min: 1_000 }, 'Longest a job waits (from its enqueue) for InfluxDB to acknowledge its points; then it is failed and counted.'),
+        replay: Type.Boolean({ default: true, description: 'Also run the write replayer (when a route has a writes block); false leaves replay to shadowgate replay.' }),
         http: section(
           {
             ...listen(D.DEFAULT_WORKER_HTTP_HOST, D.DEFAULT_WORKER_HTTP_PORT, 'audit worker HTTP API'),

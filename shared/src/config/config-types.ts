@@ -86,6 +86,16 @@ export interface PartitionKey {
   readonly name: string
 }
 
+/** How a replayed write is read back from both sides and compared. */
+export interface WriteVerifyRead {
+  /** Path template of the GET; `{path}` is the write's path without its query. */
+  readonly path: string
+  /** Wait after the replay before reading, so lag behind the write settles. */
+  readonly delayMs: number
+  /** Read-backs in flight per replayer; past it one is counted as not verified. */
+  readonly concurrency: number
+}
+
 /** The route's write log: what is recorded, how it is ordered and how the replayer treats it. */
 export interface RouteWritesConfig {
   /** The stage at start; at run time the stage lives in Redis (`shadowgate writes stage`). */
@@ -110,6 +120,12 @@ export interface RouteWritesConfig {
   readonly replayTimeoutMs: number
   /** Compare the replayed status with the logged one and write the verdict to InfluxDB. */
   readonly verify: boolean
+  /** Read-after-write audit of replayed writes; undefined: status only (or nothing). */
+  readonly verifyRead: WriteVerifyRead | undefined
+  /** A cut-over to final needs the replay lag (seconds behind) below this, continuously for lagStableForMs. */
+  readonly maxLagForCutoverMs: number
+  /** How long the lag must have stayed below maxLagForCutoverMs. */
+  readonly lagStableForMs: number
   /** In stage final, log the new side's writes for replay to the old side. */
   readonly reverse: boolean
 }
@@ -317,6 +333,8 @@ export interface AuditWorkerConfig {
   readonly keepFailedJobs: number
   /** Longest a job waits (from its enqueue) for InfluxDB to acknowledge its points before it is failed. */
   readonly influxMaxWaitMs: number
+  /** Run the write replayer inside the audit worker (when a route has a writes block). */
+  readonly replay: boolean
   readonly http: WorkerHttpConfig
 }
 

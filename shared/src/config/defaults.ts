@@ -87,6 +87,12 @@ export const DEFAULT_IDEMPOTENCY_HEADER = 'idempotency-key'
 export const DEFAULT_WRITE_UNKNOWN_AFTER_MS = 60_000
 export const DEFAULT_WRITE_MAX_ATTEMPTS = 5
 export const DEFAULT_WRITE_REPLAY_TIMEOUT_MS = 10_000
+/** Replay lag (seconds behind) below which a route may be cut over, and how long it must have stayed below. */
+export const DEFAULT_WRITE_MAX_LAG_FOR_CUTOVER_MS = 1_000
+export const DEFAULT_WRITE_LAG_STABLE_FOR_MS = 30_000
+/** Read-after-write verify: wait before reading both sides back, and reads in flight per replayer. */
+export const DEFAULT_WRITE_VERIFY_DELAY_MS = 500
+export const DEFAULT_WRITE_VERIFY_CONCURRENCY = 8
 /** A request slower than this (primary or shadow) is logged as slow unless the route says otherwise. */
 export const DEFAULT_SLOW_THRESHOLD = '10s'
 /** Slow requests kept in Redis per gateway instance. */

@@ -5,9 +5,9 @@ import { checkConfigSchema, originOf } from './check-config-schema.js'
 import type { ShadowgateConfigFile } from './config-schema.js'
 import { crossKeyIssues } from './cross-key-rules.js'
 import { routeGate } from './validate-gate-config.js'
-import { ALWAYS_REDACTED_HEADERS, DEFAULT_WRITE_PARTITIONS } from './defaults.js'
+import { ALWAYS_REDACTED_HEADERS, DEFAULT_WRITE_PARTITIONS, DEFAULT_WRITE_VERIFY_CONCURRENCY, DEFAULT_WRITE_VERIFY_DELAY_MS } from './defaults.js'
 import { DEFAULT_CLUSTER_REDIS_PREFIX, DEFAULT_REDIS_PREFIX } from '../queue-names.js'
-import type { ArrayRule, InfluxConfig, PartitionKey, RedisConfig, RouteConfig, RouteWritesConfig, ShadowgateConfig, SlowThreshold, StickyKey, ToleranceRule } from './config-types.js'
+import type { ArrayRule, InfluxConfig, PartitionKey, RedisConfig, RouteConfig, RouteWritesConfig, ShadowgateConfig, WriteVerifyRead, SlowThreshold, StickyKey, ToleranceRule } from './config-types.js'
 
 type File = ShadowgateConfigFile
 type RouteFile = File['routes'][number]
@@ -46,6 +46,19 @@ function partitionBy(v: string | undefined): PartitionKey | undefined {
   return { source, name: source === 'header' ? name.toLowerCase() : name }
 }
 
+function writeVerify(v: NonNullable<RouteFile['writes']>['verify']): { verify: boolean; verifyRead: WriteVerifyRead | undefined } {
+  if (typeof v === 'boolean') return { verify: v, verifyRead: undefined }
+  const o = typeof v === 'string' ? { read: v } : v
+  const read = o.read === undefined ? undefined : o.read.replace(/^GET +/, '')
+  return {
+    verify: o.status ?? true,
+    verifyRead:
+      read === undefined
+        ? undefined
+        : { path: read, delayMs: o.delay === undefined ? DEFAULT_WRITE_VERIFY_DELAY_MS : ms(o.delay), concurrency: o.concurrency ?? DEFAULT_WRITE_VERIFY_CONCURRENCY },
+  }
+}
+
 function routeWrites(w: NonNullable<RouteFile['writes']>): RouteWritesConfig {
   const by = partitionBy(w.partitionBy)
   return {
@@ -61,7 +74,9 @@ function routeWrites(w: NonNullable<RouteFile['writes']>): RouteWritesConfig {
     unknownAfterMs: ms(w.unknownAfter),
     maxAttempts: w.maxAttempts,
     replayTimeoutMs: ms(w.replayTimeout),
-    verify: w.verify,
+    ...writeVerify(w.verify),
+    maxLagForCutoverMs: ms(w.maxLagForCutover),
+    lagStableForMs: ms(w.lagStableFor),
     reverse: w.reverse,
   }
 }
@@ -221,6 +236,7 @@ function resolve(f: File): ShadowgateConfig {
       maxPathsPerRoute: w.maxPathsPerRoute,
       keepFailedJobs: w.keepFailedJobs,
       influxMaxWaitMs: ms(w.influxMaxWait),
+      replay: w.replay,
       http: { host: w.http.host, port: w.http.port, token: w.http.token || undefined, ...operatorAccess(w.http) },
     },
     influx: influx(f.influx),

@@ -22,8 +22,19 @@ describe('routes[].writes', () => {
       maxAttempts: 5,
       replayTimeoutMs: 10_000,
       verify: true,
+      verifyRead: undefined,
+      maxLagForCutoverMs: 1_000,
+      lagStableForMs: 30_000,
       reverse: true,
     })
+  })
+
+  it('verify: a boolean (status only), a read-back request, or a mapping', () => {
+    const writesOf = (verify: unknown) => validateConfig({ ...BASE, routes: [{ name: 'a', match: '/items/:id', writes: { verify } }] }).routes[0]?.writes
+    expect(writesOf(false)).toMatchObject({ verify: false, verifyRead: undefined })
+    expect(writesOf('GET {path}')).toMatchObject({ verify: true, verifyRead: { path: '{path}', delayMs: 500, concurrency: 8 } })
+    expect(writesOf({ status: false, read: 'GET /v2{path}', delay: '2s', concurrency: 3 })).toMatchObject({ verify: false, verifyRead: { path: '/v2{path}', delayMs: 2_000, concurrency: 3 } })
+    expect(validateConfig({ ...BASE, routes: [{ name: 'a', match: '/a', writes: { maxLagForCutover: '250ms', lagStableFor: '1m' } }] }).routes[0]?.writes).toMatchObject({ maxLagForCutoverMs: 250, lagStableForMs: 60_000 })
   })
 
   it('partitions by a path parameter or a header, 8 partitions unless set', () => {
@@ -48,6 +59,8 @@ describe('routes[].writes', () => {
     [{ ...BASE, routes: [{ name: 'a', match: '/a', writes: { methods: ['SEND'] } }] }, 'routes[0].writes.methods[0]', 'must be an HTTP method'],
     [{ ...BASE, routes: [{ name: 'a', match: '/a', writes: { maxPending: 5 } }] }, 'routes[0].writes.maxPending', 'is not a known option'],
     [{ ...BASE, routes: [{ name: 'a', match: '/a', writes: { idempotencyHeader: 'bad header' } }] }, 'routes[0].writes.idempotencyHeader', 'must be a valid header name'],
+    [{ ...BASE, routes: [{ name: 'a', match: '/a', writes: { verify: 'POST {path}' } }] }, 'routes[0].writes.verify', 'must be a read-back request such as "GET {path}"'],
+    [{ ...BASE, routes: [{ name: 'a', match: '/a', writes: { verify: { delay: 'soon' } } }] }, 'routes[0].writes.verify.delay', 'must be a duration'],
   ])('rejects %j at %s', (raw, key, constraint) => {
     const err = errorOf(raw)
     expect(err.key).toBe(key)
