@@ -230,7 +230,10 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
       clearTimeout(timer)
       if (!finished) {
         logger.warn({ timeoutMs: config.worker.shutdownTimeoutMs }, 'active jobs did not finish in time; leaving them to stalled-job recovery')
-        await w.close(true).catch(() => undefined)
+        // A forced close returns the close already under way, which waits for a QUIT on the worker's
+        // own blocking connection that Redis, while away, never answers: that connection is cut.
+        cutBlockingConnection(w)
+        await Promise.race([w.close(true).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, QUIT_WAIT_MS).unref())])
       }
     }
     // Before the writer closes: its last lag report and audit points go through it.
@@ -240,7 +243,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     await gate?.close()
     if (writer) await writer.close()
     await http.close()
-    if (ownRedis) await redis.quit().catch(() => redis.disconnect())
+    if (ownRedis) await quitWithin(redis, QUIT_WAIT_MS)
     logger.info({ influx: writer?.stats() }, 'audit worker stopped')
   }
 
@@ -257,4 +260,31 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     close: () => (closing ??= shutdown()),
     influxStats: () => writer?.stats(),
   }
+}
+
+/** How long a polite QUIT may take before the connection is cut. */
+const QUIT_WAIT_MS = 1_000
+
+// QUIT waits in the offline queue while Redis is away, and this client retries forever: a stop
+// with Redis down would never end. A connection that is not ready, or a QUIT that is not answered
+// in time, is cut instead.
+async function quitWithin(redis: RedisClient, ms: number): Promise<void> {
+  if (redis.status !== 'ready') {
+    redis.disconnect()
+    return
+  }
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms)
+  })
+  await Promise.race([redis.quit().then(() => undefined, () => undefined), timeout])
+  clearTimeout(timer)
+  redis.disconnect()
+}
+
+function cutBlockingConnection(worker: object): void {
+  // `blockingConnection` is protected in BullMQ's types; it is the duplicate the worker made for
+  // itself, so cutting it closes nothing the caller owns.
+  const blocking = (worker as unknown as { blockingConnection?: { disconnect(wait?: boolean): Promise<void> } }).blockingConnection
+  blocking?.disconnect(false).catch(() => undefined)
 }
