@@ -157,7 +157,7 @@ export class WriteRecorder implements WriteHook {
     forward(forwardBody, target, teeObserver(observer, (status) => {
       if (recorded) return
       recorded = true
-      this.#appender.recordOutcome(route, key, { status, latencyMs: performance.now() - started })
+      this.#appender.recordOutcome(route, partition, key, { status, latencyMs: performance.now() - started })
     }))
   }
 }
