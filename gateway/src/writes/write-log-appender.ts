@@ -1,6 +1,7 @@
 import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 import { pino, type Logger } from 'pino'
 import { AppendDeadlines } from './append-deadlines.js'
+import { WriteLogBatches } from './write-log-batch.js'
 import {
   encodeWriteEntry,
   encodeWriteOutcome,
@@ -26,12 +27,6 @@ export interface WriteLogAppenderOptions {
 /** How an intent append ended. `timeout`: Redis may still take it; the write is counted in a gap all the same. */
 export type AppendResult = 'logged' | 'full' | 'unavailable' | 'timeout'
 
-// Appends only while the stream holds fewer than ARGV[1] entries: a full log becomes a counted gap,
-// never an unbounded Redis (streams are trimmed only after replay).
-const APPEND_IF_ROOM = `
-if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return false end
-return redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))
-`
 // A gap is an entry in its partition (where the missing writes would have been) and an open item
 // for the operator, counted in the route's counters, in one step.
 const APPEND_GAP = `
@@ -57,10 +52,7 @@ export class WriteLogAppender {
   readonly #logger: Logger
   readonly #gaps = new Map<string, PendingGap>()
   readonly #deadlines = new AppendDeadlines()
-  /** Outcomes waiting for the end of this event-loop turn, per outcomes hash: field, value, field, value... */
-  readonly #outcomes = new Map<string, string[]>()
-  #outcomesScheduled: NodeJS.Immediate | undefined
-  #outcomesWritten: Promise<void> = Promise.resolve()
+  readonly #batches: WriteLogBatches
   #retry: NodeJS.Timeout | undefined
   #flushing: Promise<void> | undefined
   #closed = false
@@ -74,12 +66,12 @@ export class WriteLogAppender {
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
       retryStrategy: (n: number) => Math.min(100 * 2 ** Math.min(n, 5), 1_000),
-      // The intents and outcomes of concurrent writes leave in one write per turn (per node in a
-      // cluster) instead of a syscall each: most of the log's cost on the gateway.
+      // A cluster's per-partition batches of one turn leave in one write per node.
       enableAutoPipelining: true,
     })
-    // EVALSHA instead of sending the script with every write.
-    this.#client.defineCommand('sgAppendIfRoom', { numberOfKeys: 1, lua: APPEND_IF_ROOM })
+    this.#batches = new WriteLogBatches(this.#client, opts.redis.mode === 'cluster', (count, err) => {
+      this.#logger.warn({ outcomes: count, err: err.message }, 'could not record write outcomes; their entries will be reported unknown')
+    })
     this.#client.on('error', () => {
       // Reconnects by itself; writes meanwhile are counted in gaps.
     })
@@ -106,58 +98,32 @@ export class WriteLogAppender {
 
   /**
    * Appends an intent within `timeoutMs` (checked by one shared coarse timer, so up to a tenth of it
-   * late); resolves how it went, never rejects.
+   * late); resolves how it went, never rejects. The intents of one event-loop turn go to Redis together.
    */
   appendIntent(route: string, partition: number, intent: WriteIntent, maxPending: number, timeoutMs: number): Promise<AppendResult> {
     if (this.#client.status !== 'ready') return Promise.resolve('unavailable')
-    const client = this.#client as RedisClient & { sgAppendIfRoom(key: string, maxPending: string, ...fields: string[]): Promise<unknown> }
-    const call = client.sgAppendIfRoom(writeStreamKey(this.#opts.prefix, route, partition), String(maxPending), ...encodeWriteEntry(intent))
+    const { prefix } = this.#opts
     return new Promise<AppendResult>((resolve) => {
       const waiter = this.#deadlines.wait(timeoutMs, () => resolve('timeout'))
-      call.then(
-        (id) => {
-          if (waiter.settled) return
-          waiter.settled = true
-          resolve(id === null ? 'full' : 'logged')
-          if (id !== null && this.#gaps.size > 0) void this.flushGaps()
-        },
-        () => {
-          if (waiter.settled) return
-          waiter.settled = true
-          resolve('unavailable')
-        },
-      )
+      this.#batches.intent(writeStreamKey(prefix, route, partition), writeOutcomesKey(prefix, route, partition), `${route}\u0000${partition}`, maxPending, encodeWriteEntry(intent), (answer) => {
+        if (waiter.settled) return
+        waiter.settled = true
+        if (answer === 'full') return resolve('full')
+        if ('error' in answer) return resolve('unavailable')
+        resolve('logged')
+        if (this.#gaps.size > 0) void this.flushGaps()
+      })
     })
   }
 
   /**
    * Records the serving side's answer to a logged intent; fire and forget. The outcomes of one
-   * event-loop turn are written together, one HSET per partition hash.
+   * event-loop turn travel with that turn's intents.
    */
   recordOutcome(route: string, partition: number, key: string, outcome: WriteOutcome): void {
     if (this.#client.status !== 'ready') return
-    const hash = writeOutcomesKey(this.#opts.prefix, route, partition)
-    const fields = this.#outcomes.get(hash)
-    if (fields) fields.push(key, encodeWriteOutcome(outcome))
-    else this.#outcomes.set(hash, [key, encodeWriteOutcome(outcome)])
-    this.#outcomesScheduled ??= setImmediate(() => this.#writeOutcomes())
-  }
-
-  #writeOutcomes(): void {
-    this.#outcomesScheduled = undefined
-    const writes: Promise<void>[] = []
-    for (const [hash, fields] of this.#outcomes) {
-      writes.push(
-        this.#client.hset(hash, ...fields).then(
-          () => undefined,
-          (err: unknown) => {
-            this.#logger.warn({ hash, outcomes: fields.length / 2, err: (err as Error).message }, 'could not record write outcomes; their entries will be reported unknown')
-          },
-        ),
-      )
-    }
-    this.#outcomes.clear()
-    this.#outcomesWritten = Promise.all([this.#outcomesWritten, ...writes]).then(() => undefined)
+    const { prefix } = this.#opts
+    this.#batches.outcome(writeStreamKey(prefix, route, partition), writeOutcomesKey(prefix, route, partition), `${route}\u0000${partition}`, key, encodeWriteOutcome(outcome))
   }
 
   /** Counts a write that is served but not logged; recorded as a gap entry as soon as Redis takes it. */
@@ -193,11 +159,7 @@ export class WriteLogAppender {
     this.#closed = true
     clearInterval(this.#retry)
     this.#deadlines.stop()
-    if (this.#outcomesScheduled) {
-      clearImmediate(this.#outcomesScheduled)
-      this.#writeOutcomes()
-    }
-    await this.#outcomesWritten
+    await this.#batches.flush()
     if (this.#gaps.size > 0 && this.#client.status === 'ready') await this.flushGaps()
     if (this.#gaps.size > 0) this.#logger.error({ unrecorded: this.pendingGaps() }, 'closing with write-log gaps Redis never took; they are in this log line only')
     this.#client.disconnect()
