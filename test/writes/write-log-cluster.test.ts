@@ -1,6 +1,6 @@
 import { startRedisCluster, waitFor, type TestRedisCluster } from '@shadowgate/dev-helpers'
 import { WriteReplayer } from '@shadowgate/audit-service'
-import { validateConfig, writeStreamKey } from '@shadowgate/shared'
+import { validateConfig, writeAttentionKey, writeStreamKey } from '@shadowgate/shared'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startItemsApp } from './stateful-items-app.js'
 import { WriteLogFixture, admin, rawWriteLogConfig, readAllItems, writeStatus } from './write-log-rig.js'
@@ -73,6 +73,12 @@ describe('write log on Redis Cluster', () => {
     const gap = recorded.items[0]
     expect(gap?.partition).toBeTypeOf('number')
     expect((await admin(gw.admin, 'POST', '/writes/items/ack', { id: gap?.id, reason: 'checked by hand' })).status).toBe(200)
+    expect((await writeStatus(gw.admin)).open).toEqual({})
+    // Stream ids are unique within a partition only: an id open in two partitions is acknowledged by naming one.
+    for (const p of [0, 1]) await cluster.cli(owners[p]?.master ?? 0, 'hset', writeAttentionKey(prefix, 'items', p), '1-1', JSON.stringify({ kind: 'unknown' }))
+    expect((await admin(gw.admin, 'POST', '/writes/items/ack', { id: '1-1', reason: 'checked' })).json).toMatchObject({ error: { code: 'SG_INVALID_SETTING' } })
+    expect((await admin(gw.admin, 'POST', '/writes/items/ack', { id: '1/1-1', reason: 'checked' })).json).toMatchObject({ acknowledged: { id: '1-1', partition: 1 } })
+    expect((await admin(gw.admin, 'POST', '/writes/items/ack', { id: '1-1', reason: 'checked' })).status).toBe(200)
     expect((await writeStatus(gw.admin)).open).toEqual({})
 
     expect((await admin(gw.admin, 'PUT', '/writes/items/stage', { stage: 'replay' })).status).toBe(200)
