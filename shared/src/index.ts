@@ -13,6 +13,7 @@ export {
   writeStagesKey,
   writeStagesChannel,
   writeStreamKey,
+  writeLagBreachKey,
   writeOutcomesKey,
   writeAttentionKey,
   writeAcksKey,
@@ -27,7 +28,7 @@ export {
   gateLeaseKey,
   gateWindowStart,
 } from './queue-names.js'
-export { writeLagBreachKey, RECORD_LAG_BREACH_SCRIPT, lagBreachTtlMs, streamIdTime } from './write-lag-breach.js'
+export { RECORD_LAG_BREACH_SCRIPT, lagBreachTtlMs, streamIdTime } from './write-lag-breach.js'
 export { WRITE_STAGES, WRITE_GAP_REASONS, NO_ANSWER_STATUS, isWriteStage, encodeWriteEntry, decodeWriteEntry, encodeWriteOutcome, decodeWriteOutcome } from './write-entry.js'
 export type { WriteStage, WriteSide, WriteGapReason, WriteIntent, WriteGap, WriteLogEntry, MalformedWriteEntry, WriteOutcome } from './write-entry.js'
 export { DEFAULT_FINAL_MIRROR_PERCENT, DEFAULT_STAGE, MIGRATION_STAGES, isMigrationStage } from './migration-stage.js'

@@ -38,29 +38,49 @@ export function writeStagesKey(prefix: string): string {
 export function writeStagesChannel(prefix: string): string {
   return `${prefix}:writes:changes`
 }
+/**
+ * Where one route partition's keys live. Every key of a partition carries the same hash tag, so the
+ * multi-key scripts and transactions of the log (a gap's entry, open item and count; the replayer's
+ * trim, outcome drop and count) stay in one slot, while a route's partitions spread over the slots of
+ * a Redis Cluster. With a hash-tagged prefix (cluster mode) the prefix's braces are dropped, since the
+ * first tag of a key wins: `{shadowgate}` gives `shadowgate:writes:log:{orders:3}`. Without a tag the
+ * names stay plain: `shadowgate:writes:log:orders:3`.
+ */
+function writePartitionKey(kind: string, prefix: string, route: string, partition: number): string {
+  if (prefixHashTag(prefix) === undefined) return `${prefix}:writes:${kind}:${route}:${partition}`
+  return `${prefix.replace(/[{}]/g, '')}:writes:${kind}:{${route}:${partition}}`
+}
 /** One write-log stream per route partition; entries are in the order their intents were appended. */
 export function writeStreamKey(prefix: string, route: string, partition: number): string {
-  return `${prefix}:writes:log:${route}:${partition}`
+  return writePartitionKey('log', prefix, route, partition)
 }
-/** Hash of the old side's answer per intent (field = idempotency key, value = `status latencyMs`). */
-export function writeOutcomesKey(prefix: string, route: string): string {
-  return `${prefix}:writes:outcomes:${route}`
+/** Hash of the serving side's answer per intent of a partition (field = idempotency key, value = `status latencyMs`). */
+export function writeOutcomesKey(prefix: string, route: string, partition: number): string {
+  return writePartitionKey('outcomes', prefix, route, partition)
 }
-/** Hash of what needs an operator: gaps, unknowns, parked and malformed entries (field = entry id, value = JSON). */
-export function writeAttentionKey(prefix: string, route: string): string {
-  return `${prefix}:writes:attention:${route}`
+/** Hash of what needs an operator in a partition: gaps, unknowns, parked and malformed entries (field = entry id, value = JSON). */
+export function writeAttentionKey(prefix: string, route: string, partition: number): string {
+  return writePartitionKey('attention', prefix, route, partition)
 }
-/** Hash of acknowledgements (field = entry id, value = JSON with reason, who and when). */
-export function writeAcksKey(prefix: string, route: string): string {
-  return `${prefix}:writes:acks:${route}`
+/** Hash of a partition's acknowledgements (field = entry id, value = JSON with reason, who and when). */
+export function writeAcksKey(prefix: string, route: string, partition: number): string {
+  return writePartitionKey('acks', prefix, route, partition)
 }
-/** Hash of a route's replay counters (replayed, mismatched, skipped, failed, parked, gaps, unknowns, malformed). */
-export function writeCountersKey(prefix: string, route: string): string {
-  return `${prefix}:writes:counters:${route}`
+/** Hash of a partition's replay counters (replayed, mismatched, skipped, failed, parked, gaps, unknowns, malformed); a route's are their sum. */
+export function writeCountersKey(prefix: string, route: string, partition: number): string {
+  return writePartitionKey('counters', prefix, route, partition)
+}
+/**
+ * Redis string: Redis-time epoch ms at which a partition's replay lag was last over
+ * writes.maxLagForCutover (see write-lag-breach.ts); per partition, so it is written in the same
+ * slot as the replayer's trim.
+ */
+export function writeLagBreachKey(prefix: string, route: string, partition: number): string {
+  return writePartitionKey('lag-breach', prefix, route, partition)
 }
 /** The lease that makes one replayer the only reader of a partition, so each key keeps its order. */
 export function writeLeaseKey(prefix: string, route: string, partition: number): string {
-  return `${prefix}:writes:lease:${route}:${partition}`
+  return writePartitionKey('lease', prefix, route, partition)
 }
 /** Consumer group of the replayers on every write-log stream. */
 export const WRITE_REPLAY_GROUP = 'shadowgate-replay'

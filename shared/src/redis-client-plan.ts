@@ -14,6 +14,8 @@ export interface RedisClientTuning {
   readonly retryStrategy?: (times: number) => number | null
   readonly connectionName?: string
   readonly autoResubscribe?: boolean
+  /** Sends the commands issued in one event-loop turn as one pipeline (per node in a cluster): one write instead of many. */
+  readonly enableAutoPipelining?: boolean
 }
 
 export interface RedisNodeAddress {
@@ -54,6 +56,7 @@ export type RedisClientPlan =
       readonly options: {
         readonly lazyConnect?: boolean
         readonly enableOfflineQueue?: boolean
+        readonly enableAutoPipelining?: boolean
         readonly clusterRetryStrategy?: (times: number) => number | null
         readonly redisOptions: RedisNodeOptions
       }
@@ -95,13 +98,14 @@ export function redisClientPlan(config: RedisConfig, tuning: RedisClientTuning):
   if (config.mode === 'single') return { kind: 'single', url: config.url, options: tuning }
   if (config.mode === 'cluster') {
     const { nodes, username, password, tls } = parseNodes(config.cluster)
-    const { lazyConnect, enableOfflineQueue, retryStrategy, ...perNode } = tuning
+    const { lazyConnect, enableOfflineQueue, enableAutoPipelining, retryStrategy, ...perNode } = tuning
     return {
       kind: 'cluster',
       nodes,
       options: withoutUndefined({
         lazyConnect,
         enableOfflineQueue,
+        enableAutoPipelining,
         clusterRetryStrategy: retryStrategy,
         redisOptions: withoutUndefined({ ...perNode, username, password, tls: tls ? {} : undefined }),
       }),

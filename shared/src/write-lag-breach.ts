@@ -8,11 +8,6 @@
  * replayer clocks need not agree.
  */
 
-/** Redis string: Redis-time epoch ms at which the route's replay lag was last over writes.maxLagForCutover. */
-export function writeLagBreachKey(prefix: string, route: string): string {
-  return `${prefix}:writes:lag-breach:${route}`
-}
-
 /**
  * Records a breach if the entry (ARGV[1], epoch ms of its id) finishes more than ARGV[2] ms after
  * its append: sets KEYS[1] to the later of its value and now, with expiry ARGV[3] ms. Returns 1 when

@@ -96,6 +96,12 @@ describe('redisClientPlan', () => {
     })
   })
 
+  it('auto-pipelines at the cluster level, where commands are grouped per node', () => {
+    const cfg = redisOf({ cluster: ['redis://10.0.0.1:7000'] })
+    const plan = cfg && redisClientPlan(cfg, { enableAutoPipelining: true, connectTimeout: 500 })
+    expect(plan).toEqual({ kind: 'cluster', nodes: [{ host: '10.0.0.1', port: 7000 }], options: { enableAutoPipelining: true, redisOptions: { connectTimeout: 500 } } })
+  })
+
   it('gives the sentinels their own credentials and the master those of redis.username / redis.password', () => {
     const cfg = redisOf({ sentinels: ['redis://:sentinel-pw@s1:26379', 'redis://:sentinel-pw@s2:26380'], name: 'mymaster', username: 'app', password: 'master-pw' })
     expect(cfg && redisClientPlan(cfg, tuning)).toEqual({

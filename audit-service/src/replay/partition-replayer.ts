@@ -177,7 +177,7 @@ export class PartitionReplayer {
         const mismatch = o.writes.verify && answer.status !== loggedStatus
         if (mismatch) await o.store.count('mismatched')
         await o.store.finish(id, e.key, 'replayed')
-        if (o.writes.verifyRead) o.verifier?.schedule(o.route, o.writes.verifyRead, o.writes.replayTimeoutMs, e)
+        if (o.writes.verifyRead) o.verifier?.schedule(o.route, o.writes.verifyRead, o.writes.replayTimeoutMs, e, o.partition)
         return
       }
       last = 'status' in answer ? `status ${answer.status}` : `${answer.error}: ${answer.message}`

@@ -10,8 +10,8 @@ export interface ReadBackVerifierOptions {
   readonly tally: ReplayTally
   readonly limits: JudgeLimits
   readonly logger: Logger
-  /** Adds to the route's counters in Redis (best effort). */
-  readonly count: (route: string, counter: string) => Promise<void>
+  /** Adds to the route partition's counters in Redis (best effort). */
+  readonly count: (route: string, partition: number, counter: string) => Promise<void>
 }
 
 /** Read-backs waiting for their delay or a slot, per allowed read in flight; past it one is skipped and counted. */
@@ -53,18 +53,18 @@ export class ReadBackVerifier {
   }
 
   /** Schedules the read-back of a replayed write; returns at once. */
-  schedule(route: RouteConfig, read: WriteVerifyRead, timeoutMs: number, entry: WriteIntent): void {
+  schedule(route: RouteConfig, read: WriteVerifyRead, timeoutMs: number, entry: WriteIntent, partition: number): void {
     if (this.#closed || route.shadow === undefined) return
     const slots = this.#slotsOf(route.name, read.concurrency)
     if (slots.active + slots.waiting >= read.concurrency * QUEUE_FACTOR) {
-      this.#counted(route.name, 'read_skipped')
+      this.#counted(route.name, partition, 'read_skipped')
       return
     }
     slots.waiting++
     const timer = setTimeout(() => {
       this.#timers.delete(timer)
       const run = this.#whenFree(slots)
-        .then(() => (this.#closed ? undefined : this.#verify(route, read, timeoutMs, entry)))
+        .then(() => (this.#closed ? undefined : this.#verify(route, read, timeoutMs, entry, partition)))
         .catch((err: unknown) => this.#o.logger.warn({ route: route.name, err: (err as Error).message }, 'read-back failed'))
         .finally(() => {
           this.#running.delete(run)
@@ -104,7 +104,7 @@ export class ReadBackVerifier {
     })
   }
 
-  async #verify(route: RouteConfig, read: WriteVerifyRead, timeoutMs: number, entry: WriteIntent): Promise<void> {
+  async #verify(route: RouteConfig, read: WriteVerifyRead, timeoutMs: number, entry: WriteIntent, partition: number): Promise<void> {
     const shadow = route.shadow
     if (shadow === undefined) return
     const path = readBackPath(read.path, entry.target)
@@ -118,7 +118,7 @@ export class ReadBackVerifier {
       const side = failed(old) && failed(next) ? 'both' : failed(old) ? 'old' : 'new'
       const why = (a: ReadAnswer): string => ('status' in a ? `status ${a.status}` : `${a.error}: ${a.message}`)
       this.#o.tally.readBack(route.name, entry.method, { outcome: 'read_failed', side, error: side === 'new' ? why(next) : why(old) })
-      await this.#o.count(route.name, 'read_failed')
+      await this.#o.count(route.name, partition, 'read_failed')
       return
     }
     if (!('status' in old) || !('status' in next)) return
@@ -128,16 +128,16 @@ export class ReadBackVerifier {
     } catch (err) {
       // Past the diff budget: not judged, so not a match either.
       this.#o.tally.readBack(route.name, entry.method, { outcome: 'read_failed', side: 'both', error: `not compared: ${(err as Error).message}` })
-      await this.#o.count(route.name, 'read_failed')
+      await this.#o.count(route.name, partition, 'read_failed')
       return
     }
     this.#o.tally.readBack(route.name, entry.method, { outcome: result.match ? 'match' : 'mismatch', oldStatus: old.status, newStatus: next.status, differences: result.differences, paths: result.paths })
-    await this.#o.count(route.name, result.match ? 'read_matched' : 'read_mismatched')
+    await this.#o.count(route.name, partition, result.match ? 'read_matched' : 'read_mismatched')
     if (!result.match) this.#o.logger.info({ route: route.name, target: path, paths: result.paths }, 'read-back after a replayed write differs between the sides')
   }
 
-  #counted(route: string, counter: 'read_skipped'): void {
+  #counted(route: string, partition: number, counter: 'read_skipped'): void {
     this.#o.tally.add(route, counter)
-    this.#o.count(route, counter).catch(() => undefined)
+    this.#o.count(route, partition, counter).catch(() => undefined)
   }
 }

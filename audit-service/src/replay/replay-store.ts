@@ -102,39 +102,39 @@ export class ReplayStore {
   }
 
   async outcome(key: string): Promise<WriteOutcome | 'invalid' | undefined> {
-    const text = await this.#redis.hget(writeOutcomesKey(this.#prefix, this.#route), key)
+    const text = await this.#redis.hget(writeOutcomesKey(this.#prefix, this.#route, this.#partition), key)
     if (text === null) return undefined
     return decodeWriteOutcome(text) ?? 'invalid'
   }
 
   async acked(id: string): Promise<boolean> {
-    return (await this.#redis.hexists(writeAcksKey(this.#prefix, this.#route), id)) === 1
+    return (await this.#redis.hexists(writeAcksKey(this.#prefix, this.#route, this.#partition), id)) === 1
   }
 
   /** Lists an open item for the operator once; resolves true when it is new. */
   async flag(id: string, item: Record<string, unknown>): Promise<boolean> {
-    return (await this.#redis.hsetnx(writeAttentionKey(this.#prefix, this.#route), id, JSON.stringify(item))) === 1
+    return (await this.#redis.hsetnx(writeAttentionKey(this.#prefix, this.#route, this.#partition), id, JSON.stringify(item))) === 1
   }
 
   /** Closes an open item that resolved itself (an outcome that arrived after the entry was reported unknown). */
   async unflag(id: string): Promise<void> {
-    await this.#redis.hdel(writeAttentionKey(this.#prefix, this.#route), id)
+    await this.#redis.hdel(writeAttentionKey(this.#prefix, this.#route, this.#partition), id)
   }
 
   async count(counter: string, by = 1): Promise<void> {
-    await this.#redis.hincrby(writeCountersKey(this.#prefix, this.#route), counter, by)
+    await this.#redis.hincrby(writeCountersKey(this.#prefix, this.#route, this.#partition), counter, by)
   }
 
   /** Done with an entry: acknowledged in the group and trimmed from the stream, its outcome dropped, counted. */
   async finish(id: string, key: string | undefined, counter: string | undefined): Promise<void> {
     const m = this.#redis.multi().xack(this.#stream, WRITE_REPLAY_GROUP, id).xdel(this.#stream, id)
-    if (key !== undefined) m.hdel(writeOutcomesKey(this.#prefix, this.#route), key)
-    if (counter !== undefined) m.hincrby(writeCountersKey(this.#prefix, this.#route), counter, 1)
+    if (key !== undefined) m.hdel(writeOutcomesKey(this.#prefix, this.#route, this.#partition), key)
+    if (counter !== undefined) m.hincrby(writeCountersKey(this.#prefix, this.#route, this.#partition), counter, 1)
     const at = streamIdTime(id)
     const lag = this.#lag
     // Judged in Redis against Redis time (the entry id's clock): this process's clock may be off.
     if (lag !== undefined && at !== undefined) {
-      m.eval(RECORD_LAG_BREACH_SCRIPT, 1, writeLagBreachKey(this.#prefix, this.#route), String(at), String(lag.maxLagMs), String(lagBreachTtlMs(lag.stableForMs)))
+      m.eval(RECORD_LAG_BREACH_SCRIPT, 1, writeLagBreachKey(this.#prefix, this.#route, this.#partition), String(at), String(lag.maxLagMs), String(lagBreachTtlMs(lag.stableForMs)))
     }
     await m.exec()
   }

@@ -73,8 +73,8 @@ export class WriteReplayer {
           tally: this.#tally,
           limits: judgeLimitsFrom(config.worker),
           logger: this.#logger,
-          count: async (route, counter) => {
-            await this.#redis.hincrby(writeCountersKey(this.#prefix, route), counter, 1)
+          count: async (route, partition, counter) => {
+            await this.#redis.hincrby(writeCountersKey(this.#prefix, route, partition), counter, 1)
           },
         })
       : undefined
@@ -126,12 +126,14 @@ export class WriteReplayer {
     const lags = new Map<string, RouteLag>()
     for (const r of this.#config.routes) {
       if (!r.writes) continue
-      const pipe = this.#redis.pipeline()
-      for (let p = 0; p < r.writes.partitions; p++) {
-        const key = writeStreamKey(this.#prefix, r.name, p)
-        pipe.xlen(key).xrange(key, '-', '+', 'COUNT', 1)
-      }
-      const results = (await pipe.exec()) ?? []
+      // One pipeline per partition: on a Redis Cluster a route's partitions live in different slots.
+      const perPartition = await Promise.all(
+        Array.from({ length: r.writes.partitions }, (_, p) => {
+          const key = writeStreamKey(this.#prefix, r.name, p)
+          return this.#redis.pipeline().xlen(key).xrange(key, '-', '+', 'COUNT', 1).exec()
+        }),
+      )
+      const results = perPartition.flatMap((res) => res ?? [])
       let entries = 0
       let oldest = Infinity
       for (let i = 0; i < results.length; i += 2) {

@@ -123,7 +123,8 @@ export class WriteCutoverCheck {
   async #read(redis: RedisClient, route: string, writes: RouteWritesConfig): Promise<LogSnapshot> {
     const prefix = this.#o.config.redis?.prefix ?? ''
     // Open items first: a gap lands in its stream and in the open items in one script, so one listed here is in the lengths read after it.
-    const pipe = redis.pipeline().hgetall(writeAttentionKey(prefix, route)).get(writeLagBreachKey(prefix, route)).time()
+    const pipe = redis.pipeline().time()
+    for (let p = 0; p < writes.partitions; p++) pipe.hgetall(writeAttentionKey(prefix, route, p)).get(writeLagBreachKey(prefix, route, p))
     for (let p = 0; p < writes.partitions; p++) {
       const key = writeStreamKey(prefix, route, p)
       pipe.xlen(key).xrange(key, '-', '+', 'COUNT', 1)
@@ -134,17 +135,24 @@ export class WriteCutoverCheck {
       if (err) throw err
       return v
     }
-    const attention = value(0)
-    const open = attention && typeof attention === 'object' ? Object.entries(attention as Record<string, string>).map(([id, text]) => ({ id, kind: kindOf(text) })) : []
-    const breach = Number(value(1))
-    const time = value(2)
+    const time = value(0)
     const redisNow = Array.isArray(time) ? Number(time[0]) * 1_000 + Math.floor(Number(time[1]) / 1_000) : this.#now()
+    const open: { id: string; kind: string }[] = []
+    let breach = 0
+    for (let p = 0; p < writes.partitions; p++) {
+      const attention = value(1 + 2 * p)
+      // Ids are given as <partition>/<id>: the same stream id can be open in two partitions.
+      if (attention && typeof attention === 'object') for (const [id, text] of Object.entries(attention as Record<string, string>)) open.push({ id: `${p}/${id}`, kind: kindOf(text) })
+      const at = Number(value(2 + 2 * p))
+      if (Number.isFinite(at)) breach = Math.max(breach, at)
+    }
+    const base = 1 + 2 * writes.partitions
     let entries = 0
     let oldestAt: number | undefined
     for (let p = 0; p < writes.partitions; p++) {
-      const len = value(3 + 2 * p)
+      const len = value(base + 2 * p)
       entries += typeof len === 'number' ? len : 0
-      const id = (value(4 + 2 * p) as [string, unknown][] | undefined)?.[0]?.[0]
+      const id = (value(base + 1 + 2 * p) as [string, unknown][] | undefined)?.[0]?.[0]
       const at = typeof id === 'string' ? streamIdTime(id) : undefined
       if (at !== undefined) oldestAt = Math.min(oldestAt ?? at, at)
     }

@@ -1,5 +1,7 @@
 import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 import { pino, type Logger } from 'pino'
+import { AppendDeadlines } from './append-deadlines.js'
+import { WriteLogBatches } from './write-log-batch.js'
 import {
   encodeWriteEntry,
   encodeWriteOutcome,
@@ -25,12 +27,6 @@ export interface WriteLogAppenderOptions {
 /** How an intent append ended. `timeout`: Redis may still take it; the write is counted in a gap all the same. */
 export type AppendResult = 'logged' | 'full' | 'unavailable' | 'timeout'
 
-// Appends only while the stream holds fewer than ARGV[1] entries: a full log becomes a counted gap,
-// never an unbounded Redis (streams are trimmed only after replay).
-const APPEND_IF_ROOM = `
-if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return false end
-return redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))
-`
 // A gap is an entry in its partition (where the missing writes would have been) and an open item
 // for the operator, counted in the route's counters, in one step.
 const APPEND_GAP = `
@@ -55,6 +51,8 @@ export class WriteLogAppender {
   readonly #opts: WriteLogAppenderOptions
   readonly #logger: Logger
   readonly #gaps = new Map<string, PendingGap>()
+  readonly #deadlines = new AppendDeadlines()
+  readonly #batches: WriteLogBatches
   #retry: NodeJS.Timeout | undefined
   #flushing: Promise<void> | undefined
   #closed = false
@@ -68,9 +66,12 @@ export class WriteLogAppender {
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
       retryStrategy: (n: number) => Math.min(100 * 2 ** Math.min(n, 5), 1_000),
+      // A cluster's per-partition batches of one turn leave in one write per node.
+      enableAutoPipelining: true,
     })
-    // EVALSHA instead of sending the script with every write.
-    this.#client.defineCommand('sgAppendIfRoom', { numberOfKeys: 1, lua: APPEND_IF_ROOM })
+    this.#batches = new WriteLogBatches(this.#client, opts.redis.mode === 'cluster', (count, err) => {
+      this.#logger.warn({ outcomes: count, err: err.message }, 'could not record write outcomes; their entries will be reported unknown')
+    })
     this.#client.on('error', () => {
       // Reconnects by itself; writes meanwhile are counted in gaps.
     })
@@ -95,31 +96,34 @@ export class WriteLogAppender {
     })
   }
 
-  /** Appends an intent within `timeoutMs`; resolves how it went, never rejects. */
-  async appendIntent(route: string, partition: number, intent: WriteIntent, maxPending: number, timeoutMs: number): Promise<AppendResult> {
-    if (this.#client.status !== 'ready') return 'unavailable'
-    const args = [String(maxPending), ...encodeWriteEntry(intent)]
-    const client = this.#client as RedisClient & { sgAppendIfRoom(key: string, ...args: string[]): Promise<unknown> }
-    const call = client.sgAppendIfRoom(writeStreamKey(this.#opts.prefix, route, partition), ...args).then(
-      (id): AppendResult => (id === null ? 'full' : 'logged'),
-      (): AppendResult => 'unavailable',
-    )
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<AppendResult>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs)
+  /**
+   * Appends an intent within `timeoutMs` (checked by one shared coarse timer, so up to a tenth of it
+   * late); resolves how it went, never rejects. The intents of one event-loop turn go to Redis together.
+   */
+  appendIntent(route: string, partition: number, intent: WriteIntent, maxPending: number, timeoutMs: number): Promise<AppendResult> {
+    if (this.#client.status !== 'ready') return Promise.resolve('unavailable')
+    const { prefix } = this.#opts
+    return new Promise<AppendResult>((resolve) => {
+      const waiter = this.#deadlines.wait(timeoutMs, () => resolve('timeout'))
+      this.#batches.intent(writeStreamKey(prefix, route, partition), writeOutcomesKey(prefix, route, partition), `${route}\u0000${partition}`, maxPending, encodeWriteEntry(intent), (answer) => {
+        if (waiter.settled) return
+        waiter.settled = true
+        if (answer === 'full') return resolve('full')
+        if ('error' in answer) return resolve('unavailable')
+        resolve('logged')
+        if (this.#gaps.size > 0) void this.flushGaps()
+      })
     })
-    const result = await Promise.race([call, timeout])
-    clearTimeout(timer)
-    if (result === 'logged' && this.#gaps.size > 0) void this.flushGaps()
-    return result
   }
 
-  /** Records the serving side's answer to a logged intent; fire and forget. */
-  recordOutcome(route: string, key: string, outcome: WriteOutcome): void {
+  /**
+   * Records the serving side's answer to a logged intent; fire and forget. The outcomes of one
+   * event-loop turn travel with that turn's intents.
+   */
+  recordOutcome(route: string, partition: number, key: string, outcome: WriteOutcome): void {
     if (this.#client.status !== 'ready') return
-    this.#client.hset(writeOutcomesKey(this.#opts.prefix, route), key, encodeWriteOutcome(outcome)).catch((err: unknown) => {
-      this.#logger.warn({ route, key, err: (err as Error).message }, 'could not record a write outcome; the entry will be reported unknown')
-    })
+    const { prefix } = this.#opts
+    this.#batches.outcome(writeStreamKey(prefix, route, partition), writeOutcomesKey(prefix, route, partition), `${route}\u0000${partition}`, key, encodeWriteOutcome(outcome))
   }
 
   /** Counts a write that is served but not logged; recorded as a gap entry as soon as Redis takes it. */
@@ -154,6 +158,8 @@ export class WriteLogAppender {
     if (this.#closed) return
     this.#closed = true
     clearInterval(this.#retry)
+    this.#deadlines.stop()
+    await this.#batches.flush()
     if (this.#gaps.size > 0 && this.#client.status === 'ready') await this.flushGaps()
     if (this.#gaps.size > 0) this.#logger.error({ unrecorded: this.pendingGaps() }, 'closing with write-log gaps Redis never took; they are in this log line only')
     this.#client.disconnect()
@@ -168,7 +174,7 @@ export class WriteLogAppender {
       const attention = JSON.stringify({ kind: 'gap', reason: g.reason, count: g.count, from: g.from, to: g.to, partition: g.partition, instance })
       const fields = encodeWriteEntry({ type: 'gap', reason: g.reason, count: g.count, from: g.from, to: g.to, instance })
       try {
-        await this.#client.eval(APPEND_GAP, 3, writeStreamKey(prefix, g.route, g.partition), writeAttentionKey(prefix, g.route), writeCountersKey(prefix, g.route), attention, String(g.count), ...fields)
+        await this.#client.eval(APPEND_GAP, 3, writeStreamKey(prefix, g.route, g.partition), writeAttentionKey(prefix, g.route, g.partition), writeCountersKey(prefix, g.route, g.partition), attention, String(g.count), ...fields)
         this.#logger.warn({ route: g.route, partition: g.partition, reason: g.reason, count: g.count }, 'writes served without being logged; recorded a gap')
       } catch {
         const later = this.#gaps.get(id)

@@ -64,26 +64,25 @@ export class WriteLogStatus {
     const cfg = this.#routeConfig(route)
     const client = this.#ready()
     try {
-      // Counters and open items first: a gap lands in its stream and in the attention hash in one
-      // script, so a gap listed here is already counted in the stream lengths read after it.
-      const [countersRaw, attention]: [Record<string, string>, Record<string, string>] = await Promise.all([client.hgetall(writeCountersKey(this.#prefix, route)), client.hgetall(writeAttentionKey(this.#prefix, route))])
-      const pipe = client.pipeline()
-      for (let p = 0; p < cfg.partitions; p++) {
-        const key = writeStreamKey(this.#prefix, route, p)
-        pipe.xlen(key).xrange(key, '-', '+', 'COUNT', 1)
-      }
-      const results = (await pipe.exec()) ?? []
-      const partitions: WritePartitionStatus[] = []
-      for (let p = 0; p < cfg.partitions; p++) {
-        const [lenErr, pending] = results[2 * p] ?? []
-        const [firstErr, first] = results[2 * p + 1] ?? []
-        if (lenErr || firstErr) throw lenErr ?? firstErr
-        const id = (first as [string, unknown][] | undefined)?.[0]?.[0]
-        partitions.push({ partition: p, pending: typeof pending === 'number' ? pending : 0, oldestAt: typeof id === 'string' ? Number(id.split('-')[0]) : undefined })
-      }
+      // Counters and open items first: a gap lands in its stream and in its partition's attention hash
+      // in one script, so a gap listed here is already counted in the stream lengths read after it.
+      // Per-key commands, not one pipeline: on a Redis Cluster the partitions live in different slots.
+      const parts = Array.from({ length: cfg.partitions }, (_, p) => p)
+      const hashes = await Promise.all(parts.map((p) => Promise.all([client.hgetall(writeCountersKey(this.#prefix, route, p)), client.hgetall(writeAttentionKey(this.#prefix, route, p))])))
+      const partitions: WritePartitionStatus[] = await Promise.all(
+        parts.map(async (p) => {
+          const key = writeStreamKey(this.#prefix, route, p)
+          const [pending, first] = await Promise.all([client.xlen(key), client.xrange(key, '-', '+', 'COUNT', 1)])
+          const id = first[0]?.[0]
+          return { partition: p, pending, oldestAt: typeof id === 'string' ? Number(id.split('-')[0]) : undefined }
+        }),
+      )
       const counters: Record<string, number> = {}
-      for (const [k, v] of Object.entries(countersRaw)) if (/^\d+$/.test(v)) counters[k] = Number(v)
-      const items = Object.entries(attention).map(([id, text]) => parseItem(id, text))
+      const items: WriteAttentionItem[] = []
+      hashes.forEach(([countersRaw, attention], p) => {
+        for (const [k, v] of Object.entries(countersRaw)) if (/^\d+$/.test(v)) counters[k] = (counters[k] ?? 0) + Number(v)
+        for (const [id, text] of Object.entries(attention)) items.push({ ...parseItem(id, text), partition: p })
+      })
       const open: Record<string, number> = {}
       for (const it of items) open[it.kind] = (open[it.kind] ?? 0) + (it.kind === 'gap' && typeof it['count'] === 'number' ? it['count'] : 1)
       const oldest = Math.min(...partitions.map((p) => p.oldestAt ?? Infinity))
@@ -107,21 +106,37 @@ export class WriteLogStatus {
     this.#routeConfig(route)
     if (typeof reason !== 'string' || reason.trim() === '') throw new InvalidSettingError('an acknowledgement needs a reason, e.g. {"id": "1700000000000-0", "reason": "checked by hand"}')
     const client = this.#ready()
-    let text: string | null
     try {
-      text = await client.hget(writeAttentionKey(this.#prefix, route), id)
-      if (text === null) throw new WriteEntryNotFoundError(route, id)
-      const item = parseItem(id, text)
+      const { partition, streamId, text } = await this.#findOpen(client, route, id)
+      const item = parseItem(streamId, text)
       await client
         .multi()
-        .hdel(writeAttentionKey(this.#prefix, route), id)
-        .hset(writeAcksKey(this.#prefix, route), id, JSON.stringify({ kind: item.kind, reason: reason.slice(0, 500), by, at: Date.now() }))
+        .hdel(writeAttentionKey(this.#prefix, route, partition), streamId)
+        .hset(writeAcksKey(this.#prefix, route, partition), streamId, JSON.stringify({ kind: item.kind, reason: reason.slice(0, 500), by, at: Date.now() }))
         .exec()
-      return item
+      return { ...item, partition }
     } catch (err) {
-      if (err instanceof WriteEntryNotFoundError) throw err
+      if (err instanceof WriteEntryNotFoundError || err instanceof InvalidSettingError) throw err
       throw this.#unavailable(err)
     }
+  }
+
+  /**
+   * The partition holding an open item: `<partition>/<id>` names it, a bare id is looked up in every
+   * partition (ids are stream ids, unique within a partition only).
+   */
+  async #findOpen(client: RedisClient, route: string, id: string): Promise<{ partition: number; streamId: string; text: string }> {
+    const partitions = this.#routeConfig(route).partitions
+    const qualified = /^(\d{1,3})\/(.+)$/.exec(id)
+    const candidates = qualified ? [Number(qualified[1])].filter((p) => p < partitions) : Array.from({ length: partitions }, (_, p) => p)
+    const streamId = qualified?.[2] ?? id
+    const found = (await Promise.all(candidates.map(async (p) => ({ partition: p, text: await client.hget(writeAttentionKey(this.#prefix, route, p), streamId) })))).filter(
+      (f): f is { partition: number; text: string } => f.text !== null,
+    )
+    const [one, ...more] = found
+    if (one === undefined) throw new WriteEntryNotFoundError(route, id)
+    if (more.length > 0) throw new InvalidSettingError(`id ${streamId} is open in partitions ${found.map((f) => f.partition).join(', ')} of route "${route}"; name one as <partition>/${streamId}`)
+    return { partition: one.partition, streamId, text: one.text }
   }
 
   /** Entries the replayer gave up on (parked) or could not read (malformed). */

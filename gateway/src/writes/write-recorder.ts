@@ -24,26 +24,49 @@ export interface WriteRecorderOptions {
   readonly logger?: Logger
 }
 
-/** Reads a body up to `limit` bytes; `rest` is undefined when the whole body fit. */
-async function readUpTo(body: Readable, limit: number): Promise<{ head: Buffer[]; size: number; rest: Readable | undefined }> {
-  const head: Buffer[] = []
-  let size = 0
-  // Leaving the loop early must not destroy the body: the rest still goes to the upstream.
-  for await (const chunk of body.iterator({ destroyOnReturn: false })) {
-    const b = chunk as Buffer
-    head.push(b)
-    size += b.length
-    if (size > limit) {
+/**
+ * Reads a body up to `limit` bytes; `rest` is undefined when the whole body fit. Listeners rather
+ * than an async iterator: this runs for every logged write.
+ */
+function readUpTo(body: Readable, limit: number): Promise<{ head: Buffer[]; size: number; rest: Readable | undefined }> {
+  return new Promise((resolve, reject) => {
+    const head: Buffer[] = []
+    let size = 0
+    const done = (): void => {
+      body.off('data', onData)
+      body.off('end', onEnd)
+      body.off('error', onError)
+      body.off('close', onClose)
+    }
+    const onData = (chunk: Buffer): void => {
+      head.push(chunk)
+      size += chunk.length
+      if (size <= limit) return
+      done()
+      // Not destroyed: the prefix already read, then what the client still sends, go to the upstream as one stream.
+      body.pause()
       const replay = head.slice()
-      // The prefix already read, then what the client still sends, as one stream for the upstream.
       const rest = Readable.from((async function* () {
         yield* replay
         yield* body
       })())
-      return { head, size, rest }
+      resolve({ head, size, rest })
     }
-  }
-  return { head, size, rest: undefined }
+    const onEnd = (): void => {
+      done()
+      resolve({ head, size, rest: undefined })
+    }
+    const onError = (err: Error): void => {
+      done()
+      reject(err)
+    }
+    // Closed before its end: the client went away mid-body.
+    const onClose = (): void => onError(new Error('request body closed before its end'))
+    body.on('data', onData)
+    body.once('end', onEnd)
+    body.once('error', onError)
+    body.once('close', onClose)
+  })
 }
 
 /** Combines the mirror's observer (if any) with the outcome recorder. */
@@ -157,7 +180,7 @@ export class WriteRecorder implements WriteHook {
     forward(forwardBody, target, teeObserver(observer, (status) => {
       if (recorded) return
       recorded = true
-      this.#appender.recordOutcome(route, key, { status, latencyMs: performance.now() - started })
+      this.#appender.recordOutcome(route, partition, key, { status, latencyMs: performance.now() - started })
     }))
   }
 }
