@@ -57,7 +57,7 @@ describe('cut-over of a route whose writes are replayed', () => {
     expect(gap).toBeDefined()
     const withGap = await cutover(lenient)
     expect(withGap.outcome).toBe('aborted')
-    expect(withGap.abortReason).toContain(`gap ${gap?.id ?? '?'}`)
+    expect(withGap.abortReason).toContain(`gap ${String(gap?.['partition'])}/${gap?.id ?? '?'}`)
 
     expect((await admin(strict.admin, 'POST', '/writes/items/ack', { id: gap?.id, reason: 'the big write was applied by hand' })).status).toBe(200)
     const unstable = await cutover(strict)
