@@ -12,16 +12,19 @@ import { AUDIT_JOB_VERSION, type AuditJob, type CapturedHeaders, type CapturedOu
  *   request  = str method, str path, str query, headers, f64 bodySize, str bodySha256, str caller
  *   outcome  = u8 0 (response): u16 status, headers, f64 latencyMs, body
  *            | u8 1 (error): str error, str message, f64 latencyMs
- *   body     = u8 encoding (0 raw, 1 gzip, 2 same-as-primary), u8 truncated, f64 size, bytes data
+ *   body     = u8 encoding (0 raw, 1 gzip, 2 same-as-primary, 3 utf8, 4 base64, 5 gzip+base64),
+ *              u8 truncated, f64 size, bytes data (0-2) | str data (3-5)
  *   headers  = u32 n, (str name, u8 0 str value | u8 1 u32 m str × m) × n
  *   str      = bytes of UTF-8;  bytes = u32 length, length bytes;  integers big-endian
  *
- * The encoder takes pairs that passed checkAuditJob with bodies in byte form; the decoder trusts
+ * The encoder takes pairs that passed checkAuditJob (the gateway's bodies are in byte form); the decoder trusts
  * nothing: it checks every length against what is left and gives plain objects for parseAuditJob.
  */
 export const AUDIT_BATCH_CODEC = 'sg-pairs-1'
 
-const BODY_ENCODINGS = ['raw', 'gzip', 'same-as-primary'] as const
+/** Body encodings by their code; the byte forms are what gateways send, the text forms round-trip any other job. */
+const BODY_ENCODINGS = ['raw', 'gzip', 'same-as-primary', 'utf8', 'base64', 'gzip+base64'] as const
+const SAME_AS_PRIMARY_CODE = 2
 /** Strings up to this long are copied by the encoder itself when they are ASCII. */
 const SHORT_STRING = 96
 /** Room for one pair beyond its bodies: headers, strings, lengths, numbers, flags (more is grown into, at the price of a copy). */
@@ -110,13 +113,14 @@ class Writer {
   }
 
   body(b: EncodedBody): void {
-    const enc = BODY_ENCODINGS.indexOf(b.encoding as (typeof BODY_ENCODINGS)[number])
-    if (enc < 0 || (enc < 2 && !(b.data instanceof Uint8Array))) throw new JobSchemaError(`a binary batch carries bodies as bytes or references, not ${b.encoding}`)
+    const enc = BODY_ENCODINGS.indexOf(b.encoding)
+    if (enc < 0) throw new JobSchemaError(`unknown body encoding ${JSON.stringify(b.encoding)}`)
     this.u8(enc)
     this.u8(b.truncated ? 1 : 0)
     this.f64(b.size)
     if (b.data instanceof Uint8Array) this.bytes(b.data)
-    else this.u32(0)
+    else if (enc === SAME_AS_PRIMARY_CODE) this.u32(0)
+    else this.str(b.data)
   }
 
   outcome(o: CapturedOutcome): void {
@@ -135,11 +139,13 @@ class Writer {
   }
 }
 
+/** Room a body takes at most: its bytes, or three bytes of UTF-8 per character of text. */
 function bodyBytes(o: CapturedOutcome): number {
-  return o.kind === 'response' ? o.body.data.length : 0
+  if (o.kind !== 'response') return 0
+  return typeof o.body.data === 'string' ? o.body.data.length * 3 : o.body.data.length
 }
 
-/** The bytes of `pairs` (checked jobs, bodies as bytes or same-as-primary). */
+/** The bytes of `pairs` (checked jobs). */
 export function encodeAuditBatch(pairs: readonly AuditJob[]): Buffer {
   let estimate = 4
   for (const p of pairs) estimate += PAIR_OVERHEAD + bodyBytes(p.primary) + bodyBytes(p.shadow) + p.request.path.length + p.request.query.length
@@ -240,8 +246,9 @@ class Reader {
     if (encoding === undefined) throw new JobSchemaError(`batch bytes: unknown body encoding ${code}`)
     const truncated = this.u8() !== 0
     const size = this.f64()
+    if (code > SAME_AS_PRIMARY_CODE) return { encoding, data: this.str(), size, truncated }
     const data = this.bytes()
-    return encoding === 'same-as-primary' ? { encoding, data: '', size, truncated } : { encoding, data, size, truncated }
+    return code === SAME_AS_PRIMARY_CODE ? { encoding, data: '', size, truncated } : { encoding, data, size, truncated }
   }
 
   outcome(): Record<string, unknown> {

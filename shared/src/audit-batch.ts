@@ -112,7 +112,11 @@ export function auditBatchPairs(data: unknown, bytes?: Uint8Array | null): reado
   if (data['kind'] !== 'batch') throw new JobSchemaError('batch.kind must be "batch"')
   const v = data['v']
   if (v === AUDIT_BATCH_VERSION) return binaryPairs(checkBinaryEnvelope(data), bytes)
-  if (v !== AUDIT_JSON_BATCH_VERSION) throw new JobVersionError(`batch.v must be ${AUDIT_JSON_BATCH_VERSION} or ${AUDIT_BATCH_VERSION} (got ${JSON.stringify(v)})`)
+  if (v !== AUDIT_JSON_BATCH_VERSION) {
+    const message = `batch.v must be ${AUDIT_JSON_BATCH_VERSION} or ${AUDIT_BATCH_VERSION} (got ${JSON.stringify(v)})`
+    // A number is another version of the envelope; anything else is not an envelope at all.
+    throw typeof v === 'number' ? new JobVersionError(message) : new JobSchemaError(message)
+  }
   const pairs = data['pairs']
   if (!Array.isArray(pairs)) throw new JobSchemaError('batch.pairs must be an array')
   if (pairs.length > AUDIT_MAX_BATCH_PAIRS) throw new JobSchemaError(`batch.pairs must hold at most ${AUDIT_MAX_BATCH_PAIRS} pairs (got ${pairs.length})`)

@@ -185,7 +185,12 @@ export function parseAuditJob(data: unknown): AuditJob {
 /** The checks of parseAuditJob, without resolving a SAME_AS_PRIMARY body: for what is about to be sent. */
 export function checkAuditJob(data: unknown): asserts data is AuditJob {
   if (!isObj(data)) fail('', 'must be an object')
-  if (data['v'] !== AUDIT_JOB_VERSION) throw new JobVersionError(`job.v must be ${AUDIT_JOB_VERSION} (got ${JSON.stringify(data['v'])})`)
+  const v = data['v']
+  if (v !== AUDIT_JOB_VERSION) {
+    // A number is another version of the contract; anything else is not a job at all.
+    if (typeof v === 'number') throw new JobVersionError(`job.v must be ${AUDIT_JOB_VERSION} (got ${v})`)
+    fail('v', `must be ${AUDIT_JOB_VERSION} (got ${JSON.stringify(v)})`)
+  }
   str(data, 'id', '')
   str(data, 'instance', '')
   const ts = str(data, 'capturedAtNs', '')

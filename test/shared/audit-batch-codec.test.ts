@@ -54,6 +54,16 @@ describe('binary audit batches (version 2)', () => {
     expect(shadow?.kind === 'response' && Buffer.from(shadow.body.data).equals(gz)).toBe(true)
   })
 
+  it('round-trips bodies in text form too (utf8, base64, gzip+base64), so any checked job can travel', () => {
+    const text: AuditJob = {
+      ...pair('t'),
+      primary: { kind: 'response', status: 200, headers: {}, body: { encoding: 'utf8', data: '{"a":"ü"}', size: 10, truncated: false }, latencyMs: 1 },
+      shadow: { kind: 'response', status: 200, headers: {}, body: { encoding: 'gzip+base64', data: 'H4sI', size: 3, truncated: true }, latencyMs: 1 },
+    }
+    const b64: AuditJob = { ...text, id: 'b', shadow: { kind: 'response', status: 200, headers: {}, body: { encoding: 'base64', data: 'AAE=', size: 2, truncated: false }, latencyMs: 1 } }
+    expect(decodeAuditBatch(encodeAuditBatch([text, b64]), 2).map((p) => parseAuditJob(p))).toEqual([text, b64])
+  })
+
   it('keeps non-ASCII strings of any length intact', () => {
     const long = 'ä'.repeat(500)
     const job = pair('u', 'route-ü', { request: { ...pair('u').request, path: `/${long}`, caller: '☕' } })
