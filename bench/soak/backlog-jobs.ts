@@ -1,5 +1,6 @@
-import { AUDIT_BATCH_JOB_NAME, AUDIT_BATCH_VERSION, AUDIT_QUEUE_NAME, DEFAULT_AUDIT_BATCH_SIZE, SAME_AS_PRIMARY, checkAuditJob, type AuditBatch, type AuditJob, type CapturedResponse } from '@shadowgate/shared'
+import { AUDIT_BATCH_BYTES_TTL_MS, AUDIT_BATCH_JOB_NAME, AUDIT_QUEUE_NAME, DEFAULT_AUDIT_BATCH_SIZE, SAME_AS_PRIMARY, auditBatchKey, checkAuditJob, packAuditBatch, type AuditJob, type CapturedResponse } from '@shadowgate/shared'
 import { Queue } from 'bullmq'
+import { Redis } from 'ioredis'
 
 /** The route of the backlog's jobs; the worker's config names it. */
 export const BACKLOG_ROUTE = 'orders'
@@ -12,7 +13,8 @@ function order(seed: number, mismatch: boolean): string {
 }
 
 function response(text: string): CapturedResponse {
-  return { kind: 'response', status: 200, headers: { 'content-type': 'application/json' }, body: { encoding: 'utf8', data: text, size: Buffer.byteLength(text), truncated: false }, latencyMs: 3 }
+  const data = Buffer.from(text)
+  return { kind: 'response', status: 200, headers: { 'content-type': 'application/json' }, body: { encoding: 'raw', data, size: data.length, truncated: false }, latencyMs: 3 }
 }
 
 /**
@@ -40,12 +42,17 @@ export function backlogJob(i: number, baseMs: number): AuditJob {
 export class Backlog {
   readonly #queue: Queue
   readonly #baseMs: number
+  readonly #prefix: string
+  /** Writes each batch's bytes, as the gateway does before adding its job. */
+  readonly #redis: Redis
   #added = 0
 
   /** `baseMs`: capture time of the first pair (ms); pair i is captured at baseMs + i, so each has its own point. */
   constructor(redisUrl: string, prefix: string, baseMs: number) {
     this.#queue = new Queue(AUDIT_QUEUE_NAME, { connection: { url: redisUrl }, prefix, defaultJobOptions: { removeOnComplete: true, removeOnFail: { count: 1_000 } } })
     this.#baseMs = baseMs
+    this.#prefix = prefix
+    this.#redis = new Redis(redisUrl)
   }
 
   /** Pairs put on the queue so far. */
@@ -60,14 +67,18 @@ export class Backlog {
   async add(n: number): Promise<void> {
     for (let done = 0; done < n; ) {
       const jobs = []
+      const bytes = this.#redis.pipeline()
       for (let j = 0; j < 20 && done < n; j++) {
         const size = Math.min(DEFAULT_AUDIT_BATCH_SIZE, n - done)
         const pairs = Array.from({ length: size }, (_, k) => backlogJob(this.#added + k, this.#baseMs))
-        const data: AuditBatch = { v: AUDIT_BATCH_VERSION, kind: 'batch', pairs }
-        jobs.push({ name: AUDIT_BATCH_JOB_NAME, data, opts: { jobId: `b-${pairs[0]?.id ?? ''}` } })
+        const jobId = `b-${pairs[0]?.id ?? ''}`
+        const batch = packAuditBatch(pairs)
+        bytes.set(auditBatchKey(this.#prefix, jobId), batch.bytes, 'PX', AUDIT_BATCH_BYTES_TTL_MS)
+        jobs.push({ name: AUDIT_BATCH_JOB_NAME, data: batch.envelope, opts: { jobId } })
         this.#added += size
         done += size
       }
+      await bytes.exec()
       await this.#queue.addBulk(jobs)
     }
   }
@@ -80,5 +91,6 @@ export class Backlog {
 
   async close(): Promise<void> {
     await this.#queue.close()
+    await this.#redis.quit().catch(() => this.#redis.disconnect())
   }
 }

@@ -37,8 +37,18 @@ export interface ConfigIssue {
 
 /** An audit job does not match the versioned job schema. */
 export class JobSchemaError extends ShadowgateError {
+  constructor(message: string, code = 'SG_JOB_INVALID') {
+    super(code, message)
+  }
+}
+
+/**
+ * A queue job's envelope carries a version this code does not read (an older or newer producer):
+ * a JobSchemaError of its own code, so a worker counts such pairs under their own skip reason.
+ */
+export class JobVersionError extends JobSchemaError {
   constructor(message: string) {
-    super('SG_JOB_INVALID', message)
+    super(message, 'SG_JOB_VERSION')
   }
 }
 

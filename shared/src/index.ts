@@ -1,4 +1,4 @@
-export { ShadowgateError, ConfigError, JobSchemaError, PathSyntaxError } from './errors.js'
+export { ShadowgateError, ConfigError, JobSchemaError, JobVersionError, PathSyntaxError } from './errors.js'
 export type { ConfigIssue } from './errors.js'
 export {
   AUDIT_QUEUE_NAME,
@@ -27,6 +27,7 @@ export {
   gateLastKey,
   gateLeaseKey,
   gateWindowStart,
+  auditBatchKey,
 } from './queue-names.js'
 export { RECORD_LAG_BREACH_SCRIPT, lagBreachTtlMs, streamIdTime } from './write-lag-breach.js'
 export { WRITE_STAGES, WRITE_GAP_REASONS, NO_ANSWER_STATUS, isWriteStage, encodeWriteEntry, decodeWriteEntry, encodeWriteOutcome, decodeWriteOutcome } from './write-entry.js'
@@ -35,19 +36,36 @@ export { DEFAULT_FINAL_MIRROR_PERCENT, DEFAULT_STAGE, MIGRATION_STAGES, isMigrat
 export type { MigrationStage, ServedSide } from './migration-stage.js'
 export { formatPath, formatCollapsedPath, parsePathPattern, pathMatches, pathMatchesExactly } from './path-grammar.js'
 export type { PathSegment, PathPattern, PatternSegment } from './path-grammar.js'
-export { AUDIT_JOB_VERSION, SAME_AS_PRIMARY, UPSTREAM_ERROR_KINDS, checkAuditJob, parseAuditJob } from './job-schema.js'
+export { AUDIT_JOB_VERSION, BINARY_BODY_ENCODINGS, SAME_AS_PRIMARY, UPSTREAM_ERROR_KINDS, checkAuditJob, isBinaryBody, parseAuditJob, withTextBodies } from './job-schema.js'
 export type {
   AuditJob,
+  BinaryEncodedBody,
   CapturedError,
   CapturedHeaders,
   CapturedOutcome,
   CapturedRequest,
   CapturedResponse,
   EncodedBody,
+  TextEncodedBody,
   UpstreamErrorKind,
 } from './job-schema.js'
-export { AUDIT_BATCH_JOB_NAME, AUDIT_BATCH_VERSION, AUDIT_MAX_BATCH_PAIRS, AUDIT_PAIR_JOB_NAME, auditBatchPairs, isAuditBatch, parseAuditBatch, parseBatchPair } from './audit-batch.js'
-export type { AuditBatch } from './audit-batch.js'
+export {
+  AUDIT_BATCH_BYTES_TTL_MS,
+  AUDIT_BATCH_FORMAT,
+  AUDIT_BATCH_JOB_NAME,
+  AUDIT_BATCH_VERSION,
+  AUDIT_JSON_BATCH_VERSION,
+  AUDIT_MAX_BATCH_PAIRS,
+  AUDIT_PAIR_JOB_NAME,
+  auditBatchClaimedPairs,
+  auditBatchPairs,
+  isAuditBatch,
+  packAuditBatch,
+  parseAuditBatch,
+  parseBatchPair,
+} from './audit-batch.js'
+export type { AuditBatch, JsonAuditBatch } from './audit-batch.js'
+export { AUDIT_BATCH_CODEC, decodeAuditBatch, encodeAuditBatch } from './audit-batch-codec.js'
 export { REDACTED, headerRedactionName, queryParamBaseName, queryRedactionNames, redactPathParameters, redactQueryString } from './redact-query.js'
 export { hostHeaderName, hostOriginRefusal, isLoopbackAddress } from './host-origin-policy.js'
 export type { HostOriginRefusal, HostOriginRequest, HostOriginRules } from './host-origin-policy.js'

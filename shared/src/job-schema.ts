@@ -1,4 +1,4 @@
-import { JobSchemaError } from './errors.js'
+import { JobSchemaError, JobVersionError } from './errors.js'
 import type { ServedSide } from './migration-stage.js'
 
 /** Version of the audit job payload. Bumped on any incompatible change; workers reject versions they do not know. */
@@ -13,18 +13,33 @@ export const AUDIT_JOB_VERSION = 1
 export const SAME_AS_PRIMARY = 'same-as-primary'
 
 /**
- * A body as it travels on the queue: always a string, never a Buffer (BullMQ serialises jobs as JSON).
- * `utf8` for text that is valid UTF-8, `base64` for anything else, `gzip+base64` when compressing paid off,
- * `same-as-primary` (data `''`) for a shadow body identical to the primary's (see SAME_AS_PRIMARY).
- * `size` is the byte length of the captured body before compression; `truncated` says the capture stopped
- * at the configured limit and the rest of the body was not seen.
+ * A body as it travels on the queue, in one of two forms. Text form (`data` a string), the only one a
+ * JSON document can hold: `utf8` for text that is valid UTF-8, `base64` for anything else,
+ * `gzip+base64` when compressing paid off. Byte form (`data` the bytes), which only a binary batch
+ * (AUDIT_BATCH_VERSION 2, see audit-batch.ts) carries: `raw` for the bytes as captured, `gzip` when
+ * compressing paid off. Either way `same-as-primary` (data `''`) stands for a shadow body identical
+ * to the primary's (see SAME_AS_PRIMARY). `size` is the byte length of the captured body before
+ * compression; `truncated` says the capture stopped at the configured limit and the rest of the body
+ * was not seen.
  */
-export interface EncodedBody {
+export type EncodedBody = TextEncodedBody | BinaryEncodedBody
+
+export interface TextEncodedBody {
   readonly encoding: 'utf8' | 'base64' | 'gzip+base64' | typeof SAME_AS_PRIMARY
   readonly data: string
   readonly size: number
   readonly truncated: boolean
 }
+
+export interface BinaryEncodedBody {
+  readonly encoding: 'raw' | 'gzip'
+  readonly data: Uint8Array
+  readonly size: number
+  readonly truncated: boolean
+}
+
+/** Body encodings whose data is bytes: never in a JSON document, only in a binary batch. */
+export const BINARY_BODY_ENCODINGS: readonly string[] = ['raw', 'gzip']
 
 /** Header values as captured: lower-cased names; repeated headers keep every value. */
 export type CapturedHeaders = Readonly<Record<string, string | readonly string[]>>
@@ -129,8 +144,10 @@ function body(o: Record<string, unknown>, path: string, reference: boolean): voi
   const enc = b['encoding']
   if (enc === SAME_AS_PRIMARY) {
     if (!reference) fail(`${path}body.encoding`, `may be ${SAME_AS_PRIMARY} only on the shadow's body, when the primary is a response`)
-  } else if (enc !== 'utf8' && enc !== 'base64' && enc !== 'gzip+base64') fail(`${path}body.encoding`, `must be one of utf8, base64, gzip+base64, ${SAME_AS_PRIMARY}`)
-  str(b, 'data', `${path}body.`)
+  } else if (enc === 'raw' || enc === 'gzip') {
+    if (!(b['data'] instanceof Uint8Array)) fail(`${path}body.data`, `must be bytes for encoding ${enc}`)
+  } else if (enc !== 'utf8' && enc !== 'base64' && enc !== 'gzip+base64') fail(`${path}body.encoding`, `must be one of utf8, base64, gzip+base64, raw, gzip, ${SAME_AS_PRIMARY}`)
+  if (enc !== 'raw' && enc !== 'gzip') str(b, 'data', `${path}body.`)
   num(b, 'size', `${path}body.`)
   if (typeof b['truncated'] !== 'boolean') fail(`${path}body.truncated`, 'must be a boolean')
 }
@@ -168,7 +185,12 @@ export function parseAuditJob(data: unknown): AuditJob {
 /** The checks of parseAuditJob, without resolving a SAME_AS_PRIMARY body: for what is about to be sent. */
 export function checkAuditJob(data: unknown): asserts data is AuditJob {
   if (!isObj(data)) fail('', 'must be an object')
-  if (data['v'] !== AUDIT_JOB_VERSION) fail('v', `must be ${AUDIT_JOB_VERSION} (got ${JSON.stringify(data['v'])})`)
+  const v = data['v']
+  if (v !== AUDIT_JOB_VERSION) {
+    // A number is another version of the contract; anything else is not a job at all.
+    if (typeof v === 'number') throw new JobVersionError(`job.v must be ${AUDIT_JOB_VERSION} (got ${v})`)
+    fail('v', `must be ${AUDIT_JOB_VERSION} (got ${JSON.stringify(v)})`)
+  }
   str(data, 'id', '')
   str(data, 'instance', '')
   const ts = str(data, 'capturedAtNs', '')
@@ -189,4 +211,29 @@ export function checkAuditJob(data: unknown): asserts data is AuditJob {
   outcome(data, 'shadow', isObj(data['primary']) && data['primary']['kind'] === 'response')
   const served = data['served']
   if (served !== undefined && served !== 'old' && served !== 'new') fail('served', 'must be "old" or "new" when present')
+}
+
+/** Whether a body is in byte form (see EncodedBody). */
+export function isBinaryBody(body: EncodedBody): body is BinaryEncodedBody {
+  return body.encoding === 'raw' || body.encoding === 'gzip'
+}
+
+function textBody(body: EncodedBody): TextEncodedBody {
+  if (!isBinaryBody(body)) return body
+  const data = Buffer.from(body.data.buffer, body.data.byteOffset, body.data.byteLength).toString('base64')
+  return { encoding: body.encoding === 'raw' ? 'base64' : 'gzip+base64', data, size: body.size, truncated: body.truncated }
+}
+
+function textOutcome(o: CapturedOutcome): CapturedOutcome {
+  return o.kind === 'response' && isBinaryBody(o.body) ? { ...o, body: textBody(o.body) } : o
+}
+
+/**
+ * The job with every body in text form, for a JSON document (a re-check job keeps its pair as JSON):
+ * the same bytes, as `base64` or `gzip+base64` instead of `raw` or `gzip`.
+ */
+export function withTextBodies(job: AuditJob): AuditJob {
+  const primary = textOutcome(job.primary)
+  const shadow = textOutcome(job.shadow)
+  return primary === job.primary && shadow === job.shadow ? job : { ...job, primary, shadow }
 }

@@ -132,3 +132,11 @@ export function gateWindowStart(t: number, intervalMs: number): number {
 export function gateFiguresTtlMs(intervalMs: number): number {
   return Math.max(10 * intervalMs, 600_000)
 }
+
+/**
+ * The bytes of one binary audit batch (AUDIT_BATCH_VERSION 2), beside its queue job of the same id:
+ * written by the gateway before the job, deleted by the worker once the job completed.
+ */
+export function auditBatchKey(prefix: string, jobId: string): string {
+  return `${prefix}:audit:batch:${jobId}`
+}

@@ -1,6 +1,6 @@
 // Claims of SECURITY.md, section "What the audit stores, and for how long".
 import type { ServerResponse } from 'node:http'
-import { AUDIT_QUEUE_NAME, parseConfig, type ShadowgateConfig } from '@shadowgate/shared'
+import { AUDIT_QUEUE_NAME, auditBatchKey, parseAuditBatch, parseConfig, type ShadowgateConfig } from '@shadowgate/shared'
 import { Redis } from 'ioredis'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -117,14 +117,19 @@ routes:
       return jobKey !== '' && (await client.type(jobKey)) === 'hash'
     }, 10_000, 'the audit job in Redis')
     const job = await client.hgetall(jobKey)
-    const batch = JSON.parse(job['data'] ?? '{}') as { pairs: { request: { query: string; headers: Record<string, unknown>; bodySize: number } }[] }
-    expect(batch.pairs).toHaveLength(1)
-    const data = batch.pairs[0]!
+    const jobId = jobKey.slice(`${PREFIX}:${AUDIT_QUEUE_NAME}:`.length)
+    const bytes = await client.getBuffer(auditBatchKey(PREFIX, jobId))
+    const pairs = parseAuditBatch(JSON.parse(job['data'] ?? '{}'), bytes)
+    expect(pairs).toHaveLength(1)
+    const data = pairs[0]!
     expect(data.request.query).toBe(REDACTED_QUERY)
     expect(data.request.headers).toMatchObject({ authorization: '[redacted]', cookie: '[redacted]', 'x-api-secret': '[redacted]' })
     expect(data.request.bodySize).toBe(SECRETS.requestBody.length)
-    // Response bodies travel whole (up to audit.maxBodyBytes); audit.redactPaths applies to what is kept after the diff.
-    expect(job['data']).toContain(CARD.primary)
+    // Response bodies travel whole (up to audit.maxBodyBytes), as bytes beside the job; audit.redactPaths applies to what is kept after the diff.
+    expect(bytes?.includes(CARD.primary)).toBe(true)
+    // Only the batch's bytes carry the pairs: the job itself holds no body and no header.
+    expect(job['data']).not.toContain(CARD.primary)
+    expect(await client.pttl(auditBatchKey(PREFIX, jobId))).toBeGreaterThan(0)
     expect(JSON.parse(job['opts'] ?? '{}')).toMatchObject({ removeOnComplete: true, removeOnFail: { count: 7 } })
     // A waiting job has no expiry of its own: it stays until a worker processes it.
     expect(await client.pttl(jobKey)).toBe(-1)
@@ -136,6 +141,7 @@ routes:
     await worker.start()
     await waitFor(async () => (await worker!.store.list({ limit: 10 })).length === 1, 15_000, 'the mismatch group')
     await waitFor(async () => (await client.keys(`${PREFIX}:${AUDIT_QUEUE_NAME}:*`)).every((k) => !JOB_KEY.test(k)), 10_000, 'the job to be removed')
+    await waitFor(async () => (await client.keys(auditBatchKey(PREFIX, '*'))).length === 0, 10_000, "the batch's bytes to be deleted")
     const { text, keys } = await dumpRedis(client)
     expectNoSecrets(text)
     expect(text).not.toContain(CARD.primary)

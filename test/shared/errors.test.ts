@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, JobSchemaError, PathSyntaxError, ShadowgateError } from '@shadowgate/shared'
+import { ConfigError, JobSchemaError, JobVersionError, PathSyntaxError, ShadowgateError } from '@shadowgate/shared'
 
 describe('shared errors', () => {
   it.each([
     [new ConfigError('routes[0].name', 'is required'), 'SG_CONFIG_INVALID', 'routes[0].name is required'],
     [ConfigError.of([{ key: 'primary', constraint: 'is required' }, { key: 'listen.port', constraint: 'must be a number' }]), 'SG_CONFIG_INVALID', 'primary is required\nlisten.port must be a number'],
     [new JobSchemaError('job.v must be 1'), 'SG_JOB_INVALID', 'job.v must be 1'],
+    [new JobVersionError('batch.v must be 1 or 2'), 'SG_JOB_VERSION', 'batch.v must be 1 or 2'],
     [new PathSyntaxError('$.a[', 'has an unclosed "["'), 'SG_PATH_INVALID', 'field path "$.a[" has an unclosed "["'],
   ])('%s has a stable code', (err, code, message) => {
     expect(err).toBeInstanceOf(ShadowgateError)

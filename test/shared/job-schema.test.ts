@@ -87,7 +87,7 @@ describe('a shadow body the same as the primary body', () => {
 describe('parseAuditBatch', () => {
   it('accepts a batch of valid pairs and tells a batch from a single job', () => {
     const batch = { v: 1, kind: 'batch', pairs: [validJob(), { ...validJob(), id: 'second' }] }
-    expect(parseAuditBatch(batch).pairs.map((p) => p.id)).toEqual(['c0ffee', 'second'])
+    expect(parseAuditBatch(batch).map((p) => p.id)).toEqual(['c0ffee', 'second'])
     expect(isAuditBatch(batch)).toBe(true)
     expect(isAuditBatch(validJob())).toBe(false)
   })
@@ -102,7 +102,8 @@ describe('parseAuditBatch', () => {
 
   it.each([
     [null, 'batch must be an object'],
-    [{ v: 2, kind: 'batch', pairs: [] }, 'batch.v must be 1 (got 2)'],
+    [{ v: 3, kind: 'batch', pairs: [] }, 'batch.v must be 1 or 2 (got 3)'],
+    [{ v: 2, kind: 'batch', pairs: [] }, 'batch.format must be "sg-pairs-1"'],
     [{ v: 1, kind: 'other', pairs: [] }, 'batch.kind must be "batch"'],
     [{ v: 1, kind: 'batch', pairs: {} }, 'batch.pairs must be an array'],
     [{ v: 1, kind: 'batch', pairs: Array.from({ length: 1_001 }, () => ({})) }, 'batch.pairs must hold at most 1000 pairs (got 1001)'],

@@ -3,12 +3,20 @@ import { DecodeError } from '../errors.js'
 import { boundedInflate } from './bounded-inflate.js'
 
 /**
- * Undoes the queue transport encoding of a captured body (utf8 text, base64, or gzip then base64),
+ * Undoes the queue transport encoding of a captured body (raw bytes, gzip bytes, utf8 text, base64,
+ * or gzip then base64),
  * giving the bytes exactly as the upstream sent them (still under any HTTP content-encoding).
  * Never yields more than `maxBytes` bytes: larger bodies are DecodeError(`body_too_large`), and a
  * gzip transport that would inflate beyond it is DecodeError(`decompressed_too_large`).
  */
 export async function decodeTransport(body: EncodedBody, maxBytes: number, what: string): Promise<Buffer> {
+  if (body.encoding === 'raw' || body.encoding === 'gzip') {
+    if (!(body.data instanceof Uint8Array)) throw new DecodeError('bad_transport', `${what}: body data is not bytes`)
+    const raw = Buffer.from(body.data.buffer, body.data.byteOffset, body.data.byteLength)
+    if (body.encoding === 'gzip') return boundedInflate('gzip', raw, maxBytes, `${what} (transport)`)
+    if (raw.length > maxBytes) throw new DecodeError('body_too_large', `${what}: body of ${raw.length} bytes exceeds ${maxBytes} bytes`)
+    return raw
+  }
   if (typeof body.data !== 'string') throw new DecodeError('bad_transport', `${what}: body data is not a string`)
   let bytes: Buffer
   switch (body.encoding) {

@@ -1,4 +1,4 @@
-import { parseAuditJob, type AuditJob, type RouteConfig, type ShadowgateConfig } from '@shadowgate/shared'
+import { parseAuditJob, withTextBodies, type AuditJob, type RouteConfig, type ShadowgateConfig } from '@shadowgate/shared'
 import { Queue, Worker, type Job } from 'bullmq'
 import type { RedisClient } from '../create-redis-client.js'
 import type { Logger } from 'pino'
@@ -169,6 +169,7 @@ export class RecheckQueue {
   }
 
   async #add(stage: RecheckStage, delayMs: number): Promise<void> {
-    await this.#queueOf().add('recheck', stage, { jobId: jobId(stage.stage, stage.job.id), delay: Math.max(0, Math.round(delayMs)), removeOnComplete: true, removeOnFail: { count: this.#d.config.worker.keepFailedJobs } })
+    // The pair travels as JSON here: bodies in byte form (from a binary batch) go as base64.
+    await this.#queueOf().add('recheck', { ...stage, job: withTextBodies(stage.job) }, { jobId: jobId(stage.stage, stage.job.id), delay: Math.max(0, Math.round(delayMs)), removeOnComplete: true, removeOnFail: { count: this.#d.config.worker.keepFailedJobs } })
   }
 }

@@ -12,8 +12,10 @@ export const MISMATCH_REASONS = ['status', 'headers', 'body'] as const
 
 /**
  * Sub-reasons of `skipped`: the pair could not be judged. `invalid_job` is for a job that fails
- * parseAuditJob (never produced by judgePair itself, which receives parsed jobs); `judge_error` is
- * an unexpected failure inside the judge, reported instead of crashing the worker.
+ * parseAuditJob, `unsupported_version` for a batch envelope of a version this worker does not read,
+ * `batch_missing` for a pair of a binary batch whose bytes were gone (none of the three produced by
+ * judgePair itself, which receives parsed jobs); `judge_error` is an unexpected failure inside the
+ * judge, reported instead of crashing the worker.
  */
 export const SKIP_REASONS = [
   'truncated',
@@ -25,6 +27,8 @@ export const SKIP_REASONS = [
   'too_deep',
   'diff_budget',
   'invalid_job',
+  'unsupported_version',
+  'batch_missing',
   'judge_error',
 ] as const
 export type SkipReason = (typeof SKIP_REASONS)[number]

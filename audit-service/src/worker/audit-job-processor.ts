@@ -1,4 +1,4 @@
-import { JobSchemaError, auditBatchPairs, isAuditBatch, parseAuditJob, parseBatchPair, type AuditJob, type RouteAuditConfig, type ShadowgateConfig } from '@shadowgate/shared'
+import { AUDIT_BATCH_VERSION, JobSchemaError, JobVersionError, auditBatchClaimedPairs, auditBatchPairs, isAuditBatch, parseAuditJob, parseBatchPair, type AuditJob, type RouteAuditConfig, type ShadowgateConfig } from '@shadowgate/shared'
 import type { Logger } from 'pino'
 import { auditPoint } from '../influx/audit-point.js'
 import { fieldDiffPoints } from '../influx/field-diff-points.js'
@@ -41,6 +41,12 @@ export interface AuditBatchResult {
   readonly pairs: readonly AuditResult[]
 }
 
+/** Where the bytes of binary batches (AUDIT_BATCH_VERSION 2) are read, by job id. */
+export interface BatchBytes {
+  /** The batch's bytes, or null when Redis has none under its key. Rejects on a Redis error. */
+  read(jobId: string): Promise<Buffer | null>
+}
+
 /** The parts of a BullMQ job the processor reads. */
 export interface JobLike {
   readonly id?: string | undefined
@@ -63,10 +69,17 @@ export interface AuditJobProcessorDeps {
   readonly reviewer?: VerdictReviewer
   /** Counts each recorded verdict into the gate's per-window figures (routes with a gate only). */
   readonly gateFigures?: { add(route: string, outcome: Verdict['outcome'], capturedMs: number): void } | undefined
+  /** Where binary batches' bytes are read; without it every such batch counts as `batch_missing`. */
+  readonly batches?: BatchBytes
 }
 
 export function skippedVerdict(reason: string): Verdict {
   return { outcome: 'skipped', reason, differences: [], differenceCount: 0, fingerprint: undefined, primaryStatus: 0, shadowStatus: 0, primaryMs: 0, shadowMs: 0 }
+}
+
+/** The skip reason of a job or pair that failed validation with `err`. */
+function invalidReason(err: unknown): 'invalid_job' | 'unsupported_version' {
+  return err instanceof JobVersionError ? 'unsupported_version' : 'invalid_job'
 }
 
 function obj(v: unknown): Record<string, unknown> {
@@ -171,11 +184,12 @@ export class AuditJobProcessor {
     const started = performance.now()
     this.#d.metrics.active(1)
     try {
+      const bytes = await this.#bytesOf(job)
       let pairs: readonly unknown[]
       try {
-        pairs = auditBatchPairs(job.data)
+        pairs = auditBatchPairs(job.data, bytes)
       } catch (err) {
-        return { pairs: [await this.#invalid(job, job.data, 0, err, started)] }
+        return { pairs: await this.#unreadable(job, err, bytes === null, started) }
       }
       const judged: Array<Judged | AuditResult> = []
       for (let i = 0; i < pairs.length; i++) {
@@ -200,11 +214,40 @@ export class AuditJobProcessor {
     }
   }
 
+  /** A binary batch's bytes (null when gone); undefined for any other envelope. Rejects on a Redis error (the job is retried). */
+  async #bytesOf(job: JobLike): Promise<Buffer | null | undefined> {
+    if (obj(job.data)['v'] !== AUDIT_BATCH_VERSION) return undefined
+    const batches = this.#d.batches
+    const id = job.id
+    if (batches === undefined || id === undefined) return null
+    return await this.#stage('batch_bytes', () => batches.read(id))
+  }
+
+  /**
+   * A batch whose pairs cannot be read. When its envelope says how many pairs of which route it
+   * carries (a binary batch), each of them gets its own skipped point under its route, so every
+   * enqueued pair is counted once: `batch_missing` when the bytes were gone, else `invalid_job` or
+   * `unsupported_version`. Otherwise the batch gives one such point, as an invalid single job does.
+   */
+  async #unreadable(job: JobLike, err: unknown, missing: boolean, started: number): Promise<AuditResult[]> {
+    const claimed = auditBatchClaimedPairs(job.data)
+    if (claimed === undefined) return [await this.#invalid(job, job.data, 0, err, started)]
+    const verdict = skippedVerdict(missing ? 'batch_missing' : invalidReason(err))
+    const count = claimed.reduce((n, [, c]) => n + c, 0)
+    this.#d.logger.warn({ jobId: job.id, pairs: count, reason: verdict.reason, err: (err as Error).message }, 'audit batch could not be read; its pairs are counted as skipped')
+    const routes: string[] = []
+    for (const [route, n] of claimed) for (let k = 0; k < n; k++) routes.push(routeTag(route))
+    const influx = await this.#write(routes.map((route, i) => auditPoint({ route, method: methodTag(undefined), verdict, timestampNs: invalidJobTime({}, job, i) })))
+    const seconds = (performance.now() - started) / 1000
+    for (const route of routes) this.#d.metrics.job(route, verdict.outcome, verdict.reason, seconds)
+    return routes.map(() => ({ outcome: verdict.outcome, reason: verdict.reason, fingerprint: undefined, group: 'none', influx }))
+  }
+
   /** `index`: the pair's place in its batch (0 for a single job or an unreadable envelope). */
   async #invalid(job: JobLike, raw: unknown, index: number, err: unknown, started: number): Promise<AuditResult> {
     const data = obj(raw)
     const route = routeTag(data['route'])
-    const verdict = skippedVerdict('invalid_job')
+    const verdict = skippedVerdict(invalidReason(err))
     this.#d.logger.warn({ jobId: job.id, pairId: typeof data['id'] === 'string' ? data['id'] : undefined, route, err: (err as Error).message }, 'invalid audit job skipped')
     const influx = await this.#write([auditPoint({ route, method: methodTag(obj(data['request'])['method']), verdict, timestampNs: invalidJobTime(data, job, index) })])
     this.#d.metrics.job(route, verdict.outcome, verdict.reason, (performance.now() - started) / 1000)

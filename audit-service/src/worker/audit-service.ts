@@ -1,4 +1,4 @@
-import { AUDIT_QUEUE_NAME, ConfigError, redisTarget, type ShadowgateConfig } from '@shadowgate/shared'
+import { AUDIT_BATCH_VERSION, AUDIT_QUEUE_NAME, ConfigError, auditBatchKey, redisTarget, type ShadowgateConfig } from '@shadowgate/shared'
 import { DelayedError, type Job } from 'bullmq'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
@@ -147,6 +147,7 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     logger,
     reviewer,
     gateFigures: gate?.figures,
+    batches: { read: (jobId) => redis.getBuffer(auditBatchKey(redisCfg.prefix, jobId)) },
   })
   let worker: AuditWorker<AuditResult | AuditBatchResult> | undefined
   let running = false
@@ -210,6 +211,14 @@ export function createAuditService(config: ShadowgateConfig, options: AuditServi
     })
     worker.on('error', (err) => logger.error({ err: err.message }, 'audit worker error'))
     worker.on('failed', (job, err) => logger.error({ jobId: job?.id, err: err.message }, 'audit job failed'))
+    // A binary batch's bytes go once its job is completed, not inside the processor: a worker that
+    // died between the two would re-run the job without its bytes and count its pairs twice. What a
+    // failed job leaves expires with the bytes' ttl.
+    worker.on('completed', (job) => {
+      const data: unknown = job.data
+      if (job.id === undefined || typeof data !== 'object' || data === null || (data as Record<string, unknown>)['v'] !== AUDIT_BATCH_VERSION) return
+      redis.del(auditBatchKey(redisCfg.prefix, job.id)).catch((err: unknown) => logger.debug({ jobId: job.id, err: (err as Error).message }, 'could not delete the bytes of a completed audit batch; they expire'))
+    })
     recheck.start()
     await gate?.start()
     replayer?.start()

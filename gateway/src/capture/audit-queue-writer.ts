@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq'
-import { AUDIT_BATCH_JOB_NAME, AUDIT_BATCH_VERSION, AUDIT_MAX_BATCH_PAIRS, type AuditBatch, type AuditJob } from '@shadowgate/shared'
+import { AUDIT_BATCH_BYTES_TTL_MS, AUDIT_BATCH_JOB_NAME, AUDIT_MAX_BATCH_PAIRS, auditBatchKey, packAuditBatch, type AuditJob } from '@shadowgate/shared'
 import type { RedisClient } from '../create-redis-client.js'
 import { AuditEnqueueError, AuditEnqueueUnknownError } from '../errors.js'
 
@@ -88,13 +88,16 @@ export class AuditQueueWriter {
   }
 
   /**
-   * Writes `pairs` as ONE job (an AuditBatch): per-job costs (job object, JSON, one Redis script)
-   * are paid once per batch instead of once per pair. Rejects with AuditEnqueueError when the write
-   * was not sent or Redis refused it, and with AuditEnqueueUnknownError when it was sent and no
-   * answer came in time: Redis may still run it (a paused or slow Redis runs what it read when it
-   * resumes), which addedJobs() tells later. The job id is also the job's deduplication id, so a
-   * write sent again (by the producer after a broken connection, or by ioredis after a cluster
-   * redirect or failover) adds nothing while the receipt lasts.
+   * Writes `pairs` as ONE job: the batch's bytes (one binary document, see AuditBatch) under
+   * auditBatchKey with one SET, then a small JSON job that refers to them by its id. Per-job costs are
+   * paid once per batch, and the pairs never go through JSON: bodies travel as raw bytes. Rejects with
+   * AuditEnqueueError when the job was not sent or Redis refused it, and with AuditEnqueueUnknownError
+   * when it was sent and no answer came in time: Redis may still run it (a paused or slow Redis runs
+   * what it read when it resumes), which addedJobs() tells later. Only the job makes the pairs count:
+   * bytes written for a job that never came to be expire unread. The job id is also the
+   * job's deduplication id, so a write sent again (by the producer after a broken connection, or by
+   * ioredis after a cluster redirect or failover) adds nothing while the receipt lasts, and writes
+   * the same bytes again.
    */
   async addBatch(pairs: readonly AuditJob[]): Promise<void> {
     // Workers refuse a longer batch: sending one would lose every pair of it.
@@ -102,14 +105,25 @@ export class AuditQueueWriter {
     const queue = this.#ready()
     const jobId = batchJobId(pairs)
     if (jobId === undefined) return
-    const data: AuditBatch = { v: AUDIT_BATCH_VERSION, kind: 'batch', pairs }
-    const add = queue.add(AUDIT_JOB_NAME, data, { jobId, deduplication: { id: jobId, ttl: AUDIT_ADD_RECEIPT_TTL_MS } })
+    const { envelope, bytes } = packAuditBatch(pairs)
+    const what = `a batch of ${pairs.length} audit pairs`
+    // The bytes and the job go out back to back on the one connection the Queue writes through, so
+    // Redis runs the SET first; not waiting for its answer keeps a batch that a paused or frozen Redis
+    // runs later whole (both land, in order). The job decides what the pairs count as: a job whose
+    // bytes Redis refused is still enqueued, and the worker counts its pairs as skipped/batch_missing.
+    const set = this.#connection.set(auditBatchKey(this.#opts.prefix, jobId), bytes, 'PX', AUDIT_BATCH_BYTES_TTL_MS)
+    set.catch((err: unknown) => this.#opts.onError(new Error(`Redis did not store the bytes of ${what} (job ${jobId}): ${err instanceof Error ? err.message : String(err)}`)))
+    await this.#settle(queue.add(AUDIT_JOB_NAME, envelope, { jobId, deduplication: { id: jobId, ttl: AUDIT_ADD_RECEIPT_TTL_MS } }), jobId, `adding ${what}`)
+  }
+
+  /** Awaits one write within the deadline, telling a refusal from a write whose outcome is unknown. */
+  async #settle(write: Promise<unknown>, jobId: string, what: string): Promise<void> {
     try {
-      await withDeadline(add, this.#opts.timeoutMs, `adding a batch of ${pairs.length} audit pairs`)
+      await withDeadline(write, this.#opts.timeoutMs, what)
     } catch (err) {
-      add.catch(() => undefined)
-      if (isRefusal(err)) throw new AuditEnqueueError(`Redis refused a batch of ${pairs.length} audit pairs: ${(err as Error).message}`, { cause: err })
-      throw new AuditEnqueueUnknownError(jobId, `no answer from Redis to a batch of ${pairs.length} audit pairs (${err instanceof Error ? err.message : String(err)})`, { cause: err })
+      write.catch(() => undefined)
+      if (isRefusal(err)) throw new AuditEnqueueError(`Redis refused ${what}: ${(err as Error).message}`, { cause: err })
+      throw new AuditEnqueueUnknownError(jobId, `no answer from Redis to ${what} (${err instanceof Error ? err.message : String(err)})`, { cause: err })
     }
   }
 

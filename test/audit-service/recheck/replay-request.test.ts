@@ -44,7 +44,7 @@ describe('replayRequest (real server)', () => {
 
   it('sends the captured path and query and returns the answer as a captured response', async () => {
     const out = await replayRequest(server.url, request(), opts)
-    expect(out.kind === 'response' && [out.status, Buffer.from(out.body.data, 'base64').toString(), out.body.truncated]).toEqual([200, 'seen /items/1?page=2', false])
+    expect(out.kind === 'response' && [out.status, Buffer.from(out.body.data as string, 'base64').toString(), out.body.truncated]).toEqual([200, 'seen /items/1?page=2', false])
     expect(server.received.at(-1)?.headers['x-shadowgate-noise']).toBe('1')
   })
 

@@ -1,4 +1,5 @@
-import { AUDIT_QUEUE_NAME, type AuditJob, type CapturedOutcome } from '@shadowgate/shared'
+import { Queue } from 'bullmq'
+import { AUDIT_BATCH_JOB_NAME, AUDIT_JSON_BATCH_VERSION, AUDIT_QUEUE_NAME, checkAuditJob, type AuditJob, type CapturedOutcome } from '@shadowgate/shared'
 import { AuditQueueWriter } from '../../../gateway/src/capture/audit-queue-writer.js'
 import { createProducerConnection } from '../../../gateway/src/capture/producer-connection.js'
 
@@ -43,20 +44,39 @@ export function pairJob(route: string, primary: CapturedOutcome, shadow: Capture
 /** Pairs per batch job when a test does not say: several, as the gateway's batches carry. */
 const TEST_BATCH_SIZE = 4
 
+function isJob(pair: unknown): pair is AuditJob {
+  try {
+    checkAuditJob(pair)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /**
  * Writes pairs to the audit queue the way the gateway does: through its queue writer and producer
- * connection, as batch jobs (AuditBatch envelopes) of `batchSize` pairs each, in order. A pair
- * the gateway would never send (the worker must still cope) can be passed as untyped data.
+ * connection, as batch jobs (binary AuditBatch envelopes) of `batchSize` pairs each, in order. A pair
+ * the gateway would never send (the worker must still cope) can be passed as untyped data: a batch
+ * holding one goes as a JSON batch (AUDIT_JSON_BATCH_VERSION, as older gateways write), the only
+ * form that can carry it.
  */
 export async function enqueueBatches(redisUrl: string, prefix: string, pairs: readonly (AuditJob | Record<string, unknown>)[], batchSize = TEST_BATCH_SIZE): Promise<void> {
   const connection = createProducerConnection({ mode: 'single', url: redisUrl, prefix })
   const writer = new AuditQueueWriter(connection, { queueName: AUDIT_QUEUE_NAME, prefix, keepFailedJobs: 100, timeoutMs: 10_000, onError: () => undefined })
+  let json: Queue | undefined
   try {
     await connection.connect()
-    // The writer takes checked jobs; a test's malformed pair goes through it unchanged, as hostile queue data.
-    const jobs = pairs as readonly AuditJob[]
-    for (let i = 0; i < jobs.length; i += batchSize) await writer.addBatch(jobs.slice(i, i + batchSize))
+    for (let i = 0; i < pairs.length; i += batchSize) {
+      const batch = pairs.slice(i, i + batchSize)
+      if (batch.every(isJob)) await writer.addBatch(batch)
+      else {
+        json ??= new Queue(AUDIT_QUEUE_NAME, { connection: { url: redisUrl }, prefix, defaultJobOptions: { removeOnComplete: true } })
+        const first = batch[0] as Record<string, unknown> | undefined
+        await json.add(AUDIT_BATCH_JOB_NAME, { v: AUDIT_JSON_BATCH_VERSION, kind: 'batch', pairs: batch }, { jobId: `b-${String(first?.['id'] ?? i)}` })
+      }
+    }
   } finally {
+    await json?.close()
     await writer.close()
     connection.disconnect()
   }

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { AUDIT_BATCH_JOB_NAME, AUDIT_BATCH_VERSION, AUDIT_QUEUE_NAME, mismatchGroupKey } from '@shadowgate/shared'
+import { AUDIT_BATCH_JOB_NAME, AUDIT_JSON_BATCH_VERSION, AUDIT_QUEUE_NAME, auditBatchKey, mismatchGroupKey, parseAuditBatch } from '@shadowgate/shared'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -108,7 +108,9 @@ describe('audit worker process faults', () => {
       await enqueueBatches(redis.url, PREFIX, [job])
       await waitFor(() => forwarded === 1, 20_000, 'the first run to write its point')
       const active = await queue.getJobs(['active'])
-      expect(active.map((j) => (j.data as { pairs?: { id: string }[] }).pairs?.map((p) => p.id))).toEqual([[job.id]])
+      const raw = new Redis(redis.url)
+      const bytes = await raw.getBuffer(auditBatchKey(PREFIX, String(active[0]?.id))).finally(() => raw.disconnect())
+      expect(active.map((j) => parseAuditBatch(j.data, bytes).map((p) => p.id))).toEqual([[job.id]])
       await first.kill('SIGKILL')
 
       const second = WorkerProcess.script(yaml(redis.url, influx.url))
@@ -147,7 +149,7 @@ describe('audit worker process faults', () => {
       await waitFor(() => first.output.includes('ready'), 20_000, `the first worker (${first.output})`)
       for (let b = 0; b < PAIRS / BATCH; b++) {
         const pairs = Array.from({ length: BATCH }, (_, i) => pairJob('orders', jsonResponse({ n: b * BATCH + i }), jsonResponse({ n: b * BATCH + i }), { capturedAtNs: `${1_700_000_600_000 + b * BATCH + i}000001` }))
-        await queue.add(AUDIT_BATCH_JOB_NAME, { v: AUDIT_BATCH_VERSION, kind: 'batch', pairs }, { jobId: `b-${pairs[0]?.id}` })
+        await queue.add(AUDIT_BATCH_JOB_NAME, { v: AUDIT_JSON_BATCH_VERSION, kind: 'batch', pairs }, { jobId: `b-${pairs[0]?.id}` })
       }
       // Every job judged at least once while InfluxDB is down: none waits for a first run any more.
       await waitFor(async () => {

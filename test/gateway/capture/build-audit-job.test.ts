@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto'
-import { gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { SAME_AS_PRIMARY, auditRulesFingerprint, parseAuditJob, validateConfig } from '@shadowgate/shared'
+import { SAME_AS_PRIMARY, auditRulesFingerprint, decodeAuditBatch, encodeAuditBatch, parseAuditJob, validateConfig } from '@shadowgate/shared'
 import { buildAuditJob, captureRules } from '../../../gateway/src/capture/build-audit-job.js'
 import { queueJobId } from '../../../gateway/src/capture/queue-job-id.js'
-import { makePair, response } from './capture-fixtures.js'
+import { bodyBytes, makePair, response } from './capture-fixtures.js'
 
 function rules(audit: Record<string, unknown> = {}) {
   return captureRules(validateConfig({ primary: 'http://127.0.0.1:9', audit }).audit)
@@ -30,7 +29,7 @@ describe('buildAuditJob', () => {
       bodySha256: createHash('sha256').update(body).digest('hex'),
       caller: '10.1.2.3',
     })
-    expect(job.primary).toMatchObject({ kind: 'response', status: 200, latencyMs: 12.5, body: { encoding: 'utf8', data: '{"id":"req-abc","price":1}', truncated: false } })
+    expect(job.primary).toMatchObject({ kind: 'response', status: 200, latencyMs: 12.5, body: { encoding: 'raw', data: Buffer.from('{"id":"req-abc","price":1}'), truncated: false } })
   })
 
   it("stamps the route's audit rules fingerprint on the pair, and none for a route it has no rules for", async () => {
@@ -68,23 +67,23 @@ describe('buildAuditJob', () => {
     expect(JSON.stringify(secret)).not.toContain('top')
   })
 
-  it('carries binary as base64, compressible bodies as gzip+base64, and flags truncation', async () => {
+  it('carries bodies as raw bytes, compressible bodies as gzip, and flags truncation', async () => {
     const big = Buffer.from(JSON.stringify({ items: Array.from({ length: 400 }, (_, i) => ({ i, label: 'repeated label' })) }))
     const binary = Buffer.from([0xc3, 0x28, 0xff, 0x00])
     const pair = makePair('b1', { primary: response(big, { truncated: true }), shadow: response(binary) })
     const job = parseAuditJob(await buildAuditJob(pair, rules(), 'gw', '1'))
     if (job.primary.kind !== 'response' || job.shadow.kind !== 'response') throw new Error('expected responses')
-    expect(job.primary.body.encoding).toBe('gzip+base64')
+    expect(job.primary.body.encoding).toBe('gzip')
     expect(job.primary.body.truncated).toBe(true)
-    expect(gunzipSync(Buffer.from(job.primary.body.data, 'base64')).equals(big)).toBe(true)
-    expect(job.shadow.body).toEqual({ encoding: 'base64', data: binary.toString('base64'), size: 4, truncated: false })
+    expect(bodyBytes(job.primary.body).equals(big)).toBe(true)
+    expect(job.shadow.body).toEqual({ encoding: 'raw', data: binary, size: 4, truncated: false })
   })
 
   it('cuts a body longer than audit.maxBodyBytes and flags it truncated', async () => {
     const pair = makePair('t1', { primary: response('0123456789') })
     const job = parseAuditJob(await buildAuditJob(pair, rules({ maxBodyBytes: 4 }), 'gw', '1'))
     if (job.primary.kind !== 'response') throw new Error('expected a response')
-    expect(job.primary.body).toEqual({ encoding: 'utf8', data: '0123', size: 4, truncated: true })
+    expect(job.primary.body).toEqual({ encoding: 'raw', data: Buffer.from('0123'), size: 4, truncated: true })
   })
 
   it('sends a shadow body identical to the primary body as a reference, which parsing resolves', async () => {
@@ -92,17 +91,18 @@ describe('buildAuditJob', () => {
     const sent = await buildAuditJob(pair, rules(), 'gw', '1')
     if (sent.primary.kind !== 'response' || sent.shadow.kind !== 'response') throw new Error('expected responses')
     expect(sent.shadow.body).toEqual({ encoding: SAME_AS_PRIMARY, data: '', size: sent.primary.body.size, truncated: false })
-    expect(JSON.stringify(sent).split('price').length).toBe(2) // the body travels once
-    const job = parseAuditJob(JSON.parse(JSON.stringify(sent)))
+    const bytes = encodeAuditBatch([sent])
+    expect(bytes.toString('latin1').split('price').length).toBe(2) // the body travels once
+    const job = parseAuditJob(decodeAuditBatch(bytes, 1)[0])
     if (job.shadow.kind !== 'response') throw new Error('expected a response')
-    expect(job.shadow.body).toEqual({ encoding: 'utf8', data: '{"id":"s1","price":1}', size: 21, truncated: false })
+    expect(job.shadow.body).toEqual({ encoding: 'raw', data: Buffer.from('{"id":"s1","price":1}'), size: 21, truncated: false })
   })
 
   it('sends the shadow body in full when it differs from the primary body, even only in length or in where it was cut', async () => {
     const longer = await buildAuditJob(makePair('s2', { primary: response('{"a":1}'), shadow: response('{"a":1} ') }), rules(), 'gw', '1')
-    expect(longer.shadow).toMatchObject({ body: { encoding: 'utf8', data: '{"a":1} ' } })
+    expect(longer.shadow).toMatchObject({ body: { encoding: 'raw', data: Buffer.from('{"a":1} ') } })
     const cut = await buildAuditJob(makePair('s3', { primary: response('0123'), shadow: response('0123', { truncated: true }) }), rules(), 'gw', '1')
-    expect(cut.shadow).toMatchObject({ body: { encoding: 'utf8', data: '0123', truncated: true } })
+    expect(cut.shadow).toMatchObject({ body: { encoding: 'raw', data: Buffer.from('0123'), truncated: true } })
     const capped = await buildAuditJob(makePair('s4', { primary: response('0123456789'), shadow: response('0123456789') }), rules({ maxBodyBytes: 4 }), 'gw', '1')
     expect(capped.shadow).toMatchObject({ body: { encoding: SAME_AS_PRIMARY, size: 4, truncated: true } })
   })

@@ -1,6 +1,8 @@
-import { Queue } from 'bullmq'
+import { gunzipSync } from 'node:zlib'
+import { Queue, type Job } from 'bullmq'
+import type { Redis } from 'ioredis'
 import { pino } from 'pino'
-import { AUDIT_QUEUE_NAME, parseAuditBatch, validateConfig, type AuditJob, type ShadowgateConfig } from '@shadowgate/shared'
+import { AUDIT_QUEUE_NAME, auditBatchKey, parseAuditBatch, validateConfig, type AuditJob, type EncodedBody, type ShadowgateConfig } from '@shadowgate/shared'
 import { AuditProducer, type AuditProducerDeps } from '../../../gateway/src/capture/audit-producer.js'
 import { GatewayMetrics } from '../../../gateway/src/metrics/gateway-metrics.js'
 import type { MirrorPair, ObservedOutcome } from '../../../gateway/src/mirror/mirror-pair.js'
@@ -73,10 +75,42 @@ export function readerQueue(redisUrl: string, prefix: string): Queue {
   return new Queue(AUDIT_QUEUE_NAME, { connection: { url: redisUrl }, prefix, skipMetasUpdate: true })
 }
 
+/** The ioredis connection a Queue built from connection options made (BullMQ types it by its own narrower interface). */
+export async function queueClient(queue: Queue): Promise<Redis> {
+  return (await queue.client) as unknown as Redis
+}
+
+/** The checked pairs of one batch job, its bytes read from Redis beside it. */
+export async function batchPairs(queue: Queue, job: Pick<Job, 'id' | 'data'>): Promise<AuditJob[]> {
+  const client = await queueClient(queue)
+  const bytes = job.id === undefined ? null : await client.getBuffer(auditBatchKey(queue.opts.prefix ?? 'bull', job.id))
+  return [...parseAuditBatch(job.data, bytes)]
+}
+
 /** Every pair waiting on the queue, in job order: each job is a batch envelope of pairs. */
 export async function queuedPairs(queue: Queue): Promise<AuditJob[]> {
   const jobs = await queue.getJobs(['waiting'], 0, -1)
-  return jobs.flatMap((j) => [...parseAuditBatch(j.data).pairs])
+  const pairs: AuditJob[] = []
+  for (const job of jobs) pairs.push(...(await batchPairs(queue, job)))
+  return pairs
+}
+
+/** A body's bytes, whatever its transport form (a same-as-primary reference is resolved by parsing first). */
+export function bodyBytes(body: EncodedBody): Buffer {
+  switch (body.encoding) {
+    case 'raw':
+      return Buffer.from(body.data)
+    case 'gzip':
+      return gunzipSync(body.data)
+    case 'utf8':
+      return Buffer.from(body.data, 'utf8')
+    case 'base64':
+      return Buffer.from(body.data, 'base64')
+    case 'gzip+base64':
+      return gunzipSync(Buffer.from(body.data, 'base64'))
+    default:
+      throw new Error(`unresolved body encoding ${body.encoding}`)
+  }
 }
 
 /** Sum of every drop reason. */

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createGatewayService, type GatewayService } from '../../../gateway/src/server/gateway-service.js'
 import { MIRROR_MARKER_HEADER } from '../../../gateway/src/mirror/mirror-marker.js'
 import { startRedis, startServer, waitFor, type TestRedis, type TestServer } from '@shadowgate/dev-helpers'
-import { queuedPairs, readerQueue } from '../capture/capture-fixtures.js'
+import { bodyBytes, queuedPairs, readerQueue } from '../capture/capture-fixtures.js'
 import { memoryLogger } from '../runtime/runtime-test-config.js'
 
 const TOKEN = 'stage-admin-token-01'
@@ -20,7 +20,7 @@ interface Gateway {
 }
 
 function bodyText(o: AuditJob['primary']): string {
-  return o.kind === 'response' ? Buffer.from(o.body.data, o.body.encoding === 'base64' ? 'base64' : 'utf8').toString() : ''
+  return o.kind === 'response' ? bodyBytes(o.body).toString() : ''
 }
 
 describe('migration stages on two gateways sharing Redis', () => {
