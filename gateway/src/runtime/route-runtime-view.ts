@@ -1,4 +1,7 @@
 import type { MigrationStage } from '@shadowgate/shared'
+import { effectivePercent, lastingPercent, type RouteState } from './route-state.js'
+import { currentStageSettings } from './stage-move.js'
+import type { SettingUpdate } from './stored-setting-writer.js'
 import type { StageSettings } from './stored-stage.js'
 
 /** A route as the admin API lists it: file config plus the runtime state in force. */
@@ -41,4 +44,40 @@ export interface MirrorChange {
   readonly revertTo: number | null
   readonly at: number
   readonly by: string
+}
+
+/** A route as the admin API lists it at `now`. */
+export function routeRuntimeView(s: RouteState, now: number): RouteRuntimeView {
+  const active = s.stored?.expiresAt != null && s.stored.expiresAt > now
+  return {
+    name: s.config.name,
+    match: s.config.match,
+    methods: s.config.methods,
+    percent: s.percent,
+    configuredPercent: s.config.mirror.percent,
+    expiresAt: active ? (s.stored?.expiresAt ?? null) : null,
+    revertTo: active ? (s.stored?.revertTo ?? null) : null,
+    updatedAt: s.stored?.updatedAt ?? null,
+    updatedBy: s.stored?.by ?? null,
+    primary: s.config.primary,
+    shadow: s.config.shadow,
+    stage: currentStageSettings(s.config, s.stored, lastingPercent(s, s.stored)),
+    configuredStage: s.config.stage,
+    rollbackTo: s.stored?.migration?.history.at(-1) ?? null,
+    writes: s.stored?.migration?.writes ?? 'old',
+  }
+}
+
+/** The change a written update made to a route's mirror percent; `resetBy` names who removed an override. */
+export function mirrorChange(state: RouteState, { current, wanted, now }: SettingUpdate, resetBy?: string): MirrorChange {
+  return {
+    route: state.config.name,
+    old: effectivePercent(state, current, now),
+    new: effectivePercent(state, wanted, now),
+    ttlMs: wanted?.expiresAt != null ? wanted.expiresAt - now : null,
+    expiresAt: wanted?.expiresAt ?? null,
+    revertTo: wanted?.revertTo ?? null,
+    at: now,
+    by: wanted?.by ?? resetBy ?? 'admin',
+  }
 }

@@ -1,16 +1,20 @@
 import { pino, type Logger } from 'pino'
-import { MAX_TIMER_MS, type MigrationStage, type RouteConfig, type ShadowgateConfig } from '@shadowgate/shared'
-import { InvalidSettingError, PercentAboveMaximumError, RuntimeStoreUnavailableError, StageNeedsRedisError, UnknownRouteError } from '../errors.js'
+import type { MigrationStage, ShadowgateConfig } from '@shadowgate/shared'
+import { InvalidSettingError, PercentAboveMaximumError, StageNeedsRedisError, UnknownRouteError } from '../errors.js'
 import type { FaultCounters } from '../metrics/fault-counters.js'
-import { guardHandler, reportHandlerError, type HandlerGuard } from './guard-handler.js'
+import { logAppliedChange } from './applied-change-log.js'
+import { reportHandlerError, type HandlerGuard } from './guard-handler.js'
 import { mirrorTtlProblem } from './mirror-ttl.js'
-import { endedRamp, nextRampChange, rampPercent, type LoadRamp } from './load-ramp.js'
+import type { LoadRamp } from './load-ramp.js'
 import { startedSetting, stoppedSetting, type LoadStart, type LoadStop } from './load-start.js'
-import type { MirrorChange, RouteRuntimeView } from './route-runtime-view.js'
+import { mirrorChange, routeRuntimeView, type MirrorChange, type RouteRuntimeView } from './route-runtime-view.js'
+import { effectivePercent, initialRouteState, lastingPercent, type RouteState } from './route-state.js'
 import type { RouteSettingsSource } from './route-settings-source.js'
 import type { RuntimeChangeSource, RuntimeStore, RuntimeStoreSink } from './runtime-store.js'
+import { ScheduledChanges } from './scheduled-changes.js'
 import { checkReason, checkStageMove, currentStageSettings, movedSetting, parseStageLog, rolledBackSetting, stageChangeJson, type StageChange } from './stage-move.js'
-import { decodeStoredSetting, encodeStoredSetting, type StoredMirrorSetting } from './stored-mirror-setting.js'
+import { decodeStoredSetting, type StoredMirrorSetting } from './stored-mirror-setting.js'
+import { StoredSettingWriter } from './stored-setting-writer.js'
 import type { StageSettings } from './stored-stage.js'
 
 export type { MirrorChange, RouteRuntimeView } from './route-runtime-view.js'
@@ -26,34 +30,8 @@ export interface RuntimeSettingsOptions {
   readonly onStageChange?: (change: StageChange) => void
 }
 
-interface RouteState {
-  readonly config: RouteConfig
-  percent: number
-  stage: MigrationStage
-  serve: number
-  raw: string | null
-  stored: StoredMirrorSetting | null
-  timer: NodeJS.Timeout | undefined
-  /** Last invalid stored value seen, so the poll does not warn about the same one every few seconds. */
-  invalidRaw: string | undefined
-}
-
-const MAX_CAS_ATTEMPTS = 5
 /** Change-log entries read to find one route's newest ones. */
 const MAX_STAGE_LOG_READ = 1_000
-
-interface Committed {
-  readonly current: StoredMirrorSetting | null
-  readonly wanted: StoredMirrorSetting | null
-  readonly now: number
-}
-
-/** A stored change that was written: the value before and after, at `now`. */
-interface Update {
-  readonly current: StoredMirrorSetting | null
-  readonly wanted: StoredMirrorSetting | null
-  readonly now: number
-}
 
 /**
  * The runtime route settings every request reads (O(1), from memory) and the admin API changes.
@@ -72,6 +50,8 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
   /** Highest percent a runtime change may set: mirror.maxAmplification copies per request. */
   readonly maxPercent: number
   readonly #onStageChange: ((change: StageChange) => void) | undefined
+  readonly #writer: StoredSettingWriter
+  readonly #scheduled: ScheduledChanges
   #closed = false
 
   constructor(config: ShadowgateConfig, opts: RuntimeSettingsOptions = {}) {
@@ -82,10 +62,17 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     this.#guard = { logger: this.#logger, faults: opts.faults }
     this.maxPercent = config.mirror.maxAmplification * 100
     this.#onStageChange = opts.onStageChange
-    for (const route of config.routes) {
-      const init = { percent: route.mirror.percent, stage: route.stage, serve: route.serve.percent }
-      this.#routes.set(route.name, { config: route, ...init, raw: null, stored: null, timer: undefined, invalidRaw: undefined })
-    }
+    for (const route of config.routes) this.#routes.set(route.name, initialRouteState(route))
+    this.#writer = new StoredSettingWriter({ store: this.#store, now: this.#now, maxPercent: this.maxPercent, apply: (route, raw) => this.applyStored(route, raw, 'admin') })
+    this.#scheduled = new ScheduledChanges({
+      store: this.#store,
+      now: this.#now,
+      logger: this.#logger,
+      guard: this.#guard,
+      closed: () => this.#closed,
+      apply: (route, raw, source) => this.applyStored(route, raw, source),
+      step: (state) => this.#refresh(state, 'load'),
+    })
   }
 
   /** Reads the stored values (bounded wait) and keeps following the store. Without a store: nothing to do. */
@@ -134,11 +121,11 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
   }
 
   list(): RouteRuntimeView[] {
-    return [...this.#routes.values()].map((s) => this.#view(s))
+    return [...this.#routes.values()].map((s) => routeRuntimeView(s, this.#now()))
   }
 
   view(route: string): RouteRuntimeView {
-    return this.#view(this.#state(route))
+    return routeRuntimeView(this.#state(route), this.#now())
   }
 
   /** The route's load ramp (running or the last one that ended), or null. */
@@ -177,7 +164,7 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     return await this.#change(state, (current, now) => {
       const { load, migration } = current ?? {}
       if (ttlMs === undefined) return { percent, expiresAt: null, revertTo: null, updatedAt: now, by, load, migration }
-      return { percent, expiresAt: now + ttlMs, revertTo: this.#lastingPercent(state, current), updatedAt: now, by, load, migration }
+      return { percent, expiresAt: now + ttlMs, revertTo: lastingPercent(state, current), updatedAt: now, by, load, migration }
     })
   }
 
@@ -190,8 +177,8 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
   async startLoad(route: string, start: LoadStart): Promise<LoadRamp> {
     const state = this.#state(route)
     const ctx = { shadow: this.shadow(route), maxPercent: this.maxPercent, configPercent: state.config.mirror.percent }
-    const update = await this.#update(state, (current, now) =>
-      startedSetting(route, start, current, now, { ...ctx, from: this.#effective(state, current, now), stage: current?.migration?.stage ?? state.config.stage }),
+    const update = await this.#writer.update(state, (current, now) =>
+      startedSetting(route, start, current, now, { ...ctx, from: effectivePercent(state, current, now), stage: current?.migration?.stage ?? state.config.stage }),
     )
     const load = update?.wanted?.load as LoadRamp
     this.#logger.info({ route, ...load, startedAt: new Date(load.startedAt).toISOString(), source: 'admin' }, 'load ramp started')
@@ -204,7 +191,7 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
    */
   async stopLoad(route: string, stop: LoadStop): Promise<{ readonly stopped: boolean; readonly load: LoadRamp | null }> {
     const state = this.#state(route)
-    const update = await this.#update(state, (current, now) => stoppedSetting(current, now, stop))
+    const update = await this.#writer.update(state, (current, now) => stoppedSetting(current, now, stop))
     const load = update?.wanted?.load ?? state.stored?.load ?? null
     if (update !== undefined && load !== null) {
       const log = { route, state: load.state, reason: load.stopReason, percent: load.stoppedPercent, returnsTo: this.mirrorPercent(route), figures: load.figures, by: stop.by, source: 'admin' }
@@ -259,7 +246,6 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     return parseStageLog((await this.#store?.recentLog?.(MAX_STAGE_LOG_READ)) ?? [], opts.route, opts.limit ?? 20)
   }
 
-
   applyStored(route: string, raw: string | null, source: RuntimeChangeSource): void {
     const state = this.#routes.get(route)
     if (!state || this.#closed || raw === state.raw) return
@@ -273,8 +259,7 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
       state.invalidRaw = raw ?? undefined
       return
     }
-    clearTimeout(state.timer)
-    state.timer = undefined
+    this.#scheduled.cancel(state)
     state.raw = raw
     state.stored = stored
     this.#refresh(state, source)
@@ -290,46 +275,17 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
   /** Recomputes the percent in force from the stored value and the clock, and schedules its next change. */
   #refresh(state: RouteState, source: RuntimeChangeSource): void {
     const { raw, stored } = state
-    const route = state.config.name
     const old = state.percent
     const now = this.#now()
-    const expired = stored?.expiresAt != null && stored.expiresAt <= now
-    state.percent = this.#effective(state, stored, now)
-    const load = stored?.load
+    state.percent = effectivePercent(state, stored, now)
     const oldStage = state.stage
     state.stage = stored?.migration?.stage ?? state.config.stage
     state.serve = stored?.migration?.serve ?? state.config.serve.percent
-    if (oldStage !== state.stage && source !== 'admin') this.#logger.info({ route, old: oldStage, new: state.stage, serve: state.serve, by: stored?.by ?? null, source }, 'migration stage changed')
-    if (raw !== null && stored !== null) {
-      const rampOver = load?.state === 'running' && now >= load.endsAt
-      if (expired) queueMicrotask(guardHandler(this.#guard, 'runtime-expiry', () => this.#expire(state, raw)))
-      else if (rampOver) queueMicrotask(guardHandler(this.#guard, 'load-end', () => this.#endRamp(state, raw)))
-      else {
-        const at = Math.min(stored.expiresAt ?? Infinity, load === undefined ? Infinity : (nextRampChange(load, now) ?? Infinity))
-        if (at !== Infinity) this.#schedule(state, raw, at)
-      }
+    if (oldStage !== state.stage && source !== 'admin') {
+      this.#logger.info({ route: state.config.name, old: oldStage, new: state.stage, serve: state.serve, by: stored?.by ?? null, source }, 'migration stage changed')
     }
-    if (source === 'load' && old !== state.percent) {
-      const running = load?.state === 'running'
-      this.#logger.info({ route, old, new: state.percent, to: load?.to ?? null, source }, running ? 'load ramp step' : 'load ramp over: the route returns to its previous percent')
-      return
-    }
-    // Changes made here are logged by #change with their caller; the others when they change the percent.
-    if (old !== state.percent && source !== 'admin') {
-      this.#logger.info(
-        {
-          route,
-          old,
-          new: state.percent,
-          ttlMs: stored?.expiresAt != null && !expired ? stored.expiresAt - (stored.updatedAt || now) : null,
-          expiresAt: stored?.expiresAt != null ? new Date(stored.expiresAt).toISOString() : null,
-          revertTo: stored?.revertTo ?? null,
-          by: stored?.by ?? null,
-          source,
-        },
-        source === 'ttl' ? 'mirror percent reverted after its ttl' : stored === null ? 'mirror percent reset to the config file' : 'mirror percent changed',
-      )
-    }
+    if (raw !== null && stored !== null) this.#scheduled.plan(state, raw, stored, now)
+    logAppliedChange(this.#logger, state, old, source, now)
   }
 
   applySnapshot(values: ReadonlyMap<string, string>, skip: ReadonlySet<string>, source: RuntimeChangeSource): void {
@@ -341,10 +297,7 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
   /** Idempotent: stops the expiry timers; the store (if any) belongs to whoever created it. */
   close(): void {
     this.#closed = true
-    for (const s of this.#routes.values()) {
-      clearTimeout(s.timer)
-      s.timer = undefined
-    }
+    for (const s of this.#routes.values()) this.#scheduled.cancel(s)
     this.#listeners.clear()
   }
 
@@ -352,41 +305,6 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     const s = this.#routes.get(route)
     if (!s) throw new UnknownRouteError(route)
     return s
-  }
-
-  #view(s: RouteState): RouteRuntimeView {
-    const active = s.stored?.expiresAt != null && s.stored.expiresAt > this.#now()
-    return {
-      name: s.config.name,
-      match: s.config.match,
-      methods: s.config.methods,
-      percent: s.percent,
-      configuredPercent: s.config.mirror.percent,
-      expiresAt: active ? (s.stored?.expiresAt ?? null) : null,
-      revertTo: active ? (s.stored?.revertTo ?? null) : null,
-      updatedAt: s.stored?.updatedAt ?? null,
-      updatedBy: s.stored?.by ?? null,
-      primary: this.primary(s.config.name),
-      shadow: this.shadow(s.config.name),
-      stage: currentStageSettings(s.config, s.stored, this.#lastingPercent(s, s.stored)),
-      configuredStage: s.config.stage,
-      rollbackTo: s.stored?.migration?.history.at(-1) ?? null,
-      writes: s.stored?.migration?.writes ?? 'old',
-    }
-  }
-
-  #lastingPercent(state: RouteState, current: StoredMirrorSetting | null): number {
-    if (current === null) return state.config.mirror.percent
-    if (current.expiresAt !== null) return current.revertTo ?? state.config.mirror.percent
-    return current.percent
-  }
-
-  #effective(state: RouteState, current: StoredMirrorSetting | null, now: number): number {
-    if (current === null) return state.config.mirror.percent
-    const ramp = current.load === undefined ? undefined : rampPercent(current.load, now)
-    if (ramp !== undefined) return ramp
-    if (current.expiresAt !== null && current.expiresAt <= now) return current.revertTo ?? state.config.mirror.percent
-    return current.percent
   }
 
   async #moveStage(
@@ -399,10 +317,10 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     if (this.#store === undefined) throw new StageNeedsRedisError()
     const route = state.config.name
     let change: StageChange | undefined
-    await this.#commit(
+    await this.#writer.update(
       state,
       (current, now) => {
-        const from = currentStageSettings(state.config, current, this.#lastingPercent(state, current))
+        const from = currentStageSettings(state.config, current, lastingPercent(state, current))
         const { wanted, to } = next(current, from, now)
         change = { route, action, from, to, at: now, by, reason }
         return wanted
@@ -419,101 +337,13 @@ export class RuntimeSettings implements RouteSettingsSource, RuntimeStoreSink {
     return change
   }
 
-  /** Compare-and-set of one route's stored setting (retried while others write), applied here at once. */
-  async #commit(state: RouteState, next: (current: StoredMirrorSetting | null, now: number) => StoredMirrorSetting | null, logEntry?: () => string | undefined): Promise<Committed> {
-    const update = await this.#update(state, next, logEntry)
-    return update as Committed
-  }
-
-  /**
-   * Compare-and-sets the route's stored value to what `next` makes of the current one (read from the
-   * store) and applies it here; `next` returning undefined leaves it as it is (nothing written, undefined
-   * returned). `logEntry` is appended to the change log in the same atomic step.
-   */
-  async #update(
-    state: RouteState,
-    next: (current: StoredMirrorSetting | null, now: number) => StoredMirrorSetting | null | undefined,
-    logEntry?: () => string | undefined,
-  ): Promise<Update | undefined> {
-    const route = state.config.name
-    const store = this.#store
-    for (let attempt = 0; attempt < (store ? MAX_CAS_ATTEMPTS : 1); attempt++) {
-      const currentRaw = store ? await store.get(route) : state.raw
-      const current = currentRaw === null ? null : (decodeStoredSetting(currentRaw, this.maxPercent) ?? null)
-      const now = this.#now()
-      const wanted = next(current, now)
-      if (wanted === undefined) return undefined
-      const wantedRaw = wanted === null ? null : encodeStoredSetting(wanted)
-      if (store && !(await store.compareAndSet(route, currentRaw, wantedRaw, logEntry?.()))) continue
-      this.applyStored(route, wantedRaw, 'admin')
-      return { current, wanted, now }
-    }
-    throw new RuntimeStoreUnavailableError(`route "${route}" kept changing while this change was being made; nothing was changed, try again`)
-  }
-
   async #change(state: RouteState, next: (current: StoredMirrorSetting | null, now: number) => StoredMirrorSetting | null, resetBy?: string): Promise<MirrorChange> {
-    const route = state.config.name
-    const { current, wanted, now } = await this.#commit(state, next)
-    const change: MirrorChange = {
-      route,
-      old: this.#effective(state, current, now),
-      new: this.#effective(state, wanted, now),
-      ttlMs: wanted?.expiresAt != null ? wanted.expiresAt - now : null,
-      expiresAt: wanted?.expiresAt ?? null,
-      revertTo: wanted?.revertTo ?? null,
-      at: now,
-      by: wanted?.by ?? resetBy ?? 'admin',
-    }
+    const update = await this.#writer.update(state, next)
+    const change = mirrorChange(state, update, resetBy)
     this.#logger.info(
-      { ...change, at: new Date(now).toISOString(), expiresAt: change.expiresAt === null ? null : new Date(change.expiresAt).toISOString(), source: 'admin' },
-      wanted === null ? 'mirror percent reset to the config file' : 'mirror percent changed',
+      { ...change, at: new Date(change.at).toISOString(), expiresAt: change.expiresAt === null ? null : new Date(change.expiresAt).toISOString(), source: 'admin' },
+      update.wanted === null ? 'mirror percent reset to the config file' : 'mirror percent changed',
     )
     return change
-  }
-
-  /** Reverts at `expiresAt`; a ttl longer than a timer holds (MAX_TIMER_MS) is waited for in steps. */
-  #schedule(state: RouteState, raw: string, expiresAt: number): void {
-    const delay = Math.max(0, expiresAt - this.#now())
-    const fire = guardHandler(this.#guard, 'runtime-expiry', () => {
-      state.timer = undefined
-      if (this.#closed || state.raw !== raw) return
-      const stored = state.stored
-      if (this.#now() < expiresAt) this.#schedule(state, raw, expiresAt)
-      else if (stored?.expiresAt != null && stored.expiresAt <= this.#now()) this.#expire(state, raw)
-      else if (stored?.load?.state === 'running' && stored.load.endsAt <= this.#now()) this.#endRamp(state, raw)
-      else this.#refresh(state, 'load')
-    })
-    state.timer = setTimeout(fire, Math.min(delay, MAX_TIMER_MS))
-    state.timer.unref()
-  }
-
-  /**
-   * Reverts an expired temporary change: locally at once (so the revert happens even while the store is
-   * down), then in the store with a compare-and-set on the expired value. The reverted value depends only
-   * on the expired one, so every instance writes the same bytes and the revert is idempotent fleet-wide.
-   */
-  #expire(state: RouteState, expiredRaw: string): void {
-    if (this.#closed || state.raw !== expiredRaw || !state.stored || state.stored.expiresAt === null) return
-    const expired = state.stored
-    const percent = expired.revertTo ?? state.config.mirror.percent
-    this.#replace(state, expiredRaw, { percent, expiresAt: null, revertTo: null, updatedAt: expired.expiresAt ?? this.#now(), by: 'ttl', load: expired.load, migration: expired.migration }, 'ttl')
-  }
-
-  /** Ends a ramp that reached its max duration, the same way: its end depends only on the stored ramp. */
-  #endRamp(state: RouteState, rampRaw: string): void {
-    const { stored } = state
-    const load = stored?.load
-    if (this.#closed || state.raw !== rampRaw || !stored || load?.state !== 'running') return
-    this.#replace(state, rampRaw, { ...stored, load: endedRamp(load, 'expired', load.endsAt, 'max duration reached') }, 'load')
-  }
-
-  /** Applies `next` here at once, then compare-and-sets it in the store over `fromRaw`. */
-  #replace(state: RouteState, fromRaw: string, next: StoredMirrorSetting, source: 'ttl' | 'load'): void {
-    const raw = encodeStoredSetting(next)
-    this.applyStored(state.config.name, raw, source)
-    this.#store?.compareAndSet(state.config.name, fromRaw, raw).catch((err: unknown) => {
-      // Another instance, or this one after reconnecting, writes the same value.
-      this.#logger.debug({ route: state.config.name, err, source }, 'could not store a scheduled runtime change now')
-    })
   }
 }

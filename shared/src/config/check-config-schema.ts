@@ -5,7 +5,7 @@ import { MAX_TIMER_MS, formatDurationBound, parseDuration } from '../duration.js
 import { parsePathPattern } from '../path-grammar.js'
 import { routeTemplateError } from '../route-template.js'
 import { configJsonSchema } from './config-json-schema.js'
-import { DURATION_MESSAGE } from './config-schema.js'
+import { DURATION_MESSAGE } from './config-schema-builders.js'
 import { maskUrlCredentials } from './mask-url-credentials.js'
 
 type Json = { [key: string]: unknown }
