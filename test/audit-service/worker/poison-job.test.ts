@@ -1,81 +1,32 @@
-import { setLogger } from '@influxdata/influxdb-client'
-import { AUDIT_BATCH_JOB_NAME, AUDIT_MAX_BATCH_PAIRS, AUDIT_QUEUE_NAME, parseConfig } from '@shadowgate/shared'
-import { Queue } from 'bullmq'
-import { Redis } from 'ioredis'
-import { pino } from 'pino'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AUDIT_BATCH_JOB_NAME, AUDIT_MAX_BATCH_PAIRS, AUDIT_QUEUE_NAME } from '@shadowgate/shared'
+import { describe, expect, it } from 'vitest'
 import { repairJobJson } from '../../../audit-service/src/worker/audit-worker.js'
-import { createAuditService, type AuditService } from '../../../audit-service/src/worker/audit-service.js'
-import { waitFor, startInfluxd, type TestInflux, startRedis, type TestRedis } from '@shadowgate/dev-helpers'
+import { waitFor } from '@shadowgate/dev-helpers'
 import { jsonResponse, pairJob } from './pair-jobs.js'
-
-function config(redisUrl: string, influxUrl: string, prefix: string): ReturnType<typeof parseConfig> {
-  return parseConfig(`
-primary: http://127.0.0.1:1
-redis: { url: "${redisUrl}", prefix: ${prefix} }
-influx: { url: "${influxUrl}", database: ${prefix}, flushInterval: 50ms }
-routes:
-  - { name: r, match: "/r/*" }
-`)
-}
-
-const metric = async (service: AuditService, line: string): Promise<number> => {
-  const text = await service.metrics.registry.metrics()
-  const hit = text.split('\n').find((l) => l.startsWith(`${line} `))
-  return hit === undefined ? 0 : Number(hit.slice(line.length + 1))
-}
+import { metric, workerRig } from './worker-rig.js'
 
 describe('poison jobs end: unparsable data and over-long batches are judged skipped/invalid_job (real Redis, real influxd)', () => {
-  let redis: TestRedis
-  let influx: TestInflux
-  let client: Redis
-  const services: AuditService[] = []
-  const queues: Queue[] = []
-  beforeAll(async () => {
-    setLogger({ error: () => undefined, warn: () => undefined })
-    ;[redis, influx] = await Promise.all([startRedis(), startInfluxd()])
-    client = new Redis(redis.url, { maxRetriesPerRequest: 1 })
-  })
-  afterAll(async () => {
-    for (const q of queues) await q.close()
-    for (const s of services) await s.close()
-    client?.disconnect()
-    await Promise.all([redis?.close(), influx?.close()])
-  })
-
-  const setup = async (prefix: string): Promise<{ queue: Queue; start: () => Promise<AuditService> }> => {
-    await influx.createDatabase(prefix)
-    const queue = new Queue(AUDIT_QUEUE_NAME, { connection: { url: redis.url }, prefix })
-    queues.push(queue)
-    return {
-      queue,
-      start: async () => {
-        // A short stalled check: the old worker's poison job came back after every one of them.
-        const service = createAuditService(config(redis.url, influx.url, prefix), { logger: pino({ level: 'silent' }), lockDurationMs: 1_000, stalledIntervalMs: 500 })
-        services.push(service)
-        await service.start()
-        return service
-      },
-    }
-  }
+  const rig = workerRig(`  - { name: r, match: "/r/*" }`)
+  // A short stalled check: the old worker's poison job came back after every one of them.
+  const setup = (prefix: string): ReturnType<typeof rig.setup> => rig.setup(prefix, { lockDurationMs: 1_000, stalledIntervalMs: 500 })
 
   it('a job whose stored data is not JSON completes as skipped/invalid_job instead of looping in the active list', async () => {
     const { queue, start } = await setup('poison')
     const good = pairJob('r', jsonResponse({ a: 1 }), jsonResponse({ a: 1 }), { capturedAtNs: '1700010000000000001' })
     await queue.add('pair', good, { jobId: 'poisoned' })
     // What a buggy client or anyone with Redis access can leave behind: the job hash holds bytes that are not JSON.
-    await client.hset(`poison:${AUDIT_QUEUE_NAME}:poisoned`, 'data', '{"v":1,"id":"poisoned", not json')
+    await rig.client().hset(`poison:${AUDIT_QUEUE_NAME}:poisoned`, 'data', '{"v":1,"id":"poisoned", not json')
     const service = await start()
     await waitFor(async () => (await metric(service, 'shadowgate_audit_jobs_total{route="(invalid)",outcome="skipped",reason="invalid_job"}')) === 1, 10_000, 'the poisoned job to be judged')
     await waitFor(async () => (await queue.getJobCounts('active')).active === 0, 5_000, 'the poisoned job to leave the active list')
     expect(await queue.getJobCounts('wait', 'active', 'failed', 'delayed')).toEqual({ wait: 0, active: 0, failed: 0, delayed: 0 })
-    await waitFor(async () => (await influx.query(`SELECT count(judged) FROM shadowgate_audit WHERE reason = 'invalid_job'`, 'poison')).length > 0, 10_000, 'the invalid_job point')
+    await waitFor(async () => (await rig.influx().query(`SELECT count(judged) FROM shadowgate_audit WHERE reason = 'invalid_job'`, 'poison')).length > 0, 10_000, 'the invalid_job point')
   })
 
   it('a job whose stored options are not JSON ends the same way', async () => {
     const { queue, start } = await setup('poison2')
     await queue.add('pair', pairJob('r', jsonResponse(1), jsonResponse(1)), { jobId: 'bad-opts' })
-    await client.hset(`poison2:${AUDIT_QUEUE_NAME}:bad-opts`, 'opts', '{oops')
+    await rig.client().hset(`poison2:${AUDIT_QUEUE_NAME}:bad-opts`, 'opts', '{oops')
     const service = await start()
     await waitFor(async () => (await metric(service, 'shadowgate_audit_jobs_total{route="(invalid)",outcome="skipped",reason="invalid_job"}')) === 1, 10_000, 'the job with broken options to be judged')
     await waitFor(async () => (await queue.getJobCounts('active')).active === 0, 5_000, 'the job to leave the active list')
@@ -96,7 +47,7 @@ describe('poison jobs end: unparsable data and over-long batches are judged skip
     const service = await start()
     await waitFor(async () => (await metric(service, 'shadowgate_audit_jobs_total{route="(invalid)",outcome="skipped",reason="invalid_job"}')) === AUDIT_MAX_BATCH_PAIRS, 30_000, 'every empty pair to be judged')
     await waitFor(async () => (await queue.getJobCounts('active', 'wait')).active === 0, 10_000, 'the batch job to complete')
-    const rows = await influx.query(`SELECT count(judged) FROM shadowgate_audit WHERE route = '(invalid)'`, 'emptypairs')
+    const rows = await rig.influx().query(`SELECT count(judged) FROM shadowgate_audit WHERE route = '(invalid)'`, 'emptypairs')
     // One point per pair: pairs that shared a time would have overwritten each other.
     expect(Number(rows[0]?.values[0]?.[1] ?? 0)).toBe(AUDIT_MAX_BATCH_PAIRS)
   })
