@@ -33,11 +33,16 @@ const NO_HEADERS: Readonly<Record<string, string | string[]>> = Object.freeze({}
  * Sends one copy to a shadow and reads (and discards) its answer, bounded in time and size.
  * Reports exactly one outcome through onDone, whatever happens: a response, a failure, the
  * deadline, or abort() at shutdown.
+ *
+ * It implements undici's raw handler interface (onConnect, onHeaders, onData, onComplete, onError)
+ * rather than the controller one: given a controller-style handler, undici wraps every request in
+ * an adapter and a controller and parses the response headers and trailers into objects, work a
+ * copy whose answer is thrown away (and whose headers are read raw when captured) does not need.
  */
 export class ShadowCall implements Dispatcher.DispatchHandler {
   readonly #opts: ShadowCallOptions
   readonly #startedAt = performance.now()
-  #controller: Dispatcher.DispatchController | null = null
+  #abort: ((err?: Error) => void) | null = null
   #timer: NodeJS.Timeout | undefined
   #settled = false
   #status = 0
@@ -80,23 +85,23 @@ export class ShadowCall implements Dispatcher.DispatchHandler {
     this.#fail('timeout', `shadow did not answer completely within ${this.#opts.timeoutMs} ms`)
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller
-    if (this.#settled) controller.abort(new errors.RequestAbortedError('shadow call already ended'))
+  onConnect(abort: (err?: Error) => void): void {
+    this.#abort = abort
+    if (this.#settled) abort(new errors.RequestAbortedError('shadow call already ended'))
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number): void {
-    if (statusCode < 200 || this.#settled) return
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    if (statusCode < 200 || this.#settled) return true
     this.#status = statusCode
     if (this.#opts.captureBytes !== undefined) {
-      const raw = controller.rawHeaders
-      if (Array.isArray(raw)) this.#headers = headerRecord(clientResponseHeaders(raw))
+      if (Array.isArray(rawHeaders)) this.#headers = headerRecord(clientResponseHeaders(rawHeaders))
       this.#capture = new BodyCapture(Math.min(this.#opts.captureBytes, this.#opts.maxResponseBytes))
     }
+    return true
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.#settled) return
+  onData(chunk: Buffer): boolean {
+    if (this.#settled) return true
     this.#read += chunk.length
     const capture = this.#capture
     if (capture !== undefined) {
@@ -107,15 +112,16 @@ export class ShadowCall implements Dispatcher.DispatchHandler {
     if (this.#read > this.#opts.maxResponseBytes) {
       // Enough read: the rest is not worth a socket. The response counts, marked truncated.
       this.#succeed(true)
-      controller.abort(new errors.RequestAbortedError('shadow response exceeded mirror.maxResponseBytes'))
+      this.#abort?.(new errors.RequestAbortedError('shadow response exceeded mirror.maxResponseBytes'))
     }
+    return true
   }
 
-  onResponseEnd(): void {
+  onComplete(): void {
     this.#succeed(false)
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
+  onError(err: Error): void {
     this.#fail(upstreamErrorKind(err), err.message)
   }
 
@@ -136,7 +142,7 @@ export class ShadowCall implements Dispatcher.DispatchHandler {
   #fail(error: UpstreamErrorKind, message: string): void {
     if (this.#settled) return
     this.#settle()
-    this.#controller?.abort(new errors.RequestAbortedError(message))
+    this.#abort?.(new errors.RequestAbortedError(message))
     this.#capture = undefined
     this.#opts.onDone(this, { kind: 'error', error, message, latencyMs: performance.now() - this.#startedAt })
   }
