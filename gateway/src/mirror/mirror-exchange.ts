@@ -132,6 +132,11 @@ export class MirrorExchange implements PrimaryObserver {
     return this.#capturing
   }
 
+  /** The primary response matters only to an audit pair being captured. */
+  get observesResponse(): boolean {
+    return this.#capturing
+  }
+
   /** True while the sink that accepted this pair has not been told how it ended. */
   get pairOwed(): boolean {
     return this.#pairOwed

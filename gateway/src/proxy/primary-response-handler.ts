@@ -101,7 +101,8 @@ export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
       return true
     }
     this.#headersSent = true
-    this.#observer?.onResponseHead(statusCode, headerRecord(list))
+    const observer = this.#observer
+    if (observer !== undefined && observer.observesResponse !== false) observer.onResponseHead(statusCode, headerRecord(list))
     return true
   }
 
