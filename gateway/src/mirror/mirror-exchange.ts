@@ -107,8 +107,9 @@ export class MirrorExchange implements PrimaryObserver {
     this.#pairOwed = this.#capturing
     this.#captureBytes = init.captureBytes ?? 0
     this.#budget = init.budget
-    init.res.once('close', this.#onResponseClose)
-    if (this.#capturing) init.res.once('finish', this.#onResponseFinish)
+    // on, not once: both events fire once per response, and once() would wrap each listener per request.
+    init.res.on('close', this.#onResponseClose)
+    if (this.#capturing) init.res.on('finish', this.#onResponseFinish)
   }
 
   /** The client's request; only until the copy is sent (and, for an audited pair, until it is delivered). */
