@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import { NOT_MIRRORED_REASONS, packageVersion, type NotMirroredReason } from '@shadowgate/shared'
 import { STATUS_CLASSES, statusClassIndex } from './access-counts.js'
 import { FaultCounters } from './fault-counters.js'
@@ -47,7 +47,7 @@ export class GatewayMetrics {
   readonly #mirrored: Counter<'route'>
   readonly #notMirrored: Counter<'route' | 'reason'>
   readonly #shadowErrors: Counter<'route' | 'kind'>
-  readonly #shadowLatency: Histogram<'route'>
+  readonly #shadowLatency: RouteHistogram
   readonly #primaryErrors: Counter<'route' | 'kind'>
   readonly #circuit: Gauge<'shadow' | 'state'>
   readonly #requestDuration: RouteHistogram
@@ -93,12 +93,11 @@ export class GatewayMetrics {
         }),
     })
     this.#shadowErrors = new Counter({ name: 'shadowgate_shadow_errors_total', help: 'Shadow calls that failed, by route and error kind', labelNames: ['route', 'kind'], registers })
-    this.#shadowLatency = new Histogram({
+    this.#shadowLatency = new RouteHistogram({
       name: 'shadowgate_shadow_duration_seconds',
       help: 'Time from sending the copy to the end of the shadow response',
-      labelNames: ['route'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
+      registry: this.registry,
     })
     this.#primaryErrors = new Counter({ name: 'shadowgate_primary_errors_total', help: 'Primary calls that failed (502/504 to the client), by route and kind', labelNames: ['route', 'kind'], registers })
     this.#circuit = new Gauge({ name: 'shadowgate_circuit_state', help: 'Shadow circuit breaker: 1 for the state it is in (closed, open, half_open), 0 for the others', labelNames: ['shadow', 'state'], registers })
@@ -216,7 +215,7 @@ export class GatewayMetrics {
   }
 
   shadowDone(route: string, seconds: number, errorKind?: string): void {
-    this.#shadowLatency.observe({ route }, seconds)
+    this.#shadowLatency.observe(route, seconds)
     if (errorKind) {
       this.#route(route).shadowErrors++
       this.#shadowErrors.inc({ route, kind: errorKind })

@@ -15,6 +15,7 @@ import { RouteTable, UNMATCHED_ROUTE, type CompiledHeaderRewrites, type Compiled
 import { StaticRouteSettings } from '../routes/static-route-settings.js'
 import type { RouteSettingsSource } from '../runtime/route-settings-source.js'
 import { CircuitBreaker, type CircuitPass } from './circuit-breaker.js'
+import { CopyDeadlines } from './copy-deadlines.js'
 import { InFlightLimiter } from './in-flight-limiter.js'
 import { COPY_HEADER, MIRROR_MARKER_HEADER } from './mirror-marker.js'
 import { MirrorExchange, type AbandonReason, type ExchangeHost } from './mirror-exchange.js'
@@ -107,6 +108,7 @@ export class MirrorCore implements ExchangeHost {
   readonly #limiter: InFlightLimiter
   readonly #breakers = new Map<string, CircuitBreaker>()
   readonly #calls = new Set<ShadowCall>()
+  readonly #deadlines: CopyDeadlines
   readonly #budget: CaptureBudget | undefined
   readonly #observer: CopyObserver | undefined
   readonly #traffic: TrafficObserver | undefined
@@ -134,6 +136,7 @@ export class MirrorCore implements ExchangeHost {
     const cap = this.#ownedDispatcher === undefined ? config.mirror.maxInFlight : Math.min(config.mirror.maxInFlight, config.mirror.connections)
     this.#traffic = options.traffic
     this.#shadowLabel = shadowLabeler(config)
+    this.#deadlines = new CopyDeadlines(config.mirror.timeoutMs)
     this.#limiter = new InFlightLimiter(cap, { onChange: (shadow, n) => this.#metrics.inFlight(this.#shadowLabel(shadow), n) })
     if (this.#sink !== undefined) this.#budget = new CaptureBudget(config.audit.maxCaptureBytesTotal, (used) => this.#metrics.captureBytes(used))
   }
@@ -263,7 +266,7 @@ export class MirrorCore implements ExchangeHost {
     // Slow requests are judged on the audited copy, the one the pair is made of.
     const copy = k === 1 ? this.#traffic?.copySent(exchange.req, name) : undefined
     const call = new ShadowCall({
-      timeoutMs: this.#config.mirror.timeoutMs,
+      deadlines: this.#deadlines,
       maxResponseBytes: this.#config.mirror.maxResponseBytes,
       captureBytes: audited ? this.#sink?.maxBodyBytes : undefined,
       captureTake: audited ? (bytes) => exchange.captureTake(bytes) : undefined,
@@ -339,6 +342,7 @@ export class MirrorCore implements ExchangeHost {
     if (this.#closed) return
     this.#closed = true
     for (const call of [...this.#calls]) call.abort()
+    this.#deadlines.close()
     this.#limiter.close()
     await this.#ownedDispatcher?.destroy()
   }

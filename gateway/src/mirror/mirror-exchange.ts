@@ -107,8 +107,9 @@ export class MirrorExchange implements PrimaryObserver {
     this.#pairOwed = this.#capturing
     this.#captureBytes = init.captureBytes ?? 0
     this.#budget = init.budget
-    init.res.once('close', this.#onResponseClose)
-    if (this.#capturing) init.res.once('finish', this.#onResponseFinish)
+    // on, not once: both events fire once per response, and once() would wrap each listener per request.
+    init.res.on('close', this.#onResponseClose)
+    if (this.#capturing) init.res.on('finish', this.#onResponseFinish)
   }
 
   /** The client's request; only until the copy is sent (and, for an audited pair, until it is delivered). */
@@ -129,6 +130,11 @@ export class MirrorExchange implements PrimaryObserver {
 
   /** True when the primary response is wanted for an audit pair. */
   get capturing(): boolean {
+    return this.#capturing
+  }
+
+  /** The primary response matters only to an audit pair being captured. */
+  get observesResponse(): boolean {
     return this.#capturing
   }
 

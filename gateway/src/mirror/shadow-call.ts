@@ -3,6 +3,7 @@ import { errors, type Dispatcher } from 'undici'
 import { clientResponseHeaders, headerRecord } from '../proxy/response-headers.js'
 import { upstreamErrorKind } from '../proxy/upstream-error-kind.js'
 import { BodyCapture } from './body-capture.js'
+import type { CopyDeadlines, ExpiringCall } from './copy-deadlines.js'
 import type { ObservedOutcome } from './mirror-pair.js'
 
 /** One copy of a client request, ready to send to a shadow. */
@@ -15,8 +16,8 @@ export interface ShadowCopy {
 }
 
 export interface ShadowCallOptions {
-  /** Deadline for the whole exchange: connecting, headers and body. */
-  readonly timeoutMs: number
+  /** Deadline for the whole exchange (connecting, headers and body), shared by all copies. */
+  readonly deadlines: CopyDeadlines
   /** The response is read up to this many bytes; beyond, reading stops and the call counts as truncated. */
   readonly maxResponseBytes: number
   /** Capture headers and up to this many body bytes for an audit pair; undefined captures nothing. */
@@ -33,12 +34,16 @@ const NO_HEADERS: Readonly<Record<string, string | string[]>> = Object.freeze({}
  * Sends one copy to a shadow and reads (and discards) its answer, bounded in time and size.
  * Reports exactly one outcome through onDone, whatever happens: a response, a failure, the
  * deadline, or abort() at shutdown.
+ *
+ * It implements undici's raw handler interface (onConnect, onHeaders, onData, onComplete, onError)
+ * rather than the controller one: given a controller-style handler, undici wraps every request in
+ * an adapter and a controller and parses the response headers and trailers into objects, work a
+ * copy whose answer is thrown away (and whose headers are read raw when captured) does not need.
  */
-export class ShadowCall implements Dispatcher.DispatchHandler {
+export class ShadowCall implements Dispatcher.DispatchHandler, ExpiringCall {
   readonly #opts: ShadowCallOptions
   readonly #startedAt = performance.now()
-  #controller: Dispatcher.DispatchController | null = null
-  #timer: NodeJS.Timeout | undefined
+  #abort: ((err?: Error) => void) | null = null
   #settled = false
   #status = 0
   #headers: Readonly<Record<string, string | string[]>> = NO_HEADERS
@@ -49,10 +54,14 @@ export class ShadowCall implements Dispatcher.DispatchHandler {
     this.#opts = options
   }
 
+  /** True once the call reported its outcome. */
+  get settled(): boolean {
+    return this.#settled
+  }
+
   start(dispatcher: Dispatcher, copy: ShadowCopy): void {
-    this.#timer = setTimeout(this.#onTimeout, this.#opts.timeoutMs)
-    // A pending copy must never keep a process alive on its own.
-    this.#timer.unref()
+    const timeoutMs = this.#opts.deadlines.timeoutMs
+    this.#opts.deadlines.add(this)
     try {
       dispatcher.dispatch(
         {
@@ -61,8 +70,8 @@ export class ShadowCall implements Dispatcher.DispatchHandler {
           method: copy.method as Dispatcher.HttpMethod,
           headers: copy.headers,
           body: copy.body,
-          headersTimeout: this.#opts.timeoutMs,
-          bodyTimeout: this.#opts.timeoutMs,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
         },
         this,
       )
@@ -76,27 +85,28 @@ export class ShadowCall implements Dispatcher.DispatchHandler {
     this.#fail('aborted', 'gateway closed before the shadow answered')
   }
 
-  readonly #onTimeout = (): void => {
-    this.#fail('timeout', `shadow did not answer completely within ${this.#opts.timeoutMs} ms`)
+  /** The deadline passed (called by the deadlines' timer). Reports `timeout` unless it already ended. */
+  expire(): void {
+    this.#fail('timeout', `shadow did not answer completely within ${this.#opts.deadlines.timeoutMs} ms`)
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller
-    if (this.#settled) controller.abort(new errors.RequestAbortedError('shadow call already ended'))
+  onConnect(abort: (err?: Error) => void): void {
+    this.#abort = abort
+    if (this.#settled) abort(new errors.RequestAbortedError('shadow call already ended'))
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number): void {
-    if (statusCode < 200 || this.#settled) return
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    if (statusCode < 200 || this.#settled) return true
     this.#status = statusCode
     if (this.#opts.captureBytes !== undefined) {
-      const raw = controller.rawHeaders
-      if (Array.isArray(raw)) this.#headers = headerRecord(clientResponseHeaders(raw))
+      if (Array.isArray(rawHeaders)) this.#headers = headerRecord(clientResponseHeaders(rawHeaders))
       this.#capture = new BodyCapture(Math.min(this.#opts.captureBytes, this.#opts.maxResponseBytes))
     }
+    return true
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.#settled) return
+  onData(chunk: Buffer): boolean {
+    if (this.#settled) return true
     this.#read += chunk.length
     const capture = this.#capture
     if (capture !== undefined) {
@@ -107,21 +117,22 @@ export class ShadowCall implements Dispatcher.DispatchHandler {
     if (this.#read > this.#opts.maxResponseBytes) {
       // Enough read: the rest is not worth a socket. The response counts, marked truncated.
       this.#succeed(true)
-      controller.abort(new errors.RequestAbortedError('shadow response exceeded mirror.maxResponseBytes'))
+      this.#abort?.(new errors.RequestAbortedError('shadow response exceeded mirror.maxResponseBytes'))
     }
+    return true
   }
 
-  onResponseEnd(): void {
+  onComplete(): void {
     this.#succeed(false)
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
+  onError(err: Error): void {
     this.#fail(upstreamErrorKind(err), err.message)
   }
 
   #succeed(cut: boolean): void {
     if (this.#settled) return
-    this.#settle()
+    this.#settled = true
     const capture = this.#capture
     this.#opts.onDone(this, {
       kind: 'response',
@@ -135,14 +146,9 @@ export class ShadowCall implements Dispatcher.DispatchHandler {
 
   #fail(error: UpstreamErrorKind, message: string): void {
     if (this.#settled) return
-    this.#settle()
-    this.#controller?.abort(new errors.RequestAbortedError(message))
+    this.#settled = true
+    this.#abort?.(new errors.RequestAbortedError(message))
     this.#capture = undefined
     this.#opts.onDone(this, { kind: 'error', error, message, latencyMs: performance.now() - this.#startedAt })
-  }
-
-  #settle(): void {
-    this.#settled = true
-    clearTimeout(this.#timer)
   }
 }

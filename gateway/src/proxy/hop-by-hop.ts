@@ -14,7 +14,9 @@ const PLAIN_CONNECTION: ReadonlySet<string> = new Set(['keep-alive', 'close', 'K
 
 /** Header names listed in a Connection header value (lower-cased), beyond the usual close/keep-alive. */
 export function connectionNamedHeaders(value: string | readonly string[] | undefined): ReadonlySet<string> | undefined {
-  if (value === undefined || (typeof value === 'string' && PLAIN_CONNECTION.has(value))) return undefined
+  if (value === undefined) return undefined
+  // Node and undici hand over a response's Connection header as a one-value list.
+  if (typeof value === 'string' ? PLAIN_CONNECTION.has(value) : value.length === 1 && PLAIN_CONNECTION.has(value[0] as string)) return undefined
   let named: Set<string> | undefined
   const values = typeof value === 'string' ? [value] : value
   for (const v of values) {

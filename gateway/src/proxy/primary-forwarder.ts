@@ -90,7 +90,7 @@ export class PrimaryForwarder implements PrimaryFailureSink {
         handler,
       )
     } catch (err) {
-      handler.onResponseError(null, err as Error)
+      handler.onError(err as Error)
     }
   }
 

@@ -13,6 +13,11 @@ export interface PrimaryObserver {
    * Never called for a request that did not reach the primary (client gone first, primary unreachable).
    */
   onRequestSent(): void
+  /**
+   * False while the observer ignores the response (head and data): the proxy then skips building
+   * what it would be handed. Read at the response head; absent means true.
+   */
+  readonly observesResponse?: boolean
   /** Status and headers as sent to the client (hop-by-hop removed, lower-cased names). */
   onResponseHead(statusCode: number, headers: Readonly<Record<string, string | string[]>>): void
   onResponseData(chunk: Buffer): void

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { UpstreamErrorKind } from '@shadowgate/shared'
 import { errors, type Dispatcher } from 'undici'
@@ -20,7 +20,10 @@ export interface PrimaryFailureSink {
 /**
  * Streams one primary response to the client, chunk by chunk, with backpressure both ways: when
  * the client socket is full the upstream read is paused until it drains. Nothing is buffered.
- * Implements undici's dispatch handler interface, the lowest-overhead way to consume a response.
+ * Implements undici's raw dispatch handler interface (onConnect, onHeaders, onData, onComplete,
+ * onError), the lowest-overhead way to consume a response: given a controller-style handler, undici
+ * wraps every request in an adapter and a controller and parses the response headers and trailers
+ * into objects that a proxy relaying the raw list never reads.
  */
 export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
   readonly req: IncomingMessage
@@ -29,7 +32,9 @@ export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
   readonly upstream: string
   readonly #observer: PrimaryObserver | undefined
   readonly #sink: PrimaryFailureSink
-  #controller: Dispatcher.DispatchController | null = null
+  #abort: ((err?: Error) => void) | null = null
+  /** undici's resume of a read paused by a full client socket. */
+  #resume: (() => void) | null = null
   #headersSent = false
   #settled = false
   #clientGone = false
@@ -66,13 +71,13 @@ export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
     if (this.#settled) return
     // The client left: stop the upstream exchange instead of reading a body nobody will get.
     this.#clientGone = true
-    this.#controller?.abort(new errors.RequestAbortedError('client closed the connection'))
+    this.#abort?.(new errors.RequestAbortedError('client closed the connection'))
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller
+  onConnect(abort: (err?: Error) => void): void {
+    this.#abort = abort
     if (this.clientGone) {
-      controller.abort(new errors.RequestAbortedError('client closed the connection'))
+      abort(new errors.RequestAbortedError('client closed the connection'))
       return
     }
     // Called once connected, right before undici writes the request head: without a body, that
@@ -80,27 +85,30 @@ export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
     if (!this.#hasBody) this.#observer?.onRequestSent()
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusMessage?: string): boolean {
     // 1xx interim responses (102, 103) are not forwarded; the final response follows.
-    if (statusCode < 200 || this.#settled) return
-    const raw = controller.rawHeaders
-    // The raw list keeps the upstream's spelling, order and bytes; the parsed object is the fallback.
-    const list = clientResponseHeaders(Array.isArray(raw) ? (raw as readonly (Buffer | string)[]) : headers)
+    if (statusCode < 200 || this.#settled) return true
+    this.#resume = resume
+    // The raw list keeps the upstream's spelling, order and bytes.
+    const list = clientResponseHeaders(rawHeaders)
     try {
       if (statusMessage) this.res.writeHead(statusCode, statusMessage, list)
       else this.res.writeHead(statusCode, list)
     } catch (err) {
       // Node refused a header or status text the upstream sent: that response cannot be relayed.
       for (const name of this.res.getHeaderNames()) this.res.removeHeader(name)
-      controller.abort(err as Error)
-      return
+      this.#abort?.(err as Error)
+      return true
     }
     this.#headersSent = true
-    this.#observer?.onResponseHead(statusCode, headerRecord(list))
+    const observer = this.#observer
+    if (observer !== undefined && observer.observesResponse !== false) observer.onResponseHead(statusCode, headerRecord(list))
+    return true
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.#settled) return
+  /** Returns false to pause the upstream read until the client socket drains. */
+  onData(chunk: Buffer): boolean {
+    if (this.#settled) return true
     this.#observer?.onResponseData(chunk)
     this.bytes += chunk.length
     if (!this.res.write(chunk)) {
@@ -109,16 +117,17 @@ export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
         this.#onDrain = () => {
           clearTimeout(this.#writeTimer)
           this.#writeTimer = undefined
-          this.#controller?.resume()
+          this.#resume?.()
         }
         this.res.on('drain', this.#onDrain)
       }
-      controller.pause()
       // A client that takes nothing would otherwise hold this exchange - its upstream connection
       // and whatever is captured of it - for as long as it likes: proxy.timeout only watches the upstream.
       const ms = this.#sink.clientWriteTimeoutMs
       if (ms > 0 && this.#writeTimer === undefined) this.#writeTimer = setTimeout(this.#onWriteTimeout, ms).unref()
+      return false
     }
+    return true
   }
 
   readonly #onWriteTimeout = (): void => {
@@ -129,14 +138,14 @@ export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
     this.res.destroy()
   }
 
-  onResponseEnd(): void {
+  onComplete(): void {
     if (this.#settled) return
     this.#settled = true
     this.res.end()
     // A timer armed by a full send buffer keeps running: the rest must still drain in time.
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
+  onError(err: Error): void {
     if (this.#settled) return
     this.#settled = true
     const kind = this.clientGone ? 'aborted' : upstreamErrorKind(err)

@@ -122,4 +122,26 @@ describe('mirror: in-flight cap and circuit breaker', () => {
     await send(gateway.url, '/closed-again')
     await waitFor(() => (gateway.metrics.snapshot()['flaky']?.mirrored ?? 0) === mirroredBefore + 1, 5_000, 'copies to flow again')
   })
+
+  it('cuts every copy the shadow holds at mirror.timeout, counted as a timeout, and frees its slot', async () => {
+    const held: ServerResponse[] = []
+    const origin = await startServer((_req, res) => void res.end('primary'))
+    const shadow = await startServer((_req, res) => {
+      held.push(res)
+    })
+    cleanups.push(() => origin.close(), () => shadow.close())
+    const gateway = await startGateway({
+      primary: origin.url,
+      shadow: shadow.url,
+      mirror: { timeout: '200ms', circuitBreaker: { consecutiveFailures: 100 } },
+      routes: [{ name: 'late', match: '/*', mirror: { percent: 100 } }],
+    })
+    cleanups.push(() => gateway.close())
+    for (let i = 0; i < 3; i++) expect((await send(gateway.url, `/t${i}`)).body.toString()).toBe('primary')
+    await waitFor(() => gateway.metrics.snapshot()['late']?.shadowErrors === 3, 10_000, 'three copies to time out')
+    expect(gateway.mirror.stats().shadows[shadow.url]?.inFlight).toBe(0)
+    const errors = await gateway.metrics.registry.getSingleMetric('shadowgate_shadow_errors_total')?.get()
+    expect(errors?.values).toContainEqual(expect.objectContaining({ labels: { route: 'late', kind: 'timeout' }, value: 3 }))
+    held.splice(0).forEach((res) => res.destroy())
+  })
 })

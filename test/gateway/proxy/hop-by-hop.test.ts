@@ -9,6 +9,8 @@ describe('hop-by-hop headers', () => {
     ['another spelling of keep-alive', 'KEEP-ALIVE', undefined],
     ['keep-alive naming a header', 'Keep-Alive, X-Trace', ['x-trace']],
     ['several values and names', ['close', ' X-A ,x-b,'], ['x-a', 'x-b']],
+    ['a one-value list of keep-alive (as undici hands it over)', ['keep-alive'], undefined],
+    ['a one-value list naming a header', ['keep-alive, X-Trace'], ['x-trace']],
   ] as const)('Connection: %s', (_what, value, named) => {
     const got = connectionNamedHeaders(value as string | readonly string[] | undefined)
     expect(got === undefined ? undefined : [...got].sort()).toEqual(named)
