@@ -11,7 +11,12 @@ const PLAN = { price: 7, rename: 6, noise: 5, fail: 4, unaudited: 3 } as const s
 const MISMATCHING = ['price', 'rename', 'fail'] as const
 /** One round of traffic per gateway during the failover; rounds go on until the failover is over, plus one. */
 const ROUND = { price: 4, rename: 4, noise: 4, fail: 4, unaudited: 1 } as const satisfies Partial<Record<DifferingRoute, number>>
-const MAX_ROUNDS = 200
+/**
+ * Rounds start at most every ROUND_EVERY_MS: a fast machine would otherwise run out of rounds before a
+ * failover that takes the cluster's node timeout is over. MAX_ROUNDS of them last at least 30 s.
+ */
+const ROUND_EVERY_MS = 75
+const MAX_ROUNDS = 400
 
 export interface FleetDeployment {
   /** Starts the deployment; `yaml` is what goes under `redis:`. */
@@ -85,7 +90,9 @@ export function fleetCases(deployment: FleetDeployment, expectPrefix: string): v
       for (let last = false; !last && rounds < MAX_ROUNDS; rounds++) {
         last = failedOver
         const id = 10_000 + rounds * 100
+        const paced = new Promise((resolve) => setTimeout(resolve, ROUND_EVERY_MS))
         for (const w of await Promise.all([sendTraffic(stack.trafficA, ROUND, id), sendTraffic(stack.trafficB, ROUND, id)])) wrong.push(...w)
+        await paced
       }
       return wrong
     })()
@@ -96,7 +103,7 @@ export function fleetCases(deployment: FleetDeployment, expectPrefix: string): v
     const wrong = await traffic
     await stack.drain()
     expect(wrong).toEqual([])
-    expect(rounds).toBeLessThan(MAX_ROUNDS)
+    expect(rounds, `traffic rounds until one after the failover (a round starts every ${ROUND_EVERY_MS} ms at most)`).toBeLessThan(MAX_ROUNDS)
     const audited = rounds * (Object.values(ROUND).reduce((n, c) => n + c, 0) - ROUND.unaudited)
     for (const g of [a, b]) {
       // A write cut off by the failover is written again under its job id, so nothing is dropped.
