@@ -28,8 +28,8 @@ describe('mirror: in-flight cap and circuit breaker', () => {
     for (const c of cleanups.splice(0).reverse()) await c()
   })
 
-  /** Five requests through a gateway whose shadow holds every copy: two are held, three are dropped. */
-  async function holdTwoOfFive(mirror: Record<string, unknown>, route: string) {
+  /** A gateway mirroring every request of `route` to a shadow that holds every copy it gets (in `held`). */
+  async function holdingShadow(mirror: Record<string, unknown>, route: string) {
     const held: ServerResponse[] = []
     const origin = await startServer((_req, res) => void res.end('primary'))
     const shadow = await startServer((_req, res) => {
@@ -39,10 +39,16 @@ describe('mirror: in-flight cap and circuit breaker', () => {
     const gateway = await startGateway({
       primary: origin.url,
       shadow: shadow.url,
-      mirror: { ...mirror, timeout: '30s' },
+      mirror,
       routes: [{ name: route, match: '/*', mirror: { percent: 100 } }],
     })
     cleanups.push(() => gateway.close())
+    return { gateway, shadow, held }
+  }
+
+  /** Five requests through a gateway whose shadow holds every copy: two are held, three are dropped. */
+  async function holdTwoOfFive(mirror: Record<string, unknown>, route: string) {
+    const { gateway, shadow, held } = await holdingShadow({ ...mirror, timeout: '30s' }, route)
     for (let i = 0; i < 5; i++) expect((await send(gateway.url, `/r${i}`)).body.toString()).toBe('primary')
     await waitFor(() => held.length === 2, 10_000, 'two copies held by the shadow')
     const snap = gateway.metrics.snapshot()[route]
@@ -124,19 +130,7 @@ describe('mirror: in-flight cap and circuit breaker', () => {
   })
 
   it('cuts every copy the shadow holds at mirror.timeout, counted as a timeout, and frees its slot', async () => {
-    const held: ServerResponse[] = []
-    const origin = await startServer((_req, res) => void res.end('primary'))
-    const shadow = await startServer((_req, res) => {
-      held.push(res)
-    })
-    cleanups.push(() => origin.close(), () => shadow.close())
-    const gateway = await startGateway({
-      primary: origin.url,
-      shadow: shadow.url,
-      mirror: { timeout: '200ms', circuitBreaker: { consecutiveFailures: 100 } },
-      routes: [{ name: 'late', match: '/*', mirror: { percent: 100 } }],
-    })
-    cleanups.push(() => gateway.close())
+    const { gateway, shadow, held } = await holdingShadow({ timeout: '200ms', circuitBreaker: { consecutiveFailures: 100 } }, 'late')
     for (let i = 0; i < 3; i++) expect((await send(gateway.url, `/t${i}`)).body.toString()).toBe('primary')
     await waitFor(() => gateway.metrics.snapshot()['late']?.shadowErrors === 3, 10_000, 'three copies to time out')
     expect(gateway.mirror.stats().shadows[shadow.url]?.inFlight).toBe(0)
