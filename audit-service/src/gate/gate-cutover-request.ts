@@ -6,6 +6,7 @@ import {
   cutoverRequestOutcomeKey,
   cutoverRequestQueueKey,
   parseCutoverRequestOutcome,
+  WakeableSleep,
   type CutoverRequestMessage,
 } from '@shadowgate/shared'
 import type { RedisClient } from '../create-redis-client.js'
@@ -39,7 +40,7 @@ const KEEP_ALIVE_MS = 1_000
  */
 export class GateCutoverRequester {
   readonly #o: GateCutoverRequesterOptions
-  readonly #wakers = new Set<() => void>()
+  readonly #sleeper = new WakeableSleep()
   #closed = false
 
   constructor(o: GateCutoverRequesterOptions) {
@@ -97,15 +98,14 @@ export class GateCutoverRequester {
         keptAt = performance.now()
         await this.#o.keepAlive?.().catch(() => undefined)
       }
-      await this.#sleep(this.#o.pollMs ?? 50)
+      await this.#sleeper.sleep(this.#o.pollMs ?? 50)
     }
   }
 
   /** Wakes and ends every wait (the waits record why). Idempotent. */
   close(): void {
     this.#closed = true
-    for (const wake of this.#wakers) wake()
-    this.#wakers.clear()
+    this.#sleeper.wakeAll()
   }
 
   /** Takes the claim so that no gateway runs the request any more; false when a gateway took it first. */
@@ -116,16 +116,4 @@ export class GateCutoverRequester {
     return won
   }
 
-  #sleep(ms: number): Promise<void> {
-    if (this.#closed) return Promise.resolve()
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer)
-        this.#wakers.delete(wake)
-        resolve()
-      }
-      const timer = setTimeout(wake, ms)
-      this.#wakers.add(wake)
-    })
-  }
 }

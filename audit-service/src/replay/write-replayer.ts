@@ -2,7 +2,7 @@ import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { pino, type Logger } from 'pino'
-import { isWriteStage, writeCountersKey, writeStagesKey, writeStreamKey, type ShadowgateConfig, type WriteStage } from '@shadowgate/shared'
+import { isWriteStage, WakeableSleep, writeCountersKey, writeStagesKey, writeStreamKey, type ShadowgateConfig, type WriteStage } from '@shadowgate/shared'
 import { PartitionReplayer } from './partition-replayer.js'
 import { ReplayStore } from './replay-store.js'
 import { ReplayTarget } from './replay-target.js'
@@ -49,7 +49,7 @@ export class WriteReplayer {
   readonly #verifier: ReadBackVerifier | undefined
   readonly #opts: WriteReplayerOptions
   readonly #stages = new Map<string, WriteStage>()
-  readonly #sleepers = new Set<() => void>()
+  readonly #sleeper = new WakeableSleep()
   readonly #loops: Promise<void>[] = []
   #report: NodeJS.Timeout | undefined
   #closed = false
@@ -103,7 +103,7 @@ export class WriteReplayer {
           pollMs: this.#opts.pollMs ?? DEFAULT_POLL_MS,
           backoffMs: this.#opts.backoffMs ?? DEFAULT_BACKOFF_MS,
           batch: this.#opts.batch ?? DEFAULT_BATCH,
-          sleep: (ms) => this.#sleep(ms),
+          sleep: (ms) => this.#sleeper.sleep(ms),
           closed: () => this.#closed,
         })
         this.#loops.push(replayer.run())
@@ -154,7 +154,7 @@ export class WriteReplayer {
     this.#closing ??= (async () => {
       this.#closed = true
       clearInterval(this.#report)
-      for (const wake of this.#sleepers) wake()
+      this.#sleeper.wakeAll()
       await Promise.allSettled(this.#loops)
       await this.#verifier?.close()
       await this.reportLag().catch(() => undefined)
@@ -176,20 +176,8 @@ export class WriteReplayer {
       } catch (err) {
         this.#logger.debug({ err: (err as Error).message }, 'could not read the write stages; keeping the last ones')
       }
-      await this.#sleep(Math.max(this.#opts.pollMs ?? DEFAULT_POLL_MS, 500))
+      await this.#sleeper.sleep(Math.max(this.#opts.pollMs ?? DEFAULT_POLL_MS, 500))
     }
   }
 
-  #sleep(ms: number): Promise<void> {
-    if (this.#closed) return Promise.resolve()
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer)
-        this.#sleepers.delete(wake)
-        resolve()
-      }
-      const timer = setTimeout(wake, ms)
-      this.#sleepers.add(wake)
-    })
-  }
 }
