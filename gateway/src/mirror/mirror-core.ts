@@ -15,7 +15,7 @@ import { RouteTable, UNMATCHED_ROUTE, type CompiledHeaderRewrites, type Compiled
 import { StaticRouteSettings } from '../routes/static-route-settings.js'
 import type { RouteSettingsSource } from '../runtime/route-settings-source.js'
 import { CircuitBreaker, type CircuitPass } from './circuit-breaker.js'
-import { CopyDeadlines } from './copy-deadlines.js'
+import { DeadlineQueue } from '../deadline-queue.js'
 import { InFlightLimiter } from './in-flight-limiter.js'
 import { COPY_HEADER, MIRROR_MARKER_HEADER } from './mirror-marker.js'
 import { MirrorExchange, type AbandonReason, type ExchangeHost } from './mirror-exchange.js'
@@ -108,7 +108,7 @@ export class MirrorCore implements ExchangeHost {
   readonly #limiter: InFlightLimiter
   readonly #breakers = new Map<string, CircuitBreaker>()
   readonly #calls = new Set<ShadowCall>()
-  readonly #deadlines: CopyDeadlines
+  readonly #deadlines: DeadlineQueue
   readonly #budget: CaptureBudget | undefined
   readonly #observer: CopyObserver | undefined
   readonly #traffic: TrafficObserver | undefined
@@ -136,7 +136,7 @@ export class MirrorCore implements ExchangeHost {
     const cap = this.#ownedDispatcher === undefined ? config.mirror.maxInFlight : Math.min(config.mirror.maxInFlight, config.mirror.connections)
     this.#traffic = options.traffic
     this.#shadowLabel = shadowLabeler(config)
-    this.#deadlines = new CopyDeadlines(config.mirror.timeoutMs)
+    this.#deadlines = new DeadlineQueue(config.mirror.timeoutMs)
     this.#limiter = new InFlightLimiter(cap, { onChange: (shadow, n) => this.#metrics.inFlight(this.#shadowLabel(shadow), n) })
     if (this.#sink !== undefined) this.#budget = new CaptureBudget(config.audit.maxCaptureBytesTotal, (used) => this.#metrics.captureBytes(used))
   }

@@ -3,7 +3,7 @@ import { errors, type Dispatcher } from 'undici'
 import { clientResponseHeaders, headerRecord } from '../proxy/response-headers.js'
 import { upstreamErrorKind } from '../proxy/upstream-error-kind.js'
 import { BodyCapture } from './body-capture.js'
-import type { CopyDeadlines, ExpiringCall } from './copy-deadlines.js'
+import type { DeadlineQueue, Expiring } from '../deadline-queue.js'
 import type { ObservedOutcome } from './mirror-pair.js'
 
 /** One copy of a client request, ready to send to a shadow. */
@@ -17,7 +17,7 @@ export interface ShadowCopy {
 
 export interface ShadowCallOptions {
   /** Deadline for the whole exchange (connecting, headers and body), shared by all copies. */
-  readonly deadlines: CopyDeadlines
+  readonly deadlines: DeadlineQueue
   /** The response is read up to this many bytes; beyond, reading stops and the call counts as truncated. */
   readonly maxResponseBytes: number
   /** Capture headers and up to this many body bytes for an audit pair; undefined captures nothing. */
@@ -40,7 +40,7 @@ const NO_HEADERS: Readonly<Record<string, string | string[]>> = Object.freeze({}
  * an adapter and a controller and parses the response headers and trailers into objects, work a
  * copy whose answer is thrown away (and whose headers are read raw when captured) does not need.
  */
-export class ShadowCall implements Dispatcher.DispatchHandler, ExpiringCall {
+export class ShadowCall implements Dispatcher.DispatchHandler, Expiring {
   readonly #opts: ShadowCallOptions
   readonly #startedAt = performance.now()
   #abort: ((err?: Error) => void) | null = null

@@ -1,6 +1,6 @@
 import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 import { pino, type Logger } from 'pino'
-import { AppendDeadlines } from './append-deadlines.js'
+import { DeadlineQueue, type Expiring } from '../deadline-queue.js'
 import { WriteLogBatches } from './write-log-batch.js'
 import {
   encodeWriteEntry,
@@ -51,7 +51,8 @@ export class WriteLogAppender {
   readonly #opts: WriteLogAppenderOptions
   readonly #logger: Logger
   readonly #gaps = new Map<string, PendingGap>()
-  readonly #deadlines = new AppendDeadlines()
+  /** One queue per distinct appendTimeout: within one, deadlines come due in arrival order. */
+  readonly #deadlines = new Map<number, DeadlineQueue>()
   readonly #batches: WriteLogBatches
   #retry: NodeJS.Timeout | undefined
   #flushing: Promise<void> | undefined
@@ -97,14 +98,21 @@ export class WriteLogAppender {
   }
 
   /**
-   * Appends an intent within `timeoutMs` (checked by one shared coarse timer, so up to a tenth of it
-   * late); resolves how it went, never rejects. The intents of one event-loop turn go to Redis together.
+   * Appends an intent within `timeoutMs` (one timer per distinct timeout, never early); resolves how
+   * it went, never rejects. The intents of one event-loop turn go to Redis together.
    */
   appendIntent(route: string, partition: number, intent: WriteIntent, maxPending: number, timeoutMs: number): Promise<AppendResult> {
     if (this.#client.status !== 'ready') return Promise.resolve('unavailable')
     const { prefix } = this.#opts
     return new Promise<AppendResult>((resolve) => {
-      const waiter = this.#deadlines.wait(timeoutMs, () => resolve('timeout'))
+      const waiter: Expiring & { settled: boolean } = {
+        settled: false,
+        expire() {
+          this.settled = true
+          resolve('timeout')
+        },
+      }
+      this.#deadlinesFor(timeoutMs).add(waiter)
       this.#batches.intent(writeStreamKey(prefix, route, partition), writeOutcomesKey(prefix, route, partition), `${route}\u0000${partition}`, maxPending, encodeWriteEntry(intent), (answer) => {
         if (waiter.settled) return
         waiter.settled = true
@@ -154,11 +162,20 @@ export class WriteLogAppender {
     return n
   }
 
+  #deadlinesFor(timeoutMs: number): DeadlineQueue {
+    let q = this.#deadlines.get(timeoutMs)
+    if (q === undefined) {
+      q = new DeadlineQueue(timeoutMs)
+      this.#deadlines.set(timeoutMs, q)
+    }
+    return q
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     clearInterval(this.#retry)
-    this.#deadlines.stop()
+    for (const q of this.#deadlines.values()) q.close()
     await this.#batches.flush()
     if (this.#gaps.size > 0 && this.#client.status === 'ready') await this.flushGaps()
     if (this.#gaps.size > 0) this.#logger.error({ unrecorded: this.pendingGaps() }, 'closing with write-log gaps Redis never took; they are in this log line only')

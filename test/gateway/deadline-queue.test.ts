@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { waitFor } from '@shadowgate/dev-helpers'
-import { CopyDeadlines, type ExpiringCall } from '../../../gateway/src/mirror/copy-deadlines.js'
+import { DeadlineQueue, type Expiring } from '../../gateway/src/deadline-queue.js'
 
-class Call implements ExpiringCall {
+class Call implements Expiring {
   settled = false
   readonly addedAt = performance.now()
   expiredAt: number | undefined
@@ -14,9 +14,9 @@ class Call implements ExpiringCall {
   }
 }
 
-describe('CopyDeadlines', () => {
+describe('DeadlineQueue', () => {
   it('expires the pending calls once their deadline passed, never early, and never a settled one', async () => {
-    const deadlines = new CopyDeadlines(20)
+    const deadlines = new DeadlineQueue(20)
     const settled = new Call()
     const a = new Call()
     const b = new Call()
@@ -32,7 +32,7 @@ describe('CopyDeadlines', () => {
   })
 
   it('keeps expiring calls added while the timer fires', async () => {
-    const deadlines = new CopyDeadlines(10)
+    const deadlines = new DeadlineQueue(10)
     const later = new Call()
     deadlines.add(new Call(() => deadlines.add(later)))
     await waitFor(() => later.expiredAt !== undefined, 5_000, 'the call added during expiry to expire')
@@ -40,7 +40,7 @@ describe('CopyDeadlines', () => {
   })
 
   it('keeps no more than a bounded number of settled calls behind a pending one', () => {
-    const deadlines = new CopyDeadlines(60_000)
+    const deadlines = new DeadlineQueue(60_000)
     const stuck = new Call()
     deadlines.add(stuck)
     let most = 0
@@ -57,7 +57,7 @@ describe('CopyDeadlines', () => {
   })
 
   it('tracks nothing after close()', () => {
-    const deadlines = new CopyDeadlines(1)
+    const deadlines = new DeadlineQueue(1)
     deadlines.close()
     deadlines.add(new Call())
     expect(deadlines.size).toBe(0)

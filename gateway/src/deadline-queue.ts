@@ -1,5 +1,5 @@
-/** A call with a deadline: expired by CopyDeadlines unless it settled first. */
-export interface ExpiringCall {
+/** Something with a deadline: expired by a DeadlineQueue unless it settled first. */
+export interface Expiring {
   /** True once the call ended on its own: its deadline no longer matters. */
   readonly settled: boolean
   /** The deadline passed before the call settled. */
@@ -10,19 +10,19 @@ export interface ExpiringCall {
 const MIN_SWEEP = 1_024
 
 /**
- * The deadlines of copies in flight, on one timer instead of one per copy. Every copy gets the same
- * time (`mirror.timeout`), so deadlines come due in the order the copies left: a queue in sending
- * order whose head is the next deadline, and a single timer armed for it. A copy that settles
- * costs nothing here; it is skipped when it reaches the head. A copy never expires before its
- * deadline: the timer may fire late (a busy event loop), never early.
+ * Deadlines of things that all get the same time (copies in flight: `mirror.timeout`; write-log
+ * appends: a route's `appendTimeout`), on one timer instead of one each. With one timeout, deadlines
+ * come due in the order things were added: a queue in that order whose head is the next deadline, and
+ * a single timer armed for it. One that settles costs nothing here; it is skipped when it reaches the
+ * head. Nothing expires before its deadline: the timer may fire late (a busy event loop), never early.
  *
- * Memory stays bounded by the copies in flight: settled calls queued behind a pending one (a slow
- * copy at the head) are swept out whenever the queue has doubled since the last sweep.
+ * Memory stays bounded by what is pending: settled entries queued behind a pending one (a slow one at
+ * the head) are swept out whenever the queue has doubled since the last sweep.
  */
-export class CopyDeadlines {
+export class DeadlineQueue {
   readonly timeoutMs: number
   readonly #now: () => number
-  #calls: (ExpiringCall | undefined)[] = []
+  #calls: (Expiring | undefined)[] = []
   #due: number[] = []
   #head = 0
   #sweepAt = MIN_SWEEP
@@ -40,8 +40,8 @@ export class CopyDeadlines {
     return this.#calls.length - this.#head
   }
 
-  /** Starts the deadline of a call that just left. After close(), nothing is tracked. */
-  add(call: ExpiringCall): void {
+  /** Starts the deadline of something that just began. After close(), nothing is tracked. */
+  add(call: Expiring): void {
     if (this.#closed) return
     const due = this.#now() + this.timeoutMs
     this.#skipSettled()
@@ -51,7 +51,7 @@ export class CopyDeadlines {
     if (this.#timer === undefined) this.#arm(due)
   }
 
-  /** Stops the timer and forgets every call (shutdown aborts them itself). Idempotent. */
+  /** Stops the timer and forgets everything queued (its owner ends those itself). Idempotent. */
   close(): void {
     this.#closed = true
     clearTimeout(this.#timer)
@@ -74,7 +74,7 @@ export class CopyDeadlines {
         try {
           call.expire()
         } catch {
-          // ShadowCall.expire does not throw; an ExpiringCall that does loses only its own report.
+          // The owners' expire() does not throw; one that does loses only its own report.
         }
         continue
       }
@@ -116,7 +116,7 @@ export class CopyDeadlines {
 
   /** Removes settled calls from the whole queue, keeping sending order. */
   #sweep(): void {
-    const calls: (ExpiringCall | undefined)[] = []
+    const calls: (Expiring | undefined)[] = []
     const due: number[] = []
     for (let i = this.#head; i < this.#calls.length; i++) {
       const call = this.#calls[i]
