@@ -1,6 +1,7 @@
 import { streamIdTime, writeAttentionKey, writeLagBreachKey, writeStreamKey, type RouteWritesConfig, type ShadowgateConfig, type WriteStage } from '@shadowgate/shared'
 import type { Logger } from 'pino'
 import type { RedisClient } from '../create-redis-client.js'
+import { parseWriteAttentionItem } from '../writes/write-log-status.js'
 import type { WriteStageStore } from '../writes/write-stage-store.js'
 import type { CutoverPreconditionContext, CutoverPreconditionResult } from './cutover-coordinator.js'
 
@@ -142,7 +143,7 @@ export class WriteCutoverCheck {
     for (let p = 0; p < writes.partitions; p++) {
       const attention = value(1 + 2 * p)
       // Ids are given as <partition>/<id>: the same stream id can be open in two partitions.
-      if (attention && typeof attention === 'object') for (const [id, text] of Object.entries(attention as Record<string, string>)) open.push({ id: `${p}/${id}`, kind: kindOf(text) })
+      if (attention && typeof attention === 'object') for (const [id, text] of Object.entries(attention as Record<string, string>)) open.push({ id: `${p}/${id}`, kind: parseWriteAttentionItem(id, text).kind.slice(0, 40) })
       const at = Number(value(2 + 2 * p))
       if (Number.isFinite(at)) breach = Math.max(breach, at)
     }
@@ -157,15 +158,5 @@ export class WriteCutoverCheck {
       if (at !== undefined) oldestAt = Math.min(oldestAt ?? at, at)
     }
     return { redisNow: Number.isFinite(redisNow) ? redisNow : this.#now(), entries, oldestAt, lastBreachAt: Number.isFinite(breach) && breach > 0 ? breach : undefined, open }
-  }
-}
-
-/** The kind of an open item as stored (untrusted: anything unreadable is shown as invalid). */
-function kindOf(text: string): string {
-  try {
-    const v = JSON.parse(text) as { kind?: unknown }
-    return typeof v.kind === 'string' ? v.kind.slice(0, 40) : 'invalid'
-  } catch {
-    return 'invalid'
   }
 }

@@ -31,7 +31,8 @@ export interface WriteRouteStatus {
 
 const MAX_ITEMS = 200
 
-function parseItem(id: string, text: string): WriteAttentionItem {
+/** An open item as stored (untrusted: anything unreadable is kept as kind `invalid` with its raw text). */
+export function parseWriteAttentionItem(id: string, text: string): WriteAttentionItem {
   try {
     const v = JSON.parse(text) as unknown
     if (v && typeof v === 'object' && typeof (v as { kind?: unknown }).kind === 'string') return { ...(v as Record<string, unknown>), id, kind: (v as { kind: string }).kind }
@@ -81,7 +82,7 @@ export class WriteLogStatus {
       const items: WriteAttentionItem[] = []
       hashes.forEach(([countersRaw, attention], p) => {
         for (const [k, v] of Object.entries(countersRaw)) if (/^\d+$/.test(v)) counters[k] = (counters[k] ?? 0) + Number(v)
-        for (const [id, text] of Object.entries(attention)) items.push({ ...parseItem(id, text), partition: p })
+        for (const [id, text] of Object.entries(attention)) items.push({ ...parseWriteAttentionItem(id, text), partition: p })
       })
       const open: Record<string, number> = {}
       for (const it of items) open[it.kind] = (open[it.kind] ?? 0) + (it.kind === 'gap' && typeof it['count'] === 'number' ? it['count'] : 1)
@@ -108,7 +109,7 @@ export class WriteLogStatus {
     const client = this.#ready()
     try {
       const { partition, streamId, text } = await this.#findOpen(client, route, id)
-      const item = parseItem(streamId, text)
+      const item = parseWriteAttentionItem(streamId, text)
       await client
         .multi()
         .hdel(writeAttentionKey(this.#prefix, route, partition), streamId)
