@@ -72,7 +72,7 @@ export type { HostOriginRefusal, HostOriginRequest, HostOriginRules } from './ho
 export { cliErrorLine, colorEnabled, packageVersion } from './cli-conventions.js'
 export type { CliErrorKind } from './cli-conventions.js'
 export { maskUrlCredentials } from './config/mask-url-credentials.js'
-export { redisClientPlan, redisTarget } from './redis-client-plan.js'
+export { reconnectDelay, redisClientPlan, redisTarget } from './redis-client-plan.js'
 export type { RedisClientPlan, RedisClientTuning, RedisNodeAddress, RedisNodeOptions } from './redis-client-plan.js'
 export { UniqueClock } from './unique-clock.js'
 export { WakeableSleep } from './wakeable-sleep.js'

@@ -90,6 +90,16 @@ function isReadOnlyError(err: Error): boolean {
 }
 
 /**
+ * The reconnect delay the services use (an ioredis `retryStrategy`): 200 ms after the first failed
+ * attempt, doubling, at most `maxMs`, so a Redis that is back is found quickly and one that stays
+ * away costs one attempt per `maxMs`. Wrap it (`(n) => reconnectDelay(n)`): ioredis passes a
+ * cluster's retry strategy the failure as a second argument.
+ */
+export function reconnectDelay(times: number, maxMs = 2_000): number {
+  return Math.min(100 * 2 ** Math.min(times, 5), maxMs)
+}
+
+/**
  * Maps `redis` config and a connection's tuning to the ioredis constructor to call. In cluster mode
  * ioredis reconnects at the cluster level (the per-node connections never retry on their own), so
  * `retryStrategy` becomes `clusterRetryStrategy` and the rest of the tuning applies to each node.

@@ -2,7 +2,7 @@ import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { pino, type Logger } from 'pino'
-import { isWriteStage, WakeableSleep, writeCountersKey, writeStagesKey, writeStreamKey, type ShadowgateConfig, type WriteStage } from '@shadowgate/shared'
+import { reconnectDelay, isWriteStage, WakeableSleep, writeCountersKey, writeStagesKey, writeStreamKey, type ShadowgateConfig, type WriteStage } from '@shadowgate/shared'
 import { PartitionReplayer } from './partition-replayer.js'
 import { ReplayStore } from './replay-store.js'
 import { ReplayTarget } from './replay-target.js'
@@ -62,7 +62,7 @@ export class WriteReplayer {
     this.#opts = opts
     this.#logger = opts.logger ?? pino({ level: 'silent' })
     this.#tally = new ReplayTally(opts.points)
-    this.#redis = createRedisClient(config.redis, { maxRetriesPerRequest: 1, commandTimeout: 5_000, retryStrategy: (n: number) => Math.min(100 * 2 ** Math.min(n, 5), 2_000) })
+    this.#redis = createRedisClient(config.redis, { maxRetriesPerRequest: 1, commandTimeout: 5_000, retryStrategy: (n: number) => reconnectDelay(n) })
     this.#redis.on('error', () => {
       // Reconnects by itself; each partition loop retries its step.
     })

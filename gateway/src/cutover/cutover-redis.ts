@@ -1,12 +1,10 @@
+import { reconnectDelay } from '@shadowgate/shared'
 import type { RedisConfig } from '@shadowgate/shared'
 import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 
 /** Bound on each cut-over command: a stalled Redis must never keep a request held past cutover.maxPause. */
 export const CUTOVER_COMMAND_TIMEOUT_MS = 1_000
 
-function retryStrategy(times: number): number {
-  return Math.min(100 * 2 ** Math.min(times, 5), 2_000)
-}
 
 /**
  * The command connection of the cut-over protocol (one Redis, Sentinel or Cluster, through the
@@ -15,7 +13,7 @@ function retryStrategy(times: number): number {
  * listener is attached so that ioredis never reports them as unhandled.
  */
 export function cutoverCommandClient(redis: RedisConfig, commandTimeoutMs = CUTOVER_COMMAND_TIMEOUT_MS): RedisClient {
-  const client = createRedisClient(redis, { retryStrategy, connectTimeout: 2_000, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: commandTimeoutMs })
+  const client = createRedisClient(redis, { retryStrategy: (n: number) => reconnectDelay(n), connectTimeout: 2_000, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: commandTimeoutMs })
   client.on('error', () => undefined)
   return client
 }
@@ -25,7 +23,7 @@ export function cutoverCommandClient(redis: RedisConfig, commandTimeoutMs = CUTO
  * reconnect. In cluster mode classic pub/sub reaches every node, so any one node will do.
  */
 export function cutoverSubscriber(redis: RedisConfig): RedisClient {
-  const sub = createRedisClient(redis, { retryStrategy, connectTimeout: 2_000, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true })
+  const sub = createRedisClient(redis, { retryStrategy: (n: number) => reconnectDelay(n), connectTimeout: 2_000, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true })
   sub.on('error', () => undefined)
   return sub
 }

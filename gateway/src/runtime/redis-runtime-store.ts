@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino'
-import { MIGRATION_LOG_LENGTH, RUNTIME_COMPARE_AND_SET_LUA, gateLastKey, migrationLogKey, runtimeChangeMessage, runtimeChannel, runtimeSettingsKey, type RedisConfig } from '@shadowgate/shared'
+import { reconnectDelay, MIGRATION_LOG_LENGTH, RUNTIME_COMPARE_AND_SET_LUA, gateLastKey, migrationLogKey, runtimeChangeMessage, runtimeChannel, runtimeSettingsKey, type RedisConfig } from '@shadowgate/shared'
 import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 import { RuntimeStoreUnavailableError } from '../errors.js'
 import type { FaultCounters } from '../metrics/fault-counters.js'
@@ -46,9 +46,6 @@ function parseMessage(text: string): ChangeMessage | undefined {
   }
 }
 
-function retryStrategy(times: number): number {
-  return Math.min(100 * 2 ** Math.min(times, 5), 2_000)
-}
 
 /**
  * Runtime settings shared through Redis: a hash holds every override, a pub/sub channel announces each
@@ -91,7 +88,7 @@ export class RedisRuntimeStore implements RuntimeStore {
   async start(sink: RuntimeStoreSink): Promise<void> {
     if (this.#client || this.#closed) return
     this.#sink = sink
-    const common = { retryStrategy, connectTimeout: this.#opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS }
+    const common = { retryStrategy: (n: number) => reconnectDelay(n), connectTimeout: this.#opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS }
     const target: RedisConfig = typeof this.#opts.redis === 'string' ? { mode: 'single', url: this.#opts.redis, prefix: this.#opts.prefix } : this.#opts.redis
     const client = createRedisClient(target, {
       ...common,

@@ -1,4 +1,4 @@
-import { slowLogKey, type RedisConfig } from '@shadowgate/shared'
+import { reconnectDelay, slowLogKey, type RedisConfig } from '@shadowgate/shared'
 import type { Logger } from 'pino'
 import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 import type { SlowRequest, SlowRequestSink } from '../capture/slow-requests.js'
@@ -38,7 +38,7 @@ export class SlowLogStore implements SlowRequestSink {
   constructor(opts: SlowLogStoreOptions) {
     this.#opts = opts
     this.#key = slowLogKey(opts.prefix, opts.instance)
-    this.#client = createRedisClient(opts.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS, connectTimeout: COMMAND_TIMEOUT_MS, lazyConnect: false, retryStrategy: (n) => Math.min(100 * 2 ** Math.min(n, 5), 2_000) })
+    this.#client = createRedisClient(opts.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS, connectTimeout: COMMAND_TIMEOUT_MS, lazyConnect: false, retryStrategy: (n) => reconnectDelay(n) })
     this.#client.on('error', () => {
       // Reported when a flush fails; ioredis reconnects on its own.
     })

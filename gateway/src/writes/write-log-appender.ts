@@ -3,6 +3,7 @@ import { pino, type Logger } from 'pino'
 import { DeadlineQueue, type Expiring } from '../deadline-queue.js'
 import { WriteLogBatches } from './write-log-batch.js'
 import {
+  reconnectDelay,
   encodeWriteEntry,
   encodeWriteOutcome,
   writeAttentionKey,
@@ -66,7 +67,7 @@ export class WriteLogAppender {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
-      retryStrategy: (n: number) => Math.min(100 * 2 ** Math.min(n, 5), 1_000),
+      retryStrategy: (n: number) => reconnectDelay(n, 1_000),
       // A cluster's per-partition batches of one turn leave in one write per node.
       enableAutoPipelining: true,
     })

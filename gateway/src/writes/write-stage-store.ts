@@ -1,6 +1,6 @@
 import { createRedisClient, type RedisClient } from '../create-redis-client.js'
 import { pino, type Logger } from 'pino'
-import { isWriteStage, writeStagesChannel, writeStagesKey, type ShadowgateConfig, type WriteStage } from '@shadowgate/shared'
+import { reconnectDelay, isWriteStage, writeStagesChannel, writeStagesKey, type ShadowgateConfig, type WriteStage } from '@shadowgate/shared'
 import { InvalidSettingError, RuntimeStoreUnavailableError, UnknownRouteError } from '../errors.js'
 import { guardHandler, type HandlerGuard } from '../runtime/guard-handler.js'
 import type { FaultCounters } from '../metrics/fault-counters.js'
@@ -67,7 +67,7 @@ export class WriteStageStore {
     const redis = this.#opts.config.redis
     if (!redis || this.#fileStages.size === 0 || this.#client || this.#closed) return
     const timeout = this.#opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS
-    const common = { connectTimeout: timeout, retryStrategy: (n: number) => Math.min(100 * 2 ** Math.min(n, 5), 2_000) }
+    const common = { connectTimeout: timeout, retryStrategy: (n: number) => reconnectDelay(n) }
     this.#client = createRedisClient(redis, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: timeout })
     this.#sub = createRedisClient(redis, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true })
     const channel = writeStagesChannel(redis.prefix)
