@@ -65,22 +65,30 @@ export class WriteLogStatus {
     const cfg = this.#routeConfig(route)
     const client = this.#ready()
     try {
-      // Counters and open items first: a gap lands in its stream and in its partition's attention hash
-      // in one script, so a gap listed here is already counted in the stream lengths read after it.
-      // Per-key commands, not one pipeline: on a Redis Cluster the partitions live in different slots.
+      // One transaction per partition, so each is read at one instant: a gap lands in its stream and its
+      // open items in one script, a replayed entry leaves the stream and is counted in one transaction,
+      // and a read between two of those keys would see half of either. A partition's keys share a hash
+      // tag, so this works on a Redis Cluster too, where the partitions live in different slots.
       const parts = Array.from({ length: cfg.partitions }, (_, p) => p)
-      const hashes = await Promise.all(parts.map((p) => Promise.all([client.hgetall(writeCountersKey(this.#prefix, route, p)), client.hgetall(writeAttentionKey(this.#prefix, route, p))])))
-      const partitions: WritePartitionStatus[] = await Promise.all(
+      const snapshots = await Promise.all(
         parts.map(async (p) => {
           const key = writeStreamKey(this.#prefix, route, p)
-          const [pending, first] = await Promise.all([client.xlen(key), client.xrange(key, '-', '+', 'COUNT', 1)])
-          const id = first[0]?.[0]
-          return { partition: p, pending, oldestAt: typeof id === 'string' ? Number(id.split('-')[0]) : undefined }
+          const replies = await client.multi().hgetall(writeCountersKey(this.#prefix, route, p)).hgetall(writeAttentionKey(this.#prefix, route, p)).xlen(key).xrange(key, '-', '+', 'COUNT', 1).exec()
+          const value = (i: number): unknown => {
+            const [err, v] = replies?.[i] ?? [new Error('the transaction was not run')]
+            if (err) throw err
+            return v
+          }
+          const id = (value(3) as [string, unknown][] | undefined)?.[0]?.[0]
+          const pending = value(2)
+          const partition: WritePartitionStatus = { partition: p, pending: typeof pending === 'number' ? pending : 0, oldestAt: typeof id === 'string' ? Number(id.split('-')[0]) : undefined }
+          return { partition, countersRaw: value(0) as Record<string, string>, attention: value(1) as Record<string, string> }
         }),
       )
+      const partitions = snapshots.map((x) => x.partition)
       const counters: Record<string, number> = {}
       const items: WriteAttentionItem[] = []
-      hashes.forEach(([countersRaw, attention], p) => {
+      snapshots.forEach(({ countersRaw, attention }, p) => {
         for (const [k, v] of Object.entries(countersRaw)) if (/^\d+$/.test(v)) counters[k] = (counters[k] ?? 0) + Number(v)
         for (const [id, text] of Object.entries(attention)) items.push({ ...parseWriteAttentionItem(id, text), partition: p })
       })
