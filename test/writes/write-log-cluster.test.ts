@@ -101,4 +101,36 @@ describe('write log on Redis Cluster', () => {
     expect(status.counters['gaps']).toBe(1)
     expect(status.counters['mismatched'] ?? 0).toBe(0)
   }, 120_000)
+
+  it('checks a cut-over against every partition, refusing on an open item named <partition>/<id> and committing once it is acknowledged', async () => {
+    const cluster = fx.add(await startRedisCluster(), (c) => c.close())
+    const old = fx.add(await startItemsApp(), (a) => a.close())
+    const next = fx.add(await startItemsApp(), (a) => a.close())
+    const raw = rawWriteLogConfig('redis://unused', '', old, next, { stage: 'replay', partitionBy: 'param:id', partitions: 8, appendTimeout: '2s', lagStableFor: '100ms' }, { cutover: { ackTimeout: '1s', maxPause: '5s', minTimeBetweenFlips: 0 } })
+    const [route] = raw['routes'] as Record<string, unknown>[]
+    if (route) route['stage'] = 'shadow'
+    const config = validateConfig({ ...raw, redis: { cluster: [...cluster.urls] } })
+    const prefix = config.redis?.prefix ?? ''
+    const gw = await fx.gateway(config)
+    fx.add(new WriteReplayer(config, { pollMs: 20, reportMs: 60_000 }), (r) => r.close()).start()
+    for (let i = 0; i < 16; i++) expect(await put(gw.traffic, `item-${i}`, { name: `n${i}`, seq: i })).toBeLessThan(300)
+    let last: unknown
+    await waitFor(async () => ((last = await writeStatus(gw.admin)) as { lagEntries: number }).lagEntries === 0 && next.writes.length === 16, 20_000, () => `the log to drain: ${JSON.stringify(last)}`)
+
+    const owner = await ownerOf(cluster, writeStreamKey(prefix, 'items', 3))
+    await cluster.cli(owner.master, 'hset', writeAttentionKey(prefix, 'items', 3), '1-1', JSON.stringify({ kind: 'unknown' }))
+    const cutover = async (): Promise<{ outcome: string; abortReason: string | null; writes: string | null }> => {
+      const { status, json } = await admin(gw.admin, 'POST', '/routes/items/cutover', { reason: 'cluster write log test' })
+      expect(status).toBe(200)
+      return json['cutover'] as { outcome: string; abortReason: string | null; writes: string | null }
+    }
+    const refused = await cutover()
+    expect(refused.outcome).toBe('aborted')
+    expect(refused.abortReason).toContain('unknown 3/1-1')
+
+    expect((await admin(gw.admin, 'POST', '/writes/items/ack', { id: '3/1-1', reason: 'checked by hand' })).status).toBe(200)
+    let outcome: unknown
+    await waitFor(async () => ((outcome = await cutover()) as { outcome: string }).outcome === 'committed', 20_000, () => `a committed cut-over: ${JSON.stringify(outcome)}`)
+    expect(outcome).toMatchObject({ writes: 'final' })
+  }, 120_000)
 })

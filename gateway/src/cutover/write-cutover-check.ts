@@ -123,40 +123,40 @@ export class WriteCutoverCheck {
 
   async #read(redis: RedisClient, route: string, writes: RouteWritesConfig): Promise<LogSnapshot> {
     const prefix = this.#o.config.redis?.prefix ?? ''
-    // Open items first: a gap lands in its stream and in the open items in one script, so one listed here is in the lengths read after it.
-    const pipe = redis.pipeline().time()
-    for (let p = 0; p < writes.partitions; p++) pipe.hgetall(writeAttentionKey(prefix, route, p)).get(writeLagBreachKey(prefix, route, p))
-    for (let p = 0; p < writes.partitions; p++) {
-      const key = writeStreamKey(prefix, route, p)
-      pipe.xlen(key).xrange(key, '-', '+', 'COUNT', 1)
-    }
-    const results = (await pipe.exec()) ?? []
-    const value = (i: number): unknown => {
-      const [err, v] = results[i] ?? [new Error('no answer')]
-      if (err) throw err
-      return v
-    }
-    const time = value(0)
+    // One transaction per partition (its keys share a hash tag, so one slot on a Redis Cluster, where a
+    // pipeline over the partitions would be refused): each partition is read at one instant, so a gap,
+    // which lands in its stream and its open items in one script, is never seen in only one of them.
+    const [time, partitions] = await Promise.all([
+      redis.time(),
+      Promise.all(
+        Array.from({ length: writes.partitions }, async (_, p) => {
+          const key = writeStreamKey(prefix, route, p)
+          const replies = await redis.multi().hgetall(writeAttentionKey(prefix, route, p)).get(writeLagBreachKey(prefix, route, p)).xlen(key).xrange(key, '-', '+', 'COUNT', 1).exec()
+          return (i: number): unknown => {
+            const [err, v] = replies?.[i] ?? [new Error('the transaction was not run')]
+            if (err) throw err
+            return v
+          }
+        }),
+      ),
+    ])
     const redisNow = Array.isArray(time) ? Number(time[0]) * 1_000 + Math.floor(Number(time[1]) / 1_000) : this.#now()
     const open: { id: string; kind: string }[] = []
     let breach = 0
-    for (let p = 0; p < writes.partitions; p++) {
-      const attention = value(1 + 2 * p)
-      // Ids are given as <partition>/<id>: the same stream id can be open in two partitions.
-      if (attention && typeof attention === 'object') for (const [id, text] of Object.entries(attention as Record<string, string>)) open.push({ id: `${p}/${id}`, kind: parseWriteAttentionItem(id, text).kind.slice(0, 40) })
-      const at = Number(value(2 + 2 * p))
-      if (Number.isFinite(at)) breach = Math.max(breach, at)
-    }
-    const base = 1 + 2 * writes.partitions
     let entries = 0
     let oldestAt: number | undefined
-    for (let p = 0; p < writes.partitions; p++) {
-      const len = value(base + 2 * p)
+    partitions.forEach((value, p) => {
+      const attention = value(0)
+      // Ids are given as <partition>/<id>: the same stream id can be open in two partitions.
+      if (attention && typeof attention === 'object') for (const [id, text] of Object.entries(attention as Record<string, string>)) open.push({ id: `${p}/${id}`, kind: parseWriteAttentionItem(id, text).kind.slice(0, 40) })
+      const last = Number(value(1))
+      if (Number.isFinite(last)) breach = Math.max(breach, last)
+      const len = value(2)
       entries += typeof len === 'number' ? len : 0
-      const id = (value(base + 1 + 2 * p) as [string, unknown][] | undefined)?.[0]?.[0]
+      const id = (value(3) as [string, unknown][] | undefined)?.[0]?.[0]
       const at = typeof id === 'string' ? streamIdTime(id) : undefined
       if (at !== undefined) oldestAt = Math.min(oldestAt ?? at, at)
-    }
+    })
     return { redisNow: Number.isFinite(redisNow) ? redisNow : this.#now(), entries, oldestAt, lastBreachAt: Number.isFinite(breach) && breach > 0 ? breach : undefined, open }
   }
 }
