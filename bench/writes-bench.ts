@@ -50,6 +50,7 @@ interface Round {
   readonly failed: number
   readonly commands: number
   readonly reads: number
+  readonly scripts: number
 }
 
 const fmt = (v: number, digits = 1): string => v.toFixed(digits)
@@ -117,22 +118,23 @@ async function main(): Promise<void> {
           // Less the INFO call of the measurement itself.
           commands: (after.commands - traffic.commands - 1) / requests,
           reads: (after.reads - traffic.reads - 1) / requests,
+          scripts: (after.scripts - traffic.scripts) / requests,
         })
       }
     }
     out.push(`${requests} PUTs over ${connections} connections per gateway and round, ${rounds} interleaved rounds; median (spread)\n`)
-    out.push('| gateway | CPU µs / write | writes/s | p50 ms | p99 ms | Redis commands / write | Redis reads / write | failed |')
-    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+    out.push('| gateway | CPU µs / write | writes/s | p50 ms | p99 ms | Redis commands / write | script calls / write | Redis reads / write | failed |')
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
     for (const stage of STAGES) {
       const rs = results.get(stage)!
       const col = (f: (r: Round) => number, digits = 1): string => `${fmt(median(rs.map(f)), digits)} (${spread(rs.map(f), digits)})`
-      out.push(`| \`writes: ${stage}\` | ${col((r) => r.cpuPerWrite)} | ${col((r) => r.rps, 0)} | ${col((r) => r.p50, 2)} | ${col((r) => r.p99, 2)} | ${fmt(median(rs.map((r) => r.commands)), 2)} | ${fmt(median(rs.map((r) => r.reads)), 2)} | ${rs.reduce((n, r) => n + r.failed, 0)} |`)
+      out.push(`| \`writes: ${stage}\` | ${col((r) => r.cpuPerWrite)} | ${col((r) => r.rps, 0)} | ${col((r) => r.p50, 2)} | ${col((r) => r.p99, 2)} | ${fmt(median(rs.map((r) => r.commands)), 2)} | ${fmt(median(rs.map((r) => r.scripts)), 2)} | ${fmt(median(rs.map((r) => r.reads)), 2)} | ${rs.reduce((n, r) => n + r.failed, 0)} |`)
     }
     const oldRounds = results.get('old')!
     const recRounds = results.get('record')!
     const added = recRounds.map((r, i) => r.cpuPerWrite - (oldRounds[i]?.cpuPerWrite ?? NaN))
     const addedP50 = recRounds.map((r, i) => r.p50 - (oldRounds[i]?.p50 ?? NaN))
-    out.push(`| **added by the log** | **${fmt(median(added))}** (${spread(added)}) | | ${fmt(median(addedP50), 2)} (${spread(addedP50, 2)}) | | | | |`)
+    out.push(`| **added by the log** | **${fmt(median(added))}** (${spread(added)}) | | ${fmt(median(addedP50), 2)} (${spread(addedP50, 2)}) | | | | | |`)
     if (values.syscalls && straceAvailable()) {
       out.push('\n| gateway | syscalls / write (strace -c, one run) |')
       out.push('| --- | --- |')

@@ -100,8 +100,9 @@ export function median(values: readonly number[]): number {
 }
 
 /** Redis' own count of commands and of socket reads it served (a pipeline is one read): round trips, seen from the server. */
-export async function redisTraffic(url: string): Promise<{ commands: number; reads: number }> {
-  const { stdout } = await promisify(execFile)('redis-cli', ['-u', url, 'INFO', 'stats'])
+export async function redisTraffic(url: string): Promise<{ commands: number; reads: number; scripts: number }> {
+  const { stdout } = await promisify(execFile)('redis-cli', ['-u', url, 'INFO', 'all'])
   const field = (name: string): number => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(stdout)?.[1] ?? NaN)
-  return { commands: field('total_commands_processed'), reads: field('total_reads_processed') }
+  const calls = (cmd: string): number => Number(new RegExp(`^cmdstat_${cmd}:calls=(\\d+)`, 'm').exec(stdout)?.[1] ?? 0)
+  return { commands: field('total_commands_processed'), reads: field('total_reads_processed'), scripts: calls('evalsha') + calls('eval') }
 }

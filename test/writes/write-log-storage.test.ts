@@ -1,4 +1,5 @@
 // Claims of SECURITY.md, section "What the write log stores" (fetch sends accept: */*, a default-listed header).
+import { request } from 'node:http'
 import { decodeWriteEntry, writeStreamKey } from '@shadowgate/shared'
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -30,5 +31,27 @@ describe('what the write log stores', () => {
     expect(l.type === 'intent' && Object.keys(l.headers).sort()).toEqual(['authorization', 'content-type', 'idempotency-key'])
     // The old side saw the same key the entry records.
     expect(old.writes.map((w) => w.key)).toContain(p.type === 'intent' ? p.key : 'none')
+  }, 30_000)
+
+  it('forwards a chunked write whole, with its length, and the old side applies the bytes the log holds', async () => {
+    const { redis, old, next } = await fx.start()
+    const g = await fx.gateway(writeLogConfig(redis.url, 'chunked', old, next, { appendTimeout: '2s' }))
+    const url = new URL(`${g.traffic}/items/c`)
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'PUT', headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.statusCode ?? 0))
+      })
+      req.on('error', reject)
+      // No content-length: sent as chunks, in two writes.
+      req.write('{"name":')
+      setTimeout(() => req.end('"chunked ✓"}'), 20)
+    })
+    expect(status).toBeLessThan(300)
+    expect(old.items.get('c')?.name).toBe('chunked ✓')
+    const client = fx.add(new Redis(redis.url), (c) => c.disconnect())
+    const [first] = await client.xrange(writeStreamKey('chunked', 'items', 0), '-', '+')
+    const e = decodeWriteEntry(first?.[1])
+    expect(e.type === 'intent' && e.body.toString()).toBe('{"name":"chunked ✓"}')
   }, 30_000)
 })

@@ -59,12 +59,12 @@ export class PrimaryForwarder implements PrimaryFailureSink {
   }
 
   /**
-   * @param body the request body to send (the request itself, or a stream wrapping it), or null
-   *   when the request has none.
+   * @param body the request body to send (the request itself, a stream wrapping it, or the whole
+   *   body already read), or null when the request has none.
    * @param route route label, for metrics and logs.
    * @param upstream base URL of the primary upstream.
    */
-  forward(req: IncomingMessage, res: ServerResponse, body: Readable | null, route: string, upstream: string, observer?: PrimaryObserver): void {
+  forward(req: IncomingMessage, res: ServerResponse, body: Readable | Buffer | null, route: string, upstream: string, observer?: PrimaryObserver): void {
     const target = this.#targets.get(upstream)
     const url = req.url ?? '/'
     const path = upstreamPath(target, url)

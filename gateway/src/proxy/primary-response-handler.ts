@@ -46,17 +46,18 @@ export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
   /** Response body bytes written to the client. */
   bytes = 0
 
-  constructor(sink: PrimaryFailureSink, req: IncomingMessage, res: ServerResponse, route: string, upstream: string, observer: PrimaryObserver | undefined, body: Readable | null) {
+  constructor(sink: PrimaryFailureSink, req: IncomingMessage, res: ServerResponse, route: string, upstream: string, observer: PrimaryObserver | undefined, body: Readable | Buffer | null) {
     this.#sink = sink
     this.req = req
     this.res = res
     this.route = route
     this.upstream = upstream
     this.#observer = observer
-    this.#hasBody = body !== null
+    // A body read whole leaves with the request head, as if there were none.
+    this.#hasBody = body !== null && !Buffer.isBuffer(body)
     // 'end' means the reader - undici, writing each chunk to the primary as it reads it - took the
     // last byte; a body cut or abandoned is destroyed instead and never ends.
-    if (body !== null && observer !== undefined) body.once('end', () => observer.onRequestSent())
+    if (body !== null && !Buffer.isBuffer(body) && observer !== undefined) body.once('end', () => observer.onRequestSent())
     res.on('close', this.#onClientClose)
   }
 
@@ -80,8 +81,8 @@ export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
       abort(new errors.RequestAbortedError('client closed the connection'))
       return
     }
-    // Called once connected, right before undici writes the request head: without a body, that
-    // head is the whole request. A body is reported sent when undici has read all of it.
+    // Called once connected, right before undici writes the request head: without a streamed body,
+    // that write is the whole request. A streamed body is reported sent when undici has read all of it.
     if (!this.#hasBody) this.#observer?.onRequestSent()
   }
 

@@ -5,8 +5,11 @@ import type { PrimaryObserver } from './primary-observer.js'
 /** Which side a logged write is forwarded to: the route's primary (old) or its shadow (new, stage final). */
 export type WriteTarget = 'old' | 'new'
 
-/** Forwards the write through the proxy's own forwarder, with the body and observer the hook chose. */
-export type ForwardWrite = (body: Readable | null, target: WriteTarget, observer: PrimaryObserver | undefined) => void
+/**
+ * Forwards the write through the proxy's own forwarder, with the body and observer the hook chose: a
+ * stream, or a body already read whole (sent with its head, without a stream around it).
+ */
+export type ForwardWrite = (body: Readable | Buffer | null, target: WriteTarget, observer: PrimaryObserver | undefined) => void
 
 /**
  * Lets the write log wrap a write's forwarding (append an intent before, record the outcome after)

@@ -37,6 +37,13 @@ redis.call('HINCRBY', KEYS[3], 'gaps', tonumber(ARGV[2]))
 return id
 `
 
+/** A partition's keys and batch group, built once: every logged write needs them. */
+interface PartitionKeys {
+  readonly stream: string
+  readonly outcomes: string
+  readonly group: string
+}
+
 interface PendingGap {
   readonly route: string
   readonly partition: number
@@ -55,6 +62,7 @@ export class WriteLogAppender {
   /** One queue per distinct appendTimeout: within one, deadlines come due in arrival order. */
   readonly #deadlines = new Map<number, DeadlineQueue>()
   readonly #batches: WriteLogBatches
+  readonly #keys = new Map<string, PartitionKeys[]>()
   #retry: NodeJS.Timeout | undefined
   #flushing: Promise<void> | undefined
   #closed = false
@@ -68,8 +76,9 @@ export class WriteLogAppender {
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
       retryStrategy: (n: number) => reconnectDelay(n, 1_000),
-      // A cluster's per-partition batches of one turn leave in one write per node.
-      enableAutoPipelining: true,
+      // A cluster's per-partition batches of one turn leave in one write per node; one Redis gets one
+      // call per turn anyway, which a pipeline around it would only make dearer.
+      enableAutoPipelining: opts.redis.mode === 'cluster',
     })
     this.#batches = new WriteLogBatches(this.#client, opts.redis.mode === 'cluster', (count, err) => {
       this.#logger.warn({ outcomes: count, err: err.message }, 'could not record write outcomes; their entries will be reported unknown')
@@ -104,7 +113,6 @@ export class WriteLogAppender {
    */
   appendIntent(route: string, partition: number, intent: WriteIntent, maxPending: number, timeoutMs: number): Promise<AppendResult> {
     if (this.#client.status !== 'ready') return Promise.resolve('unavailable')
-    const { prefix } = this.#opts
     return new Promise<AppendResult>((resolve) => {
       const waiter: Expiring & { settled: boolean } = {
         settled: false,
@@ -114,7 +122,8 @@ export class WriteLogAppender {
         },
       }
       this.#deadlinesFor(timeoutMs).add(waiter)
-      this.#batches.intent(writeStreamKey(prefix, route, partition), writeOutcomesKey(prefix, route, partition), `${route}\u0000${partition}`, maxPending, encodeWriteEntry(intent), (answer) => {
+      const keys = this.#keysOf(route, partition)
+      this.#batches.intent(keys.stream, keys.outcomes, keys.group, maxPending, encodeWriteEntry(intent), (answer) => {
         if (waiter.settled) return
         waiter.settled = true
         if (answer === 'full') return resolve('full')
@@ -131,8 +140,8 @@ export class WriteLogAppender {
    */
   recordOutcome(route: string, partition: number, key: string, outcome: WriteOutcome): void {
     if (this.#client.status !== 'ready') return
-    const { prefix } = this.#opts
-    this.#batches.outcome(writeStreamKey(prefix, route, partition), writeOutcomesKey(prefix, route, partition), `${route}\u0000${partition}`, key, encodeWriteOutcome(outcome))
+    const keys = this.#keysOf(route, partition)
+    this.#batches.outcome(keys.stream, keys.outcomes, keys.group, key, encodeWriteOutcome(outcome))
   }
 
   /** Counts a write that is served but not logged; recorded as a gap entry as soon as Redis takes it. */
@@ -161,6 +170,21 @@ export class WriteLogAppender {
     let n = 0
     for (const g of this.#gaps.values()) n += g.count
     return n
+  }
+
+  #keysOf(route: string, partition: number): PartitionKeys {
+    let list = this.#keys.get(route)
+    if (list === undefined) {
+      list = []
+      this.#keys.set(route, list)
+    }
+    let keys = list[partition]
+    if (keys === undefined) {
+      const { prefix } = this.#opts
+      keys = { stream: writeStreamKey(prefix, route, partition), outcomes: writeOutcomesKey(prefix, route, partition), group: `${route}\u0000${partition}` }
+      list[partition] = keys
+    }
+    return keys
   }
 
   #deadlinesFor(timeoutMs: number): DeadlineQueue {

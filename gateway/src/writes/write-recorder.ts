@@ -150,8 +150,9 @@ export class WriteRecorder implements WriteHook {
       this.#appender.addGap(route, partition, 'body_too_large')
       return forward(read.rest, target, observer)
     }
-    const bodyBuf = Buffer.concat(read.head, read.size)
-    const forwardBody = body === null ? null : Readable.from([bodyBuf])
+    const bodyBuf = read.head.length === 1 ? (read.head[0] as Buffer) : Buffer.concat(read.head, read.size)
+    // Sent whole with the request head: no stream around a body that is already in memory.
+    const forwardBody = body === null ? null : bodyBuf
     const idem = r.config.idempotencyHeader
     const key = randomUUID()
     const headers: Record<string, string> = {}
