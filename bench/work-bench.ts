@@ -91,20 +91,21 @@ function formatTable(rows: readonly WorkRow[]): string {
   return lines.join('\n')
 }
 
-/** What mirroring adds, for the pairs of targets that differ only by the copy. */
+/** What mirroring (and auditing) adds, for the pairs of targets that differ only by that. */
 function formatMirrorCost(rows: readonly WorkRow[]): string[] {
   const by = new Map(rows.map((r) => [r.key, r]))
   const out: string[] = []
   for (const [withCopy, without] of [
     ['raw-undici-mirror', 'raw-undici'],
     ['sg-fast', 'sg-off'],
+    ['sg-audit', 'sg-fast'],
   ] as const) {
     const a = by.get(withCopy)
     const b = by.get(without)
     if (a === undefined || b === undefined) continue
     const kb = ((a.allocatedBytes - b.allocatedBytes) / 1024).toFixed(1)
     const calls = a.syscalls && b.syscalls ? (sum(a.syscalls) - sum(b.syscalls)).toFixed(2) : 'n/a'
-    out.push(`- the copy in \`${withCopy}\` adds ${kb} KB allocated and ${calls} system calls per request over \`${without}\``)
+    out.push(`- \`${withCopy}\` adds ${kb} KB allocated and ${calls} system calls per request over \`${without}\``)
   }
   return out
 }
@@ -131,7 +132,9 @@ async function main(): Promise<void> {
     const origin = await procs.child('upstream origin', { role: 'origin' })
     const fast = await procs.child('upstream fast', { role: 'shadow' })
     const slow = await procs.child('upstream slow', { role: 'shadow', delayMs: 500 })
-    const urls: UpstreamUrls = { origin: origin.url, fast: fast.url, slow: slow.url, redis: undefined }
+    const needsRedis = options.targets.some((key) => BENCH_TARGETS.find((t) => t.key === key)?.redis === true)
+    const redis = needsRedis ? (await procs.child('redis-server', { role: 'redis' })).url : undefined
+    const urls: UpstreamUrls = { origin: origin.url, fast: fast.url, slow: slow.url, redis }
     const rows: WorkRow[] = []
     for (const key of options.targets) rows.push(await measureTarget(procs, urls, key, options, strace))
     const m = machineInfo()

@@ -1,8 +1,8 @@
 import { numberFlag, readFlags } from '../bench-flags.js'
 import { BENCH_TARGETS } from '../bench-targets.js'
 
-/** Targets that can be measured this way: a proxy process of its own, no Redis. */
-export const WORK_TARGET_KEYS: readonly string[] = BENCH_TARGETS.filter((t) => t.proxy !== undefined && !t.redis).map((t) => t.key)
+/** Targets that can be measured this way: a proxy process of its own (with a redis-server of its own where it needs one). */
+export const WORK_TARGET_KEYS: readonly string[] = BENCH_TARGETS.filter((t) => t.proxy !== undefined).map((t) => t.key)
 
 export const DEFAULT_WORK_TARGETS: readonly string[] = ['raw-undici', 'raw-undici-mirror', 'sg-off', 'sg-fast']
 
