@@ -78,6 +78,13 @@ export const BENCH_TARGETS: readonly BenchTarget[] = [
     redis: false,
   },
   {
+    key: 'sg-capture',
+    label: 'shadowgate, mirror 100% with every pair captured and discarded (fast shadow)',
+    proxy: (u) => ({ role: 'shadowgate', origin: u.origin, shadow: u.fast, mirrorPercent: 100, discardPairs: true }),
+    shadow: 'fast',
+    redis: false,
+  },
+  {
     key: 'sg-audit',
     label: 'shadowgate, mirror + audit 100% (fast shadow, Redis)',
     proxy: (u) => ({ role: 'shadowgate', origin: u.origin, shadow: u.fast, mirrorPercent: 100, redisUrl: u.redis, maxQueueDepth: AUDIT_MAX_QUEUE_DEPTH }),

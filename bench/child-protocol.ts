@@ -20,6 +20,8 @@ export interface ChildSpec {
   readonly redisUrl?: string
   /** shadowgate with audit: the producer's queue depth bound. */
   readonly maxQueueDepth?: number
+  /** shadowgate: capture every pair as the audit does, then discard it (no producer, no Redis). */
+  readonly discardPairs?: boolean
 }
 
 /** Counters a child reports on request; absent fields do not apply to its role. */

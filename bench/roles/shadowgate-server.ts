@@ -1,8 +1,23 @@
 import { hostname } from 'node:os'
 import { validateConfig } from '@shadowgate/shared'
 import { pino } from 'pino'
-import { AuditProducer, GatewayMetrics, RuntimeSettings, buildGateway } from '@shadowgate/gateway'
+import { AuditProducer, GatewayMetrics, RuntimeSettings, buildGateway, type PairSink } from '@shadowgate/gateway'
 import type { ChildSpec, RunningRole } from '../child-protocol.js'
+
+/**
+ * Takes every pair the mirror captures and drops it: the request path's share of the audit (body tees,
+ * observers, the pair), without the producer's building, encoding and writing.
+ */
+function discardingSink(maxBodyBytes: number): PairSink & { pairs: number } {
+  return {
+    maxBodyBytes,
+    pairs: 0,
+    accepts: () => true,
+    push() {
+      this.pairs++
+    },
+  }
+}
 
 function need(value: string | undefined, what: string): string {
   if (value === undefined) throw new Error(`${what} is required for the shadowgate role`)
@@ -11,7 +26,8 @@ function need(value: string | undefined, what: string): string {
 
 /**
  * The product as shipped: defaults for every pool, cap and timeout, one catch-all route, and with
- * `redisUrl` the real AuditProducer enqueueing every pair (no worker consumes them). A percent above
+ * `redisUrl` the real AuditProducer enqueueing every pair (no worker consumes them), with `discardPairs`
+ * every pair captured and dropped. A percent above
  * 100 is a load test: set at runtime, as `shadowgate mirror set` would.
  */
 export async function startShadowgateServer(spec: ChildSpec): Promise<RunningRole> {
@@ -31,7 +47,9 @@ export async function startShadowgateServer(spec: ChildSpec): Promise<RunningRol
   const instanceId = `bench-${hostname()}-${process.pid}`
   const producer = spec.redisUrl ? new AuditProducer(config, { metrics, instanceId, logger: pino({ level: 'silent' }) }) : undefined
   producer?.start()
-  const app = await buildGateway(config, { metrics, instanceId, settings, ...(producer ? { pairSink: producer } : {}) })
+  const discard = spec.discardPairs === true && producer === undefined ? discardingSink(config.audit.maxBodyBytes) : undefined
+  const pairSink = producer ?? discard
+  const app = await buildGateway(config, { metrics, instanceId, settings, ...(pairSink ? { pairSink } : {}) })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const addr = app.server.address()
   if (addr === null || typeof addr === 'string') throw new Error('gateway has no TCP address')
@@ -48,6 +66,7 @@ export async function startShadowgateServer(spec: ChildSpec): Promise<RunningRol
         for (const [k, v] of Object.entries(c.notMirrored)) notMirrored[k] = (notMirrored[k] ?? 0) + v
       }
       let audit: Record<string, number> | undefined
+      if (discard) audit = { discarded: discard.pairs }
       if (producer) {
         const s = producer.stats()
         audit = { enqueued: s.enqueued, not_sampled: s.notSampled, buffered: s.buffered + s.inFlight }

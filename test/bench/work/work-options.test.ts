@@ -15,11 +15,15 @@ describe('parseWorkOptions', () => {
     })
   })
 
+  it('takes the targets that need Redis too (the bench starts a redis-server for them)', () => {
+    expect(parseWorkOptions(['--targets', 'sg-fast,sg-capture,sg-audit']).targets).toEqual(['sg-fast', 'sg-capture', 'sg-audit'])
+  })
+
   it.each([
     [['--requests', '10'], '--requests must be an integer between 1000 and 1000000 (got "10")'],
     [['--connections', 'x'], '--connections must be an integer between 1 and 1000 (got "x")'],
     [['--targets', 'direct'], '--targets must list keys among'],
-    [['--targets', 'sg-audit'], '--targets must list keys among'],
+    [['--targets', 'sg-fast,nope'], '--targets must list keys among'],
     [['--rounds', '3'], 'unknown flag "--rounds"'],
   ])('refuses %j, naming the flag', (argv, message) => {
     expect(() => parseWorkOptions(argv)).toThrow(message)
