@@ -25,8 +25,6 @@ export const AUDIT_BATCH_CODEC = 'sg-pairs-1'
 /** Body encodings by their code; the byte forms are what gateways send, the text forms round-trip any other job. */
 const BODY_ENCODINGS = ['raw', 'gzip', 'same-as-primary', 'utf8', 'base64', 'gzip+base64'] as const
 const SAME_AS_PRIMARY_CODE = 2
-/** Strings up to this long are copied by the encoder itself when they are ASCII. */
-const SHORT_STRING = 96
 /** Room for one pair beyond its bodies: headers, strings, lengths, numbers, flags (more is grown into, at the price of a copy). */
 const PAIR_OVERHEAD = 1024
 
@@ -67,24 +65,12 @@ class Writer {
   str(s: string): void {
     // A UTF-16 code unit takes at most 3 bytes of UTF-8: with that much room nothing is cut.
     this.room(4 + s.length * 3)
-    const buf = this.buf
     const start = this.off + 4
-    let n = -1
-    // Most strings here are short ASCII (header names, ids): copied in place, they skip a native call each.
-    if (s.length <= SHORT_STRING) {
-      let o = start
-      for (let i = 0; i < s.length; i++) {
-        const c = s.charCodeAt(i)
-        if (c >= 0x80) {
-          o = -1
-          break
-        }
-        buf[o++] = c
-      }
-      if (o >= 0) n = o - start
-    }
-    if (n < 0) n = buf.write(s, start, 'utf8')
-    buf.writeUInt32BE(n, this.off)
+    // One native write per string. A copy loop in JS reads every character through a property load
+    // that the gateway's many string representations (parsed, sliced, concatenated) make megamorphic,
+    // which costs more than the call.
+    const n = this.buf.write(s, start)
+    this.buf.writeUInt32BE(n, this.off)
     this.off = start + n
   }
 
