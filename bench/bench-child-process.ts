@@ -6,6 +6,7 @@ const CHILD_ENTRY = fileURLToPath(new URL('./bench-child.js', import.meta.url))
 const START_TIMEOUT_MS = 20_000
 const STATS_TIMEOUT_MS = 5_000
 const CLOSE_TIMEOUT_MS = 6_000
+const STDERR_KEPT = 4_000
 
 /** How a child is started, beyond its role. */
 export interface BenchChildOptions {
@@ -13,6 +14,11 @@ export interface BenchChildOptions {
   readonly execArgv?: readonly string[]
   /** Receives the child's standard output (ignored when absent), e.g. V8's GC trace. */
   readonly onStdout?: (text: string) => void
+  /** Runs the child through this program instead of node (fork's execPath), e.g. valgrind with node among `execArgv`. */
+  readonly execPath?: string
+  /** Start-up and close allowances, for children run under a slow tool. */
+  readonly startTimeoutMs?: number
+  readonly closeTimeoutMs?: number
 }
 
 /** Parent-side handle of one forked role: started, asked for stats over IPC, and always closed. */
@@ -42,15 +48,17 @@ export class BenchChildProcess {
   }
 
   async start(): Promise<string> {
-    const { execArgv, onStdout } = this.#options
+    const { execArgv, onStdout, execPath } = this.#options
+    const startTimeoutMs = this.#options.startTimeoutMs ?? START_TIMEOUT_MS
     const child = fork(CHILD_ENTRY, [JSON.stringify(this.#spec)], {
       stdio: ['ignore', onStdout ? 'pipe' : 'ignore', 'pipe', 'ipc'],
       serialization: 'json',
       ...(execArgv ? { execArgv: [...execArgv] } : {}),
+      ...(execPath ? { execPath } : {}),
     })
     this.#child = child
     if (onStdout) child.stdout?.setEncoding('utf8').on('data', onStdout)
-    child.stderr?.on('data', (d: Buffer) => (this.#stderr = (this.#stderr + d.toString()).slice(-4_000)))
+    child.stderr?.on('data', (d: Buffer) => (this.#stderr = (this.#stderr + d.toString()).slice(-STDERR_KEPT)))
     child.on('message', (msg: ChildMessage) => {
       if (msg.type === 'stats') {
         this.#pending.get(msg.id)?.(msg.stats)
@@ -58,7 +66,7 @@ export class BenchChildProcess {
       }
     })
     this.#url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name} did not start within ${START_TIMEOUT_MS} ms${this.#tail()}`)), START_TIMEOUT_MS)
+      const timer = setTimeout(() => reject(new Error(`${this.name} did not start within ${startTimeoutMs} ms${this.#tail()}`)), startTimeoutMs)
       const onMessage = (msg: ChildMessage): void => {
         if (msg.type === 'ready') done(() => resolve(msg.url))
         else if (msg.type === 'failed') done(() => reject(new Error(`${this.name} failed to start: ${msg.message}`)))
@@ -78,6 +86,11 @@ export class BenchChildProcess {
 
   #tail(): string {
     return this.#stderr ? `: ${this.#stderr.trim()}` : ''
+  }
+
+  /** The end of what the child wrote to stderr (a tool's summary at exit, say). */
+  get stderr(): string {
+    return this.#stderr
   }
 
   get running(): boolean {
@@ -112,8 +125,9 @@ export class BenchChildProcess {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
       const msg: ParentMessage = { type: 'close' }
       if (child.connected) child.send(msg, () => undefined)
-      const term = setTimeout(() => child.kill('SIGTERM'), CLOSE_TIMEOUT_MS / 2)
-      const kill = setTimeout(() => child.kill('SIGKILL'), CLOSE_TIMEOUT_MS)
+      const closeTimeoutMs = this.#options.closeTimeoutMs ?? CLOSE_TIMEOUT_MS
+      const term = setTimeout(() => child.kill('SIGTERM'), closeTimeoutMs / 2)
+      const kill = setTimeout(() => child.kill('SIGKILL'), closeTimeoutMs)
       await exited
       clearTimeout(term)
       clearTimeout(kill)

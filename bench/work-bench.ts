@@ -5,7 +5,8 @@
  * machine's load the way requests per second do, so they tell whether a proxy does more work or
  * only gets less CPU. Each target gets its own process, warmed up with as many requests as are
  * measured; then allocations are counted over one window and system calls over a second, shorter
- * one (strace slows the process down).
+ * one (strace slows the process down). With `--instructions N`, CPU instructions per request too,
+ * counted by valgrind's callgrind in N interleaved rounds of their own.
  * It is a report: it exits 2 on a bad flag (the message names it) and 1 when it cannot run.
  */
 import { BenchProcesses } from './bench-processes.js'
@@ -13,6 +14,7 @@ import { BENCH_REQUEST_PATH, BENCH_TARGETS, type UpstreamUrls } from './bench-ta
 import { machineInfo } from './report/machine-info.js'
 import { sendFixedCount } from './work/fixed-count-load.js'
 import { GcAllocationMeter } from './work/gc-allocation-meter.js'
+import { INSTRUCTION_WARMUP_REQUESTS, INSTRUCTION_WINDOW_REQUESTS, callgrindAvailable, countInstructions } from './work/instruction-counter.js'
 import { countSyscalls, straceAvailable } from './work/syscall-counter.js'
 import { WORK_USAGE, parseWorkOptions, type WorkOptions } from './work/work-options.js'
 
@@ -110,6 +112,52 @@ function formatMirrorCost(rows: readonly WorkRow[]): string[] {
   return out
 }
 
+/** Pairs of targets whose difference is one feature: subject, reference. */
+const FEATURE_PAIRS = [
+  ['raw-undici-mirror', 'raw-undici'],
+  ['sg-fast', 'sg-off'],
+  ['sg-capture', 'sg-fast'],
+  ['sg-audit', 'sg-fast'],
+  ['sg-audit', 'sg-capture'],
+] as const
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(s.length / 2)
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
+}
+const spread = (xs: readonly number[], f: (x: number) => string): string => `${f(Math.min(...xs))}–${f(Math.max(...xs))}`
+
+/** Instructions per request under callgrind, `rounds` interleaved rounds (order alternating), as Markdown. */
+async function instructionReport(procs: BenchProcesses, urls: UpstreamUrls, options: WorkOptions): Promise<string[]> {
+  const counts = new Map<string, number[]>(options.targets.map((k) => [k, []]))
+  for (let round = 0; round < options.instructions; round++) {
+    for (const key of round % 2 === 0 ? options.targets : [...options.targets].reverse()) {
+      const target = BENCH_TARGETS.find((t) => t.key === key)
+      if (target?.proxy === undefined) continue
+      procs.log(`${key}: counting instructions, round ${round + 1} of ${options.instructions} (under callgrind)`)
+      counts.get(key)?.push(await countInstructions(procs, `proxy ${key} (callgrind)`, target.proxy(urls), BENCH_REQUEST_PATH, options.connections))
+    }
+  }
+  const k = (n: number): string => `${(n / 1000).toFixed(0)}k`
+  const out = [
+    `Instructions per request (valgrind callgrind, the proxy process only, kernel excluded; ${INSTRUCTION_WINDOW_REQUESTS} requests counted after ${INSTRUCTION_WARMUP_REQUESTS} uncounted, ${options.instructions} interleaved rounds; median and spread):`,
+    '',
+    '| target | instructions / req | spread |',
+    '| --- | ---: | ---: |',
+  ]
+  for (const [key, xs] of counts) if (xs.length > 0) out.push(`| \`${key}\` | ${k(median(xs))} | ${spread(xs, k)} |`)
+  out.push('')
+  for (const [a, b] of FEATURE_PAIRS) {
+    const xs = counts.get(a)
+    const ys = counts.get(b)
+    if (xs === undefined || ys === undefined || xs.length === 0 || ys.length !== xs.length) continue
+    const ratios = xs.map((x, i) => x / (ys[i] as number))
+    out.push(`- \`${a}\` / \`${b}\`: ${median(ratios).toFixed(2)}× (rounds ${spread(ratios, (r) => r.toFixed(2))}×), ${k(median(xs) - median(ys))} instructions per request more`)
+  }
+  return out
+}
+
 async function main(): Promise<void> {
   let options: WorkOptions
   try {
@@ -145,6 +193,10 @@ async function main(): Promise<void> {
       '',
       ...formatMirrorCost(rows),
     ]
+    if (options.instructions > 0) {
+      if (callgrindAvailable()) out.push('', ...(await instructionReport(procs, urls, options)))
+      else procs.log('valgrind is not installed: instructions are not counted (apt-get install valgrind)')
+    }
     process.stdout.write(`${out.join('\n')}\n`)
   } finally {
     await procs.closeAll()

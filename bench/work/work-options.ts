@@ -13,6 +13,8 @@ export interface WorkOptions {
   /** Keep-alive connections the requests are spread over. */
   readonly connections: number
   readonly targets: readonly string[]
+  /** Rounds of instruction counting under callgrind (0: none). */
+  readonly instructions: number
   readonly help: boolean
 }
 
@@ -20,6 +22,7 @@ export const WORK_USAGE = `usage: npm run bench:work -- [--requests N] [--connec
   --requests N      measured requests per target, after as many unmeasured ones (default 40000)
   --connections N   keep-alive connections the requests are spread over (default 16)
   --targets LIST    comma-separated target keys (default: ${DEFAULT_WORK_TARGETS.join(',')})
+  --instructions N  also count CPU instructions per request under valgrind's callgrind, N interleaved rounds (default 0)
 targets: ${WORK_TARGET_KEYS.join(', ')}`
 
 /** Parses flags; throws an Error naming the flag and the constraint on bad input. */
@@ -27,6 +30,7 @@ export function parseWorkOptions(argv: readonly string[]): WorkOptions {
   let requests = 40_000
   let connections = 16
   let targets: readonly string[] = DEFAULT_WORK_TARGETS
+  let instructions = 0
   const { help } = readFlags(
     argv,
     (name, value) => {
@@ -36,6 +40,9 @@ export function parseWorkOptions(argv: readonly string[]): WorkOptions {
           return true
         case '--connections':
           connections = numberFlag(name, value(), 1, 1_000)
+          return true
+        case '--instructions':
+          instructions = numberFlag(name, value(), 0, 20)
           return true
         case '--targets': {
           const keys = (value() ?? '').split(',').map((k) => k.trim())
@@ -50,5 +57,5 @@ export function parseWorkOptions(argv: readonly string[]): WorkOptions {
     },
     WORK_USAGE,
   )
-  return { requests, connections, targets, help }
+  return { requests, connections, targets, instructions, help }
 }

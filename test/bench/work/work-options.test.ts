@@ -3,14 +3,15 @@ import { DEFAULT_WORK_TARGETS, parseWorkOptions } from '../../../bench/work/work
 
 describe('parseWorkOptions', () => {
   it('has defaults', () => {
-    expect(parseWorkOptions([])).toEqual({ requests: 40_000, connections: 16, targets: DEFAULT_WORK_TARGETS, help: false })
+    expect(parseWorkOptions([])).toEqual({ requests: 40_000, connections: 16, targets: DEFAULT_WORK_TARGETS, instructions: 0, help: false })
   })
 
   it('reads every flag in both spellings', () => {
-    expect(parseWorkOptions(['--requests=2000', '--connections', '4', '--targets', 'sg-fast,sg-slow', '--help'])).toEqual({
+    expect(parseWorkOptions(['--requests=2000', '--connections', '4', '--targets', 'sg-fast,sg-slow', '--instructions', '3', '--help'])).toEqual({
       requests: 2_000,
       connections: 4,
       targets: ['sg-fast', 'sg-slow'],
+      instructions: 3,
       help: true,
     })
   })
@@ -25,6 +26,7 @@ describe('parseWorkOptions', () => {
     [['--targets', 'direct'], '--targets must list keys among'],
     [['--targets', 'sg-fast,nope'], '--targets must list keys among'],
     [['--rounds', '3'], 'unknown flag "--rounds"'],
+    [['--instructions', '21'], '--instructions must be an integer between 0 and 20 (got "21")'],
   ])('refuses %j, naming the flag', (argv, message) => {
     expect(() => parseWorkOptions(argv)).toThrow(message)
   })
