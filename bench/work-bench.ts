@@ -12,6 +12,7 @@
 import { BenchProcesses } from './bench-processes.js'
 import { BENCH_REQUEST_PATH, BENCH_TARGETS, type UpstreamUrls } from './bench-targets.js'
 import { machineInfo } from './report/machine-info.js'
+import { median } from './report/target-summary.js'
 import { sendFixedCount } from './work/fixed-count-load.js'
 import { GcAllocationMeter } from './work/gc-allocation-meter.js'
 import { INSTRUCTION_WARMUP_REQUESTS, INSTRUCTION_WINDOW_REQUESTS, callgrindAvailable, countInstructions } from './work/instruction-counter.js'
@@ -93,15 +94,20 @@ function formatTable(rows: readonly WorkRow[]): string {
   return lines.join('\n')
 }
 
+/** Pairs of targets whose difference is one feature: subject, reference. */
+const FEATURE_PAIRS = [
+  ['raw-undici-mirror', 'raw-undici'],
+  ['sg-fast', 'sg-off'],
+  ['sg-capture', 'sg-fast'],
+  ['sg-audit', 'sg-fast'],
+  ['sg-audit', 'sg-capture'],
+] as const
+
 /** What mirroring (and auditing) adds, for the pairs of targets that differ only by that. */
 function formatMirrorCost(rows: readonly WorkRow[]): string[] {
   const by = new Map(rows.map((r) => [r.key, r]))
   const out: string[] = []
-  for (const [withCopy, without] of [
-    ['raw-undici-mirror', 'raw-undici'],
-    ['sg-fast', 'sg-off'],
-    ['sg-audit', 'sg-fast'],
-  ] as const) {
+  for (const [withCopy, without] of FEATURE_PAIRS) {
     const a = by.get(withCopy)
     const b = by.get(without)
     if (a === undefined || b === undefined) continue
@@ -112,20 +118,7 @@ function formatMirrorCost(rows: readonly WorkRow[]): string[] {
   return out
 }
 
-/** Pairs of targets whose difference is one feature: subject, reference. */
-const FEATURE_PAIRS = [
-  ['raw-undici-mirror', 'raw-undici'],
-  ['sg-fast', 'sg-off'],
-  ['sg-capture', 'sg-fast'],
-  ['sg-audit', 'sg-fast'],
-  ['sg-audit', 'sg-capture'],
-] as const
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = Math.floor(s.length / 2)
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
-}
 const spread = (xs: readonly number[], f: (x: number) => string): string => `${f(Math.min(...xs))}–${f(Math.max(...xs))}`
 
 /** Instructions per request under callgrind, `rounds` interleaved rounds (order alternating), as Markdown. */

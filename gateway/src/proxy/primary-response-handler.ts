@@ -54,10 +54,11 @@ export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
     this.upstream = upstream
     this.#observer = observer
     // A body read whole leaves with the request head, as if there were none.
-    this.#hasBody = body !== null && !Buffer.isBuffer(body)
+    const streamed = body !== null && !Buffer.isBuffer(body) ? body : null
+    this.#hasBody = streamed !== null
     // 'end' means the reader - undici, writing each chunk to the primary as it reads it - took the
     // last byte; a body cut or abandoned is destroyed instead and never ends.
-    if (body !== null && !Buffer.isBuffer(body) && observer !== undefined) body.once('end', () => observer.onRequestSent())
+    if (streamed !== null && observer !== undefined) streamed.once('end', () => observer.onRequestSent())
     res.on('close', this.#onClientClose)
   }
 

@@ -39,7 +39,7 @@ interface Batch {
   /** Records, four items each: kind, partition pair, limit, fields. */
   readonly records: (string | number | readonly string[])[]
   readonly answers: ((a: BatchAnswer) => void)[]
-  /** Outcome fields per partition pair, added to `args` when the batch is sent. */
+  /** Outcome fields per partition pair, added to `records` when the batch is sent. */
   readonly outcomes: Map<number, string[]>
   count: number
 }
