@@ -60,7 +60,7 @@ function body(bytes: number, seed: number, mismatch: boolean): unknown {
 }
 
 function response(value: unknown, latencyMs: number): ObservedResponse {
-  return { kind: 'response', status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(value)), truncated: false, latencyMs }
+  return { kind: 'response', status: 200, headers: ['content-type', 'application/json'], body: Buffer.from(JSON.stringify(value)), truncated: false, latencyMs }
 }
 
 function pair(i: number, c: Case): MirrorPair {

@@ -19,7 +19,7 @@ const USAGE = `usage: npm run bench:producer -- [--rounds N] [--pairs N]
 
 /** The gateway bench's pair: a ~0.7 KB JSON answer, the same bytes from both sides (sent as a reference). */
 const BODY = JSON.stringify({ items: Array.from({ length: 12 }, (_, i) => ({ id: i, name: `item "${i}"`, price: i * 1.5, tags: ['a', 'b'] })) })
-const HEADERS = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(BODY)), date: 'Wed, 02 Dec 2026 14:00:00 GMT', connection: 'keep-alive', 'keep-alive': 'timeout=5' }
+const HEADERS = ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(BODY)), 'date', 'Wed, 02 Dec 2026 14:00:00 GMT']
 /** Pairs waiting in the producer before the bench pauses: it measures writing, never dropping. */
 const MAX_WAITING = 5_000
 const CHECK_EVERY = 500

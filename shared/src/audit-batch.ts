@@ -1,4 +1,5 @@
-import { AUDIT_BATCH_CODEC, decodeAuditBatch, encodeAuditBatch } from './audit-batch-codec.js'
+import { decodeAuditBatch } from './audit-batch-codec.js'
+import { AUDIT_BATCH_CODEC, AUDIT_BATCH_CODEC_V1, encodeAuditBatch } from './audit-batch-writer.js'
 import { JobSchemaError, JobVersionError } from './errors.js'
 import { parseAuditJob, type AuditJob } from './job-schema.js'
 
@@ -10,8 +11,10 @@ import { parseAuditJob, type AuditJob } from './job-schema.js'
 export const AUDIT_BATCH_VERSION = 2
 /** Version of the envelope that carries its pairs as JSON inside the queue job (older gateways). */
 export const AUDIT_JSON_BATCH_VERSION = 1
-/** How a version 2 batch's bytes are encoded (see audit-batch-codec.ts): the pairs' values in a fixed order, bodies as bytes. */
+/** How a version 2 batch's bytes are encoded (see audit-batch-writer.ts): the pairs' values in a fixed order, bodies as bytes. */
 export const AUDIT_BATCH_FORMAT = AUDIT_BATCH_CODEC
+/** The formats of a version 2 batch's bytes workers read: the current one and older gateways'. */
+export const AUDIT_BATCH_FORMATS: readonly string[] = [AUDIT_BATCH_CODEC, AUDIT_BATCH_CODEC_V1]
 /**
  * Most pairs one batch job may carry. A worker judges a batch's pairs in turn and writes their
  * points in one request, so the batch's length bounds how long one job holds its lock and how much
@@ -42,7 +45,7 @@ export const AUDIT_BATCH_JOB_NAME = 'pairs'
 export interface AuditBatch {
   readonly v: typeof AUDIT_BATCH_VERSION
   readonly kind: 'batch'
-  readonly format: typeof AUDIT_BATCH_FORMAT
+  readonly format: typeof AUDIT_BATCH_FORMAT | typeof AUDIT_BATCH_CODEC_V1
   readonly count: number
   readonly routes: Readonly<Record<string, number>>
 }
@@ -63,11 +66,23 @@ export function isAuditBatch(data: unknown): boolean {
   return isObj(data) && data['kind'] === 'batch'
 }
 
+/** The envelope of a version 2 batch in the current format, from how many of its pairs belong to each route. */
+export function auditBatchEnvelope(routes: ReadonlyMap<string, number>): AuditBatch {
+  let count = 0
+  const byRoute: Record<string, number> = {}
+  for (const [route, n] of routes) {
+    // defineProperty, not assignment: a route named __proto__ stays a route.
+    Object.defineProperty(byRoute, route, { value: n, enumerable: true, writable: true, configurable: true })
+    count += n
+  }
+  return { v: AUDIT_BATCH_VERSION, kind: 'batch', format: AUDIT_BATCH_FORMAT, count, routes: byRoute }
+}
+
 /** The envelope and the bytes of a version 2 batch of `pairs` (at least one). */
 export function packAuditBatch(pairs: readonly AuditJob[]): { readonly envelope: AuditBatch; readonly bytes: Buffer } {
-  const routes: Record<string, number> = Object.create(null) as Record<string, number>
-  for (const p of pairs) routes[p.route] = (routes[p.route] ?? 0) + 1
-  return { envelope: { v: AUDIT_BATCH_VERSION, kind: 'batch', format: AUDIT_BATCH_FORMAT, count: pairs.length, routes: { ...routes } }, bytes: encodeAuditBatch(pairs) }
+  const routes = new Map<string, number>()
+  for (const p of pairs) routes.set(p.route, (routes.get(p.route) ?? 0) + 1)
+  return { envelope: auditBatchEnvelope(routes), bytes: encodeAuditBatch(pairs) }
 }
 
 function checkCount(n: unknown, what: string): number {
@@ -78,7 +93,7 @@ function checkCount(n: unknown, what: string): number {
 
 /** Checks a version 2 envelope: its format, count and per-route counts (which must add up to the count). */
 function checkBinaryEnvelope(data: Record<string, unknown>): AuditBatch {
-  if (data['format'] !== AUDIT_BATCH_FORMAT) throw new JobSchemaError(`batch.format must be "${AUDIT_BATCH_FORMAT}"`)
+  if (!AUDIT_BATCH_FORMATS.includes(data['format'] as string)) throw new JobSchemaError(`batch.format must be one of ${AUDIT_BATCH_FORMATS.map((f) => `"${f}"`).join(', ')}`)
   const count = checkCount(data['count'], 'batch.count')
   const routes = data['routes']
   if (!isObj(routes)) throw new JobSchemaError('batch.routes must be an object')
@@ -125,7 +140,7 @@ export function auditBatchPairs(data: unknown, bytes?: Uint8Array | null): reado
 
 function binaryPairs(envelope: AuditBatch, bytes: Uint8Array | null | undefined): readonly unknown[] {
   if (bytes === undefined || bytes === null) throw new JobSchemaError('batch bytes are missing (expired, evicted or never written)')
-  return decodeAuditBatch(bytes, envelope.count)
+  return decodeAuditBatch(bytes, envelope.count, envelope.format)
 }
 
 /** Checks one pair of a batch; errors name it as `batch.pairs[3].route ...`. */

@@ -52,12 +52,14 @@ export type {
 export {
   AUDIT_BATCH_BYTES_TTL_MS,
   AUDIT_BATCH_FORMAT,
+  AUDIT_BATCH_FORMATS,
   AUDIT_BATCH_JOB_NAME,
   AUDIT_BATCH_VERSION,
   AUDIT_JSON_BATCH_VERSION,
   AUDIT_MAX_BATCH_PAIRS,
   AUDIT_PAIR_JOB_NAME,
   auditBatchClaimedPairs,
+  auditBatchEnvelope,
   auditBatchPairs,
   isAuditBatch,
   packAuditBatch,
@@ -65,7 +67,9 @@ export {
   parseBatchPair,
 } from './audit-batch.js'
 export type { AuditBatch, JsonAuditBatch } from './audit-batch.js'
-export { AUDIT_BATCH_CODEC, decodeAuditBatch, encodeAuditBatch } from './audit-batch-codec.js'
+export { decodeAuditBatch } from './audit-batch-codec.js'
+export type { AuditBatchCodec } from './audit-batch-codec.js'
+export { AUDIT_BATCH_CODEC, AUDIT_BATCH_CODEC_V1, AuditBatchWriter, PAIR_OVERHEAD, SAME_AS_PRIMARY_CODE, encodeAuditBatch } from './audit-batch-writer.js'
 export { REDACTED, headerRedactionName, queryParamBaseName, queryRedactionNames, redactPathParameters, redactQueryString } from './redact-query.js'
 export { hostHeaderName, hostOriginRefusal, isLoopbackAddress } from './host-origin-policy.js'
 export type { HostOriginRefusal, HostOriginRequest, HostOriginRules } from './host-origin-policy.js'

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import {
+  AUDIT_BATCH_CODEC,
+  AUDIT_BATCH_CODEC_V1,
   AUDIT_BATCH_FORMAT,
+  AuditBatchWriter,
   AUDIT_BATCH_VERSION,
   JobSchemaError,
   JobVersionError,
@@ -97,7 +100,7 @@ describe('binary audit batches (version 2)', () => {
   })
 
   it.each([
-    [{ v: 2, kind: 'batch', format: 'msgpack', count: 1, routes: { a: 1 } }, 'batch.format must be "sg-pairs-1"'],
+    [{ v: 2, kind: 'batch', format: 'msgpack', count: 1, routes: { a: 1 } }, 'batch.format must be one of "sg-pairs-2", "sg-pairs-1"'],
     [{ v: 2, kind: 'batch', format: 'sg-pairs-1', count: 0, routes: {} }, 'batch.count must be a positive integer'],
     [{ v: 2, kind: 'batch', format: 'sg-pairs-1', count: 1_001, routes: { a: 1_001 } }, 'batch.count must be at most 1000'],
     [{ v: 2, kind: 'batch', format: 'sg-pairs-1', count: 2, routes: { a: 1 } }, 'batch.routes must add up to batch.count (1 vs 2)'],
@@ -137,5 +140,54 @@ describe('binary audit batches (version 2)', () => {
     expect(text.shadow.kind === 'response' && text.shadow.body).toEqual({ encoding: 'gzip+base64', data: gz.toString('base64'), size: 30, truncated: true })
     const plain = parseAuditJob({ ...pair('b'), primary: { kind: 'error', error: 'reset', message: 'x', latencyMs: 1 }, shadow: { kind: 'error', error: 'reset', message: 'y', latencyMs: 1 } })
     expect(withTextBodies(plain)).toBe(plain)
+  })
+})
+
+// Older gateways write sg-pairs-1: headers gathered by name. Workers must keep reading them through an upgrade.
+describe('binary audit batches from older gateways (sg-pairs-1)', () => {
+  /** One pair in the older format, written value by value as those gateways did. */
+  function olderBatch(): Buffer {
+    const w = new AuditBatchWriter(0)
+    const gathered = (h: Record<string, string | string[]>): void => {
+      w.u32(Object.keys(h).length)
+      for (const [name, v] of Object.entries(h)) {
+        w.str(name)
+        if (typeof v === 'string') {
+          w.u8(0)
+          w.str(v)
+        } else {
+          w.u8(1)
+          w.u32(v.length)
+          for (const x of v) w.str(x)
+        }
+      }
+    }
+    w.u32(1)
+    for (const s of ['old-1', 'gw-0', '17', 'products', 'GET', '/p/1', 'a=1']) w.str(s)
+    gathered({ accept: 'application/json', 'x-many': ['a', 'b'] })
+    w.f64(0)
+    w.str('e3b0')
+    w.str('10.0.0.1')
+    w.u8(0)
+    w.u16(200)
+    gathered({ 'set-cookie': ['[redacted]', '[redacted]'] })
+    w.f64(1.5)
+    w.byteBody(0, false, BODY.length, BODY)
+    w.error('timeout', 'late', 5000)
+    w.u8(0)
+    w.u8(0)
+    return w.done()
+  }
+
+  it('reads them through an envelope that names the older format', () => {
+    const envelope = { v: AUDIT_BATCH_VERSION, kind: 'batch', format: AUDIT_BATCH_CODEC_V1, count: 1, routes: { products: 1 } }
+    const [job] = parseAuditBatch(envelope, olderBatch())
+    expect(job?.request.headers).toEqual({ accept: 'application/json', 'x-many': ['a', 'b'] })
+    expect(job?.primary).toMatchObject({ kind: 'response', status: 200, headers: { 'set-cookie': ['[redacted]', '[redacted]'] }, body: { encoding: 'raw', data: BODY } })
+    expect(job?.shadow).toEqual({ kind: 'error', error: 'timeout', message: 'late', latencyMs: 5000 })
+  })
+
+  it('tells the two formats apart by the envelope: the same bytes read as the current format fail with a JobSchemaError', () => {
+    expect(() => decodeAuditBatch(olderBatch(), 1, AUDIT_BATCH_CODEC).map((p) => parseAuditJob(p))).toThrow(JobSchemaError)
   })
 })

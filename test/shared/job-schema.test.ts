@@ -103,7 +103,7 @@ describe('parseAuditBatch', () => {
   it.each([
     [null, 'batch must be an object'],
     [{ v: 3, kind: 'batch', pairs: [] }, 'batch.v must be 1 or 2 (got 3)'],
-    [{ v: 2, kind: 'batch', pairs: [] }, 'batch.format must be "sg-pairs-1"'],
+    [{ v: 2, kind: 'batch', pairs: [] }, 'batch.format must be one of "sg-pairs-2", "sg-pairs-1"'],
     [{ v: 1, kind: 'other', pairs: [] }, 'batch.kind must be "batch"'],
     [{ v: 1, kind: 'batch', pairs: {} }, 'batch.pairs must be an array'],
     [{ v: 1, kind: 'batch', pairs: Array.from({ length: 1_001 }, () => ({})) }, 'batch.pairs must hold at most 1000 pairs (got 1001)'],

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq'
-import { AUDIT_BATCH_BYTES_TTL_MS, AUDIT_BATCH_JOB_NAME, AUDIT_MAX_BATCH_PAIRS, auditBatchKey, packAuditBatch, type AuditJob } from '@shadowgate/shared'
+import { AUDIT_BATCH_BYTES_TTL_MS, AUDIT_BATCH_JOB_NAME, AUDIT_MAX_BATCH_PAIRS, auditBatchKey, type AuditBatch } from '@shadowgate/shared'
 import type { RedisClient } from '../create-redis-client.js'
 import { AuditEnqueueError, AuditEnqueueUnknownError } from '../errors.js'
 
@@ -15,9 +15,15 @@ export const AUDIT_EVENTS_MAX_LEN = 1_000
 export const AUDIT_ADD_RECEIPT_TTL_MS = 120_000
 
 /** The job id of a batch: its first pair's id with a `b-` prefix, never colliding with a single-pair job of an older producer. */
-export function batchJobId(pairs: readonly AuditJob[]): string | undefined {
-  const first = pairs[0]
-  return first === undefined ? undefined : `b-${first.id}`
+export function batchJobId(firstPairId: string): string {
+  return `b-${firstPairId}`
+}
+
+/** A batch ready to be written: its job id, the job's envelope and the pairs' bytes. */
+export interface EncodedAuditBatch {
+  readonly jobId: string
+  readonly envelope: AuditBatch
+  readonly bytes: Buffer
 }
 
 export interface AuditQueueWriterOptions {
@@ -88,7 +94,7 @@ export class AuditQueueWriter {
   }
 
   /**
-   * Writes `pairs` as ONE job: the batch's bytes (one binary document, see AuditBatch) under
+   * Writes a batch as ONE job: its bytes (one binary document, see AuditBatch) under
    * auditBatchKey with one SET, then a small JSON job that refers to them by its id. Per-job costs are
    * paid once per batch, and the pairs never go through JSON: bodies travel as raw bytes. Rejects with
    * AuditEnqueueError when the job was not sent or Redis refused it, and with AuditEnqueueUnknownError
@@ -99,14 +105,12 @@ export class AuditQueueWriter {
    * ioredis after a cluster redirect or failover) adds nothing while the receipt lasts, and writes
    * the same bytes again.
    */
-  async addBatch(pairs: readonly AuditJob[]): Promise<void> {
+  async addBatch(batch: EncodedAuditBatch): Promise<void> {
+    const { jobId, envelope, bytes } = batch
     // Workers refuse a longer batch: sending one would lose every pair of it.
-    if (pairs.length > AUDIT_MAX_BATCH_PAIRS) throw new AuditEnqueueError(`a batch of ${pairs.length} audit pairs is over the ${AUDIT_MAX_BATCH_PAIRS}-pair limit of a batch job`)
+    if (envelope.count > AUDIT_MAX_BATCH_PAIRS) throw new AuditEnqueueError(`a batch of ${envelope.count} audit pairs is over the ${AUDIT_MAX_BATCH_PAIRS}-pair limit of a batch job`)
     const queue = this.#ready()
-    const jobId = batchJobId(pairs)
-    if (jobId === undefined) return
-    const { envelope, bytes } = packAuditBatch(pairs)
-    const what = `a batch of ${pairs.length} audit pairs`
+    const what = `a batch of ${envelope.count} audit pairs`
     // The bytes and the job go out back to back on the one connection the Queue writes through, so
     // Redis runs the SET first; not waiting for its answer keeps a batch that a paused or frozen Redis
     // runs later whole (both land, in order). The job decides what the pairs count as: a job whose

@@ -1,4 +1,4 @@
-import { REDACTED, headerRedactionName, type CapturedHeaders } from '@shadowgate/shared'
+import { REDACTED, headerRedactionName, type AuditBatchWriter } from '@shadowgate/shared'
 
 /**
  * The worker needs these to decode a body (the captured body keeps its HTTP content-encoding),
@@ -6,40 +6,67 @@ import { REDACTED, headerRedactionName, type CapturedHeaders } from '@shadowgate
  */
 const NEVER_REDACTED = new Set(['content-type', 'content-encoding'])
 
-export type RawHeaders = Readonly<Record<string, string | readonly string[] | undefined>>
-
-export interface HeaderCaptureRules {
-  /** Lower-cased names to keep; undefined keeps every header. */
-  readonly keep: ReadonlySet<string> | undefined
-  /** Names (as headerRedactionName spells them) whose values are replaced by `[redacted]`. */
-  readonly redact: ReadonlySet<string>
-}
+/** A request's parsed headers as Node gives them: lower-cased names, repeated ones as arrays or joined. */
+export type RequestHeaders = Readonly<Record<string, string | readonly string[] | undefined>>
 
 /**
- * Copies headers into the job's shape: lower-cased names, repeated headers keep every value (and
- * same-named headers differing only in case are merged), redacted ones keep their count of values
- * but not their content, so a Set-Cookie is visible as present and never in clear.
+ * Writes a pair's headers into its batch as header lines (see AuditBatchWriter), redacted on the
+ * way: a redacted header keeps its count of values but not their content, so a Set-Cookie is
+ * visible as present and never in clear. Nothing is built per pair: no record, no lower-cased copy
+ * of a name unless it could be a redacted one.
  */
-export function captureHeaders(headers: RawHeaders, rules: HeaderCaptureRules): CapturedHeaders {
-  const out: Record<string, string | string[]> = {}
-  // for...in, not Object.entries: no array per header, and header records may have no prototype.
-  for (const rawName in headers) {
-    if (!Object.hasOwn(headers, rawName)) continue
-    const value = headers[rawName]
-    if (value === undefined) continue
-    const name = rawName.toLowerCase()
-    if (rules.keep && !rules.keep.has(name)) continue
-    const redact = rules.redact.has(headerRedactionName(name)) && !NEVER_REDACTED.has(name)
-    const prev = out[name]
-    // The common case, one plain value seen for the first time, allocates nothing.
-    if (prev === undefined && typeof value === 'string') {
-      out[name] = redact ? REDACTED : value
-      continue
-    }
-    const values = typeof value === 'string' ? [value] : [...value]
-    const captured = redact ? values.map(() => REDACTED) : values
-    if (prev === undefined) out[name] = captured
-    else out[name] = [...(typeof prev === 'string' ? [prev] : prev), ...captured]
+export class HeaderCapture {
+  /** Request headers stored with a pair, lower-cased, each with whether it is redacted. */
+  readonly #keep: ReadonlyArray<readonly [name: string, redacted: boolean]>
+  /** Names (as headerRedactionName spells them) whose values are replaced by `[redacted]`. */
+  readonly #redact: ReadonlySet<string>
+  /** Lengths of the redacted names: a name of any other length needs no lower-casing to be let through. */
+  readonly #redactLengths: ReadonlySet<number>
+
+  /** `keep`: request headers to store (response headers are all stored); `redact`: names to redact, any spelling. */
+  constructor(keep: readonly string[], redact: readonly string[]) {
+    const names = new Set(redact.map(headerRedactionName))
+    for (const n of NEVER_REDACTED) names.delete(n)
+    this.#redact = names
+    this.#redactLengths = new Set([...names].map((n) => n.length))
+    this.#keep = [...new Set(keep.map((n) => n.toLowerCase()))].map((n) => [n, this.redacts(n)] as const)
   }
-  return out
+
+  /** Whether a header of this name (any case, `_` for `-`) is stored redacted. */
+  redacts(name: string): boolean {
+    return this.#redactLengths.has(name.length) && this.#redact.has(headerRedactionName(name))
+  }
+
+  /** The kept request headers, in the order the config lists them, one line per value. */
+  writeRequest(w: AuditBatchWriter, headers: RequestHeaders): void {
+    const at = w.off
+    w.u32(0)
+    let n = 0
+    for (const [name, redacted] of this.#keep) {
+      const value = headers[name]
+      if (value === undefined) continue
+      if (typeof value === 'string') {
+        w.str(name)
+        w.str(redacted ? REDACTED : value)
+        n++
+      } else
+        for (const v of value) {
+          w.str(name)
+          w.str(redacted ? REDACTED : v)
+          n++
+        }
+    }
+    w.u32At(at, n)
+  }
+
+  /** A response's header lines (`[name, value, ...]`), every one of them, as spelled. */
+  writeLines(w: AuditBatchWriter, lines: readonly string[]): void {
+    const count = lines.length >> 1
+    w.u32(count)
+    for (let i = 0; i < count * 2; i += 2) {
+      const name = lines[i] as string
+      w.str(name)
+      w.str(this.redacts(name) ? REDACTED : (lines[i + 1] as string))
+    }
+  }
 }

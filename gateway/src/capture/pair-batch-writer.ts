@@ -1,10 +1,10 @@
 import { Cluster } from 'ioredis'
-import { AUDIT_QUEUE_NAME, checkAuditJob, type AuditJob, type AuditProducerConfig, type RouteConfig } from '@shadowgate/shared'
+import { AUDIT_QUEUE_NAME, AuditBatchWriter, auditBatchEnvelope, type AuditProducerConfig, type RouteConfig } from '@shadowgate/shared'
 import type { RedisClient } from '../create-redis-client.js'
 import type { MirrorPair } from '../mirror/mirror-pair.js'
 import { AuditEnqueueError, AuditEnqueueUnknownError } from '../errors.js'
-import { AuditQueueWriter } from './audit-queue-writer.js'
-import { buildAuditJobNow, captureRules, type CaptureRules } from './build-audit-job.js'
+import { AuditQueueWriter, batchJobId, type EncodedAuditBatch } from './audit-queue-writer.js'
+import { captureRules, compressBodies, needsCompression, pairRoom, writePair, type CaptureRules, type PackedBodies } from './pair-encoder.js'
 import type { BufferedPair } from './pair-buffer.js'
 
 /** A pair of a batch that could not be turned into a valid job (a defect: counted `dropped_invalid`). */
@@ -127,13 +127,13 @@ export class PairBatchWriter {
   async write(items: readonly BufferedPair[]): Promise<BatchOutcome> {
     const invalid: InvalidPair[] = []
     if (!this.connected) return { enqueued: 0, invalid, attempted: false, failure: { reason: 'redis', message: 'Redis is not connected' } }
-    const jobs = await this.#buildAll(items, invalid)
-    if (jobs.length === 0) return { enqueued: 0, invalid, attempted: false }
+    const batch = await this.#encode(items, invalid)
+    if (batch === undefined) return { enqueued: 0, invalid, attempted: false }
     const giveUpAt = Date.now() + this.#retryUnknownMs
     for (;;) {
       try {
-        await this.#queue.addBatch(jobs)
-        return { enqueued: jobs.length, invalid, attempted: true }
+        await this.#queue.addBatch(batch)
+        return { enqueued: batch.envelope.count, invalid, attempted: true }
       } catch (err) {
         if (!(err instanceof AuditEnqueueUnknownError)) return { enqueued: 0, invalid, attempted: true, failure: { reason: 'redis', message: errText(err) } }
         // The connection broke under the write (a failover, a cluster redirect to a node going away):
@@ -190,42 +190,59 @@ export class PairBatchWriter {
   }
 
   /**
-   * Builds and checks the batch's jobs, in buffer order. Jobs without a body to compress are built
-   * synchronously; only the others wait for the thread pool.
+   * Writes the batch's pairs, in buffer order, straight into its bytes; a pair that cannot be
+   * written is left out and reported. Only pairs with a body worth compressing wait for the thread
+   * pool first. Undefined when no pair could be written.
    */
-  async #buildAll(items: readonly BufferedPair[], invalid: InvalidPair[]): Promise<AuditJob[]> {
-    const slots: Array<AuditJob | undefined> = new Array<AuditJob | undefined>(items.length)
+  async #encode(items: readonly BufferedPair[], invalid: InvalidPair[]): Promise<EncodedAuditBatch | undefined> {
+    const rules = this.#rules
+    let packed: Array<PackedBodies | null | undefined> | undefined
     let waits: Array<Promise<void>> | undefined
+    let room = 4
+    for (let i = 0; i < items.length; i++) {
+      const { pair } = items[i] as BufferedPair
+      room += pairRoom(pair)
+      if (!needsCompression(pair, rules)) continue
+      const slots = (packed ??= new Array<PackedBodies | null | undefined>(items.length))
+      const slot = i
+      const compressed = compressBodies(pair, rules).then(
+        (bodies) => void (slots[slot] = bodies),
+        (err: unknown) => {
+          // null: left out of the batch, reported invalid.
+          slots[slot] = null
+          invalid.push(invalidPair(pair, err))
+        },
+      )
+      ;(waits ??= []).push(compressed)
+    }
+    if (waits !== undefined) await Promise.all(waits)
+    const w = new AuditBatchWriter(room)
+    w.u32(0)
+    let count = 0
+    let firstId: string | undefined
+    const routes = new Map<string, number>()
     for (let i = 0; i < items.length; i++) {
       const { pair, capturedAtNs } = items[i] as BufferedPair
-      let built: AuditJob | Promise<AuditJob>
+      const bodies = packed?.[i]
+      if (bodies === null) continue
+      const start = w.off
       try {
-        built = buildAuditJobNow(pair, this.#rules, this.#instance, capturedAtNs)
+        const id = writePair(w, pair, rules, this.#instance, capturedAtNs, bodies)
+        firstId ??= id
       } catch (err) {
+        w.off = start
         invalid.push(invalidPair(pair, err))
         continue
       }
-      if (built instanceof Promise) {
-        const slot = i
-        ;(waits ??= []).push(built.then((job) => void (slots[slot] = checked(pair, job, invalid)), (err: unknown) => void invalid.push(invalidPair(pair, err))))
-      } else slots[i] = checked(pair, built, invalid)
+      count++
+      routes.set(pair.request.route, (routes.get(pair.request.route) ?? 0) + 1)
     }
-    if (waits !== undefined) await Promise.all(waits)
-    return slots.filter((j): j is AuditJob => j !== undefined)
+    if (firstId === undefined) return undefined
+    w.u32At(0, count)
+    return { jobId: batchJobId(firstId), envelope: auditBatchEnvelope(routes), bytes: w.done() }
   }
 }
 
 function invalidPair(pair: MirrorPair, err: unknown): InvalidPair {
   return { id: pair.request.id, route: pair.request.route, error: errText(err) }
-}
-
-/** A pair that cannot become a valid job is reported, never sent. */
-function checked(pair: MirrorPair, job: AuditJob, invalid: InvalidPair[]): AuditJob | undefined {
-  try {
-    checkAuditJob(job)
-    return job
-  } catch (err) {
-    invalid.push(invalidPair(pair, err))
-    return undefined
-  }
 }

@@ -2,7 +2,7 @@ import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http'
 import type httpProxy from 'http-proxy'
 import { MirrorCore, type MirrorCoreOptions, type MirrorStats } from '../mirror/mirror-core.js'
 import type { MirrorExchange } from '../mirror/mirror-exchange.js'
-import { clientResponseHeaders, headerRecord } from '../proxy/response-headers.js'
+import { clientResponseHeaders } from '../proxy/response-headers.js'
 import { upstreamErrorKind } from '../proxy/upstream-error-kind.js'
 
 /** Same options as the Fastify plugin: config, and optionally settings, metrics, pairSink, shadowDispatcher, log. */
@@ -60,7 +60,7 @@ export function attachMirror(proxyServer: httpProxy, options: AttachMirrorOption
   const onProxyRes = (proxyRes: IncomingMessage, req: IncomingMessage): void => {
     const exchange = exchanges.get(req)
     if (exchange === undefined || !exchange.capturing) return
-    exchange.onResponseHead(proxyRes.statusCode ?? 0, headerRecord(clientResponseHeaders(proxyRes.rawHeaders)))
+    exchange.onResponseHead(proxyRes.statusCode ?? 0, clientResponseHeaders(proxyRes.rawHeaders))
     proxyRes.on('data', (chunk: Buffer) => exchange.onResponseData(chunk))
     proxyRes.once('error', (err: Error) => exchange.onResponseError(upstreamErrorKind(err), err.message))
   }

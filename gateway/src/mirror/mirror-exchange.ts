@@ -25,8 +25,10 @@ export interface ExchangeHost {
 
 interface ResponseHead {
   readonly status: number
-  readonly headers: Readonly<Record<string, string | string[]>>
+  readonly headers: readonly string[]
 }
+
+const NO_HEADERS: readonly string[] = Object.freeze([])
 
 /**
  * One request chosen for mirroring, from the sampling decision to the delivered pair.
@@ -228,7 +230,7 @@ export class MirrorExchange implements PrimaryObserver {
     this.#drop()
   }
 
-  onResponseHead(statusCode: number, headers: Readonly<Record<string, string | string[]>>): void {
+  onResponseHead(statusCode: number, headers: readonly string[]): void {
     if (!this.#capturing || this.#head !== undefined) return
     this.#head = { status: statusCode, headers }
     this.#primaryBody = new BodyCapture(this.#captureBytes)
@@ -257,7 +259,7 @@ export class MirrorExchange implements PrimaryObserver {
 
   readonly #onResponseFinish = (): void => {
     if (!this.#capturing || this.#primary !== undefined) return
-    const head = this.#head ?? { status: this.#res?.statusCode ?? 0, headers: {} }
+    const head = this.#head ?? { status: this.#res?.statusCode ?? 0, headers: NO_HEADERS }
     const body = this.#primaryBody
     this.#primaryBody = undefined
     this.#primary = {

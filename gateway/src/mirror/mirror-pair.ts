@@ -22,7 +22,13 @@ export interface MirroredRequest {
 export interface ObservedResponse {
   readonly kind: 'response'
   readonly status: number
-  readonly headers: Readonly<Record<string, string | string[]>>
+  /**
+   * The header lines as sent to the client (for the shadow: as it would have been sent),
+   * `[name, value, name, value, ...]` in the upstream's order and spelling, hop-by-hop headers
+   * removed; a repeated header is one line per value. A flat list rather than a record: building a
+   * record per response (lower-casing, gathering) is work the audit leaves to its worker.
+   */
+  readonly headers: readonly string[]
   readonly body: Buffer
   readonly truncated: boolean
   readonly latencyMs: number

@@ -62,10 +62,12 @@ declare module 'fastify' {
   }
 }
 
-function headerValues(headers: Record<string, number | string | string[] | undefined>): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {}
+function headerLines(headers: Record<string, number | string | string[] | undefined>): string[] {
+  const out: string[] = []
   for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) out[name.toLowerCase()] = typeof value === 'number' ? String(value) : value
+    if (value === undefined) continue
+    if (Array.isArray(value)) for (const v of value) out.push(name, v)
+    else out.push(name, typeof value === 'number' ? String(value) : value)
   }
   return out
 }
@@ -141,7 +143,7 @@ const mirrorPlugin: FastifyPluginCallback<MirrorPluginOptions> = (fastify, opts,
       hookDone(null, payload)
       return
     }
-    exchange.onResponseHead(reply.statusCode, headerValues(reply.getHeaders()))
+    exchange.onResponseHead(reply.statusCode, headerLines(reply.getHeaders()))
     if (typeof payload === 'string' || Buffer.isBuffer(payload)) {
       exchange.onResponseData(typeof payload === 'string' ? Buffer.from(payload) : payload)
       hookDone(null, payload)

@@ -1,6 +1,6 @@
 import type { UpstreamErrorKind } from '@shadowgate/shared'
 import { errors, type Dispatcher } from 'undici'
-import { clientResponseHeaders, headerRecord } from '../proxy/response-headers.js'
+import { clientResponseHeaders } from '../proxy/response-headers.js'
 import { upstreamErrorKind } from '../proxy/upstream-error-kind.js'
 import { BodyCapture } from './body-capture.js'
 import type { DeadlineQueue, Expiring } from '../deadline-queue.js'
@@ -28,7 +28,7 @@ export interface ShadowCallOptions {
 }
 
 const EMPTY = Buffer.alloc(0)
-const NO_HEADERS: Readonly<Record<string, string | string[]>> = Object.freeze({})
+const NO_HEADERS: readonly string[] = Object.freeze([])
 
 /**
  * Sends one copy to a shadow and reads (and discards) its answer, bounded in time and size.
@@ -46,7 +46,7 @@ export class ShadowCall implements Dispatcher.DispatchHandler, Expiring {
   #abort: ((err?: Error) => void) | null = null
   #settled = false
   #status = 0
-  #headers: Readonly<Record<string, string | string[]>> = NO_HEADERS
+  #headers: readonly string[] = NO_HEADERS
   #capture: BodyCapture | undefined
   #read = 0
 
@@ -99,7 +99,7 @@ export class ShadowCall implements Dispatcher.DispatchHandler, Expiring {
     if (statusCode < 200 || this.#settled) return true
     this.#status = statusCode
     if (this.#opts.captureBytes !== undefined) {
-      if (Array.isArray(rawHeaders)) this.#headers = headerRecord(clientResponseHeaders(rawHeaders))
+      if (Array.isArray(rawHeaders)) this.#headers = clientResponseHeaders(rawHeaders)
       this.#capture = new BodyCapture(Math.min(this.#opts.captureBytes, this.#opts.maxResponseBytes))
     }
     return true

@@ -18,8 +18,11 @@ export interface PrimaryObserver {
    * what it would be handed. Read at the response head; absent means true.
    */
   readonly observesResponse?: boolean
-  /** Status and headers as sent to the client (hop-by-hop removed, lower-cased names). */
-  onResponseHead(statusCode: number, headers: Readonly<Record<string, string | string[]>>): void
+  /**
+   * Status and header lines as sent to the client: `[name, value, name, value, ...]` in the
+   * upstream's order and spelling, hop-by-hop headers removed (see ObservedResponse.headers).
+   */
+  onResponseHead(statusCode: number, headers: readonly string[]): void
   onResponseData(chunk: Buffer): void
   /** The primary produced no complete response (502/504 sent, or the client connection destroyed). */
   onResponseError(kind: UpstreamErrorKind, message: string): void

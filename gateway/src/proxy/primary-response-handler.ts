@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { UpstreamErrorKind } from '@shadowgate/shared'
 import { errors, type Dispatcher } from 'undici'
-import { clientResponseHeaders, headerRecord } from './response-headers.js'
+import { clientResponseHeaders } from './response-headers.js'
 import type { PrimaryObserver } from './primary-observer.js'
 import { upstreamErrorKind } from './upstream-error-kind.js'
 
@@ -104,7 +104,7 @@ export class PrimaryResponseHandler implements Dispatcher.DispatchHandler {
     }
     this.#headersSent = true
     const observer = this.#observer
-    if (observer !== undefined && observer.observesResponse !== false) observer.onResponseHead(statusCode, headerRecord(list))
+    if (observer !== undefined && observer.observesResponse !== false) observer.onResponseHead(statusCode, list)
     return true
   }
 

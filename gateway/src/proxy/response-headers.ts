@@ -37,18 +37,3 @@ export function clientResponseHeaders(raw: RawHeaders | IncomingHttpHeaders): st
   for (let i = 0; i < out.length; i += 2) if (!named.has((out[i] as string).toLowerCase())) kept.push(out[i] as string, out[i + 1] as string)
   return kept
 }
-
-/** A flat header list as a record with lower-cased names; repeated headers become arrays. */
-export function headerRecord(list: readonly string[]): Record<string, string | string[]> {
-  // No prototype: a header named __proto__ must stay a header.
-  const out = Object.create(null) as Record<string, string | string[]>
-  for (let i = 0; i < list.length; i += 2) {
-    const name = (list[i] as string).toLowerCase()
-    const value = list[i + 1] as string
-    const prev = out[name]
-    if (prev === undefined) out[name] = value
-    else if (Array.isArray(prev)) prev.push(value)
-    else out[name] = [prev, value]
-  }
-  return out
-}

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq'
-import { AUDIT_BATCH_JOB_NAME, AUDIT_JSON_BATCH_VERSION, AUDIT_QUEUE_NAME, checkAuditJob, type AuditJob, type CapturedOutcome } from '@shadowgate/shared'
-import { AuditQueueWriter } from '../../../gateway/src/capture/audit-queue-writer.js'
+import { AUDIT_BATCH_JOB_NAME, AUDIT_JSON_BATCH_VERSION, AUDIT_QUEUE_NAME, checkAuditJob, packAuditBatch, type AuditJob, type CapturedOutcome } from '@shadowgate/shared'
+import { AuditQueueWriter, batchJobId } from '../../../gateway/src/capture/audit-queue-writer.js'
 import { createProducerConnection } from '../../../gateway/src/capture/producer-connection.js'
 
 let seq = 0
@@ -68,7 +68,7 @@ export async function enqueueBatches(redisUrl: string, prefix: string, pairs: re
     await connection.connect()
     for (let i = 0; i < pairs.length; i += batchSize) {
       const batch = pairs.slice(i, i + batchSize)
-      if (batch.every(isJob)) await writer.addBatch(batch)
+      if (batch.every(isJob)) await writer.addBatch({ jobId: batchJobId(batch[0]?.id ?? String(i)), ...packAuditBatch(batch) })
       else {
         json ??= new Queue(AUDIT_QUEUE_NAME, { connection: { url: redisUrl }, prefix, defaultJobOptions: { removeOnComplete: true } })
         const first = batch[0] as Record<string, unknown> | undefined

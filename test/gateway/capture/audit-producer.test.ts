@@ -163,7 +163,7 @@ describe('AuditProducer', () => {
     for (const job of jobs) {
       expect((await batchPairs(queue, job)).length).toBeLessThanOrEqual(25)
       // The job is a small envelope; its pairs are bytes beside it, which expire if no worker ever deletes them.
-      expect(job.data).toMatchObject({ v: 2, kind: 'batch', format: 'sg-pairs-1' })
+      expect(job.data).toMatchObject({ v: 2, kind: 'batch', format: 'sg-pairs-2' })
       expect(await client.pttl(auditBatchKey(prefix, String(job.id)))).toBeGreaterThan(0)
     }
     const { batches } = producer.stats()
@@ -196,7 +196,7 @@ describe('AuditProducer', () => {
     const { producer } = startProducer({ maxBufferBytes: 10_000 })
     await connected(producer)
     const body = Buffer.alloc(3_000, 'a')
-    for (let i = 0; i < 10; i++) offer(producer, makePair(`bb-${i}`, { primary: { kind: 'response', status: 200, headers: {}, body, truncated: false, latencyMs: 1 } }))
+    for (let i = 0; i < 10; i++) offer(producer, makePair(`bb-${i}`, { primary: { kind: 'response', status: 200, headers: [], body, truncated: false, latencyMs: 1 } }))
     expect(producer.stats()).toMatchObject({ buffered: 3, dropped: { buffer_full: 7 } })
     await waitFor(() => producer.stats().enqueued === 3, 10_000, 'three enqueued')
   })

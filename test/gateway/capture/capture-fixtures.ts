@@ -28,7 +28,7 @@ export function response(body: string | Buffer, extra: Partial<Extract<ObservedO
   return {
     kind: 'response',
     status: 200,
-    headers: { 'content-type': 'application/json' },
+    headers: ['Content-Type', 'application/json'],
     body: typeof body === 'string' ? Buffer.from(body) : body,
     truncated: false,
     latencyMs: 12.5,
@@ -111,6 +111,18 @@ export function bodyBytes(body: EncodedBody): Buffer {
     default:
       throw new Error(`unresolved body encoding ${body.encoding}`)
   }
+}
+
+/** Header lines (`[name, value, ...]`) as a record: lower-cased names, a repeated one's values in an array. */
+export function headerLinesRecord(lines: readonly string[]): Record<string, string | string[]> {
+  const out = Object.create(null) as Record<string, string | string[]>
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    const name = (lines[i] as string).toLowerCase()
+    const value = lines[i + 1] as string
+    const prev = out[name]
+    out[name] = prev === undefined ? value : [...(typeof prev === 'string' ? [prev] : prev), value]
+  }
+  return out
 }
 
 /** Sum of every drop reason. */

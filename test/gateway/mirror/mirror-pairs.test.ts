@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort, waitFor, startServer, type TestServer } from '@shadowgate/dev-helpers'
 import type { MirrorPair, ObservedResponse, PairSink } from '../../../gateway/src/mirror/mirror-pair.js'
+import { headerLinesRecord } from '../capture/capture-fixtures.js'
 import { send, startGateway, type RunningGateway } from '../proxy/gateway-fixture.js'
 
 class RecordingSink implements PairSink {
@@ -76,8 +77,8 @@ describe('mirror: audit pairs', () => {
     expect(primary.status).toBe(201)
     expect(primary.body.equals(res.body)).toBe(true)
     expect(primary.truncated).toBe(false)
-    expect(primary.headers['set-cookie']).toEqual(['a=1', 'b=2'])
-    expect(primary.headers['content-type']).toBe('application/json')
+    expect(headerLinesRecord(primary.headers)['set-cookie']).toEqual(['a=1', 'b=2'])
+    expect(headerLinesRecord(primary.headers)['content-type']).toBe('application/json')
     const shadowSide = response(pair.shadow)
     expect(shadowSide.status).toBe(200)
     expect(JSON.parse(shadowSide.body.toString())).toEqual({ side: 'shadow', url: '/api/small?x=1' })

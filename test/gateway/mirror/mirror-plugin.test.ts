@@ -7,6 +7,7 @@ import { waitFor, startServer, type TestServer } from '@shadowgate/dev-helpers'
 import { GatewayMetrics } from '../../../gateway/src/metrics/gateway-metrics.js'
 import type { MirrorPair, PairSink } from '../../../gateway/src/mirror/mirror-pair.js'
 import { mirror } from '../../../gateway/src/mirror/mirror-plugin.js'
+import { headerLinesRecord } from '../capture/capture-fixtures.js'
 import { send } from '../proxy/gateway-fixture.js'
 
 // The plugin on its own, in an app that answers with its own handlers (no shadowgate proxy).
@@ -55,7 +56,7 @@ describe('mirror plugin in a plain Fastify app', () => {
     const text = pairs.find((p) => p.request.url === '/text')?.primary
     const streamed = pairs.find((p) => p.request.url === '/stream')?.primary
     expect(text?.kind === 'response' && text.body.toString()).toBe('plain text answer')
-    expect(text?.kind === 'response' && text.headers['content-type']).toMatch(/^text\/plain/)
+    expect(text?.kind === 'response' && headerLinesRecord(text.headers)['content-type']).toMatch(/^text\/plain/)
     expect(streamed?.kind === 'response' && streamed.body.toString()).toBe('streamed answer')
     expect(pairs.find((p) => p.request.url === '/text')?.shadow).toMatchObject({ kind: 'response', status: 200 })
   })

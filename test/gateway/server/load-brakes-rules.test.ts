@@ -7,7 +7,7 @@ import { LoadBrakes, MIN_WINDOW_COPIES, brakeReason } from '../../../gateway/src
 import { memoryLogger, runtimeTestConfig } from '../runtime/runtime-test-config.js'
 
 const T0 = 1_700_000_000_000
-const ok = (latencyMs: number, status = 200): ObservedOutcome => ({ kind: 'response', status, headers: {}, body: Buffer.alloc(0), truncated: false, latencyMs })
+const ok = (latencyMs: number, status = 200): ObservedOutcome => ({ kind: 'response', status, headers: [], body: Buffer.alloc(0), truncated: false, latencyMs })
 
 function figures(over: Partial<Parameters<typeof brakeReason>[0]> = {}): Parameters<typeof brakeReason>[0] {
   return { copies: 100, p99Ms: 50, errorRate: 0, inFlightCapHits: 0, circuitOpenHits: 0, ...over }

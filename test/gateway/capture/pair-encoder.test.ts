@@ -1,16 +1,31 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { SAME_AS_PRIMARY, auditRulesFingerprint, decodeAuditBatch, encodeAuditBatch, parseAuditJob, validateConfig } from '@shadowgate/shared'
-import { buildAuditJob, captureRules } from '../../../gateway/src/capture/build-audit-job.js'
+import { AuditBatchWriter, SAME_AS_PRIMARY, auditRulesFingerprint, decodeAuditBatch, parseAuditJob, validateConfig, type AuditJob } from '@shadowgate/shared'
+import { captureRules, compressBodies, writePair, type CaptureRules } from '../../../gateway/src/capture/pair-encoder.js'
 import { queueJobId } from '../../../gateway/src/capture/queue-job-id.js'
+import type { MirrorPair } from '../../../gateway/src/mirror/mirror-pair.js'
 import { bodyBytes, makePair, response } from './capture-fixtures.js'
 
 function rules(audit: Record<string, unknown> = {}) {
   return captureRules(validateConfig({ primary: 'http://127.0.0.1:9', audit }).audit)
 }
 
-describe('buildAuditJob', () => {
-  it('builds a job that passes parseAuditJob, with the pair id as job id', async () => {
+/** The pair's bytes as a batch of one. */
+function written(pair: MirrorPair, r: CaptureRules, instance: string, capturedAtNs: string, bodies?: Awaited<ReturnType<typeof compressBodies>>): Buffer {
+  const w = new AuditBatchWriter(0)
+  w.u32(1)
+  writePair(w, pair, r, instance, capturedAtNs, bodies)
+  return w.done()
+}
+
+/** What a worker reads of the pair, compressed as the batch writer compresses it. */
+async function buildAuditJob(pair: MirrorPair, r: CaptureRules, instance: string, capturedAtNs: string): Promise<AuditJob> {
+  return parseAuditJob(decodeAuditBatch(written(pair, r, instance, capturedAtNs, await compressBodies(pair, r)), 1)[0])
+}
+
+describe('writePair', () => {
+  it('writes a pair that passes parseAuditJob, with the pair id as job id', async () => {
     const body = Buffer.from('{"q":1}')
     const pair = makePair('req-abc', {
       url: '/products/7?page=2&token=secret&sort=asc',
@@ -47,7 +62,7 @@ describe('buildAuditJob', () => {
 
   it('applies configured header and query redaction to requests and responses, keeping content-encoding', async () => {
     const r = rules({ captureRequestHeaders: ['accept', 'cookie', 'x-api-key'], redactHeaders: ['x-api-key', 'content-encoding'], redactQuery: ['sig'] })
-    const primary = response('x', { headers: { 'set-cookie': ['sid=1', 't=2'], 'content-encoding': 'identity', 'x-api-key': 'k', etag: '"1"' } })
+    const primary = response('x', { headers: ['Set-Cookie', 'sid=1', 'set-cookie', 't=2', 'Content-Encoding', 'identity', 'X-Api-Key', 'k', 'ETag', '"1"'] })
     const pair = makePair('h1', { url: '/p?sig=abc&token=keep', headers: { accept: '*/*', cookie: 'sid=1', 'x-api-key': 'k' }, primary })
     const job = parseAuditJob(await buildAuditJob(pair, r, 'gw', '1'))
     expect(job.request.headers).toEqual({ accept: '*/*', cookie: '[redacted]', 'x-api-key': '[redacted]' })
@@ -55,6 +70,18 @@ describe('buildAuditJob', () => {
     if (job.primary.kind !== 'response') throw new Error('expected a response')
     expect(job.primary.headers).toEqual({ 'set-cookie': ['[redacted]', '[redacted]'], 'content-encoding': 'identity', 'x-api-key': '[redacted]', etag: '"1"' })
     expect(JSON.stringify(job)).not.toMatch(/sid=1|"k"|abc/)
+  })
+
+  it('keeps every response header line: names lower-cased, repeated ones gathered in order, whatever the spelling', async () => {
+    const primary = response('x', { headers: ['Vary', 'accept', 'X-A', '1', 'vary', 'origin', 'x-a', '2', '__proto__', 'p'] })
+    const job = await buildAuditJob(makePair('h2', { primary }), rules(), 'gw', '1')
+    if (job.primary.kind !== 'response') throw new Error('expected a response')
+    expect(job.primary.headers).toEqual(Object.assign(Object.create(null) as object, { vary: ['accept', 'origin'], 'x-a': ['1', '2'], ['__proto__']: 'p' }))
+  })
+
+  it('counts a pair whose status is not an HTTP status as unwritable, leaving nothing of it behind', () => {
+    const w = new AuditBatchWriter(0)
+    expect(() => writePair(w, makePair('bad', { primary: response('x', { status: 0 }) }), rules(), 'gw', '1')).toThrow('primary.status 0 is not an HTTP status code')
   })
 
   it('takes the caller from the identity header, else the client IP; a redacted identity header is hashed', async () => {
@@ -65,6 +92,18 @@ describe('buildAuditJob', () => {
     const secret = await buildAuditJob(makePair('c3', { headers: { authorization: 'Bearer top' } }), rules({ identityHeader: 'authorization' }), 'gw', '1')
     expect(secret.request.caller).toMatch(/^sha256:[0-9a-f]{16}$/)
     expect(JSON.stringify(secret)).not.toContain('top')
+  })
+
+  it('compresses a body above audit.compressAboveBytes only when that makes it shorter', async () => {
+    const text = Buffer.from(JSON.stringify({ items: Array.from({ length: 500 }, (_, i) => ({ i, name: 'same text again' })) }))
+    const httpGzip = gzipSync(randomBytes(8192))
+    const pair = makePair('z1', { primary: response(text), shadow: response(httpGzip) })
+    const bodies = await compressBodies(pair, rules({ compressAboveBytes: 100 }))
+    expect(bodies.primary && gunzipSync(bodies.primary).equals(text)).toBe(true)
+    expect(bodies.shadow).toBeUndefined() // gzip would not shrink it: it travels as captured
+    const same = await compressBodies(makePair('z2', { primary: response(text), shadow: response(text) }), rules({ compressAboveBytes: 100 }))
+    expect(same.shadow).toBeUndefined() // a reference to the primary's body, nothing to compress
+    expect(await compressBodies(makePair('z3', { primary: response('a'.repeat(2048)) }), rules({ compressAboveBytes: 2048 }))).toEqual({ primary: undefined, shadow: undefined })
   })
 
   it('carries bodies as raw bytes, compressible bodies as gzip, and flags truncation', async () => {
@@ -86,12 +125,11 @@ describe('buildAuditJob', () => {
     expect(job.primary.body).toEqual({ encoding: 'raw', data: Buffer.from('0123'), size: 4, truncated: true })
   })
 
-  it('sends a shadow body identical to the primary body as a reference, which parsing resolves', async () => {
+  it('sends a shadow body identical to the primary body as a reference, which parsing resolves', () => {
     const pair = makePair('s1')
-    const sent = await buildAuditJob(pair, rules(), 'gw', '1')
-    if (sent.primary.kind !== 'response' || sent.shadow.kind !== 'response') throw new Error('expected responses')
-    expect(sent.shadow.body).toEqual({ encoding: SAME_AS_PRIMARY, data: '', size: sent.primary.body.size, truncated: false })
-    const bytes = encodeAuditBatch([sent])
+    const bytes = written(pair, rules(), 'gw', '1')
+    const sent = decodeAuditBatch(bytes, 1)[0] as { shadow: { body: unknown } }
+    expect(sent.shadow.body).toEqual({ encoding: SAME_AS_PRIMARY, data: '', size: 21, truncated: false })
     expect(bytes.toString('latin1').split('price').length).toBe(2) // the body travels once
     const job = parseAuditJob(decodeAuditBatch(bytes, 1)[0])
     if (job.shadow.kind !== 'response') throw new Error('expected a response')
@@ -99,12 +137,10 @@ describe('buildAuditJob', () => {
   })
 
   it('sends the shadow body in full when it differs from the primary body, even only in length or in where it was cut', async () => {
-    const longer = await buildAuditJob(makePair('s2', { primary: response('{"a":1}'), shadow: response('{"a":1} ') }), rules(), 'gw', '1')
-    expect(longer.shadow).toMatchObject({ body: { encoding: 'raw', data: Buffer.from('{"a":1} ') } })
-    const cut = await buildAuditJob(makePair('s3', { primary: response('0123'), shadow: response('0123', { truncated: true }) }), rules(), 'gw', '1')
-    expect(cut.shadow).toMatchObject({ body: { encoding: 'raw', data: Buffer.from('0123'), truncated: true } })
-    const capped = await buildAuditJob(makePair('s4', { primary: response('0123456789'), shadow: response('0123456789') }), rules({ maxBodyBytes: 4 }), 'gw', '1')
-    expect(capped.shadow).toMatchObject({ body: { encoding: SAME_AS_PRIMARY, size: 4, truncated: true } })
+    const sent = (pair: MirrorPair, r = rules()): unknown => (decodeAuditBatch(written(pair, r, 'gw', '1'), 1)[0] as { shadow: unknown }).shadow
+    expect(sent(makePair('s2', { primary: response('{"a":1}'), shadow: response('{"a":1} ') }))).toMatchObject({ body: { encoding: 'raw', data: Buffer.from('{"a":1} ') } })
+    expect(sent(makePair('s3', { primary: response('0123'), shadow: response('0123', { truncated: true }) }))).toMatchObject({ body: { encoding: 'raw', data: Buffer.from('0123'), truncated: true } })
+    expect(sent(makePair('s4', { primary: response('0123456789'), shadow: response('0123456789') }), rules({ maxBodyBytes: 4 }))).toMatchObject({ body: { encoding: SAME_AS_PRIMARY, size: 4, truncated: true } })
   })
 
   it('captures a shadow failure as an error kind', async () => {
