@@ -1,6 +1,7 @@
 import { parseAuditJob, withTextBodies, type AuditJob, type RouteConfig, type ShadowgateConfig } from '@shadowgate/shared'
 import { Queue, Worker, type Job } from 'bullmq'
 import type { RedisClient } from '../create-redis-client.js'
+import { dropErrorsAfterClose } from '../drop-errors-after-close.js'
 import type { Logger } from 'pino'
 import { DIFF_KINDS, OUTCOMES, type Verdict } from '../verdict/verdict.js'
 import { compareRecheck, finalVerdict, type CheckResult } from './classify-recheck.js'
@@ -92,6 +93,7 @@ export class RecheckQueue {
   #queueOf(): Queue {
     if (!this.#queue) {
       const queue = new Queue(RECHECK_QUEUE_NAME, { connection: this.#d.connection, prefix: this.#d.prefix, skipMetasUpdate: true })
+      dropErrorsAfterClose(queue)
       queue.on('error', (err) => this.#d.logger.warn({ err: err.message }, 'recheck queue error'))
       this.#queue = queue
     }
@@ -109,6 +111,7 @@ export class RecheckQueue {
       removeOnComplete: { count: 0 },
       removeOnFail: { count: this.#d.config.worker.keepFailedJobs },
     })
+    dropErrorsAfterClose(this.#worker)
     this.#worker.on('error', (err) => this.#d.logger.error({ err: err.message }, 'recheck worker error'))
     this.#worker.on('failed', (job, err) => this.#d.logger.error({ jobId: job?.id, err: err.message }, 'recheck job failed'))
   }

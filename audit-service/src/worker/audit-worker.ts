@@ -1,4 +1,5 @@
-import { Worker, type Job, type JobJsonRaw } from 'bullmq'
+import { Worker, type Job, type JobJsonRaw, type Processor, type WorkerOptions } from 'bullmq'
+import { dropErrorsAfterClose } from '../drop-errors-after-close.js'
 
 /** The longest stretch of unparsable job data quoted in the verdict's log line. */
 const QUOTE_CHARS = 80
@@ -72,8 +73,14 @@ export function repairJobJson(raw: JobJsonRaw): JobJsonRaw | undefined {
  * and the job stays in the active list holding a lock nobody renews, is brought back by every
  * stalled-job check and fetched (and choked on) again, without end. Here such a job reaches the
  * processor with UnparsableJobData, which judges it skipped/invalid_job, and it completes.
+ * Its connections' errors after close are dropped (dropErrorsAfterClose).
  */
 export class AuditWorker<R> extends Worker<unknown, R> {
+  constructor(name: string, processor: Processor<unknown, R>, opts: WorkerOptions) {
+    super(name, processor, opts)
+    dropErrorsAfterClose(this)
+  }
+
   protected override createJob(data: JobJsonRaw, jobId: string): Job<unknown, R> {
     const repaired = repairJobJson(data)
     return super.createJob(repaired ?? data, jobId)
