@@ -1,6 +1,6 @@
 import { JobSchemaError } from './errors.js'
 import { AUDIT_JOB_VERSION, type CapturedHeaders, type EncodedBody } from './job-schema.js'
-import { AUDIT_BATCH_CODEC, AUDIT_BATCH_CODEC_V1, BODY_ENCODINGS, SAME_AS_PRIMARY_CODE } from './audit-batch-writer.js'
+import { AUDIT_BATCH_CODEC, BODY_ENCODINGS, SAME_AS_PRIMARY_CODE, type AUDIT_BATCH_CODEC_V1 } from './audit-batch-writer.js'
 
 /**
  * Reads a binary audit batch (the grammar is in audit-batch-writer.ts) in either format a gateway

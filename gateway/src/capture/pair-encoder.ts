@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { gzip } from 'node:zlib'
 import { promisify } from 'node:util'
-import { AuditBatchWriter, PAIR_OVERHEAD, SAME_AS_PRIMARY_CODE, auditRulesFingerprint, queryRedactionNames, type AuditProducerConfig, type RouteConfig } from '@shadowgate/shared'
+import { PAIR_OVERHEAD, SAME_AS_PRIMARY_CODE, auditRulesFingerprint, queryRedactionNames, type AuditBatchWriter, type AuditProducerConfig, type RouteConfig } from '@shadowgate/shared'
 import type { MirrorPair, ObservedOutcome, ObservedResponse } from '../mirror/mirror-pair.js'
 import { callerIdentity } from './caller-identity.js'
 import { HeaderCapture } from './header-capture.js'
