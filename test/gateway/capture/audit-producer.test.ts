@@ -172,6 +172,19 @@ describe('AuditProducer', () => {
     expect(batches).toBeLessThanOrEqual(12)
   })
 
+  // Regression: a pair the gateway cannot write must cost its batch nothing but itself (the writer rewinds past it).
+  it('leaves a pair it cannot write out of its batch, counted dropped_invalid, and enqueues the others whole', async () => {
+    const { producer, queue } = startProducer({ batchSize: 10 })
+    await connected(producer)
+    for (let i = 0; i < 10; i++) offer(producer, i === 4 ? makePair('bad-4', { primary: response('x', { status: 0 }) }) : makePair(`ok-${i}`))
+    await waitFor(() => producer.stats().enqueued === 9, 10_000, 'nine enqueued')
+    expect(producer.stats().dropped.invalid).toBe(1)
+    const pairs = await queuedPairs(queue)
+    expect(pairs.map((p) => p.id)).toEqual([0, 1, 2, 3, 5, 6, 7, 8, 9].map((i) => `ok-${i}`))
+    for (const p of pairs) expect(p.primary.kind === 'response' && bodyBytes(p.primary.body).toString()).toBe(`{"id":"${p.id}","price":1}`)
+    expect(accounted(producer.stats())).toBe(10)
+  })
+
   it('flushes a partial batch on the timer', async () => {
     const { producer, queue } = startProducer({ batchSize: 1000, flushInterval: '20ms' })
     await connected(producer)
