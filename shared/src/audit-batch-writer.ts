@@ -31,7 +31,10 @@ export const AUDIT_BATCH_CODEC_V1 = 'sg-pairs-1'
 
 /** Body encodings by their code; the byte forms are what gateways send, the text forms round-trip any other job. */
 export const BODY_ENCODINGS = ['raw', 'gzip', 'same-as-primary', 'utf8', 'base64', 'gzip+base64'] as const
-export const SAME_AS_PRIMARY_CODE = 2
+/** The codes of the byte forms, for byteBody. */
+export const RAW_CODE = BODY_ENCODINGS.indexOf('raw')
+export const GZIP_CODE = BODY_ENCODINGS.indexOf('gzip')
+export const SAME_AS_PRIMARY_CODE = BODY_ENCODINGS.indexOf('same-as-primary')
 /** Room for one pair beyond its bodies: headers, strings, lengths, numbers, flags (more is grown into, at the price of a copy). */
 export const PAIR_OVERHEAD = 1024
 
@@ -108,24 +111,29 @@ export class AuditBatchWriter {
     else this.bytes(data)
   }
 
+  /**
+   * The header lines of one name: one per value, each value replaced by `replacement` when given
+   * (a redacted header keeps its count of values). Returns how many lines it wrote.
+   */
+  headerValues(name: string, value: string | readonly string[], replacement?: string): number {
+    if (typeof value === 'string') {
+      this.str(name)
+      this.str(replacement ?? value)
+      return 1
+    }
+    for (const v of value) {
+      this.str(name)
+      this.str(replacement ?? v)
+    }
+    return value.length
+  }
+
   /** A record's headers as header lines (one per value). */
   headers(h: CapturedHeaders): void {
     const at = this.off
     this.u32(0)
     let n = 0
-    for (const name of Object.keys(h)) {
-      const v = h[name] as string | readonly string[]
-      if (typeof v === 'string') {
-        this.str(name)
-        this.str(v)
-        n++
-      } else
-        for (const x of v) {
-          this.str(name)
-          this.str(x)
-          n++
-        }
-    }
+    for (const name of Object.keys(h)) n += this.headerValues(name, h[name] as string | readonly string[])
     this.u32At(at, n)
   }
 

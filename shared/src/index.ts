@@ -69,7 +69,7 @@ export {
 export type { AuditBatch, JsonAuditBatch } from './audit-batch.js'
 export { decodeAuditBatch } from './audit-batch-codec.js'
 export type { AuditBatchCodec } from './audit-batch-codec.js'
-export { AUDIT_BATCH_CODEC, AUDIT_BATCH_CODEC_V1, AuditBatchWriter, PAIR_OVERHEAD, SAME_AS_PRIMARY_CODE, encodeAuditBatch } from './audit-batch-writer.js'
+export { AUDIT_BATCH_CODEC, AUDIT_BATCH_CODEC_V1, AuditBatchWriter, GZIP_CODE, PAIR_OVERHEAD, RAW_CODE, SAME_AS_PRIMARY_CODE, encodeAuditBatch } from './audit-batch-writer.js'
 export { REDACTED, headerRedactionName, queryParamBaseName, queryRedactionNames, redactPathParameters, redactQueryString } from './redact-query.js'
 export { hostHeaderName, hostOriginRefusal, isLoopbackAddress } from './host-origin-policy.js'
 export type { HostOriginRefusal, HostOriginRequest, HostOriginRules } from './host-origin-policy.js'

@@ -44,17 +44,7 @@ export class HeaderCapture {
     let n = 0
     for (const [name, redacted] of this.#keep) {
       const value = headers[name]
-      if (value === undefined) continue
-      if (typeof value === 'string') {
-        w.str(name)
-        w.str(redacted ? REDACTED : value)
-        n++
-      } else
-        for (const v of value) {
-          w.str(name)
-          w.str(redacted ? REDACTED : v)
-          n++
-        }
+      if (value !== undefined) n += w.headerValues(name, value, redacted ? REDACTED : undefined)
     }
     w.u32At(at, n)
   }

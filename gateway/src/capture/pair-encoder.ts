@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { gzip } from 'node:zlib'
 import { promisify } from 'node:util'
-import { PAIR_OVERHEAD, SAME_AS_PRIMARY_CODE, auditRulesFingerprint, queryRedactionNames, type AuditBatchWriter, type AuditProducerConfig, type RouteConfig } from '@shadowgate/shared'
+import { GZIP_CODE, PAIR_OVERHEAD, RAW_CODE, SAME_AS_PRIMARY_CODE, auditRulesFingerprint, queryRedactionNames, type AuditBatchWriter, type AuditProducerConfig, type RouteConfig } from '@shadowgate/shared'
 import type { MirrorPair, ObservedOutcome, ObservedResponse } from '../mirror/mirror-pair.js'
 import { callerIdentity } from './caller-identity.js'
 import { HeaderCapture } from './header-capture.js'
@@ -12,8 +12,6 @@ const gzipAsync = promisify(gzip)
 
 /** Upstream error messages are diagnostics, not payload: a runaway one must not bloat the batch. */
 const MAX_ERROR_MESSAGE_CHARS = 1_000
-const RAW = 0
-const GZIP = 1
 
 /** What the capture needs from `audit.*`, precomputed once instead of on every pair. */
 export interface CaptureRules {
@@ -91,7 +89,7 @@ export async function compressBodies(pair: MirrorPair, rules: CaptureRules): Pro
   return { primary, shadow }
 }
 
-/** Bytes a pair may take in its batch: its bodies, its URL and room for the rest. */
+/** Bytes a pair may take in its batch: its bodies, its URL and room for the rest (to size the batch's writer once). */
 export function pairRoom(pair: MirrorPair): number {
   const body = (o: ObservedOutcome): number => (o.kind === 'response' ? o.body.length : 0)
   return PAIR_OVERHEAD + pair.request.url.length + body(pair.primary) + body(pair.shadow)
@@ -108,8 +106,8 @@ function writeOutcome(w: AuditBatchWriter, o: ObservedOutcome, rules: CaptureRul
   const truncated = o.truncated || o.body.length > rules.maxBodyBytes
   if (primary !== undefined && sameAsPrimary(primary, o, rules.maxBodyBytes)) return w.byteBody(SAME_AS_PRIMARY_CODE, truncated, Math.min(o.body.length, rules.maxBodyBytes), undefined)
   const body = cappedBody(o, rules.maxBodyBytes)
-  if (packedBody !== undefined) w.byteBody(GZIP, truncated, body.length, packedBody)
-  else w.byteBody(RAW, truncated, body.length, body)
+  if (packedBody !== undefined) w.byteBody(GZIP_CODE, truncated, body.length, packedBody)
+  else w.byteBody(RAW_CODE, truncated, body.length, body)
 }
 
 /**
@@ -121,7 +119,6 @@ function writeOutcome(w: AuditBatchWriter, o: ObservedOutcome, rules: CaptureRul
 export function writePair(w: AuditBatchWriter, pair: MirrorPair, rules: CaptureRules, instance: string, capturedAtNs: string, bodies?: PackedBodies): string {
   const req = pair.request
   const id = queueJobId(req.id, `${instance}-${capturedAtNs}`)
-  w.room(pairRoom(pair))
   w.str(id)
   w.str(instance)
   w.str(capturedAtNs)
