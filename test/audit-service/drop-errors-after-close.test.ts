@@ -1,30 +1,20 @@
 import { once } from 'node:events'
 import { Queue, Worker } from 'bullmq'
 import { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dropErrorsAfterClose } from '../../audit-service/src/drop-errors-after-close.js'
 import { freePort, startRedis, type TestRedis } from '@shadowgate/dev-helpers'
+import { nextTurn, recordUnhandledRejections } from './unhandled-rejections.js'
 
 describe('dropErrorsAfterClose', () => {
   let redis: TestRedis
-  const unhandled: unknown[] = []
-  const track = (reason: unknown): void => {
-    unhandled.push(reason)
-  }
+  const unhandled = recordUnhandledRejections()
   beforeAll(async () => {
     redis = await startRedis()
   })
   afterAll(async () => {
     await redis?.close()
   })
-  beforeEach(() => {
-    unhandled.length = 0
-    process.on('unhandledRejection', track)
-  })
-  afterEach(() => {
-    process.off('unhandledRejection', track)
-  })
-  const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
   it('lets a worker be closed while its connections are still connecting', async () => {
     // As the audit service builds it: the worker's duplicate of a lazy client connects on demand,

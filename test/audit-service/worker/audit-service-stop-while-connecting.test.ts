@@ -1,8 +1,9 @@
 import { parseConfig } from '@shadowgate/shared'
 import { pino } from 'pino'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAuditService } from '../../../audit-service/src/worker/audit-service.js'
 import { startRedis, type TestRedis } from '@shadowgate/dev-helpers'
+import { nextTurn, recordUnhandledRejections } from '../unhandled-rejections.js'
 
 // start() returns before BullMQ's own connections have finished connecting (its worker's
 // duplicate for blocking reads, the version check on each). A stop at that moment closes them
@@ -10,22 +11,12 @@ import { startRedis, type TestRedis } from '@shadowgate/dev-helpers'
 // rejection ("Connection is closed."), which fails a test run and ends a Node process.
 describe('audit service stopped while its queue connections are still connecting', () => {
   let redis: TestRedis
-  const unhandled: unknown[] = []
-  const track = (reason: unknown): void => {
-    unhandled.push(reason)
-  }
+  const unhandled = recordUnhandledRejections()
   beforeAll(async () => {
     redis = await startRedis()
   })
   afterAll(async () => {
     await redis?.close()
-  })
-  beforeEach(() => {
-    unhandled.length = 0
-    process.on('unhandledRejection', track)
-  })
-  afterEach(() => {
-    process.off('unhandledRejection', track)
   })
 
   const stopRightAfterStart = async (routes: string): Promise<void> => {
@@ -40,7 +31,7 @@ ${routes}
     await service.start()
     await service.close()
     // The failed setup is reported from a promise handler: give it the turn it would run in.
-    await new Promise((resolve) => setImmediate(resolve))
+    await nextTurn()
   }
 
   it('leaves no unhandled rejection from the audit worker', async () => {
